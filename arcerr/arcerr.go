@@ -1,0 +1,137 @@
+// Package arcerr owns Arc's error vocabulary: the sentinel errors callers
+// test with errors.Is, and the typed errors that carry the statement or the
+// model at fault. Every other Arc package returns these; the root package
+// arc re-exports them. It imports nothing but the standard library.
+package arcerr
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinel errors. Each is returned wrapped, with a message that names the
+// model, field or statement at fault; test for them with errors.Is.
+var (
+	// ErrNotFound is returned when a query that needs a row finds none
+	// (First, One, Find). It wraps sql.ErrNoRows' meaning, not its value.
+	ErrNotFound = errors.New("arc: not found")
+	// ErrMultipleRows is returned by One and OneOrNone when more than one row matches.
+	ErrMultipleRows = errors.New("arc: multiple rows found when exactly one was required")
+	// ErrStaleData is returned when an UPDATE or DELETE of a tracked object
+	// matches no row (the row is gone, or its version column moved on).
+	ErrStaleData = errors.New("arc: stale data")
+	// ErrDetached is returned when an operation needs a session and the
+	// object is not in one.
+	ErrDetached = errors.New("arc: object is detached")
+	// ErrObjectDeleted is returned when an expired object is refreshed and its row is gone.
+	ErrObjectDeleted = errors.New("arc: object's row was deleted")
+	// ErrLazyLoad is returned by the N+1 guard in raise mode and by the raise loader.
+	ErrLazyLoad = errors.New("arc: lazy load refused")
+	// ErrIntegrity wraps a driver error for a violated constraint (unique,
+	// not-null, foreign key, check).
+	ErrIntegrity = errors.New("arc: integrity constraint violated")
+	// ErrInvalidModel is returned when a Go type cannot be mapped.
+	ErrInvalidModel = errors.New("arc: invalid model")
+	// ErrInvalidRequest is returned for API misuse (deleting a transient
+	// object, a key of the wrong arity, a closed session, ...).
+	ErrInvalidRequest = errors.New("arc: invalid request")
+	// ErrNotAColumn is returned when a field pointer used in an expression
+	// does not point into a column of a table in the query's scope.
+	ErrNotAColumn = errors.New("arc: not a column in scope")
+	// ErrNeedsRollback is returned by a session whose transaction failed
+	// and must be rolled back before it is used again.
+	ErrNeedsRollback = errors.New("arc: session needs rollback after a failed flush")
+	// ErrUnknownDialect is returned when a URL or name names no registered dialect.
+	ErrUnknownDialect = errors.New("arc: unknown dialect")
+	// ErrBusy is returned when a session is asked to run SQL while an
+	// iterator holds its connection.
+	ErrBusy = errors.New("arc: session connection busy with an open iterator")
+)
+
+// StatementError is a database error together with the statement and the
+// arguments that caused it. errors.Is sees both the kind (for example
+// ErrIntegrity) and the driver's own error.
+type StatementError struct {
+	SQL  string
+	Args []any
+	Kind error // a sentinel such as ErrIntegrity, or nil
+	Err  error // the driver's error
+}
+
+func (e *StatementError) Error() string {
+	var b strings.Builder
+	b.WriteString("arc: ")
+	if e.Kind != nil {
+		b.WriteString(strings.TrimPrefix(e.Kind.Error(), "arc: "))
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Err.Error())
+	b.WriteString("\n  statement: ")
+	b.WriteString(e.SQL)
+	if len(e.Args) > 0 {
+		fmt.Fprintf(&b, "\n  args: %s", FormatArgs(e.Args))
+	}
+	return b.String()
+}
+
+// Unwrap returns the kind and the driver error, so errors.Is and errors.As
+// reach both.
+func (e *StatementError) Unwrap() []error {
+	if e.Kind == nil {
+		return []error{e.Err}
+	}
+	return []error{e.Kind, e.Err}
+}
+
+// FormatArgs renders bind arguments for logs and error messages; long
+// values are shortened.
+func FormatArgs(args []any) string {
+	var b strings.Builder
+	b.WriteByte('(')
+	for i, a := range args {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		var s string
+		switch v := a.(type) {
+		case string:
+			s = fmt.Sprintf("%q", v)
+		case []byte:
+			s = fmt.Sprintf("<%d bytes>", len(v))
+		case nil:
+			s = "NULL"
+		default:
+			s = fmt.Sprintf("%v", v)
+		}
+		if len(s) > 200 {
+			s = s[:200] + "…"
+		}
+		b.WriteString(s)
+	}
+	b.WriteByte(')')
+	return b.String()
+}
+
+// ModelError names the model (and field, when there is one) a problem was
+// found in. It wraps ErrInvalidModel unless Kind says otherwise.
+type ModelError struct {
+	Model string
+	Field string
+	Msg   string
+	Kind  error
+}
+
+func (e *ModelError) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("arc: model %s, field %s: %s", e.Model, e.Field, e.Msg)
+	}
+	return fmt.Sprintf("arc: model %s: %s", e.Model, e.Msg)
+}
+
+func (e *ModelError) Unwrap() error {
+	if e.Kind != nil {
+		return e.Kind
+	}
+	return ErrInvalidModel
+}

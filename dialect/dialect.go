@@ -1,0 +1,137 @@
+// Package dialect owns what differs between databases: identifier quoting,
+// bind placeholders, SQL type names, DDL, capability flags (RETURNING,
+// ILIKE, tuple IN, savepoints, ...), bind-parameter limits, error
+// classification and connection URLs. A Dialect is an interface plus an
+// embeddable Base; SQL compilers ask a dialect for a capability, never for
+// its name. Dialects register themselves by name, like database/sql
+// drivers: import dialect/sqlite or dialect/postgres (the root package arc
+// imports both).
+//
+// dialect imports meta and arcerr; it never imports engine, session or
+// anything above them.
+package dialect
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/meta"
+)
+
+// Feature is a capability flag.
+type Feature uint32
+
+// Capabilities a dialect may have.
+const (
+	// Returning: INSERT/UPDATE/DELETE ... RETURNING.
+	Returning Feature = 1 << iota
+	// ILike: a native ILIKE operator (otherwise lower(x) LIKE lower(y)).
+	ILike
+	// TupleInValues: tuple IN is written (a, b) IN (VALUES (?, ?), ...)
+	// rather than (a, b) IN ((?, ?), ...).
+	TupleInValues
+	// Savepoints: SAVEPOINT / ROLLBACK TO / RELEASE.
+	Savepoints
+	// Sequences: CREATE SEQUENCE and nextval().
+	Sequences
+	// TransactionalDDL: DDL can be rolled back.
+	TransactionalDDL
+	// MatchTSQuery: MATCH renders as @@ to_tsquery().
+	MatchTSQuery
+	// LimitAll: OFFSET without LIMIT renders LIMIT ALL (else LIMIT -1).
+	LimitAll
+	// OffsetWithoutLimit: OFFSET may appear without LIMIT.
+	OffsetWithoutLimit
+	// AlterColumn: ALTER TABLE ... ALTER COLUMN is supported (SQLite needs a table rebuild).
+	AlterColumn
+	// ForUpdate: SELECT ... FOR UPDATE [NOWAIT | SKIP LOCKED].
+	ForUpdate
+	// NullsDistinctIndexes etc. may follow.
+)
+
+// Dialect is what the rest of Arc needs to know about one database.
+type Dialect interface {
+	// Name is the registered name: "sqlite", "postgres".
+	Name() string
+	// DriverName is the database/sql driver this dialect uses.
+	DriverName() string
+	// Has reports whether the dialect has every capability in f.
+	Has(f Feature) bool
+	// MaxParams is the most bind parameters one statement may carry.
+	MaxParams() int
+	// AppendIdent appends the identifier, quoted when it needs to be.
+	AppendIdent(b []byte, ident string) []byte
+	// AppendPlaceholder appends the n-th (1-based) bind placeholder.
+	AppendPlaceholder(b []byte, n int) []byte
+	// ColumnType is the SQL type of a column in DDL.
+	ColumnType(c *meta.Column) string
+	// AutoIncrement returns the clause that follows the type of an
+	// autoincrement primary key column ("" when the type says it all),
+	// and the type to use instead of ColumnType ("" to keep it).
+	AutoIncrement(c *meta.Column) (typ, clause string)
+	// ClassifyError returns the arcerr sentinel for a driver error
+	// (arcerr.ErrIntegrity for constraint violations) or nil.
+	ClassifyError(err error) error
+	// DSN turns an Arc URL into the driver's data source name and the
+	// pool settings it needs.
+	DSN(u *url.URL) (dsn string, opts ConnOptions, err error)
+	// TableExistsSQL is a query with one placeholder (the table name) that
+	// returns a row when the table exists.
+	TableExistsSQL() string
+}
+
+// ConnOptions are pool settings a dialect requires for a URL.
+type ConnOptions struct {
+	// MaxOpenConns > 0 caps the pool (SQLite :memory: needs exactly one
+	// connection, because each connection is a new empty database).
+	MaxOpenConns int
+}
+
+// QuoteIdent returns ident quoted as d would write it.
+func QuoteIdent(d Dialect, ident string) string { return string(d.AppendIdent(nil, ident)) }
+
+var (
+	regMu    sync.RWMutex
+	registry = map[string]Dialect{}
+)
+
+// Register makes a dialect available under its name and aliases. It panics
+// when a name is taken twice, like database/sql.Register.
+func Register(d Dialect, aliases ...string) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	for _, n := range append([]string{d.Name()}, aliases...) {
+		if _, dup := registry[n]; dup {
+			panic("arc: dialect.Register called twice for " + n)
+		}
+		registry[n] = d
+	}
+}
+
+// Lookup returns the dialect registered under name.
+func Lookup(name string) (Dialect, error) {
+	regMu.RLock()
+	d, ok := registry[name]
+	regMu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("%w %q (registered: %s; forgotten import of github.com/arcorm/arc/dialect/%s?)",
+			arcerr.ErrUnknownDialect, name, strings.Join(Names(), ", "), name)
+	}
+	return d, nil
+}
+
+// Names lists the registered dialect names, sorted.
+func Names() []string {
+	regMu.RLock()
+	defer regMu.RUnlock()
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}

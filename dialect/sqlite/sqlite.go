@@ -1,0 +1,134 @@
+// Package sqlite is Arc's SQLite dialect, on mattn/go-sqlite3 (cgo). Import
+// it for its side effect of registering the "sqlite" dialect:
+//
+//	import _ "github.com/arcorm/arc/dialect/sqlite"
+//
+// URLs: sqlite:///relative/path.db, sqlite:////absolute/path.db,
+// sqlite:///:memory: and sqlite::memory:. Every connection gets
+// foreign_keys=ON, WAL journaling (file databases) and a 5 s busy timeout;
+// query parameters of the URL are passed to the driver and override them.
+package sqlite
+
+import (
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/mattn/go-sqlite3"
+
+	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/dialect"
+	"github.com/arcorm/arc/meta"
+)
+
+// MaxParams is SQLite's default SQLITE_MAX_VARIABLE_NUMBER since 3.32.
+const MaxParams = 32766
+
+// Dialect is the SQLite dialect.
+type Dialect struct{ dialect.Base }
+
+// New returns the SQLite dialect.
+func New() *Dialect {
+	return &Dialect{dialect.Base{
+		Features: dialect.Returning | dialect.TupleInValues | dialect.Savepoints | dialect.TransactionalDDL,
+		Params:   MaxParams,
+		Reserved: dialect.ReservedWords,
+	}}
+}
+
+func init() { dialect.Register(New(), "sqlite3") }
+
+// Name is "sqlite".
+func (*Dialect) Name() string { return "sqlite" }
+
+// DriverName is mattn/go-sqlite3's "sqlite3".
+func (*Dialect) DriverName() string { return "sqlite3" }
+
+// AppendPlaceholder writes '?'.
+func (*Dialect) AppendPlaceholder(b []byte, n int) []byte { return dialect.AppendQuestion(b, n) }
+
+// ColumnType maps a column kind to SQLite's type names (which also decide
+// how mattn/go-sqlite3 converts values: DATETIME to time.Time, BOOLEAN to bool).
+func (*Dialect) ColumnType(c *meta.Column) string {
+	if c.SQLType != "" {
+		return c.SQLType
+	}
+	switch c.Kind {
+	case meta.KindBool:
+		return "BOOLEAN"
+	case meta.KindSmallInt, meta.KindInt, meta.KindBigInt:
+		return "INTEGER"
+	case meta.KindFloat, meta.KindDouble:
+		return "REAL"
+	case meta.KindDecimal:
+		return numeric(c)
+	case meta.KindString:
+		if c.Size > 0 {
+			return "VARCHAR(" + strconv.Itoa(c.Size) + ")"
+		}
+		return "VARCHAR"
+	case meta.KindText, meta.KindJSON:
+		return "TEXT"
+	case meta.KindTime:
+		return "DATETIME"
+	case meta.KindBytes:
+		return "BLOB"
+	}
+	return "TEXT"
+}
+
+func numeric(c *meta.Column) string {
+	return "NUMERIC(" + strconv.Itoa(c.Precision) + ", " + strconv.Itoa(c.Scale) + ")"
+}
+
+// AutoIncrement: an INTEGER PRIMARY KEY is SQLite's rowid alias; nothing else is needed.
+func (*Dialect) AutoIncrement(*meta.Column) (string, string) { return "INTEGER", "" }
+
+// ClassifyError maps SQLITE_CONSTRAINT to arcerr.ErrIntegrity.
+func (*Dialect) ClassifyError(err error) error {
+	var se sqlite3.Error
+	if errors.As(err, &se) && se.Code == sqlite3.ErrConstraint {
+		return arcerr.ErrIntegrity
+	}
+	return nil
+}
+
+// TableExistsSQL asks sqlite_master.
+func (*Dialect) TableExistsSQL() string {
+	return "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+}
+
+// DSN converts sqlite URLs to go-sqlite3 DSNs.
+func (*Dialect) DSN(u *url.URL) (string, dialect.ConnOptions, error) {
+	var opts dialect.ConnOptions
+	// url.Parse("sqlite:///x.db") gives Path "/x.db"; "sqlite::memory:" gives Opaque ":memory:".
+	path := u.Opaque
+	if path == "" {
+		path = strings.TrimPrefix(u.Path, "/")
+		if u.Host != "" {
+			path = u.Host + "/" + path
+		}
+	}
+	q := u.Query()
+	set := func(k, v string) {
+		if q.Get(k) == "" {
+			q.Set(k, v)
+		}
+	}
+	set("_foreign_keys", "1")
+	set("_busy_timeout", "5000")
+	memory := path == "" || path == ":memory:" || q.Get("mode") == "memory"
+	if memory {
+		// Every connection to :memory: is a new database: keep one.
+		opts.MaxOpenConns = 1
+		path = ":memory:"
+	} else {
+		set("_journal_mode", "WAL")
+		set("_synchronous", "NORMAL")
+		set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + q.Encode(), opts, nil
+}
+
+var _ dialect.Dialect = (*Dialect)(nil)

@@ -1,0 +1,356 @@
+// Package engine owns the connection to a database: Open from a URL (or
+// wrap a *sql.DB the caller has), the pool settings, transactions and
+// savepoints, a prepared-statement cache keyed by SQL text, SQL echo
+// through logrus (SQLAlchemy's echo=True), and the wrapping of driver
+// errors into *arcerr.StatementError with the SQL and its arguments.
+// It also scans rows into model structs through precomputed plans.
+//
+// engine imports dialect, meta, expr and arcerr; never session or above.
+// An Engine is safe for concurrent use.
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/dialect"
+	"github.com/arcorm/arc/expr"
+)
+
+// Engine is a dialect plus a connection pool, with a statement cache and echo.
+type Engine struct {
+	db      *sql.DB
+	d       dialect.Dialect
+	log     *logrus.Logger
+	echo    atomic.Bool
+	url     string
+	ownsDB  bool
+	noCache bool
+
+	mu    sync.RWMutex
+	stmts map[string]*sql.Stmt
+}
+
+// MaxCachedStatements bounds the prepared-statement cache; past it, new
+// statements run unprepared (the cache never thrashes).
+const MaxCachedStatements = 2000
+
+type config struct {
+	echo         bool
+	logger       *logrus.Logger
+	maxOpen      int
+	maxIdle      int
+	maxLifetime  time.Duration
+	maxIdleTime  time.Duration
+	noStmtCache  bool
+	skipPing     bool
+	dialectName  string
+	maxOpenGiven bool
+}
+
+// Option configures Open and New.
+type Option func(*config)
+
+// WithEcho logs every statement, its arguments and duration, and
+// transaction boundaries, at Info level (SQLAlchemy's echo=True).
+func WithEcho(on bool) Option { return func(c *config) { c.echo = on } }
+
+// WithLogger sets the logrus logger for echo and warnings (default: a new
+// logger writing to stderr).
+func WithLogger(l *logrus.Logger) Option { return func(c *config) { c.logger = l } }
+
+// WithMaxOpenConns caps the pool (database/sql's SetMaxOpenConns).
+func WithMaxOpenConns(n int) Option {
+	return func(c *config) { c.maxOpen, c.maxOpenGiven = n, true }
+}
+
+// WithMaxIdleConns sets database/sql's SetMaxIdleConns.
+func WithMaxIdleConns(n int) Option { return func(c *config) { c.maxIdle = n } }
+
+// WithConnMaxLifetime sets database/sql's SetConnMaxLifetime.
+func WithConnMaxLifetime(d time.Duration) Option { return func(c *config) { c.maxLifetime = d } }
+
+// WithConnMaxIdleTime sets database/sql's SetConnMaxIdleTime.
+func WithConnMaxIdleTime(d time.Duration) Option { return func(c *config) { c.maxIdleTime = d } }
+
+// WithoutStatementCache turns the prepared-statement cache off.
+func WithoutStatementCache() Option { return func(c *config) { c.noStmtCache = true } }
+
+// WithoutPing makes Open skip the initial connection check (connections
+// are then made lazily, as SQLAlchemy does).
+func WithoutPing() Option { return func(c *config) { c.skipPing = true } }
+
+// Open connects to the database named by rawURL:
+//
+//	sqlite:///relative.db   sqlite:////abs/path.db   sqlite::memory:   sqlite:///:memory:
+//	postgres://user:pass@host:5432/db?sslmode=disable
+//
+// The scheme picks the registered dialect. Open pings the database unless
+// WithoutPing is given, so a bad URL or an unreachable server is reported here.
+func Open(ctx context.Context, rawURL string, opts ...Option) (*Engine, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("arc: open: bad database URL %q: %w", redact(rawURL), err)
+	}
+	if u.Scheme == "" {
+		return nil, fmt.Errorf("arc: open: database URL %q has no scheme (sqlite:///file.db or postgres://...)", redact(rawURL))
+	}
+	d, err := dialect.Lookup(strings.ToLower(u.Scheme))
+	if err != nil {
+		return nil, fmt.Errorf("arc: open %q: %w", redact(rawURL), err)
+	}
+	dsn, copts, err := d.DSN(u)
+	if err != nil {
+		return nil, fmt.Errorf("arc: open %q: %w", redact(rawURL), err)
+	}
+	db, err := sql.Open(d.DriverName(), dsn)
+	if err != nil {
+		return nil, fmt.Errorf("arc: open %q: %w", redact(rawURL), err)
+	}
+	cfg := newConfig(opts)
+	if copts.MaxOpenConns > 0 && !cfg.maxOpenGiven {
+		cfg.maxOpen = copts.MaxOpenConns
+		cfg.maxOpenGiven = true
+	}
+	e := newEngine(db, d, cfg)
+	e.url = redact(rawURL)
+	e.ownsDB = true
+	if !cfg.skipPing {
+		if err := db.PingContext(ctx); err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("arc: open %s: cannot connect: %w", e.url, err)
+		}
+	}
+	return e, nil
+}
+
+// New wraps a *sql.DB the caller already has, for the named dialect
+// ("sqlite" or "postgres"). Close does not close db.
+func New(db *sql.DB, dialectName string, opts ...Option) (*Engine, error) {
+	d, err := dialect.Lookup(dialectName)
+	if err != nil {
+		return nil, err
+	}
+	return newEngine(db, d, newConfig(opts)), nil
+}
+
+func newConfig(opts []Option) *config {
+	cfg := &config{}
+	for _, o := range opts {
+		o(cfg)
+	}
+	return cfg
+}
+
+func newEngine(db *sql.DB, d dialect.Dialect, cfg *config) *Engine {
+	if cfg.maxOpenGiven {
+		db.SetMaxOpenConns(cfg.maxOpen)
+	}
+	if cfg.maxIdle > 0 {
+		db.SetMaxIdleConns(cfg.maxIdle)
+	} else if cfg.maxOpenGiven && cfg.maxOpen > 0 {
+		db.SetMaxIdleConns(cfg.maxOpen)
+	}
+	if cfg.maxLifetime > 0 {
+		db.SetConnMaxLifetime(cfg.maxLifetime)
+	}
+	if cfg.maxIdleTime > 0 {
+		db.SetConnMaxIdleTime(cfg.maxIdleTime)
+	}
+	l := cfg.logger
+	if l == nil {
+		l = logrus.New()
+	}
+	e := &Engine{db: db, d: d, log: l, stmts: map[string]*sql.Stmt{}, noCache: cfg.noStmtCache}
+	e.echo.Store(cfg.echo)
+	return e
+}
+
+// redact hides a password in a URL for logs and errors.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// DB returns the underlying pool.
+func (e *Engine) DB() *sql.DB { return e.db }
+
+// Dialect returns the engine's dialect.
+func (e *Engine) Dialect() dialect.Dialect { return e.d }
+
+// URL returns the URL the engine was opened with, password hidden.
+func (e *Engine) URL() string { return e.url }
+
+// Logger returns the engine's logger.
+func (e *Engine) Logger() *logrus.Logger { return e.log }
+
+// SetEcho switches statement logging on or off.
+func (e *Engine) SetEcho(on bool) { e.echo.Store(on) }
+
+// Echo reports whether statement logging is on.
+func (e *Engine) Echo() bool { return e.echo.Load() }
+
+// Close closes cached statements and, when Open made it, the pool.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	for k, s := range e.stmts {
+		_ = s.Close()
+		delete(e.stmts, k)
+	}
+	e.mu.Unlock()
+	if e.ownsDB {
+		return e.db.Close()
+	}
+	return nil
+}
+
+// cacheable reports whether a statement is worth preparing: DML with
+// arguments. DDL and argument-less text (possibly several statements)
+// run directly.
+func cacheable(q string, nargs int) bool {
+	if nargs == 0 || len(q) < 6 {
+		return false
+	}
+	switch q[0] {
+	case 'S', 's', 'I', 'i', 'U', 'u', 'D', 'd', 'W', 'w':
+	default:
+		return false
+	}
+	switch strings.ToUpper(q[:6]) {
+	case "SELECT", "INSERT", "UPDATE", "DELETE":
+		return true
+	}
+	return strings.EqualFold(q[:4], "WITH")
+}
+
+// stmt returns the cached prepared statement for q, preparing it on first
+// use; nil when q is not cached.
+func (e *Engine) stmt(ctx context.Context, q string, nargs int) *sql.Stmt {
+	if e.noCache || !cacheable(q, nargs) {
+		return nil
+	}
+	e.mu.RLock()
+	s := e.stmts[q]
+	e.mu.RUnlock()
+	if s != nil {
+		return s
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if s = e.stmts[q]; s != nil {
+		return s
+	}
+	if len(e.stmts) >= MaxCachedStatements {
+		return nil
+	}
+	s, err := e.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil // run unprepared; the real error surfaces from the exec
+	}
+	e.stmts[q] = s
+	return s
+}
+
+// wrap turns a driver error into a *arcerr.StatementError.
+func (e *Engine) wrap(err error, q string, args []any) error {
+	if err == nil {
+		return nil
+	}
+	var se *arcerr.StatementError
+	if errors.As(err, &se) {
+		return err
+	}
+	return &arcerr.StatementError{SQL: q, Args: args, Kind: e.d.ClassifyError(err), Err: err}
+}
+
+func (e *Engine) logStmt(q string, args []any, start time.Time) {
+	if !e.echo.Load() {
+		return
+	}
+	f := logrus.Fields{"took": time.Since(start).Round(time.Microsecond).String()}
+	if len(args) > 0 {
+		f["args"] = arcerr.FormatArgs(args)
+	}
+	e.log.WithFields(f).Info(q)
+}
+
+// LogTx logs a transaction boundary when echo is on.
+func (e *Engine) LogTx(what string) {
+	if e.echo.Load() {
+		e.log.Info(what)
+	}
+}
+
+// Exec runs a statement outside any transaction.
+func (e *Engine) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	start := time.Now()
+	var res sql.Result
+	var err error
+	if s := e.stmt(ctx, q, len(args)); s != nil {
+		res, err = s.ExecContext(ctx, args...)
+	} else {
+		res, err = e.db.ExecContext(ctx, q, args...)
+	}
+	e.logStmt(q, args, start)
+	return res, e.wrap(err, q, args)
+}
+
+// Query runs a query outside any transaction.
+func (e *Engine) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	start := time.Now()
+	var rows *sql.Rows
+	var err error
+	if s := e.stmt(ctx, q, len(args)); s != nil {
+		rows, err = s.QueryContext(ctx, args...)
+	} else {
+		rows, err = e.db.QueryContext(ctx, q, args...)
+	}
+	e.logStmt(q, args, start)
+	return rows, e.wrap(err, q, args)
+}
+
+// ExecStmt compiles and runs a statement.
+func ExecStmt(ctx context.Context, x Executor, st expr.Expr) (sql.Result, error) {
+	q, args, err := expr.Compile(x.Dialect(), st)
+	if err != nil {
+		return nil, err
+	}
+	return x.Exec(ctx, q, args...)
+}
+
+// QueryStmt compiles and runs a query.
+func QueryStmt(ctx context.Context, x Executor, st expr.Expr) (*sql.Rows, error) {
+	q, args, err := expr.Compile(x.Dialect(), st)
+	if err != nil {
+		return nil, err
+	}
+	return x.Query(ctx, q, args...)
+}
+
+// Executor runs SQL: an *Engine (autocommit) or a *Tx.
+type Executor interface {
+	Exec(ctx context.Context, q string, args ...any) (sql.Result, error)
+	Query(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	Dialect() dialect.Dialect
+}
+
+var (
+	_ Executor = (*Engine)(nil)
+	_ Executor = (*Tx)(nil)
+)

@@ -1,0 +1,166 @@
+package expr
+
+import (
+	"fmt"
+
+	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/meta"
+)
+
+// Insert is INSERT INTO table (cols) VALUES (...), (...) [RETURNING ...].
+type Insert struct {
+	Table     *meta.Table
+	Columns   []string
+	Rows      [][]any
+	Returning []string
+	// OnConflict, when set, appends ON CONFLICT (cols) DO NOTHING or DO UPDATE.
+	OnConflict *OnConflict
+}
+
+// OnConflict is an upsert clause (PostgreSQL and SQLite ≥ 3.24).
+type OnConflict struct {
+	Columns   []string // the conflict target
+	DoNothing bool
+	Update    []string // columns to set from EXCLUDED
+}
+
+func (*Insert) statement() {}
+
+// AppendSQL writes the statement.
+func (in *Insert) AppendSQL(c *Compiler) {
+	c.Write("INSERT INTO ")
+	c.Ident(in.Table.Name)
+	if len(in.Columns) == 0 {
+		if len(in.Rows) > 1 {
+			c.Fail(fmt.Errorf("%w: a multi-row INSERT INTO %s needs columns", arcerr.ErrInvalidRequest, in.Table.Name))
+		}
+		c.Write(" DEFAULT VALUES")
+	} else {
+		c.Write(" (")
+		for i, col := range in.Columns {
+			if i > 0 {
+				c.Write(", ")
+			}
+			c.Ident(col)
+		}
+		c.Write(") VALUES ")
+		for r, row := range in.Rows {
+			if len(row) != len(in.Columns) {
+				c.Fail(fmt.Errorf("%w: INSERT INTO %s row %d has %d values for %d columns", arcerr.ErrInvalidRequest, in.Table.Name, r, len(row), len(in.Columns)))
+				return
+			}
+			if r > 0 {
+				c.Write(", ")
+			}
+			c.Byte('(')
+			for i, v := range row {
+				if i > 0 {
+					c.Write(", ")
+				}
+				c.Operand(v)
+			}
+			c.Byte(')')
+		}
+	}
+	if oc := in.OnConflict; oc != nil {
+		c.Write(" ON CONFLICT (")
+		for i, col := range oc.Columns {
+			if i > 0 {
+				c.Write(", ")
+			}
+			c.Ident(col)
+		}
+		c.Byte(')')
+		if oc.DoNothing || len(oc.Update) == 0 {
+			c.Write(" DO NOTHING")
+		} else {
+			c.Write(" DO UPDATE SET ")
+			for i, col := range oc.Update {
+				if i > 0 {
+					c.Write(", ")
+				}
+				c.Ident(col)
+				c.Write(" = excluded.")
+				c.Ident(col)
+			}
+		}
+	}
+	returning(c, in.Returning)
+}
+
+func returning(c *Compiler, cols []string) {
+	if len(cols) == 0 {
+		return
+	}
+	c.Write(" RETURNING ")
+	for i, col := range cols {
+		if i > 0 {
+			c.Write(", ")
+		}
+		c.Ident(col)
+	}
+}
+
+// Assign is one SET item of an UPDATE.
+type Assign struct {
+	Col string
+	V   any // a value to bind, or an Expr
+}
+
+// Update is UPDATE table SET ... WHERE ... [RETURNING ...].
+type Update struct {
+	Table     *meta.Table
+	Set       []Assign
+	Where     []Expr
+	Returning []string
+}
+
+func (*Update) statement() {}
+
+// AppendSQL writes the statement.
+func (u *Update) AppendSQL(c *Compiler) {
+	if len(u.Set) == 0 {
+		c.Fail(fmt.Errorf("%w: UPDATE %s with nothing to set", arcerr.ErrInvalidRequest, u.Table.Name))
+		return
+	}
+	c.push([]FromItem{TableOf(u.Table)})
+	defer c.pop()
+	c.Write("UPDATE ")
+	c.Ident(u.Table.Name)
+	c.Write(" SET ")
+	for i, a := range u.Set {
+		if i > 0 {
+			c.Write(", ")
+		}
+		c.Ident(a.Col)
+		c.Write(" = ")
+		c.Operand(a.V)
+	}
+	if len(u.Where) > 0 {
+		c.Write(" WHERE ")
+		And(u.Where...).AppendSQL(c)
+	}
+	returning(c, u.Returning)
+}
+
+// Delete is DELETE FROM table WHERE ... [RETURNING ...].
+type Delete struct {
+	Table     *meta.Table
+	Where     []Expr
+	Returning []string
+}
+
+func (*Delete) statement() {}
+
+// AppendSQL writes the statement.
+func (d *Delete) AppendSQL(c *Compiler) {
+	c.push([]FromItem{TableOf(d.Table)})
+	defer c.pop()
+	c.Write("DELETE FROM ")
+	c.Ident(d.Table.Name)
+	if len(d.Where) > 0 {
+		c.Write(" WHERE ")
+		And(d.Where...).AppendSQL(c)
+	}
+	returning(c, d.Returning)
+}

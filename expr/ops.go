@@ -1,0 +1,335 @@
+package expr
+
+import (
+	"reflect"
+)
+
+// Binary is "left op right".
+type Binary struct {
+	L  Expr
+	Op string
+	R  any // an Expr, or a value to bind
+}
+
+// AppendSQL writes the comparison.
+func (b *Binary) AppendSQL(c *Compiler) {
+	b.L.AppendSQL(c)
+	c.Byte(' ')
+	c.Write(b.Op)
+	c.Byte(' ')
+	c.Operand(b.R)
+}
+
+// isNil reports whether v is nil or a nil pointer, map, slice or interface.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Interface:
+		return rv.IsNil()
+	}
+	return false
+}
+
+// Op builds "col op value"; a nil value with = or != becomes IS [NOT] NULL.
+func Op(col any, op string, v any) Expr {
+	l := asExpr(col)
+	if isNil(v) {
+		switch op {
+		case "=":
+			return &NullTest{X: l}
+		case "!=", "<>":
+			return &NullTest{X: l, Not: true}
+		}
+	}
+	return &Binary{L: l, Op: op, R: v}
+}
+
+// NullTest is "x IS [NOT] NULL".
+type NullTest struct {
+	X   Expr
+	Not bool
+}
+
+// AppendSQL writes the test.
+func (n *NullTest) AppendSQL(c *Compiler) {
+	n.X.AppendSQL(c)
+	if n.Not {
+		c.Write(" IS NOT NULL")
+	} else {
+		c.Write(" IS NULL")
+	}
+}
+
+// Bool is AND or OR over a list; it parenthesises nested lists.
+type Bool struct {
+	Op    string // "AND" or "OR"
+	Items []Expr
+}
+
+// AppendSQL writes the list. An empty AND is true, an empty OR false.
+func (b *Bool) AppendSQL(c *Compiler) {
+	if len(b.Items) == 0 {
+		if b.Op == "AND" {
+			c.Write("1 = 1")
+		} else {
+			c.Write("1 != 1")
+		}
+		return
+	}
+	for i, it := range b.Items {
+		if i > 0 {
+			c.Byte(' ')
+			c.Write(b.Op)
+			c.Byte(' ')
+		}
+		if inner, ok := it.(*Bool); ok && inner.Op != b.Op && len(inner.Items) > 1 {
+			c.Byte('(')
+			it.AppendSQL(c)
+			c.Byte(')')
+			continue
+		}
+		it.AppendSQL(c)
+	}
+}
+
+// And joins predicates with AND.
+func And(preds ...Expr) Expr {
+	if len(preds) == 1 {
+		return preds[0]
+	}
+	return &Bool{Op: "AND", Items: preds}
+}
+
+// Or joins predicates with OR.
+func Or(preds ...Expr) Expr {
+	if len(preds) == 1 {
+		return preds[0]
+	}
+	return &Bool{Op: "OR", Items: preds}
+}
+
+// NotExpr is "NOT (x)".
+type NotExpr struct{ X Expr }
+
+// AppendSQL writes the negation.
+func (n *NotExpr) AppendSQL(c *Compiler) {
+	c.Write("NOT (")
+	n.X.AppendSQL(c)
+	c.Byte(')')
+}
+
+// Not negates a predicate. NOT of IN, LIKE, EXISTS and NULL tests flips
+// the operator instead of wrapping it.
+func Not(p Expr) Expr {
+	switch x := p.(type) {
+	case *InExpr:
+		y := *x
+		y.Not = !y.Not
+		return &y
+	case *NullTest:
+		return &NullTest{X: x.X, Not: !x.Not}
+	case *LikeExpr:
+		y := *x
+		y.Not = !y.Not
+		return &y
+	case *ExistsExpr:
+		y := *x
+		y.Not = !y.Not
+		return &y
+	case *NotExpr:
+		return x.X
+	}
+	return &NotExpr{X: p}
+}
+
+// LikeExpr is "x [NOT] LIKE pattern" or its case-insensitive form.
+type LikeExpr struct {
+	X       Expr
+	Pattern any
+	Not     bool
+	CI      bool // ILIKE
+}
+
+// AppendSQL writes LIKE, or ILIKE natively where the dialect has it and
+// lower(x) LIKE lower(p) elsewhere.
+func (l *LikeExpr) AppendSQL(c *Compiler) {
+	not := ""
+	if l.Not {
+		not = "NOT "
+	}
+	if l.CI && !c.D.Has(dialectILike) {
+		c.Write("lower(")
+		l.X.AppendSQL(c)
+		c.Write(") " + not + "LIKE lower(")
+		c.Operand(l.Pattern)
+		c.Byte(')')
+		return
+	}
+	l.X.AppendSQL(c)
+	c.Byte(' ')
+	c.Write(not)
+	if l.CI {
+		c.Write("ILIKE ")
+	} else {
+		c.Write("LIKE ")
+	}
+	c.Operand(l.Pattern)
+}
+
+// InExpr is "x [NOT] IN (...)" over values or a subquery.
+type InExpr struct {
+	X      Expr
+	Values []any
+	Sub    *Select
+	Not    bool
+}
+
+// AppendSQL writes the test; an empty list renders a constant false (true
+// for NOT IN), never "IN ()".
+func (in *InExpr) AppendSQL(c *Compiler) {
+	if in.Sub == nil && len(in.Values) == 0 {
+		if in.Not {
+			c.Write("1 = 1")
+		} else {
+			c.Write("1 != 1")
+		}
+		return
+	}
+	if in.Not {
+		c.Byte('(')
+	}
+	in.X.AppendSQL(c)
+	if in.Not {
+		c.Write(" NOT IN (")
+	} else {
+		c.Write(" IN (")
+	}
+	if in.Sub != nil {
+		in.Sub.AppendSQL(c)
+	} else {
+		for i, v := range in.Values {
+			if i > 0 {
+				c.Write(", ")
+			}
+			c.Operand(v)
+		}
+	}
+	c.Byte(')')
+	if in.Not {
+		c.Byte(')')
+	}
+}
+
+// TupleIn is "(a, b) IN (...)".
+type TupleIn struct {
+	Cols []Expr
+	Rows [][]any
+	Not  bool
+}
+
+// AppendSQL writes the tuple test in the dialect's form.
+func (t *TupleIn) AppendSQL(c *Compiler) {
+	if len(t.Rows) == 0 {
+		if t.Not {
+			c.Write("1 = 1")
+		} else {
+			c.Write("1 != 1")
+		}
+		return
+	}
+	c.Byte('(')
+	for i, col := range t.Cols {
+		if i > 0 {
+			c.Write(", ")
+		}
+		col.AppendSQL(c)
+	}
+	if t.Not {
+		c.Write(") NOT IN (")
+	} else {
+		c.Write(") IN (")
+	}
+	if c.D.Has(dialectTupleValues) {
+		c.Write("VALUES ")
+	}
+	for i, row := range t.Rows {
+		if i > 0 {
+			c.Write(", ")
+		}
+		c.Byte('(')
+		for j, v := range row {
+			if j > 0 {
+				c.Write(", ")
+			}
+			c.Operand(v)
+		}
+		c.Byte(')')
+	}
+	c.Byte(')')
+}
+
+// Match is full-text MATCH: PostgreSQL "x @@ to_tsquery(q)", SQLite
+// "x MATCH q" (FTS tables only).
+type Match struct {
+	X Expr
+	Q any
+}
+
+// AppendSQL writes the dialect's form.
+func (m *Match) AppendSQL(c *Compiler) {
+	m.X.AppendSQL(c)
+	if c.D.Has(dialectTSQuery) {
+		c.Write(" @@ to_tsquery(")
+		c.Operand(m.Q)
+		c.Byte(')')
+		return
+	}
+	c.Write(" MATCH ")
+	c.Operand(m.Q)
+}
+
+// Between is "x BETWEEN a AND b".
+type Between struct {
+	X    Expr
+	A, B any
+}
+
+// AppendSQL writes the range test.
+func (b *Between) AppendSQL(c *Compiler) {
+	b.X.AppendSQL(c)
+	c.Write(" BETWEEN ")
+	c.Operand(b.A)
+	c.Write(" AND ")
+	c.Operand(b.B)
+}
+
+// Paren wraps an expression in parentheses (arithmetic precedence).
+type Paren struct{ X Expr }
+
+// AppendSQL writes (x).
+func (p *Paren) AppendSQL(c *Compiler) {
+	c.Byte('(')
+	p.X.AppendSQL(c)
+	c.Byte(')')
+}
+
+// Arith is "(l op r)" for + - * / %.
+func Arith(l any, op string, r any) Expr {
+	return &Paren{&Binary{L: asExpr(l), Op: op, R: r}}
+}
+
+// Value binds v as a parameter wherever an expression is expected.
+type Value struct{ V any }
+
+// AppendSQL binds the value.
+func (v Value) AppendSQL(c *Compiler) { c.Bind(v.V) }
+
+// Raw is SQL text with no parameters, written as is. Never build it from
+// user input.
+type Raw string
+
+// AppendSQL writes the text.
+func (r Raw) AppendSQL(c *Compiler) { c.Write(string(r)) }

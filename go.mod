@@ -1,0 +1,14 @@
+module github.com/arcorm/arc
+
+go 1.26
+
+require (
+	github.com/lib/pq v1.12.3
+	github.com/mattn/go-sqlite3 v1.14.53
+	github.com/sirupsen/logrus v1.10.2
+)
+
+require (
+	go.yaml.in/yaml/v3 v3.0.6 // indirect
+	golang.org/x/sys v0.46.0 // indirect
+)

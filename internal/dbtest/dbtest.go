@@ -1,0 +1,240 @@
+// Package dbtest is the shared two-dialect harness of Arc's own tests:
+// Each runs a test body once on a fresh SQLite database in a temp dir and
+// once on a fresh PostgreSQL schema, and cleans both up. PostgreSQL comes
+// from ARC_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/test);
+// when it cannot be reached the PostgreSQL half skips with a message,
+// except under CI=true, where it fails. ARC_TEST_DIALECTS=sqlite (or
+// postgres) limits the run to one dialect.
+package dbtest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/arcorm/arc/engine"
+
+	_ "github.com/arcorm/arc/dialect/postgres" // register
+	_ "github.com/arcorm/arc/dialect/sqlite"   // register
+)
+
+// DefaultPGURL is used when ARC_TEST_PG_URL is not set.
+const DefaultPGURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+// Dialects are the dialect names Each runs, in order.
+var Dialects = []string{"sqlite", "postgres"}
+
+// PGURL returns the PostgreSQL URL tests use.
+func PGURL() string {
+	if u := os.Getenv("ARC_TEST_PG_URL"); u != "" {
+		return u
+	}
+	return DefaultPGURL
+}
+
+func enabled(name string) bool {
+	v := os.Getenv("ARC_TEST_DIALECTS")
+	if v == "" {
+		return true
+	}
+	for _, d := range strings.Split(v, ",") {
+		if strings.TrimSpace(d) == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Each runs fn as a subtest per dialect, each with a new, empty database.
+func Each(t *testing.T, fn func(t *testing.T, eng *engine.Engine)) {
+	t.Helper()
+	for _, name := range Dialects {
+		t.Run(name, func(t *testing.T) {
+			fn(t, Open(t, name))
+		})
+	}
+}
+
+// Open returns an engine on a new empty database of the named dialect,
+// closed and removed when the test ends.
+func Open(t testing.TB, name string, opts ...engine.Option) *engine.Engine {
+	t.Helper()
+	if !enabled(name) {
+		t.Skipf("dialect %s not in ARC_TEST_DIALECTS=%s", name, os.Getenv("ARC_TEST_DIALECTS"))
+	}
+	switch name {
+	case "sqlite":
+		return SQLite(t, opts...)
+	case "postgres":
+		return Postgres(t, opts...)
+	}
+	t.Fatalf("dbtest: unknown dialect %q", name)
+	return nil
+}
+
+// SQLiteURL returns a URL for a new SQLite file in the test's temp dir.
+func SQLiteURL(t testing.TB) string {
+	return "sqlite:///" + filepath.Join(t.TempDir(), "arc.db")
+}
+
+// SQLite opens a new SQLite database file in a temp dir.
+func SQLite(t testing.TB, opts ...engine.Option) *engine.Engine {
+	t.Helper()
+	eng, err := engine.Open(context.Background(), SQLiteURL(t), opts...)
+	if err != nil {
+		t.Fatalf("dbtest: open sqlite: %v", err)
+	}
+	t.Cleanup(func() { _ = eng.Close() })
+	return eng
+}
+
+var (
+	pgOnce sync.Once
+	pgErr  error
+)
+
+func pgReachable() error {
+	pgOnce.Do(func() {
+		db, err := sql.Open("postgres", PGURL())
+		if err != nil {
+			pgErr = err
+			return
+		}
+		defer db.Close()
+		pgErr = db.PingContext(context.Background())
+	})
+	return pgErr
+}
+
+// RequirePG skips (or, under CI=true, fails) when PostgreSQL is unreachable.
+func RequirePG(t testing.TB) {
+	t.Helper()
+	if err := pgReachable(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("dbtest: PostgreSQL at %s is required in CI but unreachable: %v", PGURL(), err)
+		}
+		t.Skipf("dbtest: PostgreSQL at %s unreachable, skipping: %v (set ARC_TEST_PG_URL)", PGURL(), err)
+	}
+}
+
+// NewSchemaURL creates a new schema on the test server and returns a URL
+// whose connections use it (search_path); the schema is dropped when the
+// test ends.
+func NewSchemaURL(t testing.TB) string {
+	t.Helper()
+	RequirePG(t)
+	schema := "arc_t_" + randHex(6)
+	admin, err := sql.Open("postgres", PGURL())
+	if err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		admin.Close()
+		t.Fatalf("dbtest: create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		defer admin.Close()
+		if _, err := admin.Exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE"); err != nil {
+			t.Errorf("dbtest: drop schema %s: %v", schema, err)
+		}
+	})
+	u, err := url.Parse(PGURL())
+	if err != nil {
+		t.Fatalf("dbtest: bad ARC_TEST_PG_URL: %v", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// Postgres opens an engine on a new schema of the test server.
+func Postgres(t testing.TB, opts ...engine.Option) *engine.Engine {
+	t.Helper()
+	u := NewSchemaURL(t)
+	eng, err := engine.Open(context.Background(), u, opts...)
+	if err != nil {
+		t.Fatalf("dbtest: open postgres: %v", err)
+	}
+	// Registered after the schema's cleanup, so it runs first.
+	t.Cleanup(func() { _ = eng.Close() })
+	return eng
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Recorder collects the statements an engine echoes.
+type Recorder struct {
+	mu    sync.Mutex
+	stmts []string
+}
+
+// Levels implements logrus.Hook.
+func (r *Recorder) Levels() []logrus.Level { return []logrus.Level{logrus.InfoLevel} }
+
+// Fire implements logrus.Hook.
+func (r *Recorder) Fire(e *logrus.Entry) error {
+	r.mu.Lock()
+	r.stmts = append(r.stmts, e.Message)
+	r.mu.Unlock()
+	return nil
+}
+
+// Statements returns what was recorded since the last Reset.
+func (r *Recorder) Statements() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.stmts...)
+}
+
+// SQL returns the recorded statements that are not transaction boundaries.
+func (r *Recorder) SQL() []string {
+	var out []string
+	for _, s := range r.Statements() {
+		switch s {
+		case "BEGIN (implicit)", "COMMIT", "ROLLBACK":
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// Reset forgets what was recorded.
+func (r *Recorder) Reset() {
+	r.mu.Lock()
+	r.stmts = nil
+	r.mu.Unlock()
+}
+
+// Record turns echo on for eng and returns a recorder of its statements;
+// the log output itself is discarded.
+func Record(eng *engine.Engine) *Recorder {
+	r := &Recorder{}
+	l := eng.Logger()
+	l.AddHook(r)
+	l.SetOutput(discard{})
+	eng.SetEcho(true)
+	return r
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// Name is a helper for messages.
+func Name(eng *engine.Engine) string { return fmt.Sprint(eng.Dialect().Name()) }
