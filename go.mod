@@ -9,6 +9,8 @@ require (
 )
 
 require (
+	github.com/golang-migrate/migrate/v4 v4.20.1 // indirect
+	github.com/stretchr/testify v1.12.1 // indirect
 	go.yaml.in/yaml/v3 v3.0.6 // indirect
 	golang.org/x/sys v0.46.0 // indirect
 )

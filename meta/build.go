@@ -145,7 +145,7 @@ type builder struct {
 	idxOrd  []string
 	uqOrd   []string
 	explPK  bool
-	row     bool // a result-row shape: no primary key needed
+	row     bool             // a result-row shape: no primary key needed
 	autoSet map[*Column]bool // columns with an explicit autoincrement word
 }
 

@@ -25,7 +25,7 @@ type Table struct {
 	Version *Column
 	// CreatedAt and UpdatedAt are the timestamp columns the session fills, or nil.
 	CreatedAt, UpdatedAt *Column
-	Hooks               HookSet
+	Hooks                HookSet
 
 	byName   map[string]*Column
 	byField  map[string]*Column
