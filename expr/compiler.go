@@ -30,6 +30,10 @@ type Compiler struct {
 	Args []any
 	err  error
 
+	// Params supplies :name parameters to every Text in the statement that
+	// does not bind them itself (Query.Params).
+	Params P
+
 	scope   *scope
 	aliases map[any]string // anonymous aliases and subqueries -> generated names
 	counts  map[string]int

@@ -83,6 +83,9 @@ func appendText(c *Compiler, s string, params P) {
 			name := s[i+1 : j]
 			v, ok := params[name]
 			if !ok {
+				v, ok = c.Params[name]
+			}
+			if !ok {
 				c.Fail(fmt.Errorf("%w: text SQL %q: no value for parameter :%s", arcerr.ErrInvalidRequest, s, name))
 				return
 			}

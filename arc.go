@@ -1,0 +1,199 @@
+// Package arc is the everyday surface of Arc, a Go ORM with SQLAlchemy's
+// session, identity map and unit of work, wearing an active-record face,
+// without code generation. It re-exports what the tutorial needs from the
+// subpackages, so one import (plus nothing else: both dialects are
+// registered here) is enough:
+//
+//	eng, err := arc.Open(ctx, "sqlite:///app.db")
+//	s := arc.NewSession(eng)
+//	ctx = arc.WithSession(ctx, s)
+//	U := arc.Cols[User]()
+//	users, err := arc.Select[User]().Where(arc.Eq(&U.Name, "ed")).All(ctx)
+//
+// The real code lives in meta, dialect, expr, engine, session, relations,
+// record, migrate and fixtures; see docs/architecture.md.
+package arc
+
+import (
+	"context"
+
+	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/expr"
+	"github.com/arcorm/arc/migrate"
+	"github.com/arcorm/arc/record"
+	"github.com/arcorm/arc/session"
+
+	_ "github.com/arcorm/arc/dialect/postgres" // register "postgres"
+	_ "github.com/arcorm/arc/dialect/sqlite"   // register "sqlite"
+)
+
+// Sentinel errors (see package arcerr).
+var (
+	ErrNotFound       = arcerr.ErrNotFound
+	ErrMultipleRows   = arcerr.ErrMultipleRows
+	ErrStaleData      = arcerr.ErrStaleData
+	ErrDetached       = arcerr.ErrDetached
+	ErrObjectDeleted  = arcerr.ErrObjectDeleted
+	ErrLazyLoad       = arcerr.ErrLazyLoad
+	ErrIntegrity      = arcerr.ErrIntegrity
+	ErrInvalidModel   = arcerr.ErrInvalidModel
+	ErrInvalidRequest = arcerr.ErrInvalidRequest
+	ErrNotAColumn     = arcerr.ErrNotAColumn
+	ErrNeedsRollback  = arcerr.ErrNeedsRollback
+	ErrBusy           = arcerr.ErrBusy
+)
+
+// Types re-exported for the everyday API.
+type (
+	// Engine is a dialect plus a connection pool.
+	Engine = engine.Engine
+	// Session is the unit of work.
+	Session = session.Session
+	// Expr is a SQL expression.
+	Expr = expr.Expr
+	// P holds named parameters (text SQL, FilterBy).
+	P = expr.P
+	// Base gives a model active-record methods; embed it by value.
+	Base[T any] = record.Base[T]
+	// Query is a typed, immutable query.
+	Query[T any] = session.Query[T]
+	// StatementError is a database error with its SQL and arguments.
+	StatementError = arcerr.StatementError
+)
+
+// Open connects to a database URL (sqlite:///file.db, sqlite::memory:,
+// postgres://...). See engine.Open.
+func Open(ctx context.Context, url string, opts ...engine.Option) (*Engine, error) {
+	return engine.Open(ctx, url, opts...)
+}
+
+// Echo is the engine option that logs every statement (echo=True).
+func Echo(on bool) engine.Option { return engine.WithEcho(on) }
+
+// NewSession returns a session on eng.
+func NewSession(eng *Engine, opts ...session.Option) *Session { return session.New(eng, opts...) }
+
+// WithSession returns a context carrying s.
+func WithSession(ctx context.Context, s *Session) context.Context { return session.With(ctx, s) }
+
+// Transaction runs fn in a transaction of the session in ctx (a savepoint
+// when one is open), or of a new session on eng: commit on nil, roll back
+// on error or panic.
+func Transaction(ctx context.Context, eng *Engine, fn func(ctx context.Context) error) error {
+	return session.Transaction(ctx, eng, fn)
+}
+
+// CreateAll creates the models' tables that do not exist yet.
+func CreateAll(ctx context.Context, eng *Engine, models ...any) error {
+	return migrate.CreateAll(ctx, eng, models...)
+}
+
+// DropAll drops the models' tables.
+func DropAll(ctx context.Context, eng *Engine, models ...any) error {
+	return migrate.DropAll(ctx, eng, models...)
+}
+
+// SetDefault sets the engine record calls use without a session.
+func SetDefault(eng *Engine) { record.SetDefault(eng) }
+
+// Cols returns model T's probe: &U.Name names users.name in expressions.
+func Cols[T any]() *T { return expr.Cols[T]() }
+
+// Select starts a query for T that runs in the session of its context.
+func Select[T any]() *Query[T] { return session.Select[T]() }
+
+// QueryOf starts a query for T bound to s.
+func QueryOf[T any](s *Session) *Query[T] { return session.NewQuery[T](s) }
+
+// Get returns the T with the given key from the session in ctx.
+func Get[T any](ctx context.Context, key ...any) (*T, error) {
+	s := session.From(ctx)
+	if s == nil {
+		return record.Find[T](ctx, key...)
+	}
+	return session.Get[T](ctx, s, key...)
+}
+
+// Find is record.Find.
+func Find[T any](ctx context.Context, key ...any) (*T, error) { return record.Find[T](ctx, key...) }
+
+// Where is record.Where.
+func Where[T any](preds ...Expr) *Query[T] { return record.Where[T](preds...) }
+
+// Predicates and expressions (see package expr).
+
+// Eq is col = v (IS NULL for nil).
+func Eq[V any](col *V, v V) Expr { return expr.Eq(col, v) }
+
+// Ne is col != v (IS NOT NULL for nil).
+func Ne[V any](col *V, v V) Expr { return expr.Ne(col, v) }
+
+// Lt is col < v.
+func Lt[V any](col *V, v V) Expr { return expr.Lt(col, v) }
+
+// Le is col <= v.
+func Le[V any](col *V, v V) Expr { return expr.Le(col, v) }
+
+// Gt is col > v.
+func Gt[V any](col *V, v V) Expr { return expr.Gt(col, v) }
+
+// Ge is col >= v.
+func Ge[V any](col *V, v V) Expr { return expr.Ge(col, v) }
+
+// In is col IN (vs...).
+func In[V any](col *V, vs ...V) Expr { return expr.In(col, vs...) }
+
+// NotIn is col NOT IN (vs...).
+func NotIn[V any](col *V, vs ...V) Expr { return expr.NotIn(col, vs...) }
+
+// IsNull is col IS NULL.
+func IsNull[V any](col *V) Expr { return expr.IsNull(col) }
+
+// IsNotNull is col IS NOT NULL.
+func IsNotNull[V any](col *V) Expr { return expr.IsNotNull(col) }
+
+// Like is col LIKE pattern.
+func Like[S ~string](col *S, pattern string) Expr { return expr.Like(col, pattern) }
+
+// ILike is case-insensitive LIKE.
+func ILike[S ~string](col *S, pattern string) Expr { return expr.ILike(col, pattern) }
+
+// And joins predicates with AND.
+func And(preds ...Expr) Expr { return expr.And(preds...) }
+
+// Or joins predicates with OR.
+func Or(preds ...Expr) Expr { return expr.Or(preds...) }
+
+// Not negates a predicate.
+func Not(p Expr) Expr { return expr.Not(p) }
+
+// On compares two columns (a join condition).
+func On(l, r any) Expr { return expr.On(l, r) }
+
+// Col starts an untyped expression from a field pointer or column name.
+func Col(x any) expr.ColExpr { return expr.Col(x) }
+
+// C names a column by text ("users.name").
+func C(name string) *expr.Named { return expr.C(name) }
+
+// Text is textual SQL with :name parameters.
+func Text(sql string, params ...P) *expr.TextExpr { return expr.Text(sql, params...) }
+
+// Asc orders ascending.
+func Asc(x any) *expr.Ordering { return expr.Asc(x) }
+
+// Desc orders descending.
+func Desc(x any) *expr.Ordering { return expr.Desc(x) }
+
+// Func calls a SQL function.
+func Func(name string, args ...any) *expr.FuncCall { return expr.Func(name, args...) }
+
+// Count is count(col).
+func Count(col any) *expr.FuncCall { return expr.Count(col) }
+
+// CountAll is count(*).
+func CountAll() Expr { return expr.CountAll() }
+
+// Label names an expression.
+func Label(x any, name string) *expr.Labeled { return expr.Label(x, name) }

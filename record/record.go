@@ -1,0 +1,234 @@
+// Package record is Arc's active-record face: embed Base[T] in a model
+// and it gains Save, Delete, Reload and Find, backed by the session in the
+// context or, without one, by a short transaction of its own on the
+// default engine (SetDefault), as Rails users expect of save.
+//
+//	type User struct {
+//		record.Base[User]
+//		ID   int64
+//		Name string
+//	}
+//	u := &User{Name: "ed"}
+//	err := u.Save(ctx)
+//
+// With a session in ctx (session.With), calls join its unit of work and
+// identity map: Save adds the object and flushes the session, so the row
+// is written in the session's transaction and committed with it.
+//
+// record imports session and below.
+package record
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/expr"
+	"github.com/arcorm/arc/meta"
+	"github.com/arcorm/arc/session"
+)
+
+// Base gives model T active-record methods. Embed it by value, directly
+// in T (not through a pointer or another struct). It holds the object's
+// session state; copying a tracked object gives an untracked copy.
+type Base[T any] struct {
+	h session.Holder
+}
+
+// ArcHolder implements session.Tracked.
+func (b *Base[T]) ArcHolder() *session.Holder { return &b.h }
+
+// defaultEngine is the only global state in Arc: the engine record calls
+// use when the context carries no session.
+var defaultEngine atomic.Pointer[engine.Engine]
+
+// SetDefault sets the default engine (nil clears it).
+func SetDefault(eng *engine.Engine) { defaultEngine.Store(eng) }
+
+// Default returns the default engine, or nil.
+func Default() *engine.Engine { return defaultEngine.Load() }
+
+type engineKey struct{}
+
+// WithEngine returns a context whose session-less record calls use eng
+// instead of the default engine.
+func WithEngine(ctx context.Context, eng *engine.Engine) context.Context {
+	return context.WithValue(ctx, engineKey{}, eng)
+}
+
+func engineFor(ctx context.Context) (*engine.Engine, error) {
+	if e, ok := ctx.Value(engineKey{}).(*engine.Engine); ok && e != nil {
+		return e, nil
+	}
+	if e := defaultEngine.Load(); e != nil {
+		return e, nil
+	}
+	return nil, fmt.Errorf("%w: no session in the context and no default engine (call record.SetDefault or use session.With)", arcerr.ErrInvalidRequest)
+}
+
+// owner recovers the outer *T from the embedded Base. Base must be the
+// field at the offset meta found; validated once per type.
+func (b *Base[T]) owner() (*T, error) {
+	off, err := baseOffset[T]()
+	if err != nil {
+		return nil, err
+	}
+	return (*T)(unsafe.Add(unsafe.Pointer(b), -int(off))), nil
+}
+
+var offsets atomicMap
+
+type atomicMap struct{ m atomic.Pointer[map[reflect.Type]offsetResult] }
+
+type offsetResult struct {
+	off uintptr
+	err error
+}
+
+func baseOffset[T any]() (uintptr, error) {
+	t := reflect.TypeFor[T]()
+	if m := offsets.m.Load(); m != nil {
+		if r, ok := (*m)[t]; ok {
+			return r.off, r.err
+		}
+	}
+	r := computeOffset[T](t)
+	for {
+		old := offsets.m.Load()
+		nm := map[reflect.Type]offsetResult{}
+		if old != nil {
+			for k, v := range *old {
+				nm[k] = v
+			}
+		}
+		nm[t] = r
+		if offsets.m.CompareAndSwap(old, &nm) {
+			break
+		}
+	}
+	return r.off, r.err
+}
+
+func computeOffset[T any](t reflect.Type) offsetResult {
+	bt := reflect.TypeFor[Base[T]]()
+	if t.Kind() != reflect.Struct {
+		return offsetResult{err: fmt.Errorf("%w: record.Base[%s]: %s is not a struct", arcerr.ErrInvalidModel, t, t)}
+	}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.Anonymous && f.Type == bt {
+			return offsetResult{off: f.Offset}
+		}
+	}
+	return offsetResult{err: fmt.Errorf("%w: record.Base[%s] must be embedded by value directly in %s", arcerr.ErrInvalidModel, t.Name(), t.Name())}
+}
+
+// run gives fn the session for ctx: the one it carries, or a one-shot
+// session on the default engine whose transaction commits when fn
+// succeeds.
+func run(ctx context.Context, fn func(ctx context.Context, s *session.Session) error) error {
+	if s := session.From(ctx); s != nil {
+		return fn(ctx, s)
+	}
+	eng, err := engineFor(ctx)
+	if err != nil {
+		return err
+	}
+	s := session.New(eng, session.WithExpireOnCommit(false))
+	sctx := session.With(ctx, s)
+	err = fn(sctx, s)
+	if err == nil {
+		err = s.Commit(sctx)
+	}
+	if err != nil {
+		_ = s.Rollback(sctx)
+	}
+	if cerr := s.Close(sctx); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Save inserts or updates the object: it is added to the session and the
+// session is flushed (its whole unit of work, as SQLAlchemy's flush). Only
+// changed columns are updated. Without a session in ctx it runs in its
+// own transaction and the object ends detached, remembering its values so
+// a later Save writes only what changed.
+func (b *Base[T]) Save(ctx context.Context) error {
+	obj, err := b.owner()
+	if err != nil {
+		return err
+	}
+	return run(ctx, func(ctx context.Context, s *session.Session) error {
+		if err := s.Add(obj); err != nil {
+			return err
+		}
+		return s.Flush(ctx)
+	})
+}
+
+// Delete deletes the object's row (at once: the session is flushed).
+func (b *Base[T]) Delete(ctx context.Context) error {
+	obj, err := b.owner()
+	if err != nil {
+		return err
+	}
+	return run(ctx, func(ctx context.Context, s *session.Session) error {
+		if err := s.Delete(obj); err != nil {
+			return err
+		}
+		return s.Flush(ctx)
+	})
+}
+
+// Reload reads the object's row again, overwriting its fields.
+func (b *Base[T]) Reload(ctx context.Context) error {
+	obj, err := b.owner()
+	if err != nil {
+		return err
+	}
+	return run(ctx, func(ctx context.Context, s *session.Session) error {
+		if err := s.Add(obj); err != nil {
+			return err
+		}
+		if s.StateOf(obj) == session.Pending {
+			return fmt.Errorf("%w: Reload of a %T that was never saved", arcerr.ErrInvalidRequest, obj)
+		}
+		return s.Refresh(ctx, obj)
+	})
+}
+
+// Find loads the T with the given primary key into the receiver's session
+// and returns it (the receiver is only used for its type).
+func (b *Base[T]) Find(ctx context.Context, key ...any) (*T, error) { return Find[T](ctx, key...) }
+
+// Find returns the T with the given primary key; an error wrapping
+// arcerr.ErrNotFound when there is none.
+func Find[T any](ctx context.Context, key ...any) (*T, error) {
+	var out *T
+	err := run(ctx, func(ctx context.Context, s *session.Session) error {
+		var err error
+		out, err = session.Get[T](ctx, s, key...)
+		return err
+	})
+	return out, err
+}
+
+// Where starts a query for T with predicates. Its terminal methods use
+// the session in their context, or, without one, a one-shot session on the
+// default engine (the objects come back detached).
+func Where[T any](preds ...expr.Expr) *session.Query[T] {
+	return session.Select[T]().Where(preds...).WithFallback(func(ctx context.Context, fn func(context.Context) error) error {
+		return run(ctx, func(ctx context.Context, _ *session.Session) error { return fn(ctx) })
+	})
+}
+
+// All returns every T.
+func All[T any](ctx context.Context) ([]*T, error) { return Where[T]().All(ctx) }
+
+// Table returns the metadata of T.
+func Table[T any]() (*meta.Table, error) { return meta.Of[T]() }

@@ -1,0 +1,651 @@
+package session
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"time"
+	"unsafe"
+
+	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/dialect"
+	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/internal/toposort"
+	"github.com/arcorm/arc/meta"
+)
+
+// MaxInsertBatch caps the rows of one multi-row INSERT (the dialect's
+// bind-parameter limit caps it further).
+const MaxInsertBatch = 1000
+
+// flushPlan is the work one flush does.
+type flushPlan struct {
+	tables  []*meta.Table // dependency order
+	inserts map[*meta.Table][]*state
+	updates map[*meta.Table][]*update
+	deletes map[*meta.Table][]*state
+	touched []*state
+	backups map[*state]*snapshot
+}
+
+type update struct {
+	st   *state
+	cols []int // codec column indexes
+	mask uint64
+}
+
+// Flush writes all pending changes in one transaction (begun if needed),
+// in foreign-key order: for each table, parents first, UPDATEs then
+// INSERTs; then DELETEs, children first. Generated keys and server
+// defaults are read back into the objects. When it fails, the database
+// is rolled back to where it was before the flush and every object is
+// restored exactly: the caller can fix the problem and flush again.
+func (s *Session) Flush(ctx context.Context) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	if s.failed != nil {
+		return fmt.Errorf("%w (cause: %v)", arcerr.ErrNeedsRollback, s.failed)
+	}
+	if s.iterating > 0 {
+		return fmt.Errorf("%w: flush", arcerr.ErrBusy)
+	}
+	if err := s.relPreFlush(ctx); err != nil {
+		return err
+	}
+	if !s.hasChanges() {
+		return nil
+	}
+	for _, fn := range s.beforeFlush {
+		if err := fn(ctx, s); err != nil {
+			return fmt.Errorf("arc: before-flush hook: %w", err)
+		}
+	}
+	plan := s.newPlan()
+	if err := s.runBeforeHooks(ctx, plan); err != nil {
+		plan.restore()
+		return err
+	}
+	plan.computeUpdates()
+	tx, err := s.begin(ctx)
+	if err != nil {
+		plan.restore()
+		return err
+	}
+	useSavepoint := s.txFlushed || len(s.nested) > 0
+	const sp = "arc_flush"
+	if useSavepoint {
+		if err := tx.Savepoint(ctx, sp); err != nil {
+			plan.restore()
+			return err
+		}
+	}
+	done, err := s.execute(ctx, tx, plan)
+	if err == nil {
+		err = s.runAfterHooks(ctx, plan)
+	}
+	if err != nil {
+		plan.restore()
+		if useSavepoint {
+			if rerr := tx.RollbackTo(ctx, sp); rerr != nil {
+				s.failed = err
+				return errors.Join(err, rerr)
+			}
+			_ = tx.Release(ctx, sp)
+		} else {
+			_ = tx.Rollback()
+			s.tx = nil
+		}
+		return err
+	}
+	if useSavepoint {
+		if err := tx.Release(ctx, sp); err != nil {
+			plan.restore()
+			s.failed = err
+			return err
+		}
+	}
+	s.commitPlan(plan, done)
+	s.txFlushed = true
+	return nil
+}
+
+func (s *Session) newPlan() *flushPlan {
+	p := &flushPlan{
+		inserts: map[*meta.Table][]*state{},
+		updates: map[*meta.Table][]*update{},
+		deletes: map[*meta.Table][]*state{},
+		backups: map[*state]*snapshot{},
+	}
+	seen := map[*meta.Table]bool{}
+	var tables []*meta.Table
+	note := func(t *meta.Table) {
+		if !seen[t] {
+			seen[t] = true
+			tables = append(tables, t)
+		}
+	}
+	for _, st := range s.pending {
+		p.inserts[st.t] = append(p.inserts[st.t], st)
+		p.touched = append(p.touched, st)
+		note(st.t)
+	}
+	for _, st := range s.persistentStates() {
+		if st.markedDelete {
+			continue
+		}
+		if st.snap != nil && st.cd.anyChanged(st.obj, st.snap) {
+			p.updates[st.t] = append(p.updates[st.t], &update{st: st})
+			p.touched = append(p.touched, st)
+			note(st.t)
+		}
+	}
+	for _, st := range s.deleted {
+		p.deletes[st.t] = append(p.deletes[st.t], st)
+		p.touched = append(p.touched, st)
+		note(st.t)
+	}
+	p.tables = sortTables(tables)
+	for _, st := range p.touched {
+		p.backups[st] = st.cd.take(st.obj)
+	}
+	return p
+}
+
+// restore puts every touched object back as it was before the flush.
+func (p *flushPlan) restore() {
+	for st, b := range p.backups {
+		st.cd.restore(st.obj, b)
+	}
+}
+
+// computeUpdates fixes the changed columns of each update after the
+// before-hooks ran (they may change fields) and drops no-op updates.
+func (p *flushPlan) computeUpdates() {
+	for t, ups := range p.updates {
+		kept := ups[:0]
+		for _, u := range ups {
+			st := u.st
+			u.cols = u.cols[:0]
+			u.mask = 0
+			for i := range st.cd.cols {
+				if st.cd.cols[i].c == t.Version {
+					continue
+				}
+				if st.cd.changed(i, st.obj, st.snap) {
+					u.cols = append(u.cols, i)
+				}
+			}
+			if len(u.cols) == 0 {
+				continue
+			}
+			if ua := t.UpdatedAt; ua != nil {
+				idx := slices.IndexFunc(st.cd.cols, func(cc colCodec) bool { return cc.c == ua })
+				if !slices.Contains(u.cols, idx) {
+					setNow(st.obj, ua)
+					u.cols = append(u.cols, idx)
+					slices.Sort(u.cols)
+				}
+			}
+			for _, i := range u.cols {
+				if i < 64 {
+					u.mask |= 1 << uint(i)
+				}
+			}
+			kept = append(kept, u)
+		}
+		p.updates[t] = kept
+	}
+}
+
+// sortTables orders tables so that referenced tables come first.
+func sortTables(tables []*meta.Table) []*meta.Table {
+	if len(tables) < 2 {
+		return tables
+	}
+	idx := map[string]int{}
+	for i, t := range tables {
+		idx[t.Name] = i
+	}
+	order, _, _ := toposort.Sort(len(tables), func(i int) []int {
+		var deps []int
+		for _, fk := range tables[i].ForeignKeys {
+			if j, ok := idx[fk.RefTable]; ok {
+				deps = append(deps, j)
+			}
+		}
+		return deps
+	})
+	out := make([]*meta.Table, len(order))
+	for i, j := range order {
+		out[i] = tables[j]
+	}
+	return out
+}
+
+func (s *Session) runBeforeHooks(ctx context.Context, p *flushPlan) error {
+	for _, t := range p.tables {
+		for _, st := range p.inserts[t] {
+			if err := callHooks(ctx, st, meta.HookBeforeSave, meta.HookBeforeCreate); err != nil {
+				return err
+			}
+		}
+		for _, u := range p.updates[t] {
+			if err := callHooks(ctx, u.st, meta.HookBeforeSave, meta.HookBeforeUpdate); err != nil {
+				return err
+			}
+		}
+		for _, st := range p.deletes[t] {
+			if err := callHooks(ctx, st, meta.HookBeforeDelete); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Session) runAfterHooks(ctx context.Context, p *flushPlan) error {
+	for _, t := range p.tables {
+		for _, st := range p.inserts[t] {
+			if err := callHooks(ctx, st, meta.HookAfterCreate, meta.HookAfterSave); err != nil {
+				return err
+			}
+		}
+		for _, u := range p.updates[t] {
+			if err := callHooks(ctx, u.st, meta.HookAfterUpdate, meta.HookAfterSave); err != nil {
+				return err
+			}
+		}
+		for _, st := range p.deletes[t] {
+			if err := callHooks(ctx, st, meta.HookAfterDelete); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func callHooks(ctx context.Context, st *state, hooks ...meta.HookSet) error {
+	h := st.t.Hooks
+	if h == 0 {
+		return nil
+	}
+	for _, hook := range hooks {
+		if !h.Has(hook) {
+			continue
+		}
+		var err error
+		name := ""
+		switch hook {
+		case meta.HookBeforeSave:
+			err, name = st.iface.(meta.BeforeSaver).BeforeSave(ctx), "BeforeSave"
+		case meta.HookBeforeCreate:
+			err, name = st.iface.(meta.BeforeCreator).BeforeCreate(ctx), "BeforeCreate"
+		case meta.HookBeforeUpdate:
+			err, name = st.iface.(meta.BeforeUpdater).BeforeUpdate(ctx), "BeforeUpdate"
+		case meta.HookBeforeDelete:
+			err, name = st.iface.(meta.BeforeDeleter).BeforeDelete(ctx), "BeforeDelete"
+		case meta.HookAfterSave:
+			err, name = st.iface.(meta.AfterSaver).AfterSave(ctx), "AfterSave"
+		case meta.HookAfterCreate:
+			err, name = st.iface.(meta.AfterCreator).AfterCreate(ctx), "AfterCreate"
+		case meta.HookAfterUpdate:
+			err, name = st.iface.(meta.AfterUpdater).AfterUpdate(ctx), "AfterUpdate"
+		case meta.HookAfterDelete:
+			err, name = st.iface.(meta.AfterDeleter).AfterDelete(ctx), "AfterDelete"
+		}
+		if err != nil {
+			return fmt.Errorf("arc: %s.%s hook on %s: %w", st.t.GoType.Name(), name, describe(st), err)
+		}
+	}
+	return nil
+}
+
+// executed records what the SQL phase did, for commitPlan.
+type executed struct {
+	inserted []*state
+	updated  []*update
+	deleted  []*state
+}
+
+func (s *Session) execute(ctx context.Context, tx *engine.Tx, p *flushPlan) (*executed, error) {
+	ex := &executed{}
+	for _, t := range p.tables {
+		for _, u := range p.updates[t] {
+			if err := s.execUpdate(ctx, tx, u); err != nil {
+				return nil, err
+			}
+			ex.updated = append(ex.updated, u)
+		}
+		if ins := p.inserts[t]; len(ins) > 0 {
+			if err := s.relSyncBeforeInsert(ins); err != nil {
+				return nil, err
+			}
+			if err := s.execInserts(ctx, tx, t, ins); err != nil {
+				return nil, err
+			}
+			ex.inserted = append(ex.inserted, ins...)
+		}
+	}
+	if err := s.relAfterSaves(ctx, tx, p); err != nil {
+		return nil, err
+	}
+	for i := len(p.tables) - 1; i >= 0; i-- {
+		t := p.tables[i]
+		for _, st := range p.deletes[t] {
+			if err := s.execDelete(ctx, tx, st); err != nil {
+				return nil, err
+			}
+			ex.deleted = append(ex.deleted, st)
+		}
+	}
+	return ex, nil
+}
+
+func setNow(obj unsafe.Pointer, c *meta.Column) {
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	v := reflect.NewAt(c.GoType, unsafe.Add(obj, c.Offset)).Elem()
+	switch {
+	case c.Ptr:
+		v.Set(reflect.ValueOf(&now))
+	case c.NullType:
+		v.Set(reflect.ValueOf(sql.NullTime{Time: now, Valid: true}).Convert(c.GoType))
+	default:
+		v.Set(reflect.ValueOf(now))
+	}
+}
+
+func fieldIsZero(obj unsafe.Pointer, c *meta.Column) bool {
+	return reflect.NewAt(c.GoType, unsafe.Add(obj, c.Offset)).Elem().IsZero()
+}
+
+func setDefault(obj unsafe.Pointer, c *meta.Column) {
+	if c.DefaultNow {
+		setNow(obj, c)
+		return
+	}
+	v := reflect.NewAt(c.GoType, unsafe.Add(obj, c.Offset)).Elem()
+	dv := reflect.ValueOf(c.Default).Convert(c.Elem)
+	switch {
+	case c.Ptr:
+		p := reflect.New(c.Elem)
+		p.Elem().Set(dv)
+		v.Set(p)
+	case c.NullType:
+		// sql.Null*: set the value field and Valid.
+		for i := 0; i < v.NumField(); i++ {
+			f := v.Type().Field(i)
+			if f.Name == "Valid" {
+				v.Field(i).SetBool(true)
+			} else if dv.Type().AssignableTo(f.Type) {
+				v.Field(i).Set(dv)
+			}
+		}
+	default:
+		v.Set(dv)
+	}
+}
+
+// insertShape works out, for one pending object, which columns its INSERT
+// writes and which it reads back; it fills client defaults and timestamps.
+func insertShape(st *state) (cols []*meta.Column, mask uint64, ret []*meta.Column, retMask uint64) {
+	t := st.t
+	for i, c := range t.Columns {
+		zero := fieldIsZero(st.obj, c)
+		switch {
+		case c.AutoIncrement && zero:
+			ret = append(ret, c)
+			retMask |= bit(i)
+			continue
+		case (c.ServerDefault != "" || c.Sequence != "") && zero:
+			ret = append(ret, c)
+			retMask |= bit(i)
+			continue
+		case c.HasDefault && zero:
+			setDefault(st.obj, c)
+		case (c == t.CreatedAt || c == t.UpdatedAt) && zero:
+			setNow(st.obj, c)
+		case c == t.Version && zero:
+			reflect.NewAt(c.GoType, unsafe.Add(st.obj, c.Offset)).Elem().SetInt(1)
+		}
+		cols = append(cols, c)
+		mask |= bit(i)
+	}
+	return
+}
+
+func bit(i int) uint64 {
+	if i >= 64 {
+		return 0
+	}
+	return 1 << uint(i)
+}
+
+func (s *Session) execInserts(ctx context.Context, tx *engine.Tx, t *meta.Table, sts []*state) error {
+	d := s.eng.Dialect()
+	type shaped struct {
+		st            *state
+		cols, ret     []*meta.Column
+		mask, retMask uint64
+	}
+	rows := make([]shaped, len(sts))
+	for i, st := range sts {
+		c, m, r, rm := insertShape(st)
+		rows[i] = shaped{st, c, r, m, rm}
+	}
+	for start := 0; start < len(rows); {
+		// A batch: consecutive rows with the same column set.
+		first := rows[start]
+		limit := MaxInsertBatch
+		if n := len(first.cols); n > 0 {
+			limit = min(limit, d.MaxParams()/n)
+		}
+		if len(first.cols) == 0 || !d.Has(dialect.Returning) && len(first.ret) > 0 {
+			limit = 1
+		}
+		end := start + 1
+		for end < len(rows) && end-start < limit && rows[end].mask == first.mask && rows[end].retMask == first.retMask &&
+			len(rows[end].cols) == len(first.cols) {
+			end++
+		}
+		batch := rows[start:end]
+		args := make([]any, 0, len(batch)*len(first.cols))
+		for _, r := range batch {
+			cd := r.st.cd
+			for i := range cd.cols {
+				if r.mask&bit(i) != 0 || (i >= 64 && slices.Contains(r.cols, cd.cols[i].c)) {
+					args = append(args, cd.cols[i].get(unsafe.Add(r.st.obj, cd.cols[i].c.Offset)))
+				}
+			}
+		}
+		q := insertSQL(d, t, first.cols, first.mask, len(batch), first.ret, first.retMask)
+		objs := make([]*state, len(batch))
+		for i, r := range batch {
+			objs[i] = r.st
+		}
+		if err := s.insertBatch(ctx, tx, t, q, args, first.ret, objs); err != nil {
+			return err
+		}
+		start = end
+	}
+	return nil
+}
+
+func (s *Session) insertBatch(ctx context.Context, tx *engine.Tx, t *meta.Table, q string, args []any, ret []*meta.Column, objs []*state) error {
+	if len(ret) == 0 {
+		if _, err := tx.Exec(ctx, q, args...); err != nil {
+			return flushErr("insert", objs[0], err)
+		}
+		return nil
+	}
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return flushErr("insert", objs[0], err)
+	}
+	defer rows.Close()
+	plan := engine.NewScanPlan(ret)
+	if len(objs) == 1 {
+		if !rows.Next() {
+			if err := rows.Err(); err != nil {
+				return flushErr("insert", objs[0], err)
+			}
+			return flushErr("insert", objs[0], errors.New("INSERT ... RETURNING returned no row"))
+		}
+		if err := plan.Scan(rows, objs[0].obj); err != nil {
+			return flushErr("insert", objs[0], err)
+		}
+		return flushErr("insert", objs[0], rows.Err())
+	}
+	// Several rows: RETURNING order is not guaranteed, but generated keys
+	// grow in VALUES order within one statement, so sort by the key and
+	// assign in order (SQLAlchemy's "sentinel" approach).
+	tmps := make([]reflect.Value, 0, len(objs))
+	for rows.Next() {
+		tmp := reflect.New(t.GoType)
+		if err := plan.Scan(rows, tmp.UnsafePointer()); err != nil {
+			return flushErr("insert", objs[0], err)
+		}
+		tmps = append(tmps, tmp)
+	}
+	if err := rows.Err(); err != nil {
+		return flushErr("insert", objs[0], err)
+	}
+	if len(tmps) != len(objs) {
+		return flushErr("insert", objs[0], fmt.Errorf("INSERT ... RETURNING gave %d rows for %d objects", len(tmps), len(objs)))
+	}
+	if ai := t.AutoPK(); ai != nil && slices.Contains(ret, ai) {
+		slices.SortFunc(tmps, func(a, b reflect.Value) int {
+			x := reflect.NewAt(ai.GoType, unsafe.Add(a.UnsafePointer(), ai.Offset)).Elem()
+			y := reflect.NewAt(ai.GoType, unsafe.Add(b.UnsafePointer(), ai.Offset)).Elem()
+			return cmpInt(x, y)
+		})
+	} else if len(ret) > 0 {
+		return flushErr("insert", objs[0], errors.New("cannot match RETURNING rows to objects without a generated key"))
+	}
+	for i, st := range objs {
+		for _, c := range ret {
+			dst := reflect.NewAt(c.GoType, unsafe.Add(st.obj, c.Offset)).Elem()
+			dst.Set(reflect.NewAt(c.GoType, unsafe.Add(tmps[i].UnsafePointer(), c.Offset)).Elem())
+		}
+	}
+	return nil
+}
+
+func cmpInt(x, y reflect.Value) int {
+	var a, b int64
+	if x.CanInt() {
+		a, b = x.Int(), y.Int()
+	} else {
+		a, b = int64(x.Uint()), int64(y.Uint())
+	}
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func flushErr(op string, st *state, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("arc: flush: %s %s: %w", op, describe(st), err)
+}
+
+func (s *Session) pkArgs(st *state, args []any, snap *snapshot) []any {
+	for _, c := range st.t.PrimaryKey {
+		args = append(args, readCol(st.cd, c, snap.p))
+	}
+	if v := st.t.Version; v != nil {
+		args = append(args, readCol(st.cd, v, snap.p))
+	}
+	return args
+}
+
+func readCol(cd *codec, c *meta.Column, base unsafe.Pointer) any {
+	for i := range cd.cols {
+		if cd.cols[i].c == c {
+			return cd.cols[i].get(unsafe.Add(base, c.Offset))
+		}
+	}
+	return nil
+}
+
+func (s *Session) execUpdate(ctx context.Context, tx *engine.Tx, u *update) error {
+	st := u.st
+	d := s.eng.Dialect()
+	cols := make([]*meta.Column, len(u.cols))
+	args := make([]any, 0, len(u.cols)+len(st.t.PrimaryKey)+1)
+	for i, ci := range u.cols {
+		cc := &st.cd.cols[ci]
+		cols[i] = cc.c
+		args = append(args, cc.get(unsafe.Add(st.obj, cc.c.Offset)))
+	}
+	// The WHERE uses the key and version as loaded (the snapshot), so a
+	// changed primary key updates the right row.
+	args = s.pkArgs(st, args, st.snap)
+	q := updateSQL(d, st.t, cols, u.mask) // not cached for tables over 64 columns
+	res, err := tx.Exec(ctx, q, args...)
+	if err != nil {
+		return flushErr("update", st, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n != 1 {
+		return flushErr("update", st, fmt.Errorf("%w: UPDATE matched %d rows, expected 1 (row deleted or version changed by someone else)", arcerr.ErrStaleData, n))
+	}
+	if v := st.t.Version; v != nil {
+		f := reflect.NewAt(v.GoType, unsafe.Add(st.obj, v.Offset)).Elem()
+		f.SetInt(f.Int() + 1)
+	}
+	return nil
+}
+
+func (s *Session) execDelete(ctx context.Context, tx *engine.Tx, st *state) error {
+	q := deleteSQL(s.eng.Dialect(), st.t)
+	res, err := tx.Exec(ctx, q, s.pkArgs(st, nil, st.snap)...)
+	if err != nil {
+		return flushErr("delete", st, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n != 1 && !s.relDeletedByCascade(st) {
+		return flushErr("delete", st, fmt.Errorf("%w: DELETE matched %d rows, expected 1", arcerr.ErrStaleData, n))
+	}
+	return nil
+}
+
+// commitPlan moves objects to their new states after a successful flush.
+func (s *Session) commitPlan(p *flushPlan, ex *executed) {
+	for _, st := range ex.inserted {
+		st.status = Persistent
+		st.key, st.hasKey = identityOf(st.t, st.obj), true
+		st.newInTx = true
+		st.snap = st.cd.take(st.obj)
+		s.identity[st.key] = st
+	}
+	s.pending = s.pending[:0]
+	for _, u := range ex.updated {
+		st := u.st
+		if st.txSnap == nil {
+			st.txSnap = st.snap
+		}
+		st.snap = st.cd.take(st.obj)
+		if newKey := identityOf(st.t, st.obj); newKey != st.key {
+			delete(s.identity, st.key)
+			st.key = newKey
+			s.identity[newKey] = st
+		}
+	}
+	for _, st := range ex.deleted {
+		st.status = Deleted
+		st.markedDelete = false
+		st.deletedInTx = true
+		if s.identity[st.key] == st {
+			delete(s.identity, st.key)
+		}
+	}
+	s.deleted = s.deleted[:0]
+	s.relCommitPlan(p)
+}

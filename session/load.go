@@ -1,0 +1,316 @@
+package session
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"reflect"
+	"unsafe"
+
+	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/meta"
+)
+
+// identityOf reads obj's primary key.
+func identityOf(t *meta.Table, obj unsafe.Pointer) ikey {
+	var k pkey
+	for i, c := range t.PrimaryKey {
+		if i >= len(k) {
+			break
+		}
+		k[i] = normValue(reflect.NewAt(c.GoType, unsafe.Add(obj, c.Offset)).Elem())
+	}
+	return ikey{t: t, k: k}
+}
+
+func normValue(v reflect.Value) any {
+	switch v.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return v.Int()
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return int64(v.Uint())
+	case reflect.String:
+		return v.String()
+	case reflect.Slice:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return string(v.Bytes())
+		}
+	case reflect.Float32, reflect.Float64:
+		return v.Float()
+	case reflect.Bool:
+		return v.Bool()
+	}
+	if v.Comparable() {
+		return v.Interface()
+	}
+	return fmt.Sprint(v.Interface())
+}
+
+// keyOf converts user-given key values for table t, checking arity and type.
+func keyOf(t *meta.Table, vals []any) (ikey, error) {
+	if len(vals) == 1 && len(t.PrimaryKey) > 1 {
+		// A composite key given as a slice or map.
+		switch x := vals[0].(type) {
+		case []any:
+			vals = x
+		case map[string]any:
+			vs := make([]any, len(t.PrimaryKey))
+			for i, c := range t.PrimaryKey {
+				v, ok := x[c.Field]
+				if !ok {
+					v, ok = x[c.Name]
+				}
+				if !ok {
+					return ikey{}, fmt.Errorf("%w: key for %s lacks %s", arcerr.ErrInvalidRequest, t.GoType.Name(), c.Field)
+				}
+				vs[i] = v
+			}
+			vals = vs
+		}
+	}
+	if len(vals) != len(t.PrimaryKey) {
+		return ikey{}, fmt.Errorf("%w: %s has a %d-column primary key (%v), got %d values",
+			arcerr.ErrInvalidRequest, t.GoType.Name(), len(t.PrimaryKey), meta.ColumnNames(t.PrimaryKey), len(vals))
+	}
+	var k pkey
+	for i, c := range t.PrimaryKey {
+		if vals[i] == nil {
+			return ikey{}, fmt.Errorf("%w: nil key value for %s.%s", arcerr.ErrInvalidRequest, t.GoType.Name(), c.Field)
+		}
+		v := reflect.ValueOf(vals[i])
+		ct := c.GoType
+		if !v.Type().ConvertibleTo(ct) || (v.Kind() == reflect.String) != (ct.Kind() == reflect.String) {
+			return ikey{}, fmt.Errorf("%w: key value %v (%T) does not fit %s.%s (%s)", arcerr.ErrInvalidRequest, vals[i], vals[i], t.GoType.Name(), c.Field, ct)
+		}
+		k[i] = normValue(v.Convert(ct))
+	}
+	return ikey{t: t, k: k}, nil
+}
+
+// Get returns the object of type T with the given primary key: from the
+// identity map without SQL when it is there and not expired, otherwise by
+// SELECT (after autoflush). It returns an error wrapping ErrNotFound when
+// no row has that key, and ErrObjectDeleted when an expired object's row
+// is gone. Composite keys are given in primary-key column order.
+func Get[T any](ctx context.Context, s *Session, key ...any) (*T, error) {
+	t, err := meta.Of[T]()
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.get(ctx, t, key)
+	if err != nil {
+		return nil, err
+	}
+	return (*T)(p), nil
+}
+
+// GetAny is Get for a table known at run time; it returns the *T as any.
+func (s *Session) GetAny(ctx context.Context, t *meta.Table, key ...any) (any, error) {
+	p, err := s.get(ctx, t, key)
+	if err != nil {
+		return nil, err
+	}
+	return reflect.NewAt(t.GoType, p).Interface(), nil
+}
+
+func (s *Session) get(ctx context.Context, t *meta.Table, key []any) (unsafe.Pointer, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	k, err := keyOf(t, key)
+	if err != nil {
+		return nil, err
+	}
+	if st := s.identity[k]; st != nil {
+		if !st.expired {
+			return st.obj, nil
+		}
+		if err := s.refresh(ctx, st, false); err != nil {
+			return nil, err
+		}
+		return st.obj, nil
+	}
+	if err := s.autoflush(ctx); err != nil {
+		return nil, err
+	}
+	if st := s.identity[k]; st != nil { // the flush may have inserted it
+		return st.obj, nil
+	}
+	fresh, found, err := s.selectByKey(ctx, t, k)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, fmt.Errorf("%w: %s with key %s", arcerr.ErrNotFound, t.GoType.Name(), keyString(k.k, len(t.PrimaryKey)))
+	}
+	return s.loadRow(ctx, t, fresh, false, nil)
+}
+
+// selectByKey loads one row by key into a new struct.
+func (s *Session) selectByKey(ctx context.Context, t *meta.Table, k ikey) (unsafe.Pointer, bool, error) {
+	x, err := s.executor(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	args := make([]any, len(t.PrimaryKey))
+	for i := range t.PrimaryKey {
+		args[i] = k.k[i]
+	}
+	rows, err := x.Query(ctx, getSQL(x.Dialect(), t), args...)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return nil, false, rows.Err()
+	}
+	obj := reflect.New(t.GoType).UnsafePointer()
+	if err := engine.NewScanPlan(t.Columns).Scan(rows, obj); err != nil {
+		return nil, false, err
+	}
+	return obj, true, rows.Err()
+}
+
+// refresh reloads an object's row. hard overwrites every column; soft
+// (after commit expiry) keeps columns the user changed since the snapshot.
+func (s *Session) refresh(ctx context.Context, st *state, hard bool) error {
+	fresh, found, err := s.selectByKey(ctx, st.t, st.key)
+	if err != nil {
+		return err
+	}
+	if !found {
+		delete(s.identity, st.key)
+		delete(s.states, st.obj)
+		st.status = Detached
+		return fmt.Errorf("%w: %s", arcerr.ErrObjectDeleted, describe(st))
+	}
+	s.mergeRow(st, fresh, hard || st.hardExpired)
+	return s.afterLoad(ctx, st)
+}
+
+// mergeRow brings a freshly loaded row into a mapped object.
+func (s *Session) mergeRow(st *state, fresh unsafe.Pointer, overwrite bool) {
+	newSnap := st.cd.take(fresh)
+	for i := range st.cd.cols {
+		if overwrite || st.snap == nil || !st.cd.changed(i, st.obj, st.snap) {
+			st.cd.restoreCol(i, st.obj, newSnap)
+		}
+	}
+	st.snap = newSnap
+	st.expired, st.hardExpired = false, false
+}
+
+// Refresh reloads obj's row now, overwriting its columns (unflushed
+// changes are lost); ErrObjectDeleted when the row is gone.
+func (s *Session) Refresh(ctx context.Context, obj any) error {
+	st, err := s.stateOf(obj)
+	if err != nil {
+		return err
+	}
+	if st.status != Persistent {
+		return fmt.Errorf("%w: cannot refresh %s %s", arcerr.ErrInvalidRequest, st.status, describe(st))
+	}
+	return s.refresh(ctx, st, true)
+}
+
+// loadRow maps a freshly scanned row: the identity map's object when there
+// is one (refreshed if expired, overwritten with populate), else fresh
+// becomes a new persistent object.
+func (s *Session) loadRow(ctx context.Context, t *meta.Table, fresh unsafe.Pointer, populate bool, batch *loadBatch) (unsafe.Pointer, error) {
+	k := identityOf(t, fresh)
+	if st := s.identity[k]; st != nil {
+		if st.expired || populate {
+			s.mergeRow(st, fresh, populate || st.hardExpired)
+			if err := s.afterLoad(ctx, st); err != nil {
+				return nil, err
+			}
+		}
+		if batch != nil && st.batch == nil {
+			st.batch = batch
+			batch.n++
+		}
+		return st.obj, nil
+	}
+	obj := reflect.NewAt(t.GoType, fresh).Interface()
+	st := &state{obj: fresh, iface: obj, t: t, cd: codecOf(t), status: Persistent, key: k, hasKey: true}
+	st.snap = st.cd.take(fresh)
+	if h := holderOf(obj, fresh); h != nil {
+		st.holder = h
+		*h = Holder{owner: fresh, sess: s, st: st}
+	}
+	if batch != nil {
+		st.batch = batch
+		batch.n++
+	}
+	s.identity[k] = st
+	s.states[fresh] = st
+	if err := s.afterLoad(ctx, st); err != nil {
+		return nil, err
+	}
+	return fresh, nil
+}
+
+func (s *Session) afterLoad(ctx context.Context, st *state) error {
+	if st.t.Hooks.Has(meta.HookAfterLoad) {
+		if err := st.iface.(meta.AfterLoader).AfterLoad(ctx); err != nil {
+			return fmt.Errorf("arc: %s.AfterLoad hook: %w", st.t.GoType.Name(), err)
+		}
+	}
+	return nil
+}
+
+// Merge copies the column values of obj (typically detached, or built
+// from an API payload) onto the session's object with the same primary
+// key, loading it if needed, and returns that object; obj itself is not
+// attached. When no row has that key (or obj has none), a copy of obj is
+// added as pending and returned.
+func Merge[T any](ctx context.Context, s *Session, obj *T) (*T, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	if obj == nil {
+		return nil, fmt.Errorf("%w: Merge of a nil object", arcerr.ErrInvalidRequest)
+	}
+	t, err := meta.Of[T]()
+	if err != nil {
+		return nil, err
+	}
+	p := unsafe.Pointer(obj)
+	if st := s.states[p]; st != nil {
+		return obj, nil
+	}
+	k := identityOf(t, p)
+	hasKey := true
+	for i := range t.PrimaryKey {
+		if reflect.ValueOf(k.k[i]).IsZero() {
+			hasKey = false
+		}
+	}
+	var target unsafe.Pointer
+	if hasKey {
+		key := make([]any, len(t.PrimaryKey))
+		for i := range key {
+			key[i] = k.k[i]
+		}
+		target, err = s.get(ctx, t, key)
+		if err != nil && !isNotFound(err) {
+			return nil, err
+		}
+	}
+	cd := codecOf(t)
+	if target == nil {
+		cp := new(T)
+		cd.restore(unsafe.Pointer(cp), cd.take(p))
+		if err := s.Add(cp); err != nil {
+			return nil, err
+		}
+		return cp, nil
+	}
+	cd.restore(target, cd.take(p))
+	return (*T)(target), nil
+}
+
+func isNotFound(err error) bool {
+	return err != nil && (err == sql.ErrNoRows || errorsIs(err, arcerr.ErrNotFound))
+}

@@ -1,0 +1,553 @@
+package session
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"iter"
+	"reflect"
+	"unsafe"
+
+	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/expr"
+	"github.com/arcorm/arc/meta"
+)
+
+// Query is a typed query for entities of model T: SQLAlchemy's
+// session.query(T). It is an immutable value: every builder method returns
+// a new Query and leaves the receiver alone, so a base query can be stored
+// and shared between goroutines. Terminal methods (All, First, One, Count,
+// ...) take the context; an unbound query (Select) uses the session in it.
+type Query[T any] struct {
+	s        *Session
+	t        *meta.Table
+	entity   expr.FromItem
+	sel      *expr.Select
+	err      error
+	populate bool
+	params   expr.P
+	opts     []LoadOption
+	joinT    *meta.Table // the last join target, for FilterBy
+	joinF    expr.FromItem
+	fallback Fallback
+}
+
+// Fallback runs fn with a context that carries a session, for queries run
+// without one (record uses it to give session-less calls a one-shot
+// session on the default engine).
+type Fallback func(ctx context.Context, fn func(ctx context.Context) error) error
+
+// WithFallback returns a query that, when neither it nor the context has
+// a session, runs through f.
+func (q *Query[T]) WithFallback(f Fallback) *Query[T] {
+	n := q.clone()
+	n.fallback = f
+	return n
+}
+
+// within runs fn with the session the query should use.
+func (q *Query[T]) within(ctx context.Context, fn func(ctx context.Context) error) error {
+	if q.err != nil {
+		return q.err
+	}
+	if q.s != nil || From(ctx) != nil || q.fallback == nil {
+		return fn(ctx)
+	}
+	return q.fallback(ctx, fn)
+}
+
+// NewQuery returns a query for T bound to s.
+func NewQuery[T any](s *Session) *Query[T] {
+	q := Select[T]()
+	q.s = s
+	return q
+}
+
+// Select returns a query for T that runs in the session carried by the
+// context given to its terminal methods.
+func Select[T any]() *Query[T] {
+	q := &Query[T]{sel: &expr.Select{}}
+	t, err := meta.Of[T]()
+	if err != nil {
+		q.err = err
+		return q
+	}
+	q.t = t
+	q.entity = expr.TableOf(t)
+	q.sel.From = []expr.FromItem{q.entity}
+	return q
+}
+
+func (q *Query[T]) clone() *Query[T] {
+	n := *q
+	n.sel = q.sel.Clone()
+	n.opts = q.opts[:len(q.opts):len(q.opts)]
+	return &n
+}
+
+func (q *Query[T]) fail(err error) *Query[T] {
+	n := q.clone()
+	if n.err == nil {
+		n.err = err
+	}
+	return n
+}
+
+// Err returns the first error recorded while building the query.
+func (q *Query[T]) Err() error { return q.err }
+
+// Table returns T's table.
+func (q *Query[T]) Table() *meta.Table { return q.t }
+
+// Statement returns a copy of the underlying SELECT, for use as a subquery.
+func (q *Query[T]) Statement() *expr.Select {
+	sel := q.sel.Clone()
+	if len(sel.Columns) == 0 && q.t != nil {
+		sel.Columns = entityColumns(q.entity, q.t)
+	}
+	return sel
+}
+
+func (q *Query[T]) limited() bool { return q.sel.Limit != nil || q.sel.Offset != nil }
+
+// Where adds predicates, ANDed with the ones already there. Calling it on
+// a query that has LIMIT or OFFSET is an error, as in SQLAlchemy.
+func (q *Query[T]) Where(preds ...expr.Expr) *Query[T] {
+	if q.limited() {
+		return q.fail(fmt.Errorf("%w: Where called on a query that already has LIMIT or OFFSET", arcerr.ErrInvalidRequest))
+	}
+	n := q.clone()
+	n.sel.Where = append(n.sel.Where, preds...)
+	return n
+}
+
+// FilterBy adds column = value conditions by Go field name or column name
+// of the primary entity, or of the last Join target.
+func (q *Query[T]) FilterBy(kv expr.P) *Query[T] {
+	if q.err != nil {
+		return q
+	}
+	t, from := q.t, q.entity
+	if q.joinT != nil {
+		t, from = q.joinT, q.joinF
+	}
+	n := q.clone()
+	keys := sortedKeys(kv)
+	for _, k := range keys {
+		c := t.ColumnByField(k)
+		if c == nil {
+			c = t.ColumnByName(k)
+		}
+		if c == nil {
+			return q.fail(fmt.Errorf("%w: FilterBy: %s has no field or column %q", arcerr.ErrInvalidRequest, t.GoType.Name(), k))
+		}
+		n.sel.Where = append(n.sel.Where, expr.Op(&expr.ColRef{From: from, Col: c}, "=", kv[k]))
+	}
+	if q.limited() {
+		return q.fail(fmt.Errorf("%w: FilterBy called on a query that already has LIMIT or OFFSET", arcerr.ErrInvalidRequest))
+	}
+	return n
+}
+
+// OrderBy adds ORDER BY items: field pointers (ascending), expr.Asc/Desc,
+// expressions or expr.Text. OrderBy(nil) clears the ordering.
+func (q *Query[T]) OrderBy(items ...any) *Query[T] {
+	n := q.clone()
+	if len(items) == 1 && items[0] == nil {
+		n.sel.OrderBy = nil
+		return n
+	}
+	if q.limited() {
+		return q.fail(fmt.Errorf("%w: OrderBy called on a query that already has LIMIT or OFFSET", arcerr.ErrInvalidRequest))
+	}
+	n.sel.Order(items...)
+	return n
+}
+
+// Limit sets LIMIT n; n < 0 is an error.
+func (q *Query[T]) Limit(n int) *Query[T] {
+	if n < 0 {
+		return q.fail(fmt.Errorf("%w: Limit(%d): must not be negative", arcerr.ErrInvalidRequest, n))
+	}
+	c := q.clone()
+	c.sel.SetLimit(int64(n))
+	return c
+}
+
+// Offset sets OFFSET n; n < 0 is an error.
+func (q *Query[T]) Offset(n int) *Query[T] {
+	if n < 0 {
+		return q.fail(fmt.Errorf("%w: Offset(%d): must not be negative", arcerr.ErrInvalidRequest, n))
+	}
+	c := q.clone()
+	c.sel.SetOffset(int64(n))
+	return c
+}
+
+// Slice is Python's q[start:stop]: OFFSET start LIMIT stop-start. stop < 0
+// means no upper bound. An empty range runs no SQL and returns nothing.
+func (q *Query[T]) Slice(start, stop int) *Query[T] {
+	if start < 0 {
+		return q.fail(fmt.Errorf("%w: Slice(%d, %d): negative start", arcerr.ErrInvalidRequest, start, stop))
+	}
+	c := q
+	if stop >= 0 {
+		if stop <= start {
+			c = q.clone()
+			c.sel.SetLimit(0)
+			return c
+		}
+		c = c.Limit(stop - start)
+	}
+	if start > 0 || stop < 0 {
+		c = c.Offset(start)
+	}
+	return c
+}
+
+// Distinct makes it SELECT DISTINCT.
+func (q *Query[T]) Distinct() *Query[T] {
+	n := q.clone()
+	n.sel.Distinct = true
+	return n
+}
+
+// PopulateExisting makes rows overwrite objects already in the identity
+// map, discarding their unflushed changes.
+func (q *Query[T]) PopulateExisting() *Query[T] {
+	n := q.clone()
+	n.populate = true
+	return n
+}
+
+// Params binds :name parameters of textual SQL in the query; later calls merge.
+func (q *Query[T]) Params(p expr.P) *Query[T] {
+	n := q.clone()
+	merged := make(expr.P, len(q.params)+len(p))
+	for k, v := range q.params {
+		merged[k] = v
+	}
+	for k, v := range p {
+		merged[k] = v
+	}
+	n.params = merged
+	return n
+}
+
+// session returns the session to run in.
+func (q *Query[T]) session(ctx context.Context) (*Session, error) {
+	if q.err != nil {
+		return nil, q.err
+	}
+	if q.s != nil {
+		return q.s, nil
+	}
+	if s := From(ctx); s != nil {
+		return s, nil
+	}
+	return nil, fmt.Errorf("%w: no session in the context (use session.With, or session.NewQuery)", arcerr.ErrInvalidRequest)
+}
+
+func entityColumns(from expr.FromItem, t *meta.Table) []expr.Expr {
+	cols := make([]expr.Expr, len(t.Columns))
+	for i, c := range t.Columns {
+		cols[i] = &expr.ColRef{From: from, Col: c}
+	}
+	return cols
+}
+
+// compile renders the entity SELECT.
+func (q *Query[T]) compile(s *Session) (string, []any, error) {
+	sel := q.sel
+	if len(sel.Columns) == 0 {
+		sel = sel.Clone()
+		sel.Columns = entityColumns(q.entity, q.t)
+	}
+	return compileWith(s, sel, q.params)
+}
+
+func compileWith(s *Session, st expr.Expr, params expr.P) (string, []any, error) {
+	if len(params) > 0 {
+		st = withParams{st, params}
+	}
+	return expr.Compile(s.eng.Dialect(), st)
+}
+
+// withParams binds :name parameters for every Text inside a statement.
+type withParams struct {
+	expr.Expr
+	p expr.P
+}
+
+func (w withParams) AppendSQL(c *expr.Compiler) {
+	prev := c.Params
+	c.Params = w.p
+	w.Expr.AppendSQL(c)
+	c.Params = prev
+}
+
+func (q *Query[T]) rows(ctx context.Context) (*Session, *rowsCursor, error) {
+	s, err := q.session(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if q.sel.Limit != nil && *q.sel.Limit == 0 {
+		return s, nil, nil
+	}
+	if err := s.autoflush(ctx); err != nil {
+		return nil, nil, err
+	}
+	sqlText, args, err := q.compile(s)
+	if err != nil {
+		return nil, nil, err
+	}
+	x, err := s.executor(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, err := x.Query(ctx, sqlText, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, &rowsCursor{rows: rows, plan: engine.NewScanPlan(q.t.Columns)}, nil
+}
+
+// All runs the query and returns its entities, each object once (rows
+// repeating an object are dropped, as SQLAlchemy does for entity queries).
+func (q *Query[T]) All(ctx context.Context) (out []*T, err error) {
+	err = q.within(ctx, func(ctx context.Context) error {
+		out, err = q.all(ctx)
+		return err
+	})
+	return out, err
+}
+
+func (q *Query[T]) all(ctx context.Context) ([]*T, error) {
+	s, cur, err := q.rows(ctx)
+	if err != nil || cur == nil {
+		return nil, err
+	}
+	defer cur.rows.Close()
+	var out []*T
+	var seen map[unsafe.Pointer]bool
+	batch := &loadBatch{}
+	for cur.rows.Next() {
+		fresh := reflect.New(q.t.GoType).UnsafePointer()
+		if err := cur.plan.Scan(cur.rows, fresh); err != nil {
+			return nil, fmt.Errorf("arc: loading %s: %w", q.t.GoType.Name(), err)
+		}
+		p, err := s.loadRow(ctx, q.t, fresh, q.populate, batch)
+		if err != nil {
+			return nil, err
+		}
+		if p != fresh {
+			if seen == nil {
+				seen = make(map[unsafe.Pointer]bool, len(out))
+				for _, o := range out {
+					seen[unsafe.Pointer(o)] = true
+				}
+			}
+			if seen[p] {
+				continue
+			}
+		}
+		if seen != nil {
+			seen[p] = true
+		}
+		out = append(out, (*T)(p))
+	}
+	if err := cur.rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.runLoadOptions(ctx, q.t, q.opts, objsOf(out)); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func objsOf[T any](xs []*T) []unsafe.Pointer {
+	out := make([]unsafe.Pointer, len(xs))
+	for i, x := range xs {
+		out[i] = unsafe.Pointer(x)
+	}
+	return out
+}
+
+type rowsCursor struct {
+	rows *sql.Rows
+	plan *engine.ScanPlan
+}
+
+// First returns the first entity (LIMIT 1), or an error wrapping
+// ErrNotFound when there is none.
+func (q *Query[T]) First(ctx context.Context) (*T, error) {
+	lq := q
+	if q.sel.Limit == nil {
+		lq = q.clone()
+		lq.sel.SetLimit(1)
+	}
+	out, err := lq.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: no %s matches the query", arcerr.ErrNotFound, q.t.GoType.Name())
+	}
+	return out[0], nil
+}
+
+// One returns the single entity: ErrNotFound when there is none,
+// ErrMultipleRows when there are several.
+func (q *Query[T]) One(ctx context.Context) (*T, error) {
+	out, err := q.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch len(out) {
+	case 0:
+		return nil, fmt.Errorf("%w: no %s matches the query (One)", arcerr.ErrNotFound, q.t.GoType.Name())
+	case 1:
+		return out[0], nil
+	}
+	return nil, fmt.Errorf("%w: %d %s rows (One)", arcerr.ErrMultipleRows, len(out), q.t.GoType.Name())
+}
+
+// OneOrNone is One that returns (nil, nil) when nothing matches.
+func (q *Query[T]) OneOrNone(ctx context.Context) (*T, error) {
+	out, err := q.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch len(out) {
+	case 0:
+		return nil, nil
+	case 1:
+		return out[0], nil
+	}
+	return nil, fmt.Errorf("%w: %d %s rows (OneOrNone)", arcerr.ErrMultipleRows, len(out), q.t.GoType.Name())
+}
+
+// Count counts the query's rows with SQLAlchemy's semantics: SELECT
+// count(*) FROM (the query) AS anon_1 — SQL rows, not distinct entities.
+func (q *Query[T]) Count(ctx context.Context) (n int64, err error) {
+	err = q.within(ctx, func(ctx context.Context) error {
+		n, err = q.count(ctx)
+		return err
+	})
+	return n, err
+}
+
+func (q *Query[T]) count(ctx context.Context) (int64, error) {
+	s, err := q.session(ctx)
+	if err != nil {
+		return 0, err
+	}
+	inner := q.Statement()
+	inner.OrderBy = nil
+	sub := &expr.SubqueryRef{Sel: inner}
+	outer := &expr.Select{Columns: []expr.Expr{expr.CountAll()}, From: []expr.FromItem{sub}}
+	return scalarInt(ctx, s, outer, q.params)
+}
+
+// Exists reports whether the query matches any row.
+func (q *Query[T]) Exists(ctx context.Context) (ok bool, err error) {
+	err = q.within(ctx, func(ctx context.Context) error {
+		ok, err = q.exists(ctx)
+		return err
+	})
+	return ok, err
+}
+
+func (q *Query[T]) exists(ctx context.Context) (bool, error) {
+	s, err := q.session(ctx)
+	if err != nil {
+		return false, err
+	}
+	inner := q.Statement()
+	inner.OrderBy = nil
+	inner.Columns = []expr.Expr{expr.Raw("1")}
+	outer := &expr.Select{Columns: []expr.Expr{&expr.Labeled{X: expr.Exists(inner), Name: "exists"}}}
+	n, err := scalarInt(ctx, s, outer, q.params)
+	return n != 0, err
+}
+
+func scalarInt(ctx context.Context, s *Session, st expr.Expr, params expr.P) (int64, error) {
+	if err := s.autoflush(ctx); err != nil {
+		return 0, err
+	}
+	sqlText, args, err := compileWith(s, st, params)
+	if err != nil {
+		return 0, err
+	}
+	x, err := s.executor(ctx)
+	if err != nil {
+		return 0, err
+	}
+	rows, err := x.Query(ctx, sqlText, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var n any
+	if rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			return 0, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	switch v := n.(type) {
+	case int64:
+		return v, nil
+	case bool:
+		if v {
+			return 1, nil
+		}
+		return 0, nil
+	case nil:
+		return 0, nil
+	}
+	return 0, fmt.Errorf("arc: unexpected %T from %s", n, sqlText)
+}
+
+// Iter streams the query's entities without loading them all: use it with
+// range. While it runs, the session's connection is busy: other session
+// SQL (queries, flushes, lazy loads) returns ErrBusy. Rows are not
+// de-duplicated. Breaking out of the loop closes the rows.
+func (q *Query[T]) Iter(ctx context.Context) iter.Seq2[*T, error] {
+	return func(yield func(*T, error) bool) {
+		s, cur, err := q.rows(ctx)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		if cur == nil {
+			return
+		}
+		s.iterating++
+		defer func() {
+			s.iterating--
+			_ = cur.rows.Close()
+		}()
+		for cur.rows.Next() {
+			fresh := reflect.New(q.t.GoType).UnsafePointer()
+			if err := cur.plan.Scan(cur.rows, fresh); err != nil {
+				yield(nil, err)
+				return
+			}
+			p, err := s.loadRow(ctx, q.t, fresh, q.populate, nil)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield((*T)(p), nil) {
+				return
+			}
+		}
+		if err := cur.rows.Err(); err != nil {
+			yield(nil, err)
+		}
+	}
+}

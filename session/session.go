@@ -1,0 +1,523 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"unsafe"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/meta"
+)
+
+// Session is a unit of work over one engine. See the package doc.
+type Session struct {
+	eng  *engine.Engine
+	opts options
+
+	tx        *engine.Tx
+	txFlushed bool  // the transaction holds flushed work
+	failed    error // set when a flush failed outside a savepoint: Rollback needed
+	closed    bool
+	iterating int // open iterators holding the connection
+
+	states   map[unsafe.Pointer]*state
+	identity map[ikey]*state
+	pending  []*state // in Add order
+	deleted  []*state // Delete() order
+	addSeq   int
+
+	nested []*Nested
+	md     *meta.MetaData
+
+	beforeFlush   []func(context.Context, *Session) error
+	afterCommit   []func(context.Context, *Session)
+	afterRollback []func(context.Context, *Session)
+
+	noAutoflushDepth int
+}
+
+type options struct {
+	autoflush      bool
+	expireOnCommit bool
+	guard          LazyGuard
+	log            *logrus.Logger
+}
+
+// LazyGuard is the N+1 guard's mode.
+type LazyGuard uint8
+
+// Guard modes.
+const (
+	GuardOff   LazyGuard = iota
+	GuardWarn            // log a warning when a lazy load hits an object from a multi-row query
+	GuardRaise           // fail such a lazy load with arcerr.ErrLazyLoad
+)
+
+// Option configures a Session.
+type Option func(*options)
+
+// WithAutoflush switches autoflush (default on): flush pending changes
+// before queries, Get misses and lazy loads.
+func WithAutoflush(on bool) Option { return func(o *options) { o.autoflush = on } }
+
+// WithExpireOnCommit switches expiry of loaded objects at commit (default
+// on, as SQLAlchemy's expire_on_commit).
+func WithExpireOnCommit(on bool) Option { return func(o *options) { o.expireOnCommit = on } }
+
+// WithLazyGuard sets the N+1 guard mode.
+func WithLazyGuard(g LazyGuard) Option { return func(o *options) { o.guard = g } }
+
+// New returns a session on eng. It holds no connection until it first
+// needs one.
+func New(eng *engine.Engine, opts ...Option) *Session {
+	o := options{autoflush: true, expireOnCommit: true, log: eng.Logger()}
+	for _, f := range opts {
+		f(&o)
+	}
+	return &Session{eng: eng, opts: o, states: map[unsafe.Pointer]*state{}, identity: map[ikey]*state{}}
+}
+
+// Engine returns the session's engine.
+func (s *Session) Engine() *engine.Engine { return s.eng }
+
+// Guard returns the N+1 guard mode.
+func (s *Session) Guard() LazyGuard { return s.opts.guard }
+
+type ctxKey struct{}
+
+// With returns a context carrying s.
+func With(ctx context.Context, s *Session) context.Context {
+	return context.WithValue(ctx, ctxKey{}, s)
+}
+
+// From returns the session carried by ctx, or nil.
+func From(ctx context.Context) *Session {
+	s, _ := ctx.Value(ctxKey{}).(*Session)
+	return s
+}
+
+// Holder is the per-object state an active-record base (record.Base)
+// embeds, so that an object knows its session and keeps its snapshot
+// after it is detached. Plain structs work without one.
+type Holder struct {
+	owner unsafe.Pointer
+	sess  *Session
+	st    *state
+	// After detachment: the identity and snapshot, so that re-adding the
+	// object makes it persistent and a later flush updates only changed columns.
+	detSnap *snapshot
+	detKey  ikey
+}
+
+// Tracked is implemented by models that embed a Holder through
+// record.Base; the session finds it by type assertion.
+type Tracked interface{ ArcHolder() *Holder }
+
+// Session returns the open session the object belongs to, or nil.
+func (h *Holder) Session() *Session {
+	if h.sess != nil && !h.sess.closed {
+		return h.sess
+	}
+	return nil
+}
+
+func holderOf(obj any, p unsafe.Pointer) *Holder {
+	tr, ok := obj.(Tracked)
+	if !ok {
+		return nil
+	}
+	h := tr.ArcHolder()
+	if h.owner != nil && h.owner != p {
+		// A copy of a tracked object: it is not the tracked one.
+		*h = Holder{}
+	}
+	return h
+}
+
+func (s *Session) check() error {
+	if s.closed {
+		return fmt.Errorf("%w: the session is closed", arcerr.ErrInvalidRequest)
+	}
+	return nil
+}
+
+// objectOf validates obj as a non-nil pointer to a model struct.
+func objectOf(obj any) (unsafe.Pointer, *meta.Table, error) {
+	if obj == nil {
+		return nil, nil, fmt.Errorf("%w: nil object", arcerr.ErrInvalidRequest)
+	}
+	rv := reflect.ValueOf(obj)
+	if rv.Kind() != reflect.Pointer || rv.Type().Elem().Kind() != reflect.Struct {
+		return nil, nil, fmt.Errorf("%w: %T is not a pointer to a model struct (pass &obj)", arcerr.ErrInvalidRequest, obj)
+	}
+	if rv.IsNil() {
+		return nil, nil, fmt.Errorf("%w: nil %T", arcerr.ErrInvalidRequest, obj)
+	}
+	t, err := meta.TableOf(rv.Type().Elem())
+	if err != nil {
+		return nil, nil, err
+	}
+	return rv.UnsafePointer(), t, nil
+}
+
+func describe(st *state) string {
+	if st.hasKey {
+		return fmt.Sprintf("%s%v", st.t.GoType.Name(), keyString(st.key.k, len(st.t.PrimaryKey)))
+	}
+	return st.t.GoType.Name() + "(pending)"
+}
+
+func keyString(k pkey, n int) string {
+	if n == 1 {
+		return fmt.Sprintf("(%v)", k[0])
+	}
+	return fmt.Sprintf("%v", k[:n])
+}
+
+// Add puts obj (a pointer to a model) into the session: a new object
+// becomes pending and is inserted at the next flush; a detached one
+// (record.Base keeps its identity) becomes persistent again. Adding an
+// object already in the session is a no-op.
+func (s *Session) Add(obj any) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	p, t, err := objectOf(obj)
+	if err != nil {
+		return err
+	}
+	_, err = s.add(obj, p, t)
+	return err
+}
+
+// AddAll adds every object; it stops at the first error.
+func (s *Session) AddAll(objs ...any) error {
+	for _, o := range objs {
+		if err := s.Add(o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Session) add(obj any, p unsafe.Pointer, t *meta.Table) (*state, error) {
+	if st := s.states[p]; st != nil {
+		if st.markedDelete {
+			return st, nil
+		}
+		return st, nil
+	}
+	h := holderOf(obj, p)
+	if h != nil && h.Session() != nil && h.sess != s {
+		return nil, fmt.Errorf("%w: %s belongs to another open session; close it or Expunge the object first", arcerr.ErrInvalidRequest, t.GoType.Name())
+	}
+	st := &state{obj: p, iface: obj, t: t, cd: codecOf(t), holder: h}
+	if h != nil && h.detSnap != nil {
+		// Re-attach a detached object.
+		if other := s.identity[h.detKey]; other != nil && other.obj != p {
+			return nil, fmt.Errorf("%w: cannot attach %s: another instance with the same key is already in this session (use Merge)",
+				arcerr.ErrInvalidRequest, describe(other))
+		}
+		st.status = Persistent
+		st.key, st.hasKey = h.detKey, true
+		st.snap = h.detSnap
+		s.identity[st.key] = st
+	} else {
+		st.status = Pending
+		s.addSeq++
+		s.pending = append(s.pending, st)
+	}
+	s.states[p] = st
+	if h != nil {
+		*h = Holder{owner: p, sess: s, st: st}
+	}
+	if err := s.cascadeAdd(st); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// Contains reports whether obj is in the session (pending, persistent or
+// marked for deletion).
+func (s *Session) Contains(obj any) bool {
+	p, _, err := objectOf(obj)
+	if err != nil {
+		return false
+	}
+	st := s.states[p]
+	return st != nil && st.status != Deleted
+}
+
+// StateOf returns obj's state with respect to this session. An object this
+// session does not hold is detached when record.Base remembers an identity
+// for it, and transient otherwise.
+func (s *Session) StateOf(obj any) Status {
+	p, _, err := objectOf(obj)
+	if err != nil {
+		return Transient
+	}
+	if st := s.states[p]; st != nil {
+		return st.status
+	}
+	return StateOf(obj)
+}
+
+// StateOf returns the state of obj as far as the object itself knows
+// (record.Base keeps it): pending, persistent or deleted in the session
+// that holds it, detached, or transient. Plain structs read as transient
+// unless asked through Session.StateOf.
+func StateOf(obj any) Status {
+	p, _, err := objectOf(obj)
+	if err != nil {
+		return Transient
+	}
+	h := holderOf(obj, p)
+	if h == nil {
+		return Transient
+	}
+	if h.Session() != nil && h.st != nil {
+		return h.st.status
+	}
+	if h.detSnap != nil {
+		return Detached
+	}
+	return Transient
+}
+
+// Delete marks a persistent object for deletion at the next flush.
+// Deleting an object that was never saved is an error.
+func (s *Session) Delete(obj any) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	p, t, err := objectOf(obj)
+	if err != nil {
+		return err
+	}
+	st := s.states[p]
+	if st == nil {
+		h := holderOf(obj, p)
+		if h == nil || h.detSnap == nil {
+			return fmt.Errorf("%w: %s is not persisted (transient); nothing to delete", arcerr.ErrInvalidRequest, t.GoType.Name())
+		}
+		if st, err = s.add(obj, p, t); err != nil {
+			return err
+		}
+	}
+	switch st.status {
+	case Pending:
+		return fmt.Errorf("%w: %s is pending (not flushed); Expunge it instead of deleting", arcerr.ErrInvalidRequest, t.GoType.Name())
+	case Deleted:
+		return nil
+	}
+	if !st.markedDelete {
+		st.markedDelete = true
+		s.deleted = append(s.deleted, st)
+	}
+	return s.cascadeDelete(st)
+}
+
+// Expunge removes obj from the session: a pending object becomes
+// transient, a persistent one detached. Its field values are untouched.
+func (s *Session) Expunge(obj any) error {
+	p, t, err := objectOf(obj)
+	if err != nil {
+		return err
+	}
+	st := s.states[p]
+	if st == nil {
+		return fmt.Errorf("%w: %s is not in this session", arcerr.ErrInvalidRequest, t.GoType.Name())
+	}
+	s.detach(st)
+	return nil
+}
+
+// ExpungeAll detaches every object.
+func (s *Session) ExpungeAll() {
+	for _, st := range s.states {
+		s.detach(st)
+	}
+}
+
+func (s *Session) detach(st *state) {
+	delete(s.states, st.obj)
+	if st.hasKey && s.identity[st.key] == st {
+		delete(s.identity, st.key)
+	}
+	s.pending = removeState(s.pending, st)
+	s.deleted = removeState(s.deleted, st)
+	prev := st.status
+	switch prev {
+	case Pending:
+		st.status = Transient
+	default:
+		st.status = Detached
+	}
+	if h := st.holder; h != nil && h.st == st {
+		if prev == Persistent && st.snap != nil {
+			*h = Holder{owner: st.obj, detSnap: st.snap, detKey: st.key}
+		} else {
+			*h = Holder{owner: st.obj}
+		}
+	}
+}
+
+func removeState(list []*state, st *state) []*state {
+	for i, x := range list {
+		if x == st {
+			return append(list[:i], list[i+1:]...)
+		}
+	}
+	return list
+}
+
+// New lists pending objects in Add order.
+func (s *Session) New() []any {
+	out := make([]any, 0, len(s.pending))
+	for _, st := range s.pending {
+		out = append(out, st.iface)
+	}
+	return out
+}
+
+// Dirty lists persistent objects whose columns differ from their snapshot
+// (exact, unlike SQLAlchemy's optimistic list).
+func (s *Session) Dirty() []any {
+	var out []any
+	for _, st := range s.persistentStates() {
+		if !st.markedDelete && st.snap != nil && st.cd.anyChanged(st.obj, st.snap) {
+			out = append(out, st.iface)
+		}
+	}
+	return out
+}
+
+// Deleted lists objects marked for deletion and not yet flushed.
+func (s *Session) Deleted() []any {
+	out := make([]any, 0, len(s.deleted))
+	for _, st := range s.deleted {
+		out = append(out, st.iface)
+	}
+	return out
+}
+
+// IsModified reports whether obj's columns differ from its snapshot.
+func (s *Session) IsModified(obj any) bool {
+	p, _, err := objectOf(obj)
+	if err != nil {
+		return false
+	}
+	st := s.states[p]
+	if st == nil {
+		return false
+	}
+	if st.status == Pending {
+		return true
+	}
+	return st.snap != nil && st.cd.anyChanged(st.obj, st.snap)
+}
+
+// persistentStates returns persistent states in a stable order (table,
+// then primary key insertion order is not tracked, so by key).
+func (s *Session) persistentStates() []*state {
+	out := make([]*state, 0, len(s.identity))
+	for _, st := range s.identity {
+		if st.status == Persistent {
+			out = append(out, st)
+		}
+	}
+	sortStates(out)
+	return out
+}
+
+// hasChanges reports whether a flush would do anything.
+func (s *Session) hasChanges() bool {
+	if len(s.pending) > 0 || len(s.deleted) > 0 {
+		return true
+	}
+	for _, st := range s.identity {
+		if st.status == Persistent && st.snap != nil && st.cd.anyChanged(st.obj, st.snap) {
+			return true
+		}
+		if st.rel != nil && s.relChanged(st) {
+			return true
+		}
+	}
+	return false
+}
+
+// Expire marks obj so that its next refresh (Get, a query returning it,
+// Refresh) overwrites every column with the database's values, dropping
+// unflushed changes, which it reverts at once.
+func (s *Session) Expire(obj any) error {
+	st, err := s.stateOf(obj)
+	if err != nil {
+		return err
+	}
+	if st.snap != nil {
+		st.cd.restore(st.obj, st.snap)
+	}
+	st.expired, st.hardExpired = true, true
+	s.expireRelations(st)
+	return nil
+}
+
+// ExpireAll expires every persistent object.
+func (s *Session) ExpireAll() {
+	for _, st := range s.identity {
+		if st.snap != nil {
+			st.cd.restore(st.obj, st.snap)
+		}
+		st.expired, st.hardExpired = true, true
+		s.expireRelations(st)
+	}
+}
+
+func (s *Session) stateOf(obj any) (*state, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	p, t, err := objectOf(obj)
+	if err != nil {
+		return nil, err
+	}
+	st := s.states[p]
+	if st == nil {
+		return nil, fmt.Errorf("%w: %s is not in this session", arcerr.ErrDetached, t.GoType.Name())
+	}
+	return st, nil
+}
+
+// OnBeforeFlush registers fn to run at the start of every flush that has
+// work; an error aborts the flush.
+func (s *Session) OnBeforeFlush(fn func(context.Context, *Session) error) {
+	s.beforeFlush = append(s.beforeFlush, fn)
+}
+
+// OnAfterCommit registers fn to run after each commit.
+func (s *Session) OnAfterCommit(fn func(context.Context, *Session)) {
+	s.afterCommit = append(s.afterCommit, fn)
+}
+
+// OnAfterRollback registers fn to run after each rollback.
+func (s *Session) OnAfterRollback(fn func(context.Context, *Session)) {
+	s.afterRollback = append(s.afterRollback, fn)
+}
+
+// NoAutoflush runs fn with autoflush off.
+func (s *Session) NoAutoflush(fn func() error) error {
+	s.noAutoflushDepth++
+	defer func() { s.noAutoflushDepth-- }()
+	return fn()
+}
+
+func (s *Session) autoflush(ctx context.Context) error {
+	if !s.opts.autoflush || s.noAutoflushDepth > 0 {
+		return nil
+	}
+	return s.Flush(ctx)
+}

@@ -1,0 +1,185 @@
+package session
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/arcorm/arc/dialect"
+	"github.com/arcorm/arc/meta"
+)
+
+// Statement texts for the unit of work are cached per dialect, table and
+// column set, so a hot flush does not re-render SQL.
+type sqlKey struct {
+	d    dialect.Dialect
+	t    *meta.Table
+	kind byte
+	mask uint64 // columns included (bit i = table column i); 0 with kind 'x' means "use cols"
+	rows int
+	ret  uint64
+}
+
+var sqlCache sync.Map // sqlKey -> string
+
+func cachedSQL(k sqlKey, build func() string) string {
+	if k.t != nil && len(k.t.Columns) <= 64 {
+		if v, ok := sqlCache.Load(k); ok {
+			return v.(string)
+		}
+		q := build()
+		sqlCache.Store(k, q)
+		return q
+	}
+	return build()
+}
+
+func appendPlaceholder(d dialect.Dialect, b []byte, n *int) []byte {
+	*n++
+	return d.AppendPlaceholder(b, *n)
+}
+
+// insertSQL renders INSERT INTO t (cols) VALUES (...)×rows [RETURNING ret].
+func insertSQL(d dialect.Dialect, t *meta.Table, cols []*meta.Column, mask uint64, rows int, ret []*meta.Column, retMask uint64) string {
+	return cachedSQL(sqlKey{d: d, t: t, kind: 'i', mask: mask, rows: rows, ret: retMask}, func() string {
+		b := make([]byte, 0, 64+rows*len(cols)*4)
+		b = append(b, "INSERT INTO "...)
+		b = d.AppendIdent(b, t.Name)
+		if len(cols) == 0 {
+			b = append(b, " DEFAULT VALUES"...)
+		} else {
+			b = append(b, " ("...)
+			for i, c := range cols {
+				if i > 0 {
+					b = append(b, ", "...)
+				}
+				b = d.AppendIdent(b, c.Name)
+			}
+			b = append(b, ") VALUES "...)
+			n := 0
+			for r := 0; r < rows; r++ {
+				if r > 0 {
+					b = append(b, ", "...)
+				}
+				b = append(b, '(')
+				for i := range cols {
+					if i > 0 {
+						b = append(b, ", "...)
+					}
+					b = appendPlaceholder(d, b, &n)
+				}
+				b = append(b, ')')
+			}
+		}
+		b = appendReturning(d, b, ret)
+		return string(b)
+	})
+}
+
+func appendReturning(d dialect.Dialect, b []byte, ret []*meta.Column) []byte {
+	if len(ret) == 0 {
+		return b
+	}
+	b = append(b, " RETURNING "...)
+	for i, c := range ret {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = d.AppendIdent(b, c.Name)
+	}
+	return b
+}
+
+// updateSQL renders UPDATE t SET a = ?, ... [, version = version + 1]
+// WHERE pk = ? [AND version = ?].
+func updateSQL(d dialect.Dialect, t *meta.Table, cols []*meta.Column, mask uint64) string {
+	return cachedSQL(sqlKey{d: d, t: t, kind: 'u', mask: mask}, func() string {
+		b := []byte("UPDATE ")
+		b = d.AppendIdent(b, t.Name)
+		b = append(b, " SET "...)
+		n := 0
+		for i, c := range cols {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			b = d.AppendIdent(b, c.Name)
+			b = append(b, " = "...)
+			b = appendPlaceholder(d, b, &n)
+		}
+		if v := t.Version; v != nil {
+			b = append(b, ", "...)
+			b = d.AppendIdent(b, v.Name)
+			b = append(b, " = "...)
+			b = d.AppendIdent(b, v.Name)
+			b = append(b, " + 1"...)
+		}
+		b = appendPKWhere(d, b, t, &n)
+		return string(b)
+	})
+}
+
+func appendPKWhere(d dialect.Dialect, b []byte, t *meta.Table, n *int) []byte {
+	b = append(b, " WHERE "...)
+	for i, c := range t.PrimaryKey {
+		if i > 0 {
+			b = append(b, " AND "...)
+		}
+		b = d.AppendIdent(b, c.Name)
+		b = append(b, " = "...)
+		b = appendPlaceholder(d, b, n)
+	}
+	if v := t.Version; v != nil {
+		b = append(b, " AND "...)
+		b = d.AppendIdent(b, v.Name)
+		b = append(b, " = "...)
+		b = appendPlaceholder(d, b, n)
+	}
+	return b
+}
+
+// deleteSQL renders DELETE FROM t WHERE pk = ? [AND version = ?].
+func deleteSQL(d dialect.Dialect, t *meta.Table) string {
+	return cachedSQL(sqlKey{d: d, t: t, kind: 'd'}, func() string {
+		b := []byte("DELETE FROM ")
+		b = d.AppendIdent(b, t.Name)
+		n := 0
+		b = appendPKWhere(d, b, t, &n)
+		return string(b)
+	})
+}
+
+// selectColumnsSQL renders "t.a, t.b, ..." qualified with qual.
+func selectList(d dialect.Dialect, qual string, cols []*meta.Column) string {
+	var b strings.Builder
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(dialect.QuoteIdent(d, qual))
+		b.WriteByte('.')
+		b.WriteString(dialect.QuoteIdent(d, c.Name))
+	}
+	return b.String()
+}
+
+// getSQL renders SELECT <all columns> FROM t WHERE pk = ?.
+func getSQL(d dialect.Dialect, t *meta.Table) string {
+	return cachedSQL(sqlKey{d: d, t: t, kind: 'g'}, func() string {
+		b := []byte("SELECT ")
+		b = append(b, selectList(d, t.Name, t.Columns)...)
+		b = append(b, " FROM "...)
+		b = d.AppendIdent(b, t.Name)
+		b = append(b, " WHERE "...)
+		n := 0
+		for i, c := range t.PrimaryKey {
+			if i > 0 {
+				b = append(b, " AND "...)
+			}
+			b = d.AppendIdent(b, t.Name)
+			b = append(b, '.')
+			b = d.AppendIdent(b, c.Name)
+			b = append(b, " = "...)
+			b = appendPlaceholder(d, b, &n)
+		}
+		return string(b)
+	})
+}

@@ -1,0 +1,396 @@
+package session
+
+import (
+	"bytes"
+	"database/sql/driver"
+	"encoding/json"
+	"math"
+	"reflect"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/arcorm/arc/meta"
+)
+
+// Status is an object's state with respect to a session (SQLAlchemy's
+// five states).
+type Status uint8
+
+// Object states.
+const (
+	// Transient: not in a session and never saved (or rolled back out of one).
+	Transient Status = iota
+	// Pending: added to a session, not yet flushed.
+	Pending
+	// Persistent: in a session with a database row.
+	Persistent
+	// Deleted: its DELETE was flushed; the transaction is still open.
+	Deleted
+	// Detached: has a database identity but is in no session.
+	Detached
+)
+
+func (s Status) String() string {
+	return [...]string{"transient", "pending", "persistent", "deleted", "detached"}[s]
+}
+
+// pkey is an identity: up to four primary key values, normalised
+// (integers as int64, []byte as string) so that Get(1) finds int64 ids.
+type pkey [4]any
+
+type ikey struct {
+	t *meta.Table
+	k pkey
+}
+
+// state is the session's bookkeeping for one object.
+type state struct {
+	obj    unsafe.Pointer
+	iface  any // the *T
+	t      *meta.Table
+	cd     *codec
+	status Status
+	key    ikey
+	hasKey bool
+
+	snap   *snapshot // column values as loaded or last flushed (nil while pending)
+	txSnap *snapshot // values when the transaction began, kept from the first flush that changed the row
+
+	expired      bool
+	hardExpired  bool // Expire(): the next refresh overwrites everything
+	newInTx      bool // INSERT flushed in the current transaction
+	deletedInTx  bool // DELETE flushed in the current transaction
+	markedDelete bool // Delete() called, not flushed
+	batch        *loadBatch
+	holder       *Holder
+	rel          map[*meta.RelationField]any // per-relationship bookkeeping, owned by the relations layer
+}
+
+// loadBatch groups the objects one multi-row query loaded (N+1 guard).
+type loadBatch struct{ n int }
+
+// snapshot is a shallow copy of the struct with deep copies of the
+// mutable parts (byte slices, pointer targets), plus the driver values of
+// custom Valuer and JSON columns.
+type snapshot struct {
+	p     unsafe.Pointer
+	keep  any
+	extra []any // per codec.extraIdx
+}
+
+// codec knows how to snapshot and compare one table's columns. Built once
+// per table and cached.
+type codec struct {
+	t      *meta.Table
+	cols   []colCodec
+	nExtra int
+}
+
+type colCodec struct {
+	c     *meta.Column
+	eq    func(a, b unsafe.Pointer) bool // nil for extra-tracked columns
+	deep  func(dst unsafe.Pointer)       // re-owns mutable memory in a snapshot copy
+	extra int                            // index in snapshot.extra, or -1
+	get   func(p unsafe.Pointer) any     // the bind value of the field
+}
+
+var codecs sync.Map // *meta.Table -> *codec
+
+func codecOf(t *meta.Table) *codec {
+	if c, ok := codecs.Load(t); ok {
+		return c.(*codec)
+	}
+	cd := &codec{t: t}
+	for _, c := range t.Columns {
+		cc := colCodec{c: c, extra: -1, get: getterFor(c)}
+		if c.JSON || (c.Valuer && basicEq(c.GoType) == nil && !c.NullType && !c.Ptr) {
+			cc.extra = cd.nExtra
+			cd.nExtra++
+		} else {
+			cc.eq = eqFor(c)
+			cc.deep = deepFor(c)
+		}
+		cd.cols = append(cd.cols, cc)
+	}
+	v, _ := codecs.LoadOrStore(t, cd)
+	return v.(*codec)
+}
+
+// take copies the object's column values.
+func (cd *codec) take(obj unsafe.Pointer) *snapshot {
+	nv := reflect.New(cd.t.GoType)
+	nv.Elem().Set(reflect.NewAt(cd.t.GoType, obj).Elem())
+	s := &snapshot{p: nv.UnsafePointer(), keep: nv.Interface()}
+	for i := range cd.cols {
+		cc := &cd.cols[i]
+		if cc.deep != nil {
+			cc.deep(unsafe.Add(s.p, cc.c.Offset))
+		}
+	}
+	if cd.nExtra > 0 {
+		s.extra = make([]any, cd.nExtra)
+		for i := range cd.cols {
+			cc := &cd.cols[i]
+			if cc.extra >= 0 {
+				s.extra[cc.extra] = cc.get(unsafe.Add(obj, cc.c.Offset))
+			}
+		}
+	}
+	return s
+}
+
+// changed reports whether column i of obj differs from the snapshot.
+func (cd *codec) changed(i int, obj unsafe.Pointer, s *snapshot) bool {
+	cc := &cd.cols[i]
+	if cc.extra >= 0 {
+		return !driverEqual(cc.get(unsafe.Add(obj, cc.c.Offset)), s.extra[cc.extra])
+	}
+	return !cc.eq(unsafe.Add(obj, cc.c.Offset), unsafe.Add(s.p, cc.c.Offset))
+}
+
+// anyChanged reports whether any column differs.
+func (cd *codec) anyChanged(obj unsafe.Pointer, s *snapshot) bool {
+	for i := range cd.cols {
+		if cd.changed(i, obj, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// restoreCol writes column i of the snapshot back into obj.
+func (cd *codec) restoreCol(i int, obj unsafe.Pointer, s *snapshot) {
+	cc := &cd.cols[i]
+	src := reflect.NewAt(cc.c.GoType, unsafe.Add(s.p, cc.c.Offset)).Elem()
+	dst := reflect.NewAt(cc.c.GoType, unsafe.Add(obj, cc.c.Offset)).Elem()
+	if cc.extra >= 0 {
+		// The snapshot struct copy still holds the value as it was taken.
+		dst.Set(src)
+		return
+	}
+	dst.Set(src)
+	if cc.deep != nil {
+		cc.deep(unsafe.Add(obj, cc.c.Offset))
+	}
+}
+
+// restore writes every column of the snapshot back into obj.
+func (cd *codec) restore(obj unsafe.Pointer, s *snapshot) {
+	for i := range cd.cols {
+		cd.restoreCol(i, obj, s)
+	}
+}
+
+func driverEqual(a, b any) bool {
+	ab, aok := a.([]byte)
+	bb, bok := b.([]byte)
+	if aok || bok {
+		return aok && bok && (ab == nil) == (bb == nil) && bytes.Equal(ab, bb)
+	}
+	if at, ok := a.(time.Time); ok {
+		bt, ok := b.(time.Time)
+		return ok && at.Equal(bt)
+	}
+	return a == b
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+func basicEq(t reflect.Type) func(a, b unsafe.Pointer) bool {
+	if t == timeType {
+		return func(a, b unsafe.Pointer) bool { return (*time.Time)(a).Equal(*(*time.Time)(b)) }
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return eqOf[string]
+	case reflect.Bool:
+		return eqOf[bool]
+	case reflect.Int, reflect.Int64, reflect.Uint, reflect.Uint64:
+		return eqOf[int64]
+	case reflect.Int32, reflect.Uint32:
+		return eqOf[int32]
+	case reflect.Int16, reflect.Uint16:
+		return eqOf[int16]
+	case reflect.Int8, reflect.Uint8:
+		return eqOf[int8]
+	case reflect.Float64:
+		return func(a, b unsafe.Pointer) bool {
+			return math.Float64bits(*(*float64)(a)) == math.Float64bits(*(*float64)(b))
+		}
+	case reflect.Float32:
+		return func(a, b unsafe.Pointer) bool {
+			return math.Float32bits(*(*float32)(a)) == math.Float32bits(*(*float32)(b))
+		}
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return func(a, b unsafe.Pointer) bool {
+				x, y := *(*[]byte)(a), *(*[]byte)(b)
+				return (x == nil) == (y == nil) && bytes.Equal(x, y)
+			}
+		}
+	}
+	return nil
+}
+
+func eqOf[T comparable](a, b unsafe.Pointer) bool { return *(*T)(a) == *(*T)(b) }
+
+func eqFor(c *meta.Column) func(a, b unsafe.Pointer) bool {
+	if c.Ptr {
+		inner := basicEq(c.Elem)
+		if inner == nil {
+			t := c.Elem
+			inner = func(a, b unsafe.Pointer) bool {
+				return reflect.DeepEqual(reflect.NewAt(t, a).Elem().Interface(), reflect.NewAt(t, b).Elem().Interface())
+			}
+		}
+		return func(a, b unsafe.Pointer) bool {
+			pa, pb := *(*unsafe.Pointer)(a), *(*unsafe.Pointer)(b)
+			if pa == nil || pb == nil {
+				return pa == pb
+			}
+			return inner(pa, pb)
+		}
+	}
+	if c.NullType {
+		// sql.Null*: compare Valid, then the value when valid.
+		vt := c.GoType
+		validF, _ := vt.FieldByName("Valid")
+		var valF reflect.StructField
+		for i := 0; i < vt.NumField(); i++ {
+			if f := vt.Field(i); f.Name != "Valid" {
+				valF = f
+				break
+			}
+		}
+		inner := basicEq(valF.Type)
+		return func(a, b unsafe.Pointer) bool {
+			va, vb := *(*bool)(unsafe.Add(a, validF.Offset)), *(*bool)(unsafe.Add(b, validF.Offset))
+			if va != vb {
+				return false
+			}
+			if !va {
+				return true
+			}
+			if inner != nil {
+				return inner(unsafe.Add(a, valF.Offset), unsafe.Add(b, valF.Offset))
+			}
+			return reflect.DeepEqual(reflect.NewAt(valF.Type, unsafe.Add(a, valF.Offset)).Elem().Interface(),
+				reflect.NewAt(valF.Type, unsafe.Add(b, valF.Offset)).Elem().Interface())
+		}
+	}
+	if eq := basicEq(c.GoType); eq != nil {
+		return eq
+	}
+	t := c.GoType
+	return func(a, b unsafe.Pointer) bool {
+		return reflect.DeepEqual(reflect.NewAt(t, a).Elem().Interface(), reflect.NewAt(t, b).Elem().Interface())
+	}
+}
+
+// deepFor returns a function that replaces shared mutable memory in a
+// copied field with its own copy: a []byte's array or a pointer's target.
+func deepFor(c *meta.Column) func(p unsafe.Pointer) {
+	switch {
+	case c.Ptr:
+		t := c.Elem
+		return func(p unsafe.Pointer) {
+			pp := (*unsafe.Pointer)(p)
+			if *pp == nil {
+				return
+			}
+			nv := reflect.New(t)
+			nv.Elem().Set(reflect.NewAt(t, *pp).Elem())
+			if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 {
+				b := nv.Elem().Bytes()
+				nv.Elem().SetBytes(append([]byte(nil), b...))
+			}
+			*pp = nv.UnsafePointer()
+		}
+	case c.Kind == meta.KindBytes && c.GoType.Kind() == reflect.Slice:
+		return func(p unsafe.Pointer) {
+			b := (*[]byte)(p)
+			if *b != nil {
+				*b = append([]byte{}, (*b)...)
+			}
+		}
+	}
+	return nil
+}
+
+// getterFor returns the function that reads a field as a bind value.
+func getterFor(c *meta.Column) func(p unsafe.Pointer) any {
+	if c.JSON {
+		t := c.GoType
+		return func(p unsafe.Pointer) any {
+			v := reflect.NewAt(t, p).Elem()
+			if (v.Kind() == reflect.Pointer || v.Kind() == reflect.Map || v.Kind() == reflect.Slice) && v.IsNil() {
+				return nil
+			}
+			b, err := json.Marshal(v.Interface())
+			if err != nil {
+				return jsonError{err}
+			}
+			return string(b)
+		}
+	}
+	if !c.Ptr && !c.NullType && !c.Valuer && c.GoType.PkgPath() == "" {
+		switch c.GoType.Kind() {
+		case reflect.Int64:
+			return func(p unsafe.Pointer) any { return *(*int64)(p) }
+		case reflect.Int:
+			return func(p unsafe.Pointer) any { return int64(*(*int)(p)) }
+		case reflect.Int32:
+			return func(p unsafe.Pointer) any { return int64(*(*int32)(p)) }
+		case reflect.String:
+			return func(p unsafe.Pointer) any { return *(*string)(p) }
+		case reflect.Bool:
+			return func(p unsafe.Pointer) any { return *(*bool)(p) }
+		case reflect.Float64:
+			return func(p unsafe.Pointer) any { return *(*float64)(p) }
+		}
+	}
+	if c.GoType == timeType {
+		return func(p unsafe.Pointer) any { return *(*time.Time)(p) }
+	}
+	t := c.GoType
+	valuer := c.Valuer
+	return func(p unsafe.Pointer) any {
+		v := reflect.NewAt(t, p).Elem()
+		if v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				return nil
+			}
+			if !valuer {
+				return v.Elem().Interface()
+			}
+		}
+		if valuer {
+			if dv, ok := v.Interface().(driver.Valuer); ok {
+				val, err := dv.Value()
+				if err != nil {
+					return valuerError{err}
+				}
+				return val
+			}
+			if dv, ok := v.Addr().Interface().(driver.Valuer); ok {
+				val, err := dv.Value()
+				if err != nil {
+					return valuerError{err}
+				}
+				return val
+			}
+		}
+		return v.Interface()
+	}
+}
+
+// jsonError and valuerError carry an encoding failure to the point where
+// arguments are used; database/sql reports them when converting.
+type jsonError struct{ err error }
+
+func (e jsonError) Value() (driver.Value, error) { return nil, e.err }
+
+type valuerError struct{ err error }
+
+func (e valuerError) Value() (driver.Value, error) { return nil, e.err }
