@@ -82,7 +82,9 @@ func (b *Base[T]) owner() (*T, error) {
 
 var offsets atomicMap
 
-type atomicMap struct{ m atomic.Pointer[map[reflect.Type]offsetResult] }
+type atomicMap struct {
+	m atomic.Pointer[map[reflect.Type]offsetResult]
+}
 
 type offsetResult struct {
 	off uintptr

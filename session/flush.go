@@ -165,6 +165,7 @@ func (p *flushPlan) restore() {
 // computeUpdates fixes the changed columns of each update after the
 // before-hooks ran (they may change fields) and drops no-op updates.
 func (p *flushPlan) computeUpdates() {
+	now := flushNow()
 	for t, ups := range p.updates {
 		kept := ups[:0]
 		for _, u := range ups {
@@ -185,7 +186,7 @@ func (p *flushPlan) computeUpdates() {
 			if ua := t.UpdatedAt; ua != nil {
 				idx := slices.IndexFunc(st.cd.cols, func(cc colCodec) bool { return cc.c == ua })
 				if !slices.Contains(u.cols, idx) {
-					setNow(st.obj, ua)
+					setNow(st.obj, ua, now)
 					u.cols = append(u.cols, idx)
 					slices.Sort(u.cols)
 				}
@@ -345,8 +346,12 @@ func (s *Session) execute(ctx context.Context, tx *engine.Tx, p *flushPlan) (*ex
 	return ex, nil
 }
 
-func setNow(obj unsafe.Pointer, c *meta.Column) {
-	now := time.Now().UTC().Truncate(time.Microsecond)
+// flushNow is the timestamp one flush writes into CreatedAt/UpdatedAt and
+// default:now columns: UTC, cut to microseconds (PostgreSQL's precision) so
+// that what is in memory equals what a reload gives.
+func flushNow() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+func setNow(obj unsafe.Pointer, c *meta.Column, now time.Time) {
 	v := reflect.NewAt(c.GoType, unsafe.Add(obj, c.Offset)).Elem()
 	switch {
 	case c.Ptr:
@@ -362,9 +367,9 @@ func fieldIsZero(obj unsafe.Pointer, c *meta.Column) bool {
 	return reflect.NewAt(c.GoType, unsafe.Add(obj, c.Offset)).Elem().IsZero()
 }
 
-func setDefault(obj unsafe.Pointer, c *meta.Column) {
+func setDefault(obj unsafe.Pointer, c *meta.Column, now time.Time) {
 	if c.DefaultNow {
-		setNow(obj, c)
+		setNow(obj, c, now)
 		return
 	}
 	v := reflect.NewAt(c.GoType, unsafe.Add(obj, c.Offset)).Elem()
@@ -391,7 +396,7 @@ func setDefault(obj unsafe.Pointer, c *meta.Column) {
 
 // insertShape works out, for one pending object, which columns its INSERT
 // writes and which it reads back; it fills client defaults and timestamps.
-func insertShape(st *state) (cols []*meta.Column, mask uint64, ret []*meta.Column, retMask uint64) {
+func insertShape(st *state, now time.Time) (cols []*meta.Column, mask uint64, ret []*meta.Column, retMask uint64) {
 	t := st.t
 	for i, c := range t.Columns {
 		zero := fieldIsZero(st.obj, c)
@@ -405,9 +410,9 @@ func insertShape(st *state) (cols []*meta.Column, mask uint64, ret []*meta.Colum
 			retMask |= bit(i)
 			continue
 		case c.HasDefault && zero:
-			setDefault(st.obj, c)
+			setDefault(st.obj, c, now)
 		case (c == t.CreatedAt || c == t.UpdatedAt) && zero:
-			setNow(st.obj, c)
+			setNow(st.obj, c, now)
 		case c == t.Version && zero:
 			reflect.NewAt(c.GoType, unsafe.Add(st.obj, c.Offset)).Elem().SetInt(1)
 		}
@@ -432,8 +437,9 @@ func (s *Session) execInserts(ctx context.Context, tx *engine.Tx, t *meta.Table,
 		mask, retMask uint64
 	}
 	rows := make([]shaped, len(sts))
+	now := flushNow()
 	for i, st := range sts {
-		c, m, r, rm := insertShape(st)
+		c, m, r, rm := insertShape(st, now)
 		rows[i] = shaped{st, c, r, m, rm}
 	}
 	for start := 0; start < len(rows); {

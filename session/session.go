@@ -358,7 +358,7 @@ func (s *Session) detach(st *state) {
 		st.status = Detached
 	}
 	if h := st.holder; h != nil && h.st == st {
-		if prev == Persistent && st.snap != nil {
+		if (prev == Persistent || prev == Deleted) && st.snap != nil {
 			*h = Holder{owner: st.obj, detSnap: st.snap, detKey: st.key}
 		} else {
 			*h = Holder{owner: st.obj}

@@ -6,6 +6,9 @@
 // URLs: sqlite:///relative/path.db, sqlite:////absolute/path.db,
 // sqlite:///:memory: and sqlite::memory:. Every connection gets
 // foreign_keys=ON, WAL journaling (file databases) and a 5 s busy timeout;
+// transactions are DEFERRED (readers never block writers; add
+// _txlock=immediate to the URL for write-heavy programs, at the cost of a
+// session that has only read holding the write lock);
 // query parameters of the URL are passed to the driver and override them.
 package sqlite
 
@@ -126,7 +129,6 @@ func (*Dialect) DSN(u *url.URL) (string, dialect.ConnOptions, error) {
 	} else {
 		set("_journal_mode", "WAL")
 		set("_synchronous", "NORMAL")
-		set("_txlock", "immediate")
 	}
 	return "file:" + path + "?" + q.Encode(), opts, nil
 }
