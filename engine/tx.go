@@ -41,20 +41,52 @@ func (t *Tx) SQLTx() *sql.Tx { return t.tx }
 // Done reports whether the transaction was committed or rolled back.
 func (t *Tx) Done() bool { return t.done }
 
+// stmt returns a statement prepared on the transaction's connection. It
+// reuses the engine's cached statement (database/sql then prepares it once
+// per connection and remembers it). A statement not yet in the engine's
+// cache is prepared at engine level only when the pool can give a
+// connection without waiting: a transaction must never wait for a second
+// connection (with a full pool, or SQLite :memory:'s single connection, it
+// would deadlock); otherwise it is prepared on the transaction alone.
 func (t *Tx) stmt(ctx context.Context, q string, nargs int) *sql.Stmt {
 	if s := t.stmts[q]; s != nil {
 		return s
 	}
-	ds := t.e.stmt(ctx, q, nargs)
-	if ds == nil {
+	if t.e.noCache || !cacheable(q, nargs) {
 		return nil
 	}
-	s := t.tx.StmtContext(ctx, ds)
+	var s *sql.Stmt
+	ds := t.e.cached(q)
+	if ds == nil && t.e.canPrepareWithoutWaiting() {
+		ds = t.e.stmt(ctx, q, nargs)
+	}
+	if ds != nil {
+		s = t.tx.StmtContext(ctx, ds)
+	} else {
+		var err error
+		if s, err = t.tx.PrepareContext(ctx, q); err != nil {
+			return nil
+		}
+	}
 	if t.stmts == nil {
 		t.stmts = make(map[string]*sql.Stmt, 8)
 	}
 	t.stmts[q] = s
 	return s
+}
+
+// cached returns the engine's prepared statement for q, or nil.
+func (e *Engine) cached(q string) *sql.Stmt {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.stmts[q]
+}
+
+// canPrepareWithoutWaiting reports whether the pool has room for a
+// connection or an idle one.
+func (e *Engine) canPrepareWithoutWaiting() bool {
+	st := e.db.Stats()
+	return st.MaxOpenConnections == 0 || st.Idle > 0 || st.OpenConnections < st.MaxOpenConnections
 }
 
 // Exec runs a statement in the transaction.

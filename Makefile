@@ -1,0 +1,38 @@
+# Arc — common tasks. `make demo` runs the tutorial on SQLite (no server);
+# `make test` runs every test on SQLite and PostgreSQL.
+GO ?= go
+PKGS := ./...
+
+.PHONY: demo test test-short lint vet fmt bench bench-quick build arctl
+
+demo:
+	$(GO) run ./examples/tutorial
+
+test: vet
+	$(GO) test -race -count=1 $(PKGS)
+
+test-short:
+	ARC_TEST_DIALECTS=sqlite $(GO) test -count=1 $(PKGS)
+
+vet:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+lint: vet
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+build:
+	$(GO) build $(PKGS)
+
+arctl:
+	$(GO) build -o bin/arctl ./cmd/arctl
+
+# Benchmarks against raw database/sql in the same run (both dialects).
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 20m ./session/
+
+bench-quick:
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 -benchtime 200x ./session/
