@@ -123,6 +123,10 @@ type Note struct {
 
 var allModels = []any{User{}, Address{}, Gadget{}, Membership{}, Hooked{}, Note{}}
 
+func createAll(ctx context.Context, eng *engine.Engine) error {
+	return migrate.CreateAll(ctx, eng, allModels...)
+}
+
 func setup(t *testing.T, eng *engine.Engine) (context.Context, *session.Session) {
 	t.Helper()
 	ctx := context.Background()

@@ -38,6 +38,7 @@ type Session struct {
 	afterRollback []func(context.Context, *Session)
 
 	noAutoflushDepth int
+	scopes           int // open Transaction(...) calls
 }
 
 type options struct {

@@ -289,7 +289,7 @@ func Transaction(ctx context.Context, eng *engine.Engine, fn func(ctx context.Co
 			}
 		}()
 	}
-	if s.InTransaction() {
+	if s.InTransaction() || s.scopes > 0 {
 		n, err := s.BeginNested(ctx)
 		if err != nil {
 			return err
@@ -308,7 +308,9 @@ func Transaction(ctx context.Context, eng *engine.Engine, fn func(ctx context.Co
 		}
 		return n.Commit(ctx)
 	}
+	s.scopes++
 	defer func() {
+		s.scopes--
 		if p := recover(); p != nil {
 			_ = s.Rollback(ctx)
 			panic(p)
