@@ -179,7 +179,7 @@ func TestFailedFlushRestores(t *testing.T) {
 				switch failAt {
 				case 0:
 					// The UPDATE of keeper succeeds; the INSERT of u fails:
-					u.ID = earlyID                                    // duplicate primary key
+					u.ID = earlyID // duplicate primary key
 				case 1:
 					a1.Email = "taken@x"
 				case 2:
