@@ -90,7 +90,9 @@ func ColumnDef(d Dialect, c *meta.Column) string {
 	}
 	switch {
 	case c.Sequence != "" && d.Has(Sequences):
-		s += " DEFAULT nextval('" + strings.ReplaceAll(c.Sequence, "'", "''") + "')"
+		// nextval takes the sequence name as text that PostgreSQL parses as
+		// an identifier, so it is quoted like one, then as a string literal.
+		s += " DEFAULT nextval('" + strings.ReplaceAll(QuoteIdent(d, c.Sequence), "'", "''") + "')"
 	case c.ServerDefault != "":
 		s += " DEFAULT " + c.ServerDefault
 	}

@@ -117,6 +117,17 @@ func scanReflect(p unsafe.Pointer, c *meta.Column, src any) error {
 	if s, ok := v.Interface().(sql.Scanner); ok {
 		return s.Scan(src)
 	}
+	if c.Ptr && src != nil {
+		// *Money where *Money is the Scanner: allocate, scan, point.
+		nv := reflect.New(c.Elem)
+		if s, ok := nv.Interface().(sql.Scanner); ok {
+			if err := s.Scan(src); err != nil {
+				return err
+			}
+			v.Elem().Set(nv)
+			return nil
+		}
+	}
 	if src == nil {
 		v.Elem().SetZero()
 		return nil

@@ -251,6 +251,13 @@ func (b *builder) walk(typ reflect.Type, index []int, base uintptr, prefix strin
 	return nil
 }
 
+// customElem reports whether a pointer field's element type is a custom
+// Valuer/Scanner type (a *Money field whose Money has Value and *Money Scan).
+func customElem(elem reflect.Type) bool {
+	return (elem.Implements(valuerType) || reflect.PointerTo(elem).Implements(valuerType)) &&
+		reflect.PointerTo(elem).Implements(scannerType)
+}
+
 // isLeafType reports whether a struct type is a value (time.Time, sql.Null*,
 // a Scanner) rather than a mixin.
 func isLeafType(t reflect.Type) bool {
@@ -479,7 +486,7 @@ func (b *builder) classify(c *Column, path string, w map[string]tag.Word) error 
 		case reflect.String:
 			c.Kind = KindString
 		default:
-			if c.Valuer && c.Scanner {
+			if (c.Valuer && c.Scanner) || (c.Ptr && customElem(elem)) {
 				c.Kind = KindText // a custom type; `type:` picks another SQL type
 			} else if _, ok := w["type"]; ok && c.Valuer {
 				c.Kind = KindText
