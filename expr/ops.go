@@ -91,6 +91,13 @@ func (b *Bool) AppendSQL(c *Compiler) {
 			c.Byte(')')
 			continue
 		}
+		if _, ok := it.(*TextExpr); ok && len(b.Items) > 1 {
+			// Text may hold its own AND/OR: keep its precedence.
+			c.Byte('(')
+			it.AppendSQL(c)
+			c.Byte(')')
+			continue
+		}
 		it.AppendSQL(c)
 	}
 }
@@ -316,9 +323,10 @@ func (p *Paren) AppendSQL(c *Compiler) {
 	c.Byte(')')
 }
 
-// Arith is "(l op r)" for + - * / %.
+// Arith is "(l op r)" for + - * / %. Either side may be a field pointer
+// (a column), an Expr, or, on the right, a value to bind.
 func Arith(l any, op string, r any) Expr {
-	return &Paren{&Binary{L: asExpr(l), Op: op, R: r}}
+	return &Paren{&Binary{L: asExpr(l), Op: op, R: operandOf(r)}}
 }
 
 // Value binds v as a parameter wherever an expression is expected.

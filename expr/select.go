@@ -288,8 +288,7 @@ func (s *Select) appendLimit(c *Compiler) {
 		if c.D.Has(dialectLimitAll) {
 			c.Write(" LIMIT ALL")
 		} else {
-			c.Write(" LIMIT ")
-			c.Bind(int64(-1))
+			c.Write(" LIMIT -1") // a constant, not data: written, not bound
 		}
 	case s.Offset != nil && c.D.Has(dialectLimitAll):
 		c.Write(" LIMIT ALL")
