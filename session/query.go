@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/expr"
 	"github.com/arcorm/arc/meta"
@@ -31,6 +32,16 @@ type Query[T any] struct {
 	joinT    *meta.Table // the last join target, for FilterBy
 	joinF    expr.FromItem
 	fallback Fallback
+
+	// items is the SELECT list set by Select/AddColumns (nil: the entity).
+	items []any
+	// stmt is the textual or prebuilt statement of FromStatement.
+	stmt expr.Expr
+	// allRows allows a bulk Update/Delete without a condition.
+	allRows bool
+	// cache holds the SQL compiled for this query's shape; builder
+	// methods that change the shape give the new query a fresh one.
+	cache *shapeCache
 }
 
 // Fallback runs fn with a context that carries a session, for queries run
@@ -41,7 +52,7 @@ type Fallback func(ctx context.Context, fn func(ctx context.Context) error) erro
 // WithFallback returns a query that, when neither it nor the context has
 // a session, runs through f.
 func (q *Query[T]) WithFallback(f Fallback) *Query[T] {
-	n := q.clone()
+	n := q.cloneSameShape()
 	n.fallback = f
 	return n
 }
@@ -67,7 +78,7 @@ func NewQuery[T any](s *Session) *Query[T] {
 // Select returns a query for T that runs in the session carried by the
 // context given to its terminal methods.
 func Select[T any]() *Query[T] {
-	q := &Query[T]{sel: &expr.Select{}}
+	q := &Query[T]{sel: &expr.Select{}, cache: &shapeCache{}}
 	t, err := meta.Of[T]()
 	if err != nil {
 		q.err = err
@@ -83,6 +94,15 @@ func (q *Query[T]) clone() *Query[T] {
 	n := *q
 	n.sel = q.sel.Clone()
 	n.opts = q.opts[:len(q.opts):len(q.opts)]
+	n.items = q.items[:len(q.items):len(q.items)]
+	n.cache = &shapeCache{}
+	return &n
+}
+
+// cloneSameShape copies the query for a change that does not alter its
+// SQL (Params, PopulateExisting, fallback): the compiled-SQL cache is shared.
+func (q *Query[T]) cloneSameShape() *Query[T] {
+	n := *q
 	return &n
 }
 
@@ -100,13 +120,18 @@ func (q *Query[T]) Err() error { return q.err }
 // Table returns T's table.
 func (q *Query[T]) Table() *meta.Table { return q.t }
 
-// Statement returns a copy of the underlying SELECT, for use as a subquery.
+// Statement returns the query's SELECT (its columns filled in), for use
+// as a subquery, in InQuery or in Exists. A FromStatement query or one
+// with build errors yields a statement that fails to compile with that error.
 func (q *Query[T]) Statement() *expr.Select {
-	sel := q.sel.Clone()
-	if len(sel.Columns) == 0 && q.t != nil {
-		sel.Columns = entityColumns(q.entity, q.t)
+	if q.stmt != nil {
+		return &expr.Select{Columns: []expr.Expr{expr.Err(fmt.Errorf("%w: a FromStatement query cannot be used as a subquery", arcerr.ErrInvalidRequest))}}
 	}
-	return sel
+	p, err := q.prepare()
+	if err != nil {
+		return &expr.Select{Columns: []expr.Expr{expr.Err(err)}}
+	}
+	return p.sel
 }
 
 func (q *Query[T]) limited() bool { return q.sel.Limit != nil || q.sel.Offset != nil }
@@ -216,14 +241,14 @@ func (q *Query[T]) Distinct() *Query[T] {
 // PopulateExisting makes rows overwrite objects already in the identity
 // map, discarding their unflushed changes.
 func (q *Query[T]) PopulateExisting() *Query[T] {
-	n := q.clone()
+	n := q.cloneSameShape()
 	n.populate = true
 	return n
 }
 
 // Params binds :name parameters of textual SQL in the query; later calls merge.
 func (q *Query[T]) Params(p expr.P) *Query[T] {
-	n := q.clone()
+	n := q.cloneSameShape()
 	merged := make(expr.P, len(q.params)+len(p))
 	for k, v := range q.params {
 		merged[k] = v
@@ -249,29 +274,11 @@ func (q *Query[T]) session(ctx context.Context) (*Session, error) {
 	return nil, fmt.Errorf("%w: no session in the context (use session.With, or session.NewQuery)", arcerr.ErrInvalidRequest)
 }
 
-func entityColumns(from expr.FromItem, t *meta.Table) []expr.Expr {
-	cols := make([]expr.Expr, len(t.Columns))
-	for i, c := range t.Columns {
-		cols[i] = &expr.ColRef{From: from, Col: c}
-	}
-	return cols
-}
-
-// compile renders the entity SELECT.
-func (q *Query[T]) compile(s *Session) (string, []any, error) {
-	sel := q.sel
-	if len(sel.Columns) == 0 {
-		sel = sel.Clone()
-		sel.Columns = entityColumns(q.entity, q.t)
-	}
-	return compileWith(s, sel, q.params)
-}
-
-func compileWith(s *Session, st expr.Expr, params expr.P) (string, []any, error) {
+func compileWith(d dialect.Dialect, st expr.Expr, params expr.P) (string, []any, error) {
 	if len(params) > 0 {
 		st = withParams{st, params}
 	}
-	return expr.Compile(s.eng.Dialect(), st)
+	return expr.Compile(d, st)
 }
 
 // withParams binds :name parameters for every Text inside a statement.
@@ -287,54 +294,96 @@ func (w withParams) AppendSQL(c *expr.Compiler) {
 	c.Params = prev
 }
 
-func (q *Query[T]) rows(ctx context.Context) (*Session, *rowsCursor, error) {
-	s, err := q.session(ctx)
-	if err != nil {
-		return nil, nil, err
+// SQL returns the SELECT the query runs on dialect d, and its arguments
+// (Params values included), without running it.
+func (q *Query[T]) SQL(d dialect.Dialect) (string, []any, error) {
+	c := q.compiledFor(d, variantAll)
+	if c.err != nil {
+		return "", nil, c.err
 	}
-	if q.sel.Limit != nil && *q.sel.Limit == 0 {
-		return s, nil, nil
+	return c.sql, c.bindArgs(q.params), nil
+}
+
+// entityPlan maps the result columns of an entity query to T's fields.
+// For a FromStatement query it matches the statement's columns by name
+// (or by the Columns given), and requires the primary key.
+func (q *Query[T]) entityPlan(c *compiled, rows *sql.Rows) (*engine.ScanPlan, error) {
+	if q.stmt == nil {
+		return engine.NewScanPlan(q.t.Columns), nil
 	}
-	if err := s.autoflush(ctx); err != nil {
-		return nil, nil, err
+	names := c.cols
+	if names == nil {
+		var err error
+		if names, err = rows.Columns(); err != nil {
+			return nil, err
+		}
 	}
-	sqlText, args, err := q.compile(s)
-	if err != nil {
-		return nil, nil, err
+	return statementPlan(q.t, names)
+}
+
+// statementPlan maps result column names to the columns of t.
+func statementPlan(t *meta.Table, names []string) (*engine.ScanPlan, error) {
+	cols := make([]*meta.Column, len(names))
+	for i, n := range names {
+		cols[i] = t.ColumnByName(n)
 	}
-	x, err := s.executor(ctx)
-	if err != nil {
-		return nil, nil, err
+	for _, pk := range t.PrimaryKey {
+		found := false
+		for _, c := range cols {
+			if c == pk {
+				found = true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("%w: FromStatement: the statement's columns %v lack %s's primary key column %s", arcerr.ErrInvalidRequest, names, t.GoType.Name(), pk.Name)
+		}
 	}
-	rows, err := x.Query(ctx, sqlText, args...)
-	if err != nil {
-		return nil, nil, err
+	return engine.NewScanPlan(cols), nil
+}
+
+func (q *Query[T]) checkEntity(method string) error {
+	if q.err != nil {
+		return q.err
 	}
-	return s, &rowsCursor{rows: rows, plan: engine.NewScanPlan(q.t.Columns)}, nil
+	if !q.isEntityOnly() {
+		return fmt.Errorf("%w: Query[%s].%s: the query selects columns or other entities; read them with session.Rows[R](q) or session.Scalar[V](q)", arcerr.ErrInvalidRequest, q.t.GoType.Name(), method)
+	}
+	return nil
 }
 
 // All runs the query and returns its entities, each object once (rows
 // repeating an object are dropped, as SQLAlchemy does for entity queries).
 func (q *Query[T]) All(ctx context.Context) (out []*T, err error) {
 	err = q.within(ctx, func(ctx context.Context) error {
-		out, err = q.all(ctx)
+		out, err = q.all(ctx, variantAll, "All")
 		return err
 	})
 	return out, err
 }
 
-func (q *Query[T]) all(ctx context.Context) ([]*T, error) {
-	s, cur, err := q.rows(ctx)
-	if err != nil || cur == nil {
+func (q *Query[T]) all(ctx context.Context, variant byte, method string) ([]*T, error) {
+	if err := q.checkEntity(method); err != nil {
 		return nil, err
 	}
-	defer cur.rows.Close()
+	s, err := q.session(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, c, err := q.query(ctx, s, variant)
+	if err != nil || rows == nil {
+		return nil, err
+	}
+	defer rows.Close()
+	plan, err := q.entityPlan(c, rows)
+	if err != nil {
+		return nil, err
+	}
 	var out []*T
 	var seen map[unsafe.Pointer]bool
 	batch := &loadBatch{}
-	for cur.rows.Next() {
+	for rows.Next() {
 		fresh := reflect.New(q.t.GoType).UnsafePointer()
-		if err := cur.plan.Scan(cur.rows, fresh); err != nil {
+		if err := plan.Scan(rows, fresh); err != nil {
 			return nil, fmt.Errorf("arc: loading %s: %w", q.t.GoType.Name(), err)
 		}
 		p, err := s.loadRow(ctx, q.t, fresh, q.populate, batch)
@@ -356,8 +405,11 @@ func (q *Query[T]) all(ctx context.Context) ([]*T, error) {
 			seen[p] = true
 		}
 		out = append(out, (*T)(p))
+		if variant == variantFirst && q.stmt != nil {
+			break // FromStatement: no LIMIT added; take the first row
+		}
 	}
-	if err := cur.rows.Err(); err != nil {
+	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	if err := s.runLoadOptions(ctx, q.t, q.opts, objsOf(out)); err != nil {
@@ -374,20 +426,15 @@ func objsOf[T any](xs []*T) []unsafe.Pointer {
 	return out
 }
 
-type rowsCursor struct {
-	rows *sql.Rows
-	plan *engine.ScanPlan
-}
-
-// First returns the first entity (LIMIT 1), or an error wrapping
-// ErrNotFound when there is none.
-func (q *Query[T]) First(ctx context.Context) (*T, error) {
-	lq := q
-	if q.sel.Limit == nil {
-		lq = q.clone()
-		lq.sel.SetLimit(1)
-	}
-	out, err := lq.All(ctx)
+// First returns the first entity (LIMIT 1; a FromStatement query runs
+// unchanged and its first row is taken), or an error wrapping ErrNotFound
+// when there is none.
+func (q *Query[T]) First(ctx context.Context) (first *T, err error) {
+	var out []*T
+	err = q.within(ctx, func(ctx context.Context) error {
+		out, err = q.all(ctx, variantFirst, "First")
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -432,59 +479,30 @@ func (q *Query[T]) OneOrNone(ctx context.Context) (*T, error) {
 // count(*) FROM (the query) AS anon_1 — SQL rows, not distinct entities.
 func (q *Query[T]) Count(ctx context.Context) (n int64, err error) {
 	err = q.within(ctx, func(ctx context.Context) error {
-		n, err = q.count(ctx)
+		n, err = q.scalarInt(ctx, variantCount)
 		return err
 	})
 	return n, err
 }
 
-func (q *Query[T]) count(ctx context.Context) (int64, error) {
-	s, err := q.session(ctx)
-	if err != nil {
-		return 0, err
-	}
-	inner := q.Statement()
-	inner.OrderBy = nil
-	sub := &expr.SubqueryRef{Sel: inner}
-	outer := &expr.Select{Columns: []expr.Expr{expr.CountAll()}, From: []expr.FromItem{sub}}
-	return scalarInt(ctx, s, outer, q.params)
-}
-
-// Exists reports whether the query matches any row.
+// Exists reports whether the query matches any row: SELECT EXISTS
+// (SELECT 1 FROM ... WHERE ...).
 func (q *Query[T]) Exists(ctx context.Context) (ok bool, err error) {
 	err = q.within(ctx, func(ctx context.Context) error {
-		ok, err = q.exists(ctx)
+		var n int64
+		n, err = q.scalarInt(ctx, variantExists)
+		ok = n != 0
 		return err
 	})
 	return ok, err
 }
 
-func (q *Query[T]) exists(ctx context.Context) (bool, error) {
+func (q *Query[T]) scalarInt(ctx context.Context, variant byte) (int64, error) {
 	s, err := q.session(ctx)
 	if err != nil {
-		return false, err
-	}
-	inner := q.Statement()
-	inner.OrderBy = nil
-	inner.Columns = []expr.Expr{expr.Raw("1")}
-	outer := &expr.Select{Columns: []expr.Expr{&expr.Labeled{X: expr.Exists(inner), Name: "exists"}}}
-	n, err := scalarInt(ctx, s, outer, q.params)
-	return n != 0, err
-}
-
-func scalarInt(ctx context.Context, s *Session, st expr.Expr, params expr.P) (int64, error) {
-	if err := s.autoflush(ctx); err != nil {
 		return 0, err
 	}
-	sqlText, args, err := compileWith(s, st, params)
-	if err != nil {
-		return 0, err
-	}
-	x, err := s.executor(ctx)
-	if err != nil {
-		return 0, err
-	}
-	rows, err := x.Query(ctx, sqlText, args...)
+	rows, c, err := q.query(ctx, s, variant)
 	if err != nil {
 		return 0, err
 	}
@@ -509,7 +527,7 @@ func scalarInt(ctx context.Context, s *Session, st expr.Expr, params expr.P) (in
 	case nil:
 		return 0, nil
 	}
-	return 0, fmt.Errorf("arc: unexpected %T from %s", n, sqlText)
+	return 0, fmt.Errorf("arc: unexpected %T from %s", n, c.sql)
 }
 
 // Iter streams the query's entities without loading them all: use it with
@@ -518,22 +536,36 @@ func scalarInt(ctx context.Context, s *Session, st expr.Expr, params expr.P) (in
 // de-duplicated. Breaking out of the loop closes the rows.
 func (q *Query[T]) Iter(ctx context.Context) iter.Seq2[*T, error] {
 	return func(yield func(*T, error) bool) {
-		s, cur, err := q.rows(ctx)
+		if err := q.checkEntity("Iter"); err != nil {
+			yield(nil, err)
+			return
+		}
+		s, err := q.session(ctx)
 		if err != nil {
 			yield(nil, err)
 			return
 		}
-		if cur == nil {
+		rows, c, err := q.query(ctx, s, variantAll)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		if rows == nil {
 			return
 		}
 		s.iterating++
 		defer func() {
 			s.iterating--
-			_ = cur.rows.Close()
+			_ = rows.Close()
 		}()
-		for cur.rows.Next() {
+		plan, err := q.entityPlan(c, rows)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		for rows.Next() {
 			fresh := reflect.New(q.t.GoType).UnsafePointer()
-			if err := cur.plan.Scan(cur.rows, fresh); err != nil {
+			if err := plan.Scan(rows, fresh); err != nil {
 				yield(nil, err)
 				return
 			}
@@ -546,7 +578,7 @@ func (q *Query[T]) Iter(ctx context.Context) iter.Seq2[*T, error] {
 				return
 			}
 		}
-		if err := cur.rows.Err(); err != nil {
+		if err := rows.Err(); err != nil {
 			yield(nil, err)
 		}
 	}

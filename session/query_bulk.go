@@ -1,0 +1,283 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"unsafe"
+
+	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/dialect"
+	"github.com/arcorm/arc/expr"
+	"github.com/arcorm/arc/meta"
+)
+
+// Bulk UPDATE and DELETE on a query (SQLAlchemy's query.update() and
+// query.delete()), with the identity map kept in sync by the "fetch"
+// strategy: the statement returns the primary keys it touched (RETURNING
+// on PostgreSQL and SQLite; a SELECT of the keys first where a dialect has
+// no RETURNING), and the session then
+//
+//   - Update: writes each plain value into the matched objects it holds
+//     (and into their snapshots, so they are not dirty); a column set to
+//     an expression (arc.Col(&U.Age).Add(1)) expires those objects instead,
+//     so their next use reloads them;
+//   - Delete: detaches the matched objects it holds.
+//
+// Both autoflush first, run in the session's transaction, and refuse to
+// run without a WHERE condition unless the query says AllRows().
+
+// Update sets columns of every row the query matches and returns how many
+// rows it changed. Keys of values are Go field names or column names;
+// values are plain values or expressions.
+func (q *Query[T]) Update(ctx context.Context, values expr.P) (n int64, err error) {
+	err = q.withinSession(ctx, func(ctx context.Context, s *Session) error {
+		n, err = q.bulk(ctx, s, values, false)
+		return err
+	})
+	return n, err
+}
+
+// Delete deletes every row the query matches and returns how many.
+func (q *Query[T]) Delete(ctx context.Context) (n int64, err error) {
+	err = q.withinSession(ctx, func(ctx context.Context, s *Session) error {
+		n, err = q.bulk(ctx, s, nil, true)
+		return err
+	})
+	return n, err
+}
+
+func (q *Query[T]) bulkCheck(what string) error {
+	if q.err != nil {
+		return q.err
+	}
+	name := q.t.GoType.Name()
+	if _, ok := q.entity.(*expr.TableRef); !ok || len(q.sel.From) != 1 || len(q.sel.Joins) > 0 {
+		return fmt.Errorf("%w: %s of %s: only a query on the table itself, without joins, aliases or subqueries in FROM, can be bulk-changed", arcerr.ErrInvalidRequest, what, name)
+	}
+	if q.sel.Limit != nil || q.sel.Offset != nil || len(q.sel.GroupBy) > 0 || len(q.sel.Having) > 0 || q.sel.Distinct || len(q.sel.Compounds) > 0 || q.stmt != nil || q.items != nil || len(q.sel.With) > 0 {
+		return fmt.Errorf("%w: %s of %s: the query has LIMIT/OFFSET, GROUP BY, DISTINCT, UNION, WITH, FromStatement or a SELECT list", arcerr.ErrInvalidRequest, what, name)
+	}
+	if len(q.sel.Where) == 0 && !q.allRows {
+		return fmt.Errorf("%w: %s of %s without a condition would change every row; add Where, or call AllRows() to mean it", arcerr.ErrInvalidRequest, what, name)
+	}
+	return nil
+}
+
+type assignment struct {
+	col   *meta.Column
+	idx   int
+	v     any
+	plain bool // a value to copy into loaded objects
+}
+
+func (q *Query[T]) assignments(values expr.P) ([]assignment, error) {
+	if len(values) == 0 {
+		return nil, fmt.Errorf("%w: Update of %s with no values", arcerr.ErrInvalidRequest, q.t.GoType.Name())
+	}
+	var out []assignment
+	for _, k := range sortedKeys(values) {
+		c := q.t.ColumnByField(k)
+		if c == nil {
+			c = q.t.ColumnByName(k)
+		}
+		if c == nil {
+			return nil, fmt.Errorf("%w: Update: %s has no field or column %q", arcerr.ErrInvalidRequest, q.t.GoType.Name(), k)
+		}
+		idx := -1
+		for i, tc := range q.t.Columns {
+			if tc == c {
+				idx = i
+			}
+		}
+		v := values[k]
+		_, isExpr := v.(expr.Expr)
+		out = append(out, assignment{col: c, idx: idx, v: v, plain: !isExpr})
+	}
+	return out, nil
+}
+
+func (q *Query[T]) bulk(ctx context.Context, s *Session, values expr.P, del bool) (int64, error) {
+	what := "Update"
+	if del {
+		what = "Delete"
+	}
+	if err := q.bulkCheck(what); err != nil {
+		return 0, err
+	}
+	var sets []assignment
+	if !del {
+		var err error
+		if sets, err = q.assignments(values); err != nil {
+			return 0, err
+		}
+	}
+	if err := s.autoflush(ctx); err != nil {
+		return 0, err
+	}
+	d := s.eng.Dialect()
+	pk := meta.ColumnNames(q.t.PrimaryKey)
+	var st expr.Expr
+	var ret []string
+	if d.Has(dialect.Returning) {
+		ret = pk
+	}
+	if del {
+		st = &expr.Delete{Table: q.t, Where: q.sel.Where, Returning: ret}
+	} else {
+		u := &expr.Update{Table: q.t, Where: q.sel.Where, Returning: ret}
+		for _, a := range sets {
+			u.Set = append(u.Set, expr.Assign{Col: a.col.Name, V: a.v})
+		}
+		st = u
+	}
+	sqlText, args, err := compileWith(d, st, q.params)
+	if err != nil {
+		return 0, fmt.Errorf("%s of %s: %w", what, q.t.GoType.Name(), err)
+	}
+	x, err := s.executor(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var keys []ikey
+	if ret == nil {
+		// No RETURNING: fetch the keys first, in the same transaction.
+		sel := &expr.Select{From: []expr.FromItem{q.entity}, Where: q.sel.Where}
+		for _, c := range q.t.PrimaryKey {
+			sel.Columns = append(sel.Columns, &expr.ColRef{From: q.entity, Col: c})
+		}
+		ksql, kargs, err := compileWith(d, sel, q.params)
+		if err != nil {
+			return 0, err
+		}
+		if keys, err = q.readKeys(ctx, s, ksql, kargs); err != nil {
+			return 0, err
+		}
+		res, err := x.Exec(ctx, sqlText, args...)
+		if err != nil {
+			return 0, err
+		}
+		n, _ := res.RowsAffected()
+		q.syncBulk(s, keys, sets, del)
+		return n, nil
+	}
+	if keys, err = q.readKeys(ctx, s, sqlText, args); err != nil {
+		return 0, err
+	}
+	q.syncBulk(s, keys, sets, del)
+	return int64(len(keys)), nil
+}
+
+func (q *Query[T]) readKeys(ctx context.Context, s *Session, sqlText string, args []any) ([]ikey, error) {
+	x, err := s.executor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := x.Query(ctx, sqlText, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var keys []ikey
+	vals := make([]any, len(q.t.PrimaryKey))
+	dests := make([]any, len(vals))
+	for i := range vals {
+		dests[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(dests...); err != nil {
+			return nil, err
+		}
+		k, err := keyOf(q.t, normalizeKeyVals(q.t, vals))
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	return keys, rows.Err()
+}
+
+// normalizeKeyVals converts driver values ([]byte text) to the key
+// columns' kinds.
+func normalizeKeyVals(t *meta.Table, vals []any) []any {
+	out := make([]any, len(vals))
+	for i, v := range vals {
+		if b, ok := v.([]byte); ok && t.PrimaryKey[i].GoType.Kind() == reflect.String {
+			v = string(b)
+		}
+		out[i] = v
+	}
+	return out
+}
+
+// syncBulk brings the identity map in line with a bulk statement.
+func (q *Query[T]) syncBulk(s *Session, keys []ikey, sets []assignment, del bool) {
+	for _, k := range keys {
+		st := s.identity[k]
+		if st == nil {
+			continue
+		}
+		if del {
+			s.detach(st)
+			continue
+		}
+		if st.snap == nil || st.expired {
+			continue
+		}
+		for _, a := range sets {
+			if !a.plain || !setColumn(st, a.idx, a.v) {
+				st.expired = true
+			}
+		}
+	}
+}
+
+// setColumn writes v into column i of a loaded object and of its
+// snapshot; false when v does not fit the field's type.
+func setColumn(st *state, i int, v any) bool {
+	if i < 0 || i >= len(st.cd.cols) {
+		return false
+	}
+	c := st.t.Columns[i]
+	fv, ok := fieldValue(c.GoType, v)
+	if !ok {
+		return false
+	}
+	snapField := unsafe.Add(st.snap.p, c.Offset)
+	reflect.NewAt(c.GoType, snapField).Elem().Set(fv)
+	if cc := &st.cd.cols[i]; cc.extra >= 0 {
+		st.snap.extra[cc.extra] = cc.get(snapField)
+	}
+	st.cd.restoreCol(i, st.obj, st.snap)
+	return true
+}
+
+// fieldValue converts v to type ft: nil to the zero value, V to *V for a
+// nullable field, and convertible kinds.
+func fieldValue(ft reflect.Type, v any) (reflect.Value, bool) {
+	if v == nil {
+		return reflect.Zero(ft), ft.Kind() == reflect.Pointer || ft.Kind() == reflect.Slice || ft.Kind() == reflect.Map || ft.Kind() == reflect.Interface
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Type().AssignableTo(ft) {
+		if rv.Kind() == reflect.Pointer && !rv.IsNil() {
+			cp := reflect.New(rv.Type().Elem())
+			cp.Elem().Set(rv.Elem())
+			return cp, true
+		}
+		return rv, true
+	}
+	if ft.Kind() == reflect.Pointer && rv.Type().ConvertibleTo(ft.Elem()) && sameFamily(rv.Type(), ft.Elem()) {
+		p := reflect.New(ft.Elem())
+		p.Elem().Set(rv.Convert(ft.Elem()))
+		return p, true
+	}
+	if rv.Type().ConvertibleTo(ft) && sameFamily(rv.Type(), ft) {
+		return rv.Convert(ft), true
+	}
+	return reflect.Value{}, false
+}
+
+func sameFamily(a, b reflect.Type) bool {
+	return (a.Kind() == reflect.String) == (b.Kind() == reflect.String)
+}
