@@ -43,7 +43,7 @@ func CreateTables(ctx context.Context, eng *engine.Engine, md *meta.MetaData) (c
 				}
 				continue
 			}
-			stmts := createStatements(d, t, inCycle, &deferred)
+			stmts := createStatements(d, t, inCycle, &deferred, true)
 			for _, q := range stmts {
 				if _, err := tx.Exec(ctx, q); err != nil {
 					return fmt.Errorf("arc: create table %s: %w", t.Name, err)
@@ -68,9 +68,9 @@ func CreateTables(ctx context.Context, eng *engine.Engine, md *meta.MetaData) (c
 // split off into ALTER TABLE statements run after every table exists, on
 // dialects that can add constraints later; SQLite does not check foreign
 // key targets at CREATE time, so there they stay inline.
-func createStatements(d dialect.Dialect, t *meta.Table, inCycle map[*meta.ForeignKey]bool, deferred *[]string) []string {
+func createStatements(d dialect.Dialect, t *meta.Table, inCycle map[*meta.ForeignKey]bool, deferred *[]string, ifNotExists bool) []string {
 	if !d.Has(dialect.AlterColumn) || len(inCycle) == 0 {
-		return dialect.CreateTable(d, t, true)
+		return dialect.CreateTable(d, t, ifNotExists)
 	}
 	cp := *t
 	cp.ForeignKeys = nil
@@ -81,7 +81,7 @@ func createStatements(d dialect.Dialect, t *meta.Table, inCycle map[*meta.Foreig
 		}
 		cp.ForeignKeys = append(cp.ForeignKeys, fk)
 	}
-	return dialect.CreateTable(d, &cp, true)
+	return dialect.CreateTable(d, &cp, ifNotExists)
 }
 
 func cycleFKs(md *meta.MetaData) map[*meta.ForeignKey]bool {

@@ -1,0 +1,175 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/lib/pq"
+
+	"github.com/arcorm/arc/dialect"
+)
+
+// InspectTables reads the tables of current_schema() from the system
+// catalogs: types through format_type, defaults through pg_get_expr,
+// constraints and indexes with their pg_get_constraintdef /
+// pg_get_indexdef text. Indexes that back a constraint are reported as
+// the constraint only.
+func (*Dialect) InspectTables(ctx context.Context, q dialect.Querier) ([]*dialect.TableSchema, error) {
+	rows, err := q.QueryContext(ctx, `SELECT c.oid, c.relname FROM pg_catalog.pg_class c
+		JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY c.relname`)
+	if err != nil {
+		return nil, fmt.Errorf("arc: inspect postgres tables: %w", err)
+	}
+	var tables []*dialect.TableSchema
+	oids := map[*dialect.TableSchema]uint32{}
+	for rows.Next() {
+		t := &dialect.TableSchema{}
+		var oid uint32
+		if err := rows.Scan(&oid, &t.Name); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		oids[t] = oid
+		tables = append(tables, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, t := range tables {
+		if err := inspectTable(ctx, q, oids[t], t); err != nil {
+			return nil, fmt.Errorf("arc: inspect postgres table %s: %w", t.Name, err)
+		}
+	}
+	return tables, nil
+}
+
+func inspectTable(ctx context.Context, q dialect.Querier, oid uint32, t *dialect.TableSchema) error {
+	rows, err := q.QueryContext(ctx, `SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+			COALESCE(pg_get_expr(d.adbin, d.adrelid), ''), a.attidentity <> ''
+		FROM pg_catalog.pg_attribute a
+		LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+		WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`, oid)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		c := &dialect.ColumnSchema{}
+		if err := rows.Scan(&c.Name, &c.Type, &c.NotNull, &c.Default, &c.Identity); err != nil {
+			rows.Close()
+			return err
+		}
+		t.Columns = append(t.Columns, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+
+	rows, err = q.QueryContext(ctx, `SELECT con.conname, con.contype, pg_get_constraintdef(con.oid),
+			ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, i)
+				JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i)::text[],
+			COALESCE(ref.relname, ''),
+			ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(n, i)
+				JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i)::text[],
+			con.confdeltype, con.confupdtype
+		FROM pg_catalog.pg_constraint con
+		LEFT JOIN pg_catalog.pg_class ref ON ref.oid = con.confrelid
+		WHERE con.conrelid = $1 AND con.contype IN ('p', 'u', 'f', 'c') ORDER BY con.conname`, oid)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var name, typ, def, ref, del, upd string
+		var cols, refCols pq.StringArray
+		if err := rows.Scan(&name, &typ, &def, &cols, &ref, &refCols, &del, &upd); err != nil {
+			rows.Close()
+			return err
+		}
+		cs := &dialect.ConstraintSchema{Name: name, Columns: cols, Def: def}
+		switch typ {
+		case "p":
+			t.PrimaryKey = cs
+		case "u":
+			t.Uniques = append(t.Uniques, cs)
+		case "c":
+			t.Checks = append(t.Checks, cs)
+		case "f":
+			t.ForeignKeys = append(t.ForeignKeys, &dialect.ForeignKeySchema{
+				Name: name, Columns: cols, RefTable: ref, RefColumns: refCols,
+				OnDelete: fkAction(del), OnUpdate: fkAction(upd), Def: def,
+			})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+
+	rows, err = q.QueryContext(ctx, `SELECT ic.relname, i.indisunique, pg_get_indexdef(i.indexrelid),
+			i.indexprs IS NOT NULL OR i.indpred IS NOT NULL,
+			ARRAY(SELECT COALESCE(a.attname, '') FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(n, o)
+				LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n ORDER BY k.o)::text[]
+		FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+		WHERE i.indrelid = $1
+			AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid)
+		ORDER BY ic.relname`, oid)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		ix := &dialect.IndexSchema{}
+		var cols pq.StringArray
+		if err := rows.Scan(&ix.Name, &ix.Unique, &ix.Def, &ix.Expr, &cols); err != nil {
+			rows.Close()
+			return err
+		}
+		ix.Columns = cols
+		t.Indexes = append(t.Indexes, ix)
+	}
+	rows.Close()
+	return rows.Err()
+}
+
+func fkAction(c string) string {
+	switch c {
+	case "r":
+		return "RESTRICT"
+	case "c":
+		return "CASCADE"
+	case "n":
+		return "SET NULL"
+	case "d":
+		return "SET DEFAULT"
+	}
+	return "" // 'a': NO ACTION
+}
+
+// Scratch runs fn inside a transaction on one of db's connections, with a
+// new schema first on the search path; the transaction is rolled back, so
+// the schema and everything fn made in it disappear.
+func (*Dialect) Scratch(ctx context.Context, db *sql.DB, fn func(ctx context.Context, q dialect.Querier) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	name := "arc_scratch_" + hex.EncodeToString(b)
+	if _, err := tx.ExecContext(ctx, "CREATE SCHEMA "+name); err != nil {
+		return fmt.Errorf("arc: scratch schema: %w", err)
+	}
+	// The live schema stays on the path after the scratch one, so that
+	// names qualified by it (sequences in defaults) print the same way.
+	if _, err := tx.ExecContext(ctx, "SELECT set_config('search_path', $1 || ', ' || current_setting('search_path'), true)", name); err != nil {
+		return fmt.Errorf("arc: scratch schema: %w", err)
+	}
+	return fn(ctx, tx)
+}
+
+var _ dialect.Inspector = (*Dialect)(nil)
