@@ -37,8 +37,9 @@ type Engine struct {
 	ownsDB  bool
 	noCache bool
 
-	mu    sync.RWMutex
-	stmts map[string]*sql.Stmt
+	mu       sync.RWMutex
+	stmts    map[string]*sql.Stmt
+	maxStmts int // cache bound
 }
 
 // MaxCachedStatements bounds the prepared-statement cache; past it, new
@@ -53,6 +54,7 @@ type config struct {
 	maxLifetime  time.Duration
 	maxIdleTime  time.Duration
 	noStmtCache  bool
+	stmtCache    int
 	skipPing     bool
 	dialectName  string
 	maxOpenGiven bool
@@ -85,6 +87,11 @@ func WithConnMaxIdleTime(d time.Duration) Option { return func(c *config) { c.ma
 
 // WithoutStatementCache turns the prepared-statement cache off.
 func WithoutStatementCache() Option { return func(c *config) { c.noStmtCache = true } }
+
+// WithStatementCacheSize bounds the prepared-statement cache to n
+// statements (default MaxCachedStatements). Past the bound, new statement
+// texts run unprepared; cached ones stay.
+func WithStatementCacheSize(n int) Option { return func(c *config) { c.stmtCache = n } }
 
 // WithoutPing makes Open skip the initial connection check (connections
 // are then made lazily, as SQLAlchemy does).
@@ -171,7 +178,10 @@ func newEngine(db *sql.DB, d dialect.Dialect, cfg *config) *Engine {
 	if l == nil {
 		l = logrus.New()
 	}
-	e := &Engine{db: db, d: d, log: l, stmts: map[string]*sql.Stmt{}, noCache: cfg.noStmtCache}
+	e := &Engine{db: db, d: d, log: l, stmts: map[string]*sql.Stmt{}, noCache: cfg.noStmtCache, maxStmts: MaxCachedStatements}
+	if cfg.stmtCache > 0 {
+		e.maxStmts = cfg.stmtCache
+	}
 	e.echo.Store(cfg.echo)
 	return e
 }
@@ -186,6 +196,14 @@ func redact(raw string) string {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String()
+}
+
+// CachedStatements reports how many prepared statements the engine's
+// cache holds (one per distinct SQL text that ran with arguments).
+func (e *Engine) CachedStatements() int {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return len(e.stmts)
 }
 
 // DB returns the underlying pool.
@@ -256,7 +274,7 @@ func (e *Engine) stmt(ctx context.Context, q string, nargs int) *sql.Stmt {
 	if s = e.stmts[q]; s != nil {
 		return s
 	}
-	if len(e.stmts) >= MaxCachedStatements {
+	if len(e.stmts) >= e.maxStmts {
 		return nil
 	}
 	s, err := e.db.PrepareContext(ctx, q)

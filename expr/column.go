@@ -100,11 +100,16 @@ func C(name string) *Named {
 	return &Named{Name: name}
 }
 
-// AppendSQL writes the quoted name.
+// AppendSQL writes the quoted name; a "*" name (C("*"), C("users.*"))
+// stays a bare star.
 func (n *Named) AppendSQL(c *Compiler) {
 	if n.Qual != "" {
 		c.Ident(n.Qual)
 		c.Byte('.')
+	}
+	if n.Name == "*" {
+		c.Byte('*')
+		return
 	}
 	c.Ident(n.Name)
 }
