@@ -166,8 +166,6 @@ func (r *RowsQuery[R]) run(ctx context.Context, variant byte, each func(R) bool)
 
 func (r *RowsQuery[R]) runStream(ctx context.Context, each func(R) bool) error {
 	return r.src.withinSession(ctx, func(ctx context.Context, s *Session) error {
-		s.iterating++
-		defer func() { s.iterating-- }()
 		return r.scan(ctx, s, variantAll, false, each)
 	})
 }
@@ -186,6 +184,10 @@ func (r *RowsQuery[R]) scan(ctx context.Context, s *Session, variant byte, dedup
 		return err
 	}
 	defer rows.Close()
+	if !dedup { // streaming: the connection stays busy until the loop ends
+		s.iterating++
+		defer func() { s.iterating-- }()
+	}
 	plan, err := m.plan(c, rows, r.src.fromStatement())
 	if err != nil {
 		return err
