@@ -1,6 +1,7 @@
 package session
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -29,6 +30,7 @@ type flushPlan struct {
 	deletes map[*meta.Table][]*state
 	touched []*state
 	backups map[*state]*snapshot
+	light   []*state // pending objects restored by clearing what the INSERT filled in
 }
 
 type update struct {
@@ -150,15 +152,38 @@ func (s *Session) newPlan() *flushPlan {
 	}
 	p.tables = sortTables(tables)
 	for _, st := range p.touched {
+		if st.status == Pending && lightRestore(st.t) {
+			st.filled = 0
+			p.light = append(p.light, st)
+			continue
+		}
 		p.backups[st] = st.cd.take(st.obj)
 	}
 	return p
+}
+
+// lightRestore reports whether a pending object of t can be restored after
+// a failed flush without a full copy: nothing but the INSERT itself
+// (defaults, timestamps, version, RETURNING) writes to it, and it writes
+// only fields that were zero. Hooks and relationships can change any
+// field, so their objects get a full backup.
+func lightRestore(t *meta.Table) bool {
+	return t.Hooks&^meta.HookAfterLoad == 0 && len(t.Relations) == 0 && len(t.Columns) <= 64
 }
 
 // restore puts every touched object back as it was before the flush.
 func (p *flushPlan) restore() {
 	for st, b := range p.backups {
 		st.cd.restore(st.obj, b)
+	}
+	for _, st := range p.light {
+		for i := range st.cd.cols {
+			if st.filled&bit(i) != 0 {
+				c := st.cd.cols[i].c
+				reflect.NewAt(c.GoType, unsafe.Add(st.obj, c.Offset)).Elem().SetZero()
+			}
+		}
+		st.filled = 0
 	}
 }
 
@@ -363,10 +388,6 @@ func setNow(obj unsafe.Pointer, c *meta.Column, now time.Time) {
 	}
 }
 
-func fieldIsZero(obj unsafe.Pointer, c *meta.Column) bool {
-	return reflect.NewAt(c.GoType, unsafe.Add(obj, c.Offset)).Elem().IsZero()
-}
-
 func setDefault(obj unsafe.Pointer, c *meta.Column, now time.Time) {
 	if c.DefaultNow {
 		setNow(obj, c, now)
@@ -394,32 +415,63 @@ func setDefault(obj unsafe.Pointer, c *meta.Column, now time.Time) {
 	}
 }
 
-// insertShape works out, for one pending object, which columns its INSERT
-// writes and which it reads back; it fills client defaults and timestamps.
-func insertShape(st *state, now time.Time) (cols []*meta.Column, mask uint64, ret []*meta.Column, retMask uint64) {
-	t := st.t
-	for i, c := range t.Columns {
-		zero := fieldIsZero(st.obj, c)
-		switch {
-		case c.AutoIncrement && zero:
-			ret = append(ret, c)
-			retMask |= bit(i)
-			continue
-		case (c.ServerDefault != "" || c.Sequence != "") && zero:
-			ret = append(ret, c)
-			retMask |= bit(i)
-			continue
-		case c.HasDefault && zero:
-			setDefault(st.obj, c, now)
-		case (c == t.CreatedAt || c == t.UpdatedAt) && zero:
-			setNow(st.obj, c, now)
-		case c == t.Version && zero:
-			reflect.NewAt(c.GoType, unsafe.Add(st.obj, c.Offset)).Elem().SetInt(1)
+// insertShape fills client defaults, timestamps and the version into a
+// pending object and works out which columns its INSERT writes (mask) and
+// reads back (retMask). It records in st.filled the columns it set or that
+// RETURNING will set (all zero before), so that a failed flush can clear
+// them again. Column lists are built only for tables wider than 64
+// columns, where masks do not reach.
+func insertShape(st *state, now time.Time) (r insertRow) {
+	t, cd := st.t, st.cd
+	wide := len(cd.cols) > 64
+	r.st = st
+	st.filled = 0
+	for i := range cd.cols {
+		cc := &cd.cols[i]
+		c := cc.c
+		if cc.special && cc.zero(unsafe.Add(st.obj, c.Offset)) {
+			switch {
+			case c.AutoIncrement, c.ServerDefault != "" || c.Sequence != "":
+				r.retMask |= bit(i)
+				st.filled |= bit(i)
+				if wide {
+					r.ret = append(r.ret, c)
+				}
+				continue
+			case c.HasDefault:
+				setDefault(st.obj, c, now)
+			case c == t.CreatedAt || c == t.UpdatedAt:
+				setNow(st.obj, c, now)
+			case c == t.Version:
+				reflect.NewAt(c.GoType, unsafe.Add(st.obj, c.Offset)).Elem().SetInt(1)
+			}
+			st.filled |= bit(i)
 		}
-		cols = append(cols, c)
-		mask |= bit(i)
+		r.mask |= bit(i)
+		if wide {
+			r.cols = append(r.cols, c)
+		}
 	}
-	return
+	return r
+}
+
+// columnsOf lists the columns of t whose bits are set in mask.
+func columnsOf(t *meta.Table, mask uint64) []*meta.Column {
+	out := make([]*meta.Column, 0, bitsSet(mask))
+	for i, c := range t.Columns {
+		if i < 64 && mask&(1<<uint(i)) != 0 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func bitsSet(m uint64) int {
+	n := 0
+	for ; m != 0; m &= m - 1 {
+		n++
+	}
+	return n
 }
 
 func bit(i int) uint64 {
@@ -429,32 +481,94 @@ func bit(i int) uint64 {
 	return 1 << uint(i)
 }
 
+// insertMode is how one batch of INSERTs matches the rows the database
+// returns (generated keys, server defaults) to the objects. The order of
+// RETURNING rows is never relied on (PostgreSQL and SQLite both leave it
+// unspecified).
+type insertMode uint8
+
+const (
+	// insPlain: nothing to read back; a multi-row INSERT.
+	insPlain insertMode = iota
+	// insByKey: every primary key column is written by the client; the
+	// RETURNING list carries the key and rows are matched on it.
+	insByKey
+	// insOrdered: a generated integer key; INSERT … SELECT … ORDER BY a
+	// sentinel fixes the order in which keys are drawn, and the returned
+	// keys, sorted, map to the objects in VALUES order.
+	insOrdered
+	// insSingle: no way to correlate rows; one INSERT per object.
+	insSingle
+)
+
+// insertRow is one pending object's INSERT shape.
+type insertRow struct {
+	st            *state
+	cols, ret     []*meta.Column
+	mask, retMask uint64
+}
+
+func insertModeFor(t *meta.Table, r *insertRow) insertMode {
+	if len(r.ret) == 0 {
+		return insPlain
+	}
+	if len(r.cols) == 0 {
+		return insSingle // DEFAULT VALUES
+	}
+	byKey := len(t.PrimaryKey) > 0
+	for _, c := range t.PrimaryKey {
+		if !slices.Contains(r.cols, c) {
+			byKey = false
+			break
+		}
+	}
+	if byKey {
+		return insByKey
+	}
+	if ai := t.AutoPK(); ai != nil && slices.Contains(r.ret, ai) && isIntKind(ai.GoType.Kind()) {
+		return insOrdered
+	}
+	return insSingle
+}
+
+func isIntKind(k reflect.Kind) bool {
+	return k >= reflect.Int && k <= reflect.Uint64
+}
+
 func (s *Session) execInserts(ctx context.Context, tx *engine.Tx, t *meta.Table, sts []*state) error {
 	d := s.eng.Dialect()
-	type shaped struct {
-		st            *state
-		cols, ret     []*meta.Column
-		mask, retMask uint64
-	}
-	rows := make([]shaped, len(sts))
+	rows := make([]insertRow, len(sts))
 	now := flushNow()
+	wide := len(t.Columns) > 64
 	for i, st := range sts {
-		c, m, r, rm := insertShape(st, now)
-		rows[i] = shaped{st, c, r, m, rm}
+		rows[i] = insertShape(st, now)
 	}
 	for start := 0; start < len(rows); {
 		// A batch: consecutive rows with the same column set.
-		first := rows[start]
+		first := &rows[start]
+		if !wide {
+			first.cols, first.ret = columnsOf(t, first.mask), columnsOf(t, first.retMask)
+		}
+		mode := insertModeFor(t, first)
+		ret, retMask := first.ret, first.retMask
+		if mode == insByKey {
+			for i, c := range t.Columns {
+				if c.PrimaryKey && !slices.Contains(ret, c) {
+					ret = append(ret[:len(ret):len(ret)], c)
+					retMask |= bit(i)
+				}
+			}
+		}
 		limit := MaxInsertBatch
 		if n := len(first.cols); n > 0 {
 			limit = min(limit, d.MaxParams()/n)
 		}
-		if len(first.cols) == 0 || !d.Has(dialect.Returning) && len(first.ret) > 0 {
+		if mode == insSingle || !d.Has(dialect.Returning) && len(ret) > 0 {
 			limit = 1
 		}
 		end := start + 1
 		for end < len(rows) && end-start < limit && rows[end].mask == first.mask && rows[end].retMask == first.retMask &&
-			len(rows[end].cols) == len(first.cols) {
+			(!wide || slices.Equal(rows[end].cols, first.cols) && slices.Equal(rows[end].ret, first.ret)) {
 			end++
 		}
 		batch := rows[start:end]
@@ -462,17 +576,22 @@ func (s *Session) execInserts(ctx context.Context, tx *engine.Tx, t *meta.Table,
 		for _, r := range batch {
 			cd := r.st.cd
 			for i := range cd.cols {
-				if r.mask&bit(i) != 0 || (i >= 64 && slices.Contains(r.cols, cd.cols[i].c)) {
+				if r.mask&bit(i) != 0 || (i >= 64 && slices.Contains(first.cols, cd.cols[i].c)) {
 					args = append(args, cd.cols[i].get(unsafe.Add(r.st.obj, cd.cols[i].c.Offset)))
 				}
 			}
 		}
-		q := insertSQL(d, t, first.cols, first.mask, len(batch), first.ret, first.retMask)
+		var q string
+		if mode == insOrdered && len(batch) > 1 {
+			q = insertOrderedSQL(d, t, first.cols, first.mask, len(batch), ret, retMask)
+		} else {
+			q = insertSQL(d, t, first.cols, first.mask, len(batch), ret, retMask)
+		}
 		objs := make([]*state, len(batch))
 		for i, r := range batch {
 			objs[i] = r.st
 		}
-		if err := s.insertBatch(ctx, tx, t, q, args, first.ret, objs); err != nil {
+		if err := s.insertBatch(ctx, tx, t, q, args, ret, mode, objs); err != nil {
 			return err
 		}
 		start = end
@@ -480,7 +599,7 @@ func (s *Session) execInserts(ctx context.Context, tx *engine.Tx, t *meta.Table,
 	return nil
 }
 
-func (s *Session) insertBatch(ctx context.Context, tx *engine.Tx, t *meta.Table, q string, args []any, ret []*meta.Column, objs []*state) error {
+func (s *Session) insertBatch(ctx context.Context, tx *engine.Tx, t *meta.Table, q string, args []any, ret []*meta.Column, mode insertMode, objs []*state) error {
 	if len(ret) == 0 {
 		if _, err := tx.Exec(ctx, q, args...); err != nil {
 			return flushErr("insert", objs[0], err)
@@ -505,13 +624,16 @@ func (s *Session) insertBatch(ctx context.Context, tx *engine.Tx, t *meta.Table,
 		}
 		return flushErr("insert", objs[0], rows.Err())
 	}
-	// Several rows: RETURNING order is not guaranteed, but generated keys
-	// grow in VALUES order within one statement, so sort by the key and
-	// assign in order (SQLAlchemy's "sentinel" approach).
-	tmps := make([]reflect.Value, 0, len(objs))
+	// Several rows: scan into scratch structs, then match them to objects.
+	tmps := make([]unsafe.Pointer, 0, len(objs))
+	slab := reflect.MakeSlice(reflect.SliceOf(t.GoType), len(objs), len(objs)).UnsafePointer()
+	size := t.GoType.Size()
 	for rows.Next() {
-		tmp := reflect.New(t.GoType)
-		if err := plan.Scan(rows, tmp.UnsafePointer()); err != nil {
+		if len(tmps) == len(objs) {
+			return flushErr("insert", objs[0], fmt.Errorf("INSERT ... RETURNING gave more than %d rows", len(objs)))
+		}
+		tmp := unsafe.Add(slab, uintptr(len(tmps))*size)
+		if err := plan.Scan(rows, tmp); err != nil {
 			return flushErr("insert", objs[0], err)
 		}
 		tmps = append(tmps, tmp)
@@ -522,19 +644,42 @@ func (s *Session) insertBatch(ctx context.Context, tx *engine.Tx, t *meta.Table,
 	if len(tmps) != len(objs) {
 		return flushErr("insert", objs[0], fmt.Errorf("INSERT ... RETURNING gave %d rows for %d objects", len(tmps), len(objs)))
 	}
-	if ai := t.AutoPK(); ai != nil && slices.Contains(ret, ai) {
-		slices.SortFunc(tmps, func(a, b reflect.Value) int {
-			x := reflect.NewAt(ai.GoType, unsafe.Add(a.UnsafePointer(), ai.Offset)).Elem()
-			y := reflect.NewAt(ai.GoType, unsafe.Add(b.UnsafePointer(), ai.Offset)).Elem()
-			return cmpInt(x, y)
-		})
-	} else if len(ret) > 0 {
-		return flushErr("insert", objs[0], errors.New("cannot match RETURNING rows to objects without a generated key"))
+	match := make([]unsafe.Pointer, len(objs)) // match[i] is objs[i]'s row
+	switch mode {
+	case insByKey:
+		idx := make(map[ikey]int, len(objs))
+		for i, st := range objs {
+			idx[identityOf(t, st.obj)] = i
+		}
+		for _, tmp := range tmps {
+			i, ok := idx[identityOf(t, tmp)]
+			if !ok || match[i] != nil {
+				return flushErr("insert", objs[0], errors.New("INSERT ... RETURNING gave a row whose key matches no inserted object"))
+			}
+			match[i] = tmp
+		}
+	case insOrdered:
+		ai := t.AutoPK()
+		if ai.GoType.Kind() == reflect.Int64 {
+			slices.SortFunc(tmps, func(a, b unsafe.Pointer) int {
+				return cmp.Compare(*(*int64)(unsafe.Add(a, ai.Offset)), *(*int64)(unsafe.Add(b, ai.Offset)))
+			})
+		} else {
+			slices.SortFunc(tmps, func(a, b unsafe.Pointer) int {
+				return cmpInt(reflect.NewAt(ai.GoType, unsafe.Add(a, ai.Offset)).Elem(), reflect.NewAt(ai.GoType, unsafe.Add(b, ai.Offset)).Elem())
+			})
+		}
+		copy(match, tmps)
+	default:
+		return flushErr("insert", objs[0], errors.New("cannot match RETURNING rows to objects"))
 	}
 	for i, st := range objs {
 		for _, c := range ret {
+			if c.PrimaryKey && mode == insByKey {
+				continue // written by the client
+			}
 			dst := reflect.NewAt(c.GoType, unsafe.Add(st.obj, c.Offset)).Elem()
-			dst.Set(reflect.NewAt(c.GoType, unsafe.Add(tmps[i].UnsafePointer(), c.Offset)).Elem())
+			dst.Set(reflect.NewAt(c.GoType, unsafe.Add(match[i], c.Offset)).Elem())
 		}
 	}
 	return nil
@@ -624,11 +769,15 @@ func (s *Session) execDelete(ctx context.Context, tx *engine.Tx, st *state) erro
 
 // commitPlan moves objects to their new states after a successful flush.
 func (s *Session) commitPlan(p *flushPlan, ex *executed) {
-	for _, st := range ex.inserted {
+	if len(s.identity) == 0 && len(ex.inserted) > 8 {
+		s.identity = make(map[ikey]*state, len(ex.inserted))
+	}
+	snaps := takeAll(ex.inserted)
+	for i, st := range ex.inserted {
 		st.status = Persistent
 		st.key, st.hasKey = identityOf(st.t, st.obj), true
 		st.newInTx = true
-		st.snap = st.cd.take(st.obj)
+		st.snap = snaps[i]
 		s.identity[st.key] = st
 	}
 	s.pending = s.pending[:0]

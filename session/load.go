@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"reflect"
 	"unsafe"
 
@@ -18,6 +19,10 @@ func identityOf(t *meta.Table, obj unsafe.Pointer) ikey {
 	for i, c := range t.PrimaryKey {
 		if i >= len(k) {
 			break
+		}
+		if c.GoType.Kind() == reflect.Int64 {
+			k[i] = *(*int64)(unsafe.Add(obj, c.Offset))
+			continue
 		}
 		k[i] = normValue(reflect.NewAt(c.GoType, unsafe.Add(obj, c.Offset)).Elem())
 	}
@@ -80,12 +85,36 @@ func keyOf(t *meta.Table, vals []any) (ikey, error) {
 		}
 		v := reflect.ValueOf(vals[i])
 		ct := c.GoType
-		if !v.Type().ConvertibleTo(ct) || (v.Kind() == reflect.String) != (ct.Kind() == reflect.String) {
+		if !keyFits(v, ct) {
 			return ikey{}, fmt.Errorf("%w: key value %v (%T) does not fit %s.%s (%s)", arcerr.ErrInvalidRequest, vals[i], vals[i], t.GoType.Name(), c.Field, ct)
 		}
 		k[i] = normValue(v.Convert(ct))
 	}
 	return ikey{t: t, k: k}, nil
+}
+
+// keyFits reports whether a user-given key value converts to the key
+// column's type without changing meaning: no number to string or back, no
+// fractional float to an integer, no negative number to an unsigned type.
+func keyFits(v reflect.Value, ct reflect.Type) bool {
+	if !v.Type().ConvertibleTo(ct) {
+		return false
+	}
+	if (v.Kind() == reflect.String) != (ct.Kind() == reflect.String) {
+		return false
+	}
+	isInt := func(k reflect.Kind) bool { return k >= reflect.Int && k <= reflect.Uint64 }
+	isFloat := func(k reflect.Kind) bool { return k == reflect.Float32 || k == reflect.Float64 }
+	switch {
+	case isInt(ct.Kind()) && isFloat(v.Kind()):
+		f := v.Float()
+		return f == math.Trunc(f) && !math.IsInf(f, 0)
+	case ct.Kind() >= reflect.Uint && ct.Kind() <= reflect.Uint64 && v.CanInt():
+		return v.Int() >= 0
+	case isInt(ct.Kind()) && !isInt(v.Kind()):
+		return false
+	}
+	return true
 }
 
 // Get returns the object of type T with the given primary key: from the
@@ -166,10 +195,24 @@ func (s *Session) selectByKey(ctx context.Context, t *meta.Table, k ikey) (unsaf
 		return nil, false, rows.Err()
 	}
 	obj := reflect.New(t.GoType).UnsafePointer()
-	if err := engine.NewScanPlan(t.Columns).Scan(rows, obj); err != nil {
+	if err := s.rowPlan(t).Scan(rows, obj); err != nil {
 		return nil, false, err
 	}
 	return obj, true, rows.Err()
+}
+
+// rowPlan returns the session's scan plan for whole rows of t (plans
+// reuse their destinations, and a session is used by one goroutine).
+func (s *Session) rowPlan(t *meta.Table) *engine.ScanPlan {
+	if p := s.plans[t]; p != nil {
+		return p
+	}
+	if s.plans == nil {
+		s.plans = map[*meta.Table]*engine.ScanPlan{}
+	}
+	p := engine.NewScanPlan(t.Columns)
+	s.plans[t] = p
+	return p
 }
 
 // refresh reloads an object's row. hard overwrites every column; soft

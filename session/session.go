@@ -32,6 +32,7 @@ type Session struct {
 
 	nested []*Nested
 	md     *meta.MetaData
+	plans  map[*meta.Table]*engine.ScanPlan // whole-row scan plans (selectByKey)
 
 	beforeFlush   []func(context.Context, *Session) error
 	afterCommit   []func(context.Context, *Session)
@@ -340,8 +341,12 @@ func (s *Session) Expunge(obj any) error {
 // ExpungeAll detaches every object.
 func (s *Session) ExpungeAll() {
 	for _, st := range s.states {
-		s.detach(st)
+		s.detachState(st)
 	}
+	clear(s.states)
+	clear(s.identity)
+	s.pending = s.pending[:0]
+	s.deleted = s.deleted[:0]
 }
 
 func (s *Session) detach(st *state) {
@@ -351,6 +356,13 @@ func (s *Session) detach(st *state) {
 	}
 	s.pending = removeState(s.pending, st)
 	s.deleted = removeState(s.deleted, st)
+	s.detachState(st)
+}
+
+// detachState moves st out of the session (the maps are the caller's
+// business): pending becomes transient, anything else detached, and a
+// record.Base keeps the identity and snapshot for a later re-attach.
+func (s *Session) detachState(st *state) {
 	prev := st.status
 	switch prev {
 	case Pending:

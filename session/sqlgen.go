@@ -1,6 +1,7 @@
 package session
 
 import (
+	"strconv"
 	"strings"
 	"sync"
 
@@ -73,6 +74,94 @@ func insertSQL(d dialect.Dialect, t *meta.Table, cols []*meta.Column, mask uint6
 		b = appendReturning(d, b, ret)
 		return string(b)
 	})
+}
+
+// typedValues is implemented by dialects whose VALUES lists need typed
+// placeholders when they are not the direct source of an INSERT
+// (PostgreSQL).
+type typedValues interface{ TypedValues() bool }
+
+// insertOrderedSQL renders the form that fixes the order in which the
+// database assigns generated keys to a multi-row INSERT:
+//
+//	INSERT INTO t (a, b) SELECT column1, column2 FROM (VALUES (?, ?, 0), (?, ?, 1)) AS arc_rows ORDER BY column3 RETURNING id
+//
+// Rows are inserted, and their keys drawn, in sentinel order, so sorting
+// the returned keys matches them to the objects in VALUES order. The
+// order of the RETURNING rows themselves is never relied on. This is the
+// form SQLAlchemy's "insertmanyvalues" uses on PostgreSQL.
+func insertOrderedSQL(d dialect.Dialect, t *meta.Table, cols []*meta.Column, mask uint64, rows int, ret []*meta.Column, retMask uint64) string {
+	return cachedSQL(sqlKey{d: d, t: t, kind: 'o', mask: mask, rows: rows, ret: retMask}, func() string {
+		typed := false
+		if tv, ok := d.(typedValues); ok {
+			typed = tv.TypedValues()
+		}
+		casts := make([]string, len(cols))
+		if typed {
+			for i, c := range cols {
+				casts[i] = "::" + castType(d.ColumnType(c))
+			}
+		}
+		b := make([]byte, 0, 96+rows*(len(cols)*6+8))
+		b = append(b, "INSERT INTO "...)
+		b = d.AppendIdent(b, t.Name)
+		b = append(b, " ("...)
+		for i, c := range cols {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			b = d.AppendIdent(b, c.Name)
+		}
+		b = append(b, ") SELECT "...)
+		for i := range cols {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			b = append(b, "column"...)
+			b = strconv.AppendInt(b, int64(i+1), 10)
+		}
+		b = append(b, " FROM (VALUES "...)
+		n := 0
+		for r := 0; r < rows; r++ {
+			if r > 0 {
+				b = append(b, ", "...)
+			}
+			b = append(b, '(')
+			for i := range cols {
+				b = appendPlaceholder(d, b, &n)
+				if r == 0 {
+					// The first row types the VALUES columns; later rows'
+					// parameters take the resolved column type.
+					b = append(b, casts[i]...)
+				}
+				b = append(b, ", "...)
+			}
+			b = strconv.AppendInt(b, int64(r), 10)
+			b = append(b, ')')
+		}
+		b = append(b, ") AS arc_rows ORDER BY column"...)
+		b = strconv.AppendInt(b, int64(len(cols)+1), 10)
+		b = appendReturning(d, b, ret)
+		return string(b)
+	})
+}
+
+// castType drops a type's length or precision, so that the cast only
+// types the parameter and the column's own assignment rules (length
+// checks, rounding) still apply: VARCHAR(50) -> VARCHAR; CHAR(n) -> bpchar
+// (a bare CHAR is CHAR(1)).
+func castType(typ string) string {
+	base := typ
+	if i := strings.IndexByte(typ, '('); i >= 0 {
+		if j := strings.IndexByte(typ[i:], ')'); j >= 0 {
+			base = strings.TrimSpace(typ[:i] + typ[i+j+1:])
+		}
+	}
+	switch strings.ToUpper(base) {
+	case "CHAR", "CHARACTER":
+		return "bpchar"
+	}
+	return base
 }
 
 func appendReturning(d dialect.Dialect, b []byte, ret []*meta.Column) []byte {

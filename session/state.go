@@ -58,10 +58,11 @@ type state struct {
 	txSnap *snapshot // values when the transaction began, kept from the first flush that changed the row
 
 	expired      bool
-	hardExpired  bool // Expire(): the next refresh overwrites everything
-	newInTx      bool // INSERT flushed in the current transaction
-	deletedInTx  bool // DELETE flushed in the current transaction
-	markedDelete bool // Delete() called, not flushed
+	hardExpired  bool   // Expire(): the next refresh overwrites everything
+	newInTx      bool   // INSERT flushed in the current transaction
+	deletedInTx  bool   // DELETE flushed in the current transaction
+	markedDelete bool   // Delete() called, not flushed
+	filled       uint64 // columns the running flush's INSERT filled in (see insertShape)
 	batch        *loadBatch
 	holder       *Holder
 	rel          map[*meta.RelationField]any // per-relationship bookkeeping, owned by the relations layer
@@ -93,6 +94,10 @@ type colCodec struct {
 	deep  func(dst unsafe.Pointer)       // re-owns mutable memory in a snapshot copy
 	extra int                            // index in snapshot.extra, or -1
 	get   func(p unsafe.Pointer) any     // the bind value of the field
+	zero  func(p unsafe.Pointer) bool    // the field holds its zero value
+	// special: the INSERT may fill or read back this column (autoincrement,
+	// server or client default, timestamps, version).
+	special bool
 }
 
 var codecs sync.Map // *meta.Table -> *codec
@@ -103,7 +108,9 @@ func codecOf(t *meta.Table) *codec {
 	}
 	cd := &codec{t: t}
 	for _, c := range t.Columns {
-		cc := colCodec{c: c, extra: -1, get: getterFor(c)}
+		cc := colCodec{c: c, extra: -1, get: getterFor(c), zero: zeroFor(c)}
+		cc.special = c.AutoIncrement || c.ServerDefault != "" || c.Sequence != "" || c.HasDefault ||
+			c == t.CreatedAt || c == t.UpdatedAt || c == t.Version
 		if c.JSON || (c.Valuer && basicEq(c.GoType) == nil && !c.NullType && !c.Ptr) {
 			cc.extra = cd.nExtra
 			cd.nExtra++
@@ -138,6 +145,45 @@ func (cd *codec) take(obj unsafe.Pointer) *snapshot {
 		}
 	}
 	return s
+}
+
+// takeAll snapshots many objects with few allocations: runs of objects of
+// one table share one backing array. (A snapshot is replaced, never
+// written, so sharing is safe; the array lives while any of them does.)
+func takeAll(sts []*state) []*snapshot {
+	out := make([]*snapshot, len(sts))
+	snaps := make([]snapshot, len(sts))
+	for i := 0; i < len(sts); {
+		cd := sts[i].cd
+		j := i + 1
+		for j < len(sts) && sts[j].cd == cd {
+			j++
+		}
+		if j-i == 1 || cd.nExtra > 0 {
+			for k := i; k < j; k++ {
+				out[k] = cd.take(sts[k].obj)
+			}
+			i = j
+			continue
+		}
+		typ := cd.t.GoType
+		size := typ.Size()
+		slab := reflect.MakeSlice(reflect.SliceOf(typ), j-i, j-i)
+		base := slab.UnsafePointer()
+		for k := i; k < j; k++ {
+			sp := &snaps[k]
+			sp.p = unsafe.Add(base, uintptr(k-i)*size)
+			reflect.NewAt(typ, sp.p).Elem().Set(reflect.NewAt(typ, sts[k].obj).Elem())
+			for c := range cd.cols {
+				if cc := &cd.cols[c]; cc.deep != nil {
+					cc.deep(unsafe.Add(sp.p, cc.c.Offset))
+				}
+			}
+			out[k] = sp
+		}
+		i = j
+	}
+	return out
 }
 
 // changed reports whether column i of obj differs from the snapshot.
@@ -316,6 +362,30 @@ func deepFor(c *meta.Column) func(p unsafe.Pointer) {
 		}
 	}
 	return nil
+}
+
+// zeroFor returns a test for the field's zero value.
+func zeroFor(c *meta.Column) func(p unsafe.Pointer) bool {
+	if c.Ptr {
+		return func(p unsafe.Pointer) bool { return *(*unsafe.Pointer)(p) == nil }
+	}
+	if c.GoType == timeType {
+		return func(p unsafe.Pointer) bool { return (*time.Time)(p).IsZero() }
+	}
+	if c.GoType.PkgPath() == "" {
+		switch c.GoType.Kind() {
+		case reflect.Int64, reflect.Uint64, reflect.Int, reflect.Uint:
+			return func(p unsafe.Pointer) bool { return *(*int64)(p) == 0 }
+		case reflect.Int32, reflect.Uint32:
+			return func(p unsafe.Pointer) bool { return *(*int32)(p) == 0 }
+		case reflect.String:
+			return func(p unsafe.Pointer) bool { return *(*string)(p) == "" }
+		case reflect.Bool:
+			return func(p unsafe.Pointer) bool { return !*(*bool)(p) }
+		}
+	}
+	t := c.GoType
+	return func(p unsafe.Pointer) bool { return reflect.NewAt(t, p).Elem().IsZero() }
 }
 
 // getterFor returns the function that reads a field as a bind value.

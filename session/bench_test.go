@@ -1,0 +1,309 @@
+package session_test
+
+// Benchmarks of the unit of work against hand-written database/sql code
+// with prepared statements, run side by side on both dialects:
+//
+//	go test -run '^$' -bench . -benchmem -count 3 -benchtime 300x ./session/
+//
+// Each Benchmark* has a sub-benchmark per dialect and, under it, "arc" and
+// "raw" (database/sql, prepared statements, same pool and transaction
+// shape). docs/performance.md has the numbers and the ratios.
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/internal/dbtest"
+	"github.com/arcorm/arc/session"
+)
+
+// benchEach runs fn once per dialect on a fresh database with the test
+// schema.
+func benchEach(b *testing.B, fn func(b *testing.B, ctx context.Context, eng *engine.Engine)) {
+	for _, name := range dbtest.Dialects {
+		b.Run(name, func(b *testing.B) {
+			ctx := context.Background()
+			eng := dbtest.Open(b, name)
+			if err := createAll(ctx, eng); err != nil {
+				b.Fatal(err)
+			}
+			fn(b, ctx, eng)
+		})
+	}
+}
+
+// rebind turns ? placeholders into the dialect's.
+func rebind(eng *engine.Engine, q string) string {
+	if !strings.Contains(string(eng.Dialect().AppendPlaceholder(nil, 1)), "$") {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func mustPrepare(b *testing.B, eng *engine.Engine, q string) *sql.Stmt {
+	b.Helper()
+	st, err := eng.DB().Prepare(rebind(eng, q))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	return st
+}
+
+func check(b *testing.B, err error) {
+	if err != nil {
+		b.Helper()
+		b.Fatal(err)
+	}
+}
+
+// seedUsers inserts n users and returns their ids.
+func seedUsers(b *testing.B, ctx context.Context, eng *engine.Engine, n int) []int64 {
+	s := session.New(eng)
+	defer s.Close(ctx)
+	us := make([]*User, n)
+	for i := range us {
+		us[i] = &User{Name: "seed" + strconv.Itoa(i), Fullname: "Seed User", Nickname: "s"}
+		check(b, s.Add(us[i]))
+	}
+	check(b, s.Commit(ctx))
+	ids := make([]int64, n)
+	for i, u := range us {
+		ids[i] = u.ID
+	}
+	return ids
+}
+
+// BenchmarkInsertCommit: one new object, flushed and committed (BEGIN,
+// INSERT … RETURNING id, COMMIT).
+func BenchmarkInsertCommit(b *testing.B) {
+	benchEach(b, func(b *testing.B, ctx context.Context, eng *engine.Engine) {
+		b.Run("arc", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				s := session.New(eng)
+				check(b, s.Add(&User{Name: "bench", Fullname: "Bench User", Nickname: "b"}))
+				check(b, s.Commit(ctx))
+				check(b, s.Close(ctx))
+			}
+		})
+		b.Run("raw", func(b *testing.B) {
+			st := mustPrepare(b, eng, "INSERT INTO users (name, fullname, nickname) VALUES (?, ?, ?) RETURNING id")
+			b.ReportAllocs()
+			for b.Loop() {
+				u := &User{Name: "bench", Fullname: "Bench User", Nickname: "b"}
+				tx, err := eng.DB().BeginTx(ctx, nil)
+				check(b, err)
+				check(b, tx.StmtContext(ctx, st).QueryRowContext(ctx, u.Name, u.Fullname, u.Nickname).Scan(&u.ID))
+				check(b, tx.Commit())
+			}
+		})
+	})
+}
+
+// BenchmarkFlush: 100 and 1,000 new objects in one flush and commit,
+// against one hand-written multi-row INSERT … RETURNING id (prepared)
+// that also reads the ids back into the structs.
+func BenchmarkFlush(b *testing.B) {
+	for _, n := range []int{100, 1000} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			benchEach(b, func(b *testing.B, ctx context.Context, eng *engine.Engine) {
+				b.Run("arc", func(b *testing.B) {
+					b.ReportAllocs()
+					for b.Loop() {
+						s := session.New(eng)
+						for i := 0; i < n; i++ {
+							check(b, s.Add(&User{Name: "bulk", Fullname: "Bulk User", Nickname: "k"}))
+						}
+						check(b, s.Commit(ctx))
+						check(b, s.Close(ctx))
+					}
+				})
+				b.Run("raw", func(b *testing.B) {
+					var q strings.Builder
+					q.WriteString("INSERT INTO users (name, fullname, nickname) VALUES ")
+					for i := 0; i < n; i++ {
+						if i > 0 {
+							q.WriteString(", ")
+						}
+						q.WriteString("(?, ?, ?)")
+					}
+					q.WriteString(" RETURNING id")
+					st := mustPrepare(b, eng, q.String())
+					b.ReportAllocs()
+					for b.Loop() {
+						us := make([]*User, n)
+						args := make([]any, 0, 3*n)
+						for i := range us {
+							us[i] = &User{Name: "bulk", Fullname: "Bulk User", Nickname: "k"}
+							args = append(args, us[i].Name, us[i].Fullname, us[i].Nickname)
+						}
+						tx, err := eng.DB().BeginTx(ctx, nil)
+						check(b, err)
+						rows, err := tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+						check(b, err)
+						i := 0
+						for rows.Next() {
+							check(b, rows.Scan(&us[i].ID))
+							i++
+						}
+						check(b, rows.Err())
+						check(b, rows.Close())
+						check(b, tx.Commit())
+						if i != n {
+							b.Fatalf("got %d ids", i)
+						}
+					}
+				})
+			})
+		})
+	}
+}
+
+// BenchmarkUpdateOneColumn: change one field of a loaded object and
+// commit (BEGIN, UPDATE users SET nickname = ? WHERE id = ?, COMMIT).
+func BenchmarkUpdateOneColumn(b *testing.B) {
+	benchEach(b, func(b *testing.B, ctx context.Context, eng *engine.Engine) {
+		id := seedUsers(b, ctx, eng, 1)[0]
+		b.Run("arc", func(b *testing.B) {
+			s := session.New(eng, session.WithExpireOnCommit(false))
+			defer s.Close(ctx)
+			u, err := session.Get[User](ctx, s, id)
+			check(b, err)
+			check(b, s.Commit(ctx))
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				i++
+				u.Nickname = nicks[i&1]
+				check(b, s.Commit(ctx))
+			}
+		})
+		b.Run("raw", func(b *testing.B) {
+			st := mustPrepare(b, eng, "UPDATE users SET nickname = ? WHERE id = ?")
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				i++
+				tx, err := eng.DB().BeginTx(ctx, nil)
+				check(b, err)
+				res, err := tx.StmtContext(ctx, st).ExecContext(ctx, nicks[i&1], id)
+				check(b, err)
+				if n, _ := res.RowsAffected(); n != 1 {
+					b.Fatal("no row")
+				}
+				check(b, tx.Commit())
+			}
+		})
+	})
+}
+
+var nicks = [2]string{"even", "odd"}
+
+// BenchmarkGet: an identity-map hit (no SQL), and a miss that runs the
+// SELECT by primary key inside the session's open transaction, against a
+// prepared SELECT in an open transaction scanning into a struct.
+func BenchmarkGet(b *testing.B) {
+	benchEach(b, func(b *testing.B, ctx context.Context, eng *engine.Engine) {
+		id := seedUsers(b, ctx, eng, 1)[0]
+		b.Run("hit", func(b *testing.B) {
+			s := session.New(eng)
+			defer s.Close(ctx)
+			_, err := session.Get[User](ctx, s, id)
+			check(b, err)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := session.Get[User](ctx, s, id); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("miss/arc", func(b *testing.B) {
+			s := session.New(eng)
+			defer s.Close(ctx)
+			b.ReportAllocs()
+			for b.Loop() {
+				u, err := session.Get[User](ctx, s, id)
+				check(b, err)
+				check(b, s.Expunge(u))
+			}
+		})
+		b.Run("miss/raw", func(b *testing.B) {
+			st := mustPrepare(b, eng, "SELECT users.id, users.name, users.fullname, users.nickname FROM users WHERE users.id = ?")
+			tx, err := eng.DB().BeginTx(ctx, nil)
+			check(b, err)
+			defer tx.Rollback()
+			ts := tx.StmtContext(ctx, st)
+			b.ReportAllocs()
+			for b.Loop() {
+				u := new(User)
+				check(b, ts.QueryRowContext(ctx, id).Scan(&u.ID, &u.Name, &u.Fullname, &u.Nickname))
+			}
+		})
+	})
+}
+
+// BenchmarkLoad100: a query returning 100 rows into new tracked objects
+// (the session's transaction is open; objects are expunged after each
+// round so every row is a new object), against a prepared SELECT scanning
+// into 100 new structs.
+func BenchmarkLoad100(b *testing.B) {
+	benchEach(b, func(b *testing.B, ctx context.Context, eng *engine.Engine) {
+		seedUsers(b, ctx, eng, 100)
+		b.Run("arc", func(b *testing.B) {
+			s := session.New(eng)
+			defer s.Close(ctx)
+			sctx := session.With(ctx, s)
+			q := session.Select[User]().Limit(100)
+			b.ReportAllocs()
+			for b.Loop() {
+				us, err := q.All(sctx)
+				check(b, err)
+				if len(us) != 100 {
+					b.Fatalf("got %d rows", len(us))
+				}
+				s.ExpungeAll()
+			}
+		})
+		b.Run("raw", func(b *testing.B) {
+			st := mustPrepare(b, eng, "SELECT users.id, users.name, users.fullname, users.nickname FROM users LIMIT ?")
+			tx, err := eng.DB().BeginTx(ctx, nil)
+			check(b, err)
+			defer tx.Rollback()
+			ts := tx.StmtContext(ctx, st)
+			b.ReportAllocs()
+			for b.Loop() {
+				rows, err := ts.QueryContext(ctx, 100)
+				check(b, err)
+				us := make([]*User, 0, 100)
+				for rows.Next() {
+					u := new(User)
+					check(b, rows.Scan(&u.ID, &u.Name, &u.Fullname, &u.Nickname))
+					us = append(us, u)
+				}
+				check(b, rows.Err())
+				check(b, rows.Close())
+				if len(us) != 100 {
+					b.Fatalf("got %d rows", len(us))
+				}
+			}
+		})
+	})
+}
+
+var _ = fmt.Sprint
