@@ -57,7 +57,7 @@ func fromItemOf(x any) (expr.FromItem, error) {
 	case *expr.CTE:
 		return v.Ref(), nil
 	case expr.FromItem:
-		return v, nil
+		return unwrapAlias(v), nil
 	}
 	rv := reflect.ValueOf(x)
 	if rv.IsValid() && rv.Kind() == reflect.Pointer && !rv.IsNil() && rv.Elem().Kind() == reflect.Struct {
@@ -250,6 +250,7 @@ func SelectAs[T any](from expr.FromItem) *Query[T] {
 	if from == nil || from.Table() != q.t {
 		return q.fail(fmt.Errorf("%w: SelectAs[%s]: %s is not of model %s", arcerr.ErrInvalidRequest, q.t.GoType.Name(), describeFromAny(from), q.t.GoType.Name()))
 	}
+	from = unwrapAlias(from)
 	q.entity = from
 	q.sel.From = []expr.FromItem{from}
 	return q

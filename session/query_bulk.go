@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
@@ -94,6 +95,7 @@ func (q *Query[T]) assignments(values expr.P) ([]assignment, error) {
 		_, isExpr := v.(expr.Expr)
 		out = append(out, assignment{col: c, idx: idx, v: v, plain: !isExpr})
 	}
+	slices.SortFunc(out, func(a, b assignment) int { return a.idx - b.idx })
 	return out, nil
 }
 

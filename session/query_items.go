@@ -80,6 +80,7 @@ func entityItem(from expr.FromItem, t *meta.Table) selItem {
 func resolveItem(r any, sel *expr.Select, scope []expr.FromItem) (selItem, error) {
 	// A FROM item (alias, entity subquery) of a model: the whole entity.
 	if fi, ok := r.(expr.FromItem); ok {
+		fi = unwrapAlias(fi)
 		if !isModel(fi.Table()) {
 			return selItem{}, fmt.Errorf("%w: Select: %T has no model with a primary key; select its columns instead", arcerr.ErrInvalidRequest, r)
 		}
@@ -118,12 +119,26 @@ func resolveItem(r any, sel *expr.Select, scope []expr.FromItem) (selItem, error
 
 func kindOf(fi expr.FromItem) string {
 	switch fi.(type) {
-	case *expr.AliasRef:
-		return "alias of"
+	case *expr.TableRef:
+		return "table of"
 	case *expr.SubqueryRef:
 		return "subquery of"
 	}
-	return "table of"
+	return "alias of"
+}
+
+var aliasRefType = reflect.TypeFor[*expr.AliasRef]()
+
+// unwrapAlias turns a typed *expr.Alias[T] into its *expr.AliasRef, so
+// that the alias compares equal wherever it is used.
+func unwrapAlias(fi expr.FromItem) expr.FromItem {
+	rv := reflect.ValueOf(fi)
+	if rv.Kind() == reflect.Pointer && !rv.IsNil() && rv.Elem().Kind() == reflect.Struct {
+		if f := rv.Elem().FieldByName("AliasRef"); f.IsValid() && f.Type() == aliasRefType && !f.IsNil() {
+			return f.Interface().(*expr.AliasRef)
+		}
+	}
+	return fi
 }
 
 func sameFrom(a, b expr.FromItem) bool {
