@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
@@ -357,7 +358,11 @@ func (q *Query[T]) compiledFor(d dialect.Dialect, variant byte) *compiled {
 	return c
 }
 
+// renders counts SQL renderings of queries (for tests and benchmarks).
+var renders atomic.Int64
+
 func (q *Query[T]) render(d dialect.Dialect, variant byte) *compiled {
+	renders.Add(1)
 	p, err := q.prepare()
 	if err != nil {
 		return &compiled{err: err}
