@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -458,4 +460,27 @@ func TestCreateAllCycle(t *testing.T) {
 			t.Error("cyc_a survived DropAll")
 		}
 	})
+}
+
+func ExampleCreateAll() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "arc-example")
+	defer os.RemoveAll(dir)
+	eng, err := engine.Open(ctx, "sqlite:///"+filepath.Join(dir, "blog.db"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer eng.Close()
+
+	md, _ := meta.NewMetaData(caModels...)
+	created, err := migrate.CreateTables(ctx, eng, md) // what CreateAll does, reporting the tables
+	fmt.Println(created, err)
+	created, err = migrate.CreateTables(ctx, eng, md) // a second call creates nothing
+	fmt.Println(created, err)
+	fmt.Println(migrate.DropAll(ctx, eng, caModels...))
+	// Output:
+	// [users posts keywords post_keywords addresses] <nil>
+	// [] <nil>
+	// <nil>
 }
