@@ -66,6 +66,7 @@ type Migrator struct {
 	log    *logrus.Logger
 	rawURL string
 	files  []File
+	stop   chan bool
 }
 
 // Open returns a Migrator for the database at rawURL (Arc's URL forms:
@@ -159,6 +160,8 @@ func (m *Migrator) init(ctx context.Context, d dialect.Dialect, db *sql.DB) erro
 	if m.log != nil {
 		gmm.Log = gmLogger{m.log}
 	}
+	m.stop = make(chan bool)
+	gmm.GracefulStop = m.stop
 	m.m = gmm
 	return nil
 }
@@ -211,17 +214,22 @@ func (m *Migrator) run(ctx context.Context, fn func() error) error {
 		return err
 	}
 	m.drv.setContext(ctx)
-	stop := make(chan bool, 1)
-	m.m.GracefulStop = stop
 	done := make(chan struct{})
 	defer close(done)
-	go func() {
-		select {
-		case <-ctx.Done():
-			stop <- true
-		case <-done:
-		}
-	}()
+	if ctx.Done() != nil {
+		go func() {
+			select {
+			case <-ctx.Done():
+				// Unbuffered: delivered only while golang-migrate polls
+				// it, so nothing stale is left for the next call.
+				select {
+				case m.stop <- true:
+				case <-done:
+				}
+			case <-done:
+			}
+		}()
+	}
 	err := fn()
 	if err == nil || errors.Is(err, gm.ErrNoChange) {
 		return ctx.Err()

@@ -1,0 +1,76 @@
+package migrate_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/migrate"
+)
+
+type exNote struct {
+	ID   int64
+	Body string `arc:"size:200;notnull"`
+}
+
+// Diff a model against an empty SQLite database, write the migration
+// pair, and apply it with golang-migrate.
+func ExampleDiff() {
+	ctx := context.Background()
+	tmp, _ := os.MkdirTemp("", "arc-example-")
+	defer os.RemoveAll(tmp)
+	eng, err := engine.Open(ctx, "sqlite:///"+filepath.Join(tmp, "app.db"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer eng.Close()
+
+	dir := filepath.Join(tmp, "migrations")
+	plan, err := migrate.Diff(ctx, eng, migrate.DiffOptions{}, exNote{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(plan.Changes)
+	up, _, err := migrate.WriteDiff(dir, "init", plan, migrate.CreateOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(filepath.Base(up))
+
+	m, err := migrate.New(ctx, eng, migrate.Dir(dir))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer m.Close()
+	if err := m.Up(ctx); err != nil {
+		fmt.Println(err)
+		return
+	}
+	v, dirty, _ := m.Version(ctx)
+	fmt.Println(v, dirty)
+	fmt.Println(migrate.Check(ctx, eng, migrate.DiffOptions{}, exNote{}))
+	// Output:
+	// [create table ex_notes]
+	// 000001_init.up.sql
+	// 1 false
+	// <nil>
+}
+
+// Create writes the next numbered pair of empty migration files.
+func ExampleCreate() {
+	dir, _ := os.MkdirTemp("", "arc-example-")
+	defer os.RemoveAll(dir)
+	up, down, err := migrate.Create(dir, "add users", migrate.CreateOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(filepath.Base(up), filepath.Base(down))
+	// Output: 000001_add_users.up.sql 000001_add_users.down.sql
+}
