@@ -315,22 +315,23 @@ type shapeCache struct {
 	m  map[shapeKey]*compiled
 }
 
-func (c *shapeCache) get(k shapeKey) *compiled {
+// lookup returns the entry for k, building it with build on a miss. The
+// build runs under the lock, so concurrent first runs of one query render
+// it once.
+func (c *shapeCache) lookup(k shapeKey, build func() *compiled) *compiled {
 	c.mu.Lock()
-	v := c.m[k]
-	c.mu.Unlock()
-	return v
-}
-
-func (c *shapeCache) put(k shapeKey, v *compiled) {
-	c.mu.Lock()
+	defer c.mu.Unlock()
+	if v := c.m[k]; v != nil {
+		return v
+	}
+	v := build()
 	if c.m == nil {
 		c.m = make(map[shapeKey]*compiled, 2)
 	}
 	if len(c.m) < maxShapes {
 		c.m[k] = v
 	}
-	c.mu.Unlock()
+	return v
 }
 
 type paramMarker struct{ name string }
@@ -350,12 +351,7 @@ func (q *Query[T]) compiledFor(d dialect.Dialect, variant byte) *compiled {
 	if cache == nil {
 		cache = &shapeCache{}
 	}
-	if c := cache.get(k); c != nil {
-		return c
-	}
-	c := q.render(d, variant)
-	cache.put(k, c)
-	return c
+	return cache.lookup(k, func() *compiled { return q.render(d, variant) })
 }
 
 // renders counts SQL renderings of queries (for tests and benchmarks).
