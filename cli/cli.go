@@ -155,18 +155,11 @@ func (e *env) report(err error) {
 	if errors.As(err, &me) {
 		fmt.Fprintf(e.stderr, "\nThe failed file's statements were rolled back, but golang-migrate has marked the database dirty at version %d.\n"+
 			"Fix %s, then record the version the schema is really at and run again:\n\n    arctl migrate force %d\n    arctl migrate %s\n",
-			dirtyVersion(me), me.File, me.Recover, me.Direction)
+			me.Dirty, me.File, me.Recover, me.Direction)
 	}
 	if errors.Is(err, migrate.ErrDirty) && me == nil {
 		fmt.Fprintf(e.stderr, "\nInspect the schema, then run `arctl migrate force V` with the version it is really at (-1 for none); `arctl migrate status` shows the files.\n")
 	}
-}
-
-func dirtyVersion(me *migrate.MigrationError) int {
-	if me.Direction == "up" {
-		return int(me.Version)
-	}
-	return me.Recover - 1 // informative only
 }
 
 // parse parses flags anywhere among args (flags after positional

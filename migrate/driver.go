@@ -27,7 +27,10 @@ type MigrationError struct {
 	// Recover is the version the database is really at after the
 	// rollback (-1 for none): `arctl migrate force <Recover>`.
 	Recover int
-	Err     error
+	// Dirty is the version golang-migrate marked dirty (the target of
+	// the failed step).
+	Dirty int
+	Err   error
 }
 
 func (e *MigrationError) Error() string {
@@ -122,7 +125,7 @@ func (d *driver) Run(r io.Reader) error {
 	if err == nil {
 		return nil
 	}
-	me := &MigrationError{Version: version, Direction: "down", Recover: cur, Err: err, Index: idx + 1}
+	me := &MigrationError{Version: version, Direction: "down", Recover: cur, Dirty: target, Err: err, Index: idx + 1}
 	if up {
 		me.Direction = "up"
 	}
