@@ -54,6 +54,29 @@ func normValue(v reflect.Value) any {
 
 // keyOf converts user-given key values for table t, checking arity and type.
 func keyOf(t *meta.Table, vals []any) (ikey, error) {
+	if len(vals) == 1 && len(t.PrimaryKey) == 1 {
+		// Fast path: one integer or string key column, given as such.
+		c := t.PrimaryKey[0]
+		switch k := c.GoType.Kind(); {
+		case k == reflect.Int64 || k == reflect.Int || k == reflect.Int32:
+			switch v := vals[0].(type) {
+			case int64:
+				if k == reflect.Int32 && int64(int32(v)) != v {
+					break
+				}
+				return ikey{t: t, k: pkey{v}}, nil
+			case int:
+				if k == reflect.Int32 && int(int32(v)) != v {
+					break
+				}
+				return ikey{t: t, k: pkey{int64(v)}}, nil
+			}
+		case k == reflect.String:
+			if v, ok := vals[0].(string); ok {
+				return ikey{t: t, k: pkey{v}}, nil
+			}
+		}
+	}
 	if len(vals) == 1 && len(t.PrimaryKey) > 1 {
 		// A composite key given as a slice or map.
 		switch x := vals[0].(type) {
@@ -108,11 +131,25 @@ func keyFits(v reflect.Value, ct reflect.Type) bool {
 	switch {
 	case isInt(ct.Kind()) && isFloat(v.Kind()):
 		f := v.Float()
-		return f == math.Trunc(f) && !math.IsInf(f, 0)
+		return f == math.Trunc(f) && math.Abs(f) < 1<<53 // exactly representable
 	case ct.Kind() >= reflect.Uint && ct.Kind() <= reflect.Uint64 && v.CanInt():
 		return v.Int() >= 0
 	case isInt(ct.Kind()) && !isInt(v.Kind()):
 		return false
+	}
+	if isInt(ct.Kind()) && isInt(v.Kind()) {
+		// No silent wrap-around: the value must fit the column's type.
+		z := reflect.New(ct).Elem()
+		if v.CanInt() {
+			if z.CanInt() {
+				return !z.OverflowInt(v.Int())
+			}
+			return v.Int() >= 0 && !z.OverflowUint(uint64(v.Int()))
+		}
+		if z.CanInt() {
+			return v.Uint() <= math.MaxInt64 && !z.OverflowInt(int64(v.Uint()))
+		}
+		return !z.OverflowUint(v.Uint())
 	}
 	return true
 }
@@ -288,6 +325,7 @@ func (s *Session) loadRow(ctx context.Context, t *meta.Table, fresh unsafe.Point
 	}
 	s.identity[k] = st
 	s.states[fresh] = st
+	s.relLoaded(st) // bind relationship fields (rel_session.go)
 	if err := s.afterLoad(ctx, st); err != nil {
 		return nil, err
 	}
