@@ -1,0 +1,366 @@
+// Package relations defines Arc's relationship field types — One[T]
+// (many-to-one, one-to-one), Many[T] (one-to-many, many-to-many through a
+// `secondary:` table) and Dynamic[T] (a query-backed collection) — and the
+// loading options a query takes (SelectIn, Joined, ContainsEager, Raise,
+// NoLoad).
+//
+// A relationship field holds a small private header: its owner, the
+// resolved *meta.Relationship and a Loader (the session). The header is
+// set when the owner is added to a session, loaded by a query, reached by
+// cascade, or initialised with Init. A bound field keeps the other side in
+// memory in step (back_populates), without SQL: appending an Address to
+// jack.Addresses sets the address's User to jack.
+//
+// relations knows nothing about sessions: loading goes through the Loader
+// interface, which package session implements.
+package relations
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+	"unsafe"
+
+	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/meta"
+)
+
+// Loader loads relationships; package session implements it. Users never
+// call it directly.
+type Loader interface {
+	// LoadRelation loads the relationship r of the object at owner and
+	// fills its field (Core.SetLoaded).
+	LoadRelation(ctx context.Context, owner unsafe.Pointer, r *meta.Relationship) error
+	// QueryRelation runs a query over a dynamic relationship: the rows of
+	// r's target that belong to owner, narrowed by q. out is a *[]*T or,
+	// with q.Count, a *int64.
+	QueryRelation(ctx context.Context, owner unsafe.Pointer, r *meta.Relationship, q DynamicQuery, out any) error
+}
+
+// Mode is a per-object loading mode set by query options.
+type Mode uint8
+
+// Modes.
+const (
+	ModeDefault Mode = iota
+	ModeRaise        // Load fails with arcerr.ErrLazyLoad
+	ModeNoLoad       // the field reads as empty and never loads
+)
+
+// Core is the state every relationship field holds: its binding (owner,
+// relationship, loader) and its in-memory members. It is exported for
+// package session; models use One, Many and Dynamic.
+type Core struct {
+	owner  unsafe.Pointer
+	rel    *meta.Relationship
+	ld     Loader
+	items  []unsafe.Pointer
+	loaded bool
+	mode   Mode
+	// Dynamic and unloaded collections: changes queued until flush or load.
+	added, removed []unsafe.Pointer
+}
+
+// CoreAt returns the relationship field that starts at p.
+func CoreAt(p unsafe.Pointer) *Core { return (*Core)(p) }
+
+// coreOf returns the field r in the object at obj.
+func coreOf(obj unsafe.Pointer, r *meta.RelationField) *Core {
+	return (*Core)(unsafe.Add(obj, r.Offset))
+}
+
+// Bind attaches the field to owner and relationship r; ld may be nil
+// (in-memory only). A field bound to another owner (its struct was
+// copied) is re-bound. Members already present get their inverse side set.
+func (c *Core) Bind(owner unsafe.Pointer, r *meta.Relationship, ld Loader) {
+	fresh := c.owner != owner || c.rel != r
+	c.owner, c.rel = owner, r
+	if ld != nil {
+		c.ld = ld
+	}
+	if fresh {
+		for _, it := range c.items {
+			c.linkBack(it)
+		}
+	}
+}
+
+// Bound reports whether the field knows its owner.
+func (c *Core) Bound() bool { return c.owner != nil && c.rel != nil }
+
+// Owner returns the owner object, or nil.
+func (c *Core) Owner() unsafe.Pointer { return c.owner }
+
+// Rel returns the resolved relationship, or nil while unbound.
+func (c *Core) Rel() *meta.Relationship { return c.rel }
+
+// Loader returns the field's loader, or nil.
+func (c *Core) Loader() Loader { return c.ld }
+
+// SetLoader sets the loader (nil detaches the field from its session).
+func (c *Core) SetLoader(ld Loader) { c.ld = ld }
+
+// Loaded reports whether the members in memory are the whole relationship.
+func (c *Core) Loaded() bool { return c.loaded || c.mode == ModeNoLoad }
+
+// MarkLoaded marks the field loaded as it is (a new object's empty collection).
+func (c *Core) MarkLoaded() { c.loaded = true }
+
+// Items returns the members in memory (a to-one field has 0 or 1).
+func (c *Core) Items() []unsafe.Pointer { return c.items }
+
+// SetMode sets the loading mode (query options Raise and NoLoad).
+func (c *Core) SetMode(m Mode) { c.mode = m }
+
+// GetMode returns the loading mode.
+func (c *Core) GetMode() Mode { return c.mode }
+
+// SetLoaded stores members read from the database and marks the field
+// loaded. Changes made in memory while it was unloaded are merged:
+// appended members stay, removed ones stay out.
+func (c *Core) SetLoaded(items []unsafe.Pointer) {
+	out := make([]unsafe.Pointer, 0, len(items)+len(c.added))
+	for _, it := range items {
+		if !slices.Contains(c.removed, it) {
+			out = append(out, it)
+		}
+	}
+	for _, it := range c.items {
+		if !slices.Contains(out, it) && !slices.Contains(c.removed, it) {
+			out = append(out, it)
+		}
+	}
+	if c.rel != nil && !c.rel.Uselist() && len(c.items) > 0 {
+		out = c.items[:1:1] // a to-one set in memory wins
+	}
+	c.items, c.loaded, c.mode = out, true, ModeDefault
+	if c.rel == nil || c.rel.Field.Kind != meta.RelDynamic {
+		c.added, c.removed = nil, nil
+	}
+}
+
+// Expire forgets the loaded members of a persistent owner; the next Load
+// reads them again. In-memory changes are dropped.
+func (c *Core) Expire() {
+	c.items, c.loaded, c.added, c.removed, c.mode = nil, false, nil, nil, ModeDefault
+}
+
+// Queued returns the members appended and removed while unloaded (and, for
+// Dynamic, since the last flush).
+func (c *Core) Queued() (added, removed []unsafe.Pointer) { return c.added, c.removed }
+
+// ClearQueued forgets queued changes (after a flush wrote them).
+func (c *Core) ClearQueued() { c.added, c.removed = nil, nil }
+
+// back returns the inverse field on member it, bound, or nil.
+func (c *Core) back(it unsafe.Pointer) *Core {
+	if c.rel == nil || c.rel.Field == nil || c.rel.Back == nil || it == nil {
+		return nil
+	}
+	br, err := meta.Resolve(c.rel.Back)
+	if err != nil {
+		return nil
+	}
+	bc := coreOf(it, c.rel.Back)
+	if bc.owner != it || bc.rel != br {
+		bc.owner, bc.rel = it, br
+	}
+	if bc.ld == nil {
+		bc.ld = c.ld
+	}
+	return bc
+}
+
+// linkBack makes member it point back to the owner.
+func (c *Core) linkBack(it unsafe.Pointer) {
+	bc := c.back(it)
+	if bc == nil {
+		return
+	}
+	if bc.rel.Uselist() {
+		bc.addRaw(c.owner)
+		return
+	}
+	old := bc.one()
+	if old == c.owner {
+		return
+	}
+	if old != nil && c.rel.Uselist() {
+		// Moving to a new parent: leave the old parent's collection.
+		if oc := bc.back(old); oc != nil {
+			oc.removeRaw(it)
+		}
+	}
+	bc.setOneRaw(c.owner)
+}
+
+// unlinkBack clears member it's pointer to the owner.
+func (c *Core) unlinkBack(it unsafe.Pointer) {
+	bc := c.back(it)
+	if bc == nil {
+		return
+	}
+	if bc.rel.Uselist() {
+		bc.removeRaw(c.owner)
+		return
+	}
+	if bc.one() == c.owner {
+		bc.setOneRaw(nil)
+	}
+}
+
+func (c *Core) one() unsafe.Pointer {
+	if len(c.items) == 0 {
+		return nil
+	}
+	return c.items[0]
+}
+
+func (c *Core) setOneRaw(p unsafe.Pointer) {
+	if p == nil {
+		c.items = c.items[:0]
+	} else {
+		c.items = append(c.items[:0], p)
+	}
+	c.loaded = true
+}
+
+func (c *Core) addRaw(p unsafe.Pointer) bool {
+	if slices.Contains(c.items, p) {
+		return false
+	}
+	c.items = append(c.items, p)
+	if i := slices.Index(c.removed, p); i >= 0 {
+		c.removed = slices.Delete(c.removed, i, i+1)
+	} else if !c.loaded || (c.rel != nil && c.rel.Field.Kind == meta.RelDynamic) {
+		c.added = append(c.added, p)
+	}
+	return true
+}
+
+func (c *Core) removeRaw(p unsafe.Pointer) bool {
+	i := slices.Index(c.items, p)
+	if i >= 0 {
+		c.items = slices.Delete(c.items, i, i+1)
+	}
+	if j := slices.Index(c.added, p); j >= 0 {
+		c.added = slices.Delete(c.added, j, j+1)
+	} else if !c.loaded || (c.rel != nil && c.rel.Field.Kind == meta.RelDynamic) {
+		if !slices.Contains(c.removed, p) {
+			c.removed = append(c.removed, p)
+		}
+	}
+	return i >= 0
+}
+
+// Append adds p with the inverse side kept in step.
+func (c *Core) Append(p unsafe.Pointer) {
+	if p == nil {
+		return
+	}
+	if c.addRaw(p) {
+		c.linkBack(p)
+	}
+}
+
+// Remove takes p out with the inverse side kept in step.
+func (c *Core) Remove(p unsafe.Pointer) bool {
+	ok := c.removeRaw(p)
+	c.unlinkBack(p)
+	return ok
+}
+
+// SetAll replaces the members; removed ones are de-associated.
+func (c *Core) SetAll(ps []unsafe.Pointer) {
+	for _, old := range slices.Clone(c.items) {
+		if !slices.Contains(ps, old) {
+			c.Remove(old)
+		}
+	}
+	for _, p := range ps {
+		c.Append(p)
+	}
+	// Keep the order given.
+	order := make([]unsafe.Pointer, 0, len(c.items))
+	for _, p := range ps {
+		if p != nil && !slices.Contains(order, p) {
+			order = append(order, p)
+		}
+	}
+	c.items = order
+	c.loaded = c.loaded || c.ld == nil || c.owner == nil
+}
+
+// SetOne points a to-one field at p (nil clears it), moving the owner from
+// the old target's collection to p's.
+func (c *Core) SetOne(p unsafe.Pointer) {
+	old := c.one()
+	if old == p && c.loaded {
+		return
+	}
+	if old != nil {
+		c.unlinkOld(old)
+	}
+	c.setOneRaw(p)
+	if p != nil {
+		c.linkBack(p)
+	}
+}
+
+func (c *Core) unlinkOld(old unsafe.Pointer) {
+	if bc := c.back(old); bc != nil {
+		if bc.rel.Uselist() {
+			bc.removeRaw(c.owner)
+		} else if bc.one() == c.owner {
+			bc.setOneRaw(nil)
+		}
+	}
+}
+
+func (c *Core) load(ctx context.Context, what string) error {
+	if c.Loaded() {
+		return nil
+	}
+	if c.mode == ModeRaise {
+		return fmt.Errorf("%w: %s is not loaded and its loading strategy is raise", arcerr.ErrLazyLoad, c.name(what))
+	}
+	if c.ld == nil || c.owner == nil || c.rel == nil {
+		return fmt.Errorf("%w: %s is not bound to a session (add its owner to a session or load it with a query)", arcerr.ErrDetached, c.name(what))
+	}
+	return c.ld.LoadRelation(ctx, c.owner, c.rel)
+}
+
+func (c *Core) name(what string) string {
+	if c.rel != nil {
+		return c.rel.Name()
+	}
+	return what
+}
+
+// Init binds every relationship field of obj in memory (no session), so
+// that appending to one side sets the other at once, and returns obj. A
+// new object's collections are empty and loaded. Adding obj to a session
+// does the same.
+func Init[T any](obj *T) *T {
+	if obj == nil {
+		return obj
+	}
+	t, err := meta.Of[T]()
+	if err != nil {
+		return obj
+	}
+	p := unsafe.Pointer(obj)
+	for _, rf := range t.Relations {
+		r, err := meta.Resolve(rf)
+		if err != nil {
+			continue
+		}
+		c := coreOf(p, rf)
+		c.Bind(p, r, nil)
+		c.loaded = true
+	}
+	return obj
+}
+
+func typeName[T any]() string { return reflect.TypeFor[T]().Name() }

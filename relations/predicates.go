@@ -1,0 +1,289 @@
+package relations
+
+import (
+	"fmt"
+	"reflect"
+	"unsafe"
+
+	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/expr"
+	"github.com/arcorm/arc/meta"
+)
+
+func col(f expr.FromItem, c *meta.Column) expr.Expr { return &expr.ColRef{From: f, Col: c} }
+
+// keyArgs reads cols of obj as bind values (nil for NULL).
+func keyArgs(obj unsafe.Pointer, cols []*meta.Column) []any {
+	out := make([]any, len(cols))
+	for i, c := range cols {
+		v := reflect.NewAt(c.GoType, unsafe.Add(obj, c.Offset)).Elem()
+		for v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				out[i] = nil
+				goto next
+			}
+			v = v.Elem()
+		}
+		if c.NullType {
+			if !v.FieldByName("Valid").Bool() {
+				out[i] = nil
+				continue
+			}
+			v = v.Field(0)
+		}
+		out[i] = v.Interface()
+	next:
+	}
+	return out
+}
+
+// ParentCriteria returns the WHERE terms that select r's targets (in
+// target, or r's secondary for a many-to-many) belonging to owner:
+// "? = addresses.user_id", or for a many-to-many "? = post_keywords.post_id
+// AND keywords.id = post_keywords.keyword_id" (the secondary table must be
+// in FROM).
+func ParentCriteria(r *meta.Relationship, owner unsafe.Pointer, target expr.FromItem) []expr.Expr {
+	var out []expr.Expr
+	switch r.Dir {
+	case meta.ManyToMany:
+		sec := expr.TableOf(r.Secondary)
+		for i, v := range keyArgs(owner, r.OwnerRef) {
+			out = append(out, &expr.Binary{L: expr.Value{V: v}, Op: "=", R: col(sec, r.SecOwner[i])})
+		}
+		for i, c := range r.TargetRef {
+			out = append(out, &expr.Binary{L: col(target, c), Op: "=", R: col(sec, r.SecTarget[i])})
+		}
+	case meta.OneToMany:
+		for i, v := range keyArgs(owner, r.OwnerCols) {
+			out = append(out, &expr.Binary{L: expr.Value{V: v}, Op: "=", R: col(target, r.TargetCols[i])})
+		}
+	case meta.ManyToOne:
+		for i, v := range keyArgs(owner, r.OwnerCols) {
+			if v == nil {
+				out = append(out, expr.Raw("1 != 1"))
+				continue
+			}
+			out = append(out, &expr.Binary{L: expr.Value{V: v}, Op: "=", R: col(target, r.TargetCols[i])})
+		}
+	}
+	return out
+}
+
+// JoinOn returns the ON condition joining from (r's owner table, or an
+// alias of it) to to (r's target, or an alias). For a many-to-many it
+// returns the secondary table to join first and its condition too.
+func JoinOn(r *meta.Relationship, from, to expr.FromItem) (sec expr.FromItem, secOn, on expr.Expr) {
+	if r.Dir == meta.ManyToMany {
+		st := expr.TableOf(r.Secondary)
+		var a, b []expr.Expr
+		for i, c := range r.OwnerRef {
+			a = append(a, &expr.Binary{L: col(from, c), Op: "=", R: col(st, r.SecOwner[i])})
+		}
+		for i, c := range r.TargetRef {
+			b = append(b, &expr.Binary{L: col(to, c), Op: "=", R: col(st, r.SecTarget[i])})
+		}
+		return st, expr.And(a...), expr.And(b...)
+	}
+	var terms []expr.Expr
+	for i, c := range r.OwnerCols {
+		terms = append(terms, &expr.Binary{L: col(from, c), Op: "=", R: col(to, r.TargetCols[i])})
+	}
+	return nil, nil, expr.And(terms...)
+}
+
+// Join resolves a relationship field pointer (&U.Addresses) for
+// Query.Join: the target table and the ON condition, plus, for a
+// many-to-many, the secondary table to join before it. to may be an alias
+// of the target (nil: the target table).
+func Join(field any, to expr.FromItem) (sec expr.FromItem, secOn expr.Expr, target expr.FromItem, on expr.Expr, err error) {
+	rf, err := FieldOf(field)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	r, err := meta.Resolve(rf)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if to == nil {
+		to = expr.TableOf(r.Target)
+	}
+	sec, secOn, on = JoinOn(r, expr.TableOf(r.Owner), to)
+	return sec, secOn, to, on, nil
+}
+
+func resolveField(field any, what string) (*meta.Relationship, error) {
+	rf, err := FieldOf(field)
+	if err != nil {
+		return nil, fmt.Errorf("arc: %s: %w", what, err)
+	}
+	return meta.Resolve(rf)
+}
+
+// exists builds EXISTS (SELECT 1 FROM target[, secondary] WHERE <join> AND crit).
+func exists(r *meta.Relationship, crit []expr.Expr) expr.Expr {
+	owner := expr.TableOf(r.Owner)
+	target := expr.TableOf(r.Target)
+	sel := &expr.Select{From: []expr.FromItem{target}}
+	if r.Dir == meta.ManyToMany {
+		st := expr.TableOf(r.Secondary)
+		sel.From = []expr.FromItem{st, target}
+		for i, c := range r.OwnerRef {
+			sel.Where = append(sel.Where, &expr.Binary{L: col(owner, c), Op: "=", R: col(st, r.SecOwner[i])})
+		}
+		for i, c := range r.TargetRef {
+			sel.Where = append(sel.Where, &expr.Binary{L: col(target, c), Op: "=", R: col(st, r.SecTarget[i])})
+		}
+	} else {
+		for i, c := range r.OwnerCols {
+			sel.Where = append(sel.Where, &expr.Binary{L: col(owner, c), Op: "=", R: col(target, r.TargetCols[i])})
+		}
+	}
+	sel.Where = append(sel.Where, crit...)
+	return expr.Exists(sel)
+}
+
+// Any tests that a collection has a member matching every criterion:
+// EXISTS (SELECT 1 FROM addresses WHERE users.id = addresses.user_id AND
+// ...). With no criteria it tests for a non-empty collection; Not(Any(...))
+// for an empty one.
+func Any(field any, crit ...expr.Expr) expr.Expr {
+	r, err := resolveField(field, "Any")
+	if err != nil {
+		return expr.Err(err)
+	}
+	if !r.Uselist() {
+		return expr.Err(fmt.Errorf("%w: Any is for collections; %s is a to-one relationship: use Has", arcerr.ErrInvalidRequest, r.Name()))
+	}
+	return exists(r, crit)
+}
+
+// Has tests that a to-one relationship's target matches every criterion:
+// EXISTS (SELECT 1 FROM users WHERE users.id = addresses.user_id AND ...).
+func Has(field any, crit ...expr.Expr) expr.Expr {
+	r, err := resolveField(field, "Has")
+	if err != nil {
+		return expr.Err(err)
+	}
+	if r.Uselist() {
+		return expr.Err(fmt.Errorf("%w: Has is for to-one relationships; %s is a collection: use Any", arcerr.ErrInvalidRequest, r.Name()))
+	}
+	return exists(r, crit)
+}
+
+func objPtr(obj any) (unsafe.Pointer, reflect.Type, error) {
+	rv := reflect.ValueOf(obj)
+	if !rv.IsValid() || rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
+		return nil, nil, fmt.Errorf("%w: %T is not a non-nil pointer to a model", arcerr.ErrInvalidRequest, obj)
+	}
+	return rv.UnsafePointer(), rv.Type().Elem(), nil
+}
+
+// Contains tests that a collection holds obj. One-to-many: users.id = ?
+// (obj's FK). Many-to-many: EXISTS over the association table.
+func Contains(field any, obj any) expr.Expr {
+	r, err := resolveField(field, "Contains")
+	if err != nil {
+		return expr.Err(err)
+	}
+	if !r.Uselist() {
+		return expr.Err(fmt.Errorf("%w: Contains is for collections; %s is a to-one relationship: use Is", arcerr.ErrInvalidRequest, r.Name()))
+	}
+	p, typ, err := objPtr(obj)
+	if err != nil || typ != r.Target.GoType {
+		return expr.Err(fmt.Errorf("%w: Contains(%s) needs a *%s, got %T", arcerr.ErrInvalidRequest, r.Name(), r.Target.GoType.Name(), obj))
+	}
+	owner := expr.TableOf(r.Owner)
+	if r.Dir == meta.ManyToMany {
+		st := expr.TableOf(r.Secondary)
+		sel := &expr.Select{From: []expr.FromItem{st}}
+		for i, c := range r.OwnerRef {
+			sel.Where = append(sel.Where, &expr.Binary{L: col(owner, c), Op: "=", R: col(st, r.SecOwner[i])})
+		}
+		for i, v := range keyArgs(p, r.TargetRef) {
+			sel.Where = append(sel.Where, &expr.Binary{L: expr.Value{V: v}, Op: "=", R: col(st, r.SecTarget[i])})
+		}
+		return expr.Exists(sel)
+	}
+	var terms []expr.Expr
+	for i, v := range keyArgs(p, r.TargetCols) {
+		if v == nil {
+			return expr.Raw("1 != 1")
+		}
+		terms = append(terms, &expr.Binary{L: col(owner, r.OwnerCols[i]), Op: "=", R: v})
+	}
+	return expr.And(terms...)
+}
+
+// WithParent selects the targets of parent's relationship field (given
+// as a probe pointer &U.Addresses): Select[Address]().Where(WithParent(jack,
+// &U.Addresses)) gives "? = addresses.user_id". Many-to-many needs the
+// secondary table in FROM; use Any for that instead.
+func WithParent(parent any, field any) expr.Expr {
+	r, err := resolveField(field, "WithParent")
+	if err != nil {
+		return expr.Err(err)
+	}
+	p, typ, err := objPtr(parent)
+	if err != nil || typ != r.Owner.GoType {
+		return expr.Err(fmt.Errorf("%w: WithParent(%s) needs a *%s parent, got %T", arcerr.ErrInvalidRequest, r.Name(), r.Owner.GoType.Name(), parent))
+	}
+	if r.Dir == meta.ManyToMany {
+		// EXISTS over the association table, correlated to the target.
+		target := expr.TableOf(r.Target)
+		st := expr.TableOf(r.Secondary)
+		sel := &expr.Select{From: []expr.FromItem{st}}
+		for i, v := range keyArgs(p, r.OwnerRef) {
+			sel.Where = append(sel.Where, &expr.Binary{L: expr.Value{V: v}, Op: "=", R: col(st, r.SecOwner[i])})
+		}
+		for i, c := range r.TargetRef {
+			sel.Where = append(sel.Where, &expr.Binary{L: col(target, c), Op: "=", R: col(st, r.SecTarget[i])})
+		}
+		return expr.Exists(sel)
+	}
+	return expr.And(ParentCriteria(r, p, expr.TableOf(r.Target))...)
+}
+
+// Is compares a many-to-one with an object: "? = addresses.user_id" (the
+// object's key), or with nil: "addresses.user_id IS NULL".
+func Is(field any, obj any) expr.Expr { return isExpr(field, obj, false) }
+
+// IsNot is the negation of Is, and includes NULL foreign keys:
+// "addresses.user_id != ? OR addresses.user_id IS NULL"; IsNot(field, nil)
+// is "addresses.user_id IS NOT NULL".
+func IsNot(field any, obj any) expr.Expr { return isExpr(field, obj, true) }
+
+func isExpr(field, obj any, not bool) expr.Expr {
+	r, err := resolveField(field, "Is")
+	if err != nil {
+		return expr.Err(err)
+	}
+	owner := expr.TableOf(r.Owner)
+	if r.Uselist() {
+		return expr.Err(fmt.Errorf("%w: cannot compare the collection %s to an object; use Contains to test membership", arcerr.ErrInvalidRequest, r.Name()))
+	}
+	if r.Dir != meta.ManyToOne {
+		return expr.Err(fmt.Errorf("%w: Is needs a many-to-one relationship; %s is %s", arcerr.ErrInvalidRequest, r.Name(), r.Dir))
+	}
+	rv := reflect.ValueOf(obj)
+	if obj == nil || (rv.Kind() == reflect.Pointer && rv.IsNil()) {
+		var terms []expr.Expr
+		for _, c := range r.OwnerCols {
+			terms = append(terms, &expr.NullTest{X: col(owner, c), Not: not})
+		}
+		return expr.And(terms...)
+	}
+	p, typ, err := objPtr(obj)
+	if err != nil || typ != r.Target.GoType {
+		return expr.Err(fmt.Errorf("%w: Is(%s) needs a *%s, got %T", arcerr.ErrInvalidRequest, r.Name(), r.Target.GoType.Name(), obj))
+	}
+	vals := keyArgs(p, r.TargetCols)
+	var terms []expr.Expr
+	for i, c := range r.OwnerCols {
+		if not {
+			terms = append(terms, expr.Or(&expr.Binary{L: col(owner, c), Op: "!=", R: vals[i]}, &expr.NullTest{X: col(owner, c)}))
+		} else {
+			terms = append(terms, &expr.Binary{L: expr.Value{V: vals[i]}, Op: "=", R: col(owner, c)})
+		}
+	}
+	return expr.And(terms...)
+}

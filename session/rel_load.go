@@ -1,0 +1,464 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"unsafe"
+
+	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/dialect"
+	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/expr"
+	"github.com/arcorm/arc/meta"
+	"github.com/arcorm/arc/relations"
+)
+
+// selectInChunk, when positive, caps the IN list of a SelectIn query
+// below the dialect's limit (tests lower it to exercise chunking).
+var selectInChunk = 0
+
+// guard applies the N+1 guard to a lazy load of r on st.
+func (s *Session) guard(st *state, r *meta.Relationship) error {
+	if s.opts.guard == GuardOff || st.batch == nil || st.batch.n < 2 {
+		return nil
+	}
+	msg := fmt.Sprintf("lazy load of %s on %s, one of %d objects loaded by one query (N+1): use relations.SelectIn or relations.Joined",
+		r.Name(), describe(st), st.batch.n)
+	if s.opts.guard == GuardRaise {
+		return fmt.Errorf("%w: %s", arcerr.ErrLazyLoad, msg)
+	}
+	if s.opts.log != nil {
+		s.opts.log.Warn("arc: " + msg)
+	}
+	return nil
+}
+
+// LoadRelation implements relations.Loader: the lazy load of one
+// relationship of one object.
+func (s *Session) LoadRelation(ctx context.Context, owner unsafe.Pointer, r *meta.Relationship) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	st := s.states[owner]
+	c := coreOf(owner, r.Field)
+	if st == nil || st.status == Detached {
+		return fmt.Errorf("%w: cannot load %s: its owner is not in this session", arcerr.ErrDetached, r.Name())
+	}
+	if r.Dir == meta.ManyToOne {
+		vals, ok := keyValues(owner, r.OwnerCols)
+		if !ok {
+			c.SetLoaded(nil)
+			setRelSnap(st, r.Field, nil)
+			return nil
+		}
+		if k, err := keyOf(r.Target, vals); err == nil && samePK(r) {
+			if tst := s.identity[k]; tst != nil {
+				c.SetLoaded([]unsafe.Pointer{tst.obj})
+				setRelSnap(st, r.Field, c.Items())
+				return nil
+			}
+			if err := s.guard(st, r); err != nil {
+				return err
+			}
+			p, err := s.get(ctx, r.Target, vals)
+			if err != nil && !errors.Is(err, arcerr.ErrNotFound) {
+				return err
+			}
+			var items []unsafe.Pointer
+			if p != nil {
+				items = []unsafe.Pointer{p}
+			}
+			c.SetLoaded(items)
+			setRelSnap(st, r.Field, items)
+			return nil
+		}
+	}
+	if st.status == Pending {
+		c.SetLoaded(nil)
+		return nil
+	}
+	if err := s.guard(st, r); err != nil {
+		return err
+	}
+	if err := s.autoflush(ctx); err != nil {
+		return err
+	}
+	groups, err := s.loadGroups(ctx, r, []unsafe.Pointer{owner})
+	if err != nil {
+		return err
+	}
+	s.fill(r, owner, groups[owner])
+	return nil
+}
+
+// samePK reports whether a many-to-one joins on the target's primary key
+// (so the identity map can answer).
+func samePK(r *meta.Relationship) bool {
+	if len(r.TargetCols) != len(r.Target.PrimaryKey) {
+		return false
+	}
+	for i, c := range r.TargetCols {
+		if c != r.Target.PrimaryKey[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// fill stores loaded members in owner's field, records the membership and
+// sets the inverse to-one side of each member when it is not loaded.
+func (s *Session) fill(r *meta.Relationship, owner unsafe.Pointer, items []unsafe.Pointer) {
+	st := s.states[owner]
+	c := coreOf(owner, r.Field)
+	if !r.Uselist() && len(items) > 1 {
+		items = items[:1]
+	}
+	c.SetLoaded(items)
+	if st != nil {
+		setRelSnap(st, r.Field, items)
+	}
+	if r.Back == nil || r.Dir == meta.ManyToMany {
+		return
+	}
+	for _, it := range items {
+		bc := coreOf(it, r.Back)
+		if bc.Loaded() {
+			continue
+		}
+		br, err := meta.Resolve(r.Back)
+		if err != nil || br.Uselist() {
+			continue
+		}
+		bc.Bind(it, br, s)
+		bc.SetLoaded([]unsafe.Pointer{owner})
+		if cst := s.states[it]; cst != nil {
+			setRelSnap(cst, r.Back, bc.Items())
+		}
+	}
+}
+
+// relSQL renders the SELECT of r's targets for n owners (n == 0: one owner,
+// "? = fk"; otherwise "fk IN (?, ...)"), the owner key first.
+func relSQL(d dialect.Dialect, r *meta.Relationship, n int) string {
+	t := r.Target
+	b := []byte("SELECT ")
+	var keyCols []*meta.Column
+	keyQual := t.Name
+	if r.Dir == meta.ManyToMany {
+		keyCols, keyQual = r.SecOwner, r.Secondary.Name
+	} else {
+		keyCols = r.TargetCols
+	}
+	if n > 0 {
+		for _, c := range keyCols {
+			b = d.AppendIdent(b, keyQual)
+			b = append(b, '.')
+			b = d.AppendIdent(b, c.Name)
+			b = append(b, ", "...)
+		}
+	}
+	b = append(b, selectList(d, t.Name, t.Columns)...)
+	b = append(b, " FROM "...)
+	b = d.AppendIdent(b, t.Name)
+	if r.Dir == meta.ManyToMany {
+		b = append(b, ", "...)
+		b = d.AppendIdent(b, r.Secondary.Name)
+	}
+	b = append(b, " WHERE "...)
+	p := 0
+	col := func(q string, c *meta.Column) {
+		b = d.AppendIdent(b, q)
+		b = append(b, '.')
+		b = d.AppendIdent(b, c.Name)
+	}
+	if n == 0 {
+		for i, c := range keyCols {
+			if i > 0 {
+				b = append(b, " AND "...)
+			}
+			b = appendPlaceholder(d, b, &p)
+			b = append(b, " = "...)
+			col(keyQual, c)
+		}
+	} else {
+		col(keyQual, keyCols[0])
+		b = append(b, " IN ("...)
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			b = appendPlaceholder(d, b, &p)
+		}
+		b = append(b, ')')
+	}
+	if r.Dir == meta.ManyToMany {
+		for i, c := range r.TargetRef {
+			b = append(b, " AND "...)
+			col(t.Name, c)
+			b = append(b, " = "...)
+			col(r.Secondary.Name, r.SecTarget[i])
+		}
+	}
+	b = appendOrder(d, b, r)
+	return string(b)
+}
+
+func appendOrder(d dialect.Dialect, b []byte, r *meta.Relationship) []byte {
+	for i, o := range r.OrderBy {
+		if i == 0 {
+			b = append(b, " ORDER BY "...)
+		} else {
+			b = append(b, ", "...)
+		}
+		b = d.AppendIdent(b, r.Target.Name)
+		b = append(b, '.')
+		b = d.AppendIdent(b, o.Col.Name)
+		if o.Desc {
+			b = append(b, " DESC"...)
+		}
+	}
+	return b
+}
+
+type relSQLKey struct {
+	d dialect.Dialect
+	r *meta.Relationship
+	n int
+}
+
+func cachedRelSQL(d dialect.Dialect, r *meta.Relationship, n int) string {
+	k := relSQLKey{d, r, n}
+	if v, ok := relSQLCache.Load(k); ok {
+		return v.(string)
+	}
+	q := relSQL(d, r, n)
+	relSQLCache.Store(k, q)
+	return q
+}
+
+// ownerKeyCols are the owner's columns the related rows refer to.
+func ownerKeyCols(r *meta.Relationship) []*meta.Column {
+	if r.Dir == meta.ManyToMany {
+		return r.OwnerRef
+	}
+	return r.OwnerCols
+}
+
+// loadGroups loads r's targets for owners and groups them by owner. A
+// single owner uses "? = fk"; several use chunked IN lists.
+func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners []unsafe.Pointer) (map[unsafe.Pointer][]unsafe.Pointer, error) {
+	x, err := s.executor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d := x.Dialect()
+	out := make(map[unsafe.Pointer][]unsafe.Pointer, len(owners))
+	okc := ownerKeyCols(r)
+	if len(owners) == 1 {
+		vals, ok := keyValues(owners[0], okc)
+		if !ok {
+			return out, nil
+		}
+		items, err := s.runRel(ctx, x, r, cachedRelSQL(d, r, 0), vals, 0, nil)
+		if err != nil {
+			return nil, err
+		}
+		out[owners[0]] = items
+		return out, nil
+	}
+	if len(okc) != 1 {
+		for _, o := range owners {
+			g, err := s.loadGroups(ctx, r, []unsafe.Pointer{o})
+			if err != nil {
+				return nil, err
+			}
+			out[o] = g[o]
+		}
+		return out, nil
+	}
+	byKey := make(map[any][]unsafe.Pointer, len(owners))
+	var keys []any
+	for _, o := range owners {
+		vals, ok := keyValues(o, okc)
+		if !ok {
+			continue
+		}
+		if _, seen := byKey[vals[0]]; !seen {
+			keys = append(keys, vals[0])
+		}
+		byKey[vals[0]] = append(byKey[vals[0]], o)
+	}
+	chunk := d.MaxParams() - 1
+	if selectInChunk > 0 && selectInChunk < chunk {
+		chunk = selectInChunk
+	}
+	if chunk > 500 {
+		chunk = 500 // SQLAlchemy's batch size: keeps statement texts few and cacheable
+	}
+	for start := 0; start < len(keys); start += chunk {
+		part := keys[start:min(len(keys), start+chunk)]
+		_, err := s.runRel(ctx, x, r, cachedRelSQL(d, r, len(part)), part, 1, func(key any, p unsafe.Pointer) {
+			for _, o := range byKey[key] {
+				out[o] = append(out[o], p)
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// runRel runs a relationship SELECT and maps its rows. With nkey > 0 the
+// first nkey result columns are the owner key, passed to each(key, obj).
+func (s *Session) runRel(ctx context.Context, x engine.Executor, r *meta.Relationship, q string, args []any, nkey int, each func(any, unsafe.Pointer)) ([]unsafe.Pointer, error) {
+	rows, err := x.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("arc: loading %s: %w", r.Name(), err)
+	}
+	defer rows.Close()
+	t := r.Target
+	plan := engine.NewScanPlan(t.Columns)
+	var items []unsafe.Pointer
+	var key any
+	var dests []any
+	for rows.Next() {
+		fresh := reflect.New(t.GoType).UnsafePointer()
+		if nkey > 0 {
+			dests = append(append(dests[:0], &key), plan.Dests(fresh)...)
+			err = rows.Scan(dests...)
+		} else {
+			err = plan.Scan(rows, fresh)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("arc: loading %s: %w", r.Name(), err)
+		}
+		p, err := s.loadRow(ctx, t, fresh, false, nil)
+		if err != nil {
+			return nil, err
+		}
+		if each != nil {
+			each(normValue(reflect.ValueOf(key)), p)
+		} else {
+			items = append(items, p)
+		}
+	}
+	return items, rows.Err()
+}
+
+// dynamicMembers loads every member of a dynamic relationship (for delete
+// processing).
+func (s *Session) dynamicMembers(ctx context.Context, owner unsafe.Pointer, r *meta.Relationship) ([]unsafe.Pointer, error) {
+	g, err := s.loadGroups(ctx, r, []unsafe.Pointer{owner})
+	if err != nil {
+		return nil, err
+	}
+	return g[owner], nil
+}
+
+// QueryRelation implements relations.Loader for Dynamic fields.
+func (s *Session) QueryRelation(ctx context.Context, owner unsafe.Pointer, r *meta.Relationship, q relations.DynamicQuery, out any) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	st := s.states[owner]
+	c := coreOf(owner, r.Field)
+	if st == nil || st.status == Pending {
+		// No identity yet: the members are the ones appended in memory.
+		if len(q.Where) > 0 {
+			return fmt.Errorf("%w: %s: cannot filter the members of an unsaved owner", arcerr.ErrInvalidRequest, r.Name())
+		}
+		items := c.Items()
+		if q.Count {
+			*out.(*int64) = int64(len(items))
+			return nil
+		}
+		if q.Offset > 0 || q.Limit != nil {
+			lo := min(int(q.Offset), len(items))
+			hi := len(items)
+			if q.Limit != nil {
+				hi = min(hi, lo+int(*q.Limit))
+			}
+			items = items[lo:hi]
+		}
+		setPtrSlice(out, r.Target, items)
+		return nil
+	}
+	if err := s.autoflush(ctx); err != nil {
+		return err
+	}
+	sel := relSelect(r, owner)
+	sel.Where = append(sel.Where, q.Where...)
+	if q.Count {
+		sel.Columns = []expr.Expr{expr.CountAll()}
+		sel.OrderBy = nil
+	} else {
+		sel.Limit = q.Limit
+		if q.Offset > 0 {
+			o := q.Offset
+			sel.Offset = &o
+		}
+	}
+	x, err := s.executor(ctx)
+	if err != nil {
+		return err
+	}
+	text, args, err := expr.Compile(x.Dialect(), sel)
+	if err != nil {
+		return fmt.Errorf("arc: %s: %w", r.Name(), err)
+	}
+	if q.Count {
+		rows, err := x.Query(ctx, text, args...)
+		if err != nil {
+			return fmt.Errorf("arc: %s: %w", r.Name(), err)
+		}
+		defer rows.Close()
+		var n int64
+		if rows.Next() {
+			if err := rows.Scan(&n); err != nil {
+				return fmt.Errorf("arc: %s: %w", r.Name(), err)
+			}
+		}
+		*out.(*int64) = n
+		return rows.Err()
+	}
+	items, err := s.runRel(ctx, x, r, text, args, 0, nil)
+	if err != nil {
+		return err
+	}
+	setPtrSlice(out, r.Target, items)
+	return nil
+}
+
+func setPtrSlice(out any, t *meta.Table, items []unsafe.Pointer) {
+	v := reflect.ValueOf(out).Elem()
+	sl := reflect.MakeSlice(v.Type(), len(items), len(items))
+	for i, p := range items {
+		sl.Index(i).Set(reflect.NewAt(t.GoType, p))
+	}
+	v.Set(sl)
+}
+
+// relSelect is SELECT target.* FROM target WHERE <belongs to owner>
+// ORDER BY <order_by>, as an expr.Select to extend.
+func relSelect(r *meta.Relationship, owner unsafe.Pointer) *expr.Select {
+	tref := expr.TableOf(r.Target)
+	sel := &expr.Select{From: []expr.FromItem{tref}}
+	for _, c := range r.Target.Columns {
+		sel.Columns = append(sel.Columns, &expr.ColRef{From: tref, Col: c})
+	}
+	sel.Where = append(sel.Where, relations.ParentCriteria(r, owner, tref)...)
+	if r.Dir == meta.ManyToMany {
+		sel.From = append(sel.From, expr.TableOf(r.Secondary))
+	}
+	for _, o := range r.OrderBy {
+		if o.Desc {
+			sel.OrderBy = append(sel.OrderBy, expr.Desc(&expr.ColRef{From: tref, Col: o.Col}))
+		} else {
+			sel.OrderBy = append(sel.OrderBy, expr.Asc(&expr.ColRef{From: tref, Col: o.Col}))
+		}
+	}
+	return sel
+}

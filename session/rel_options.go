@@ -1,0 +1,248 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"unsafe"
+
+	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/meta"
+	"github.com/arcorm/arc/relations"
+)
+
+var relSQLCache sync.Map // relSQLKey -> string
+
+// Options returns a query that loads relationships as the options say:
+// relations.SelectIn(&U.Addresses), relations.Joined(...), Raise, NoLoad,
+// chained with Then. The rows returned are the same as without options.
+func (q *Query[T]) Options(opts ...LoadOption) *Query[T] {
+	n := q.clone()
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		spec := o.LoadOptionSpec()
+		if spec.Err != nil {
+			return n.fail(spec.Err)
+		}
+		if spec.Field.Table != q.t {
+			return n.fail(fmt.Errorf("%w: option %s on %s.%s does not apply to a query for %s",
+				arcerr.ErrInvalidRequest, spec.Strategy, spec.Field.Table.GoType.Name(), spec.Field.Field, q.t.GoType.Name()))
+		}
+		n.opts = append(n.opts, o)
+	}
+	return n
+}
+
+// runLoadOptions applies the query's loading options, then the
+// relationships' own lazy: defaults, to the objects a query returned.
+func (s *Session) runLoadOptions(ctx context.Context, t *meta.Table, opts []LoadOption, objs []unsafe.Pointer) error {
+	if len(objs) == 0 || len(t.Relations) == 0 {
+		return nil
+	}
+	specs := make([]*relations.Option, 0, len(opts))
+	for _, o := range opts {
+		specs = append(specs, o.LoadOptionSpec())
+	}
+	return s.applyOptions(ctx, t, specs, objs, 0)
+}
+
+func (s *Session) applyOptions(ctx context.Context, t *meta.Table, specs []*relations.Option, objs []unsafe.Pointer, depth int) error {
+	if depth > 8 || len(objs) == 0 {
+		return nil
+	}
+	given := map[*meta.RelationField]bool{}
+	for _, o := range specs {
+		if o.Field == nil || o.Field.Table != t {
+			continue
+		}
+		given[o.Field] = true
+		r, err := meta.Resolve(o.Field)
+		if err != nil {
+			return err
+		}
+		children, err := s.applyStrategy(ctx, r, o.Strategy, objs)
+		if err != nil {
+			return err
+		}
+		if len(o.Next) > 0 {
+			if err := s.applyOptions(ctx, r.Target, o.Next, children, depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	// Per-relationship defaults (lazy: in the tag).
+	for _, f := range t.Relations {
+		if given[f] {
+			continue
+		}
+		r, err := meta.Resolve(f)
+		if err != nil {
+			return err
+		}
+		var st relations.Strategy
+		switch r.Lazy {
+		case "selectin", "joined":
+			st = relations.StrategySelectIn
+		case "raise":
+			st = relations.StrategyRaise
+		case "noload":
+			st = relations.StrategyNoLoad
+		default:
+			continue
+		}
+		children, err := s.applyStrategy(ctx, r, st, objs)
+		if err != nil {
+			return err
+		}
+		if st == relations.StrategySelectIn && depth < 3 {
+			if err := s.applyOptions(ctx, r.Target, nil, children, depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// applyStrategy loads (or marks) r on objs and returns the loaded members.
+func (s *Session) applyStrategy(ctx context.Context, r *meta.Relationship, st relations.Strategy, objs []unsafe.Pointer) ([]unsafe.Pointer, error) {
+	switch st {
+	case relations.StrategyRaise, relations.StrategyNoLoad:
+		mode := relations.ModeRaise
+		if st == relations.StrategyNoLoad {
+			mode = relations.ModeNoLoad
+		}
+		for _, o := range objs {
+			c := coreOf(o, r.Field)
+			if !c.Loaded() {
+				c.SetMode(mode)
+			}
+		}
+		return nil, nil
+	case relations.StrategyLazy:
+		return nil, nil
+	}
+	if r.Field.Kind == meta.RelDynamic {
+		return nil, fmt.Errorf("%w: %s is dynamic: eager loading does not apply", arcerr.ErrInvalidRequest, r.Name())
+	}
+	// SelectIn (Joined and ContainsEager fall back to it when the query
+	// could not load them in its own SELECT).
+	var need []unsafe.Pointer
+	var children []unsafe.Pointer
+	for _, o := range objs {
+		c := coreOf(o, r.Field)
+		if c.Loaded() {
+			children = append(children, c.Items()...)
+			continue
+		}
+		if stt := s.states[o]; stt == nil || stt.status != Persistent {
+			continue
+		}
+		need = append(need, o)
+	}
+	if len(need) == 0 {
+		return children, nil
+	}
+	if r.Dir == meta.ManyToOne {
+		return s.loadManyToOne(ctx, r, need, children)
+	}
+	groups, err := s.loadGroups(ctx, r, need)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range need {
+		s.fill(r, o, groups[o])
+		children = append(children, groups[o]...)
+	}
+	return children, nil
+}
+
+// loadManyToOne loads the targets of many-to-one r for objs: from the
+// identity map where possible, the rest with one IN query.
+func (s *Session) loadManyToOne(ctx context.Context, r *meta.Relationship, objs, children []unsafe.Pointer) ([]unsafe.Pointer, error) {
+	var missing []unsafe.Pointer
+	for _, o := range objs {
+		vals, ok := keyValues(o, r.OwnerCols)
+		if !ok {
+			s.fill(r, o, nil)
+			continue
+		}
+		if k, err := keyOf(r.Target, vals); err == nil && samePK(r) {
+			if tst := s.identity[k]; tst != nil {
+				s.fill(r, o, []unsafe.Pointer{tst.obj})
+				children = append(children, tst.obj)
+				continue
+			}
+		}
+		missing = append(missing, o)
+	}
+	if len(missing) == 0 {
+		return children, nil
+	}
+	if !samePK(r) || len(r.OwnerCols) != 1 {
+		for _, o := range missing {
+			if err := s.LoadRelation(ctx, o, r); err != nil {
+				return nil, err
+			}
+			children = append(children, coreOf(o, r.Field).Items()...)
+		}
+		return children, nil
+	}
+	// SELECT target WHERE pk IN (...), through the inverse direction's SQL.
+	x, err := s.executor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d := x.Dialect()
+	var keys []any
+	seen := map[any]bool{}
+	for _, o := range missing {
+		vals, _ := keyValues(o, r.OwnerCols)
+		if !seen[vals[0]] {
+			seen[vals[0]] = true
+			keys = append(keys, vals[0])
+		}
+	}
+	chunk := min(d.MaxParams()-1, 500)
+	if selectInChunk > 0 && selectInChunk < chunk {
+		chunk = selectInChunk
+	}
+	t := r.Target
+	pk := t.PrimaryKey[0]
+	for start := 0; start < len(keys); start += chunk {
+		part := keys[start:min(len(keys), start+chunk)]
+		b := []byte("SELECT ")
+		b = append(b, selectList(d, t.Name, t.Columns)...)
+		b = append(b, " FROM "...)
+		b = d.AppendIdent(b, t.Name)
+		b = append(b, " WHERE "...)
+		b = d.AppendIdent(b, t.Name)
+		b = append(b, '.')
+		b = d.AppendIdent(b, pk.Name)
+		b = append(b, " IN ("...)
+		n := 0
+		for i := range part {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			b = appendPlaceholder(d, b, &n)
+		}
+		b = append(b, ')')
+		if _, err := s.runRel(ctx, x, &meta.Relationship{Field: r.Field, Owner: r.Owner, Target: t}, string(b), part, 0, nil); err != nil {
+			return nil, err
+		}
+	}
+	for _, o := range missing {
+		vals, _ := keyValues(o, r.OwnerCols)
+		var items []unsafe.Pointer
+		if k, err := keyOf(t, vals); err == nil {
+			if tst := s.identity[k]; tst != nil {
+				items = []unsafe.Pointer{tst.obj}
+			}
+		}
+		s.fill(r, o, items)
+		children = append(children, items...)
+	}
+	return children, nil
+}

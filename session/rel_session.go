@@ -1,0 +1,796 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+	"sync"
+	"unsafe"
+
+	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/meta"
+	"github.com/arcorm/arc/relations"
+)
+
+// Relationships in the unit of work.
+//
+// Each relationship field holds a relations.Core bound to its owner and
+// to the session (the Loader). The session keeps, per object and
+// relationship, the membership as last loaded or flushed (state.rel); a
+// flush diffs the fields against it to set or null foreign keys, delete
+// orphans and insert or delete association rows.
+
+// LoadOption is a relationship loading option (relations.SelectIn, ...).
+type LoadOption = relations.LoadOption
+
+// relFlush is the scratch work of one flush, computed by relPreFlush.
+type relFlush struct {
+	syncs      []fkSync          // FKs to copy from parents that get their key in this flush
+	linkAdd    map[linkKey]bool  // association rows to insert
+	linkDel    map[linkKey]bool  // association rows to delete
+	links      map[linkKey]*link // details of each association row
+	linkOrder  []linkKey         // first-seen order of linkAdd/linkDel
+	ownerDel   []ownerDelete     // association rows of deleted objects
+	passiveDel map[*state]bool   // deleted children whose rows the database may remove first
+	done       map[*relations.Core]bool
+}
+
+// fkSync copies parent's key columns into child's foreign key columns.
+type fkSync struct {
+	child, parent unsafe.Pointer
+	childCols     []*meta.Column
+	parentCols    []*meta.Column
+	post          bool // written by an UPDATE after the child's INSERT
+}
+
+// linkKey identifies one association row.
+type linkKey struct {
+	sec  *meta.Table
+	a, b unsafe.Pointer
+}
+
+// link is one association row: a's key in aCols, b's key in bCols.
+type link struct {
+	sec          *meta.Table
+	r            *meta.Relationship // a is r's owner
+	a, b         unsafe.Pointer
+	aRef, bRef   []*meta.Column
+	aCols, bCols []*meta.Column
+}
+
+type ownerDelete struct {
+	sec  *meta.Table
+	cols []*meta.Column
+	obj  unsafe.Pointer
+	ref  []*meta.Column
+}
+
+var relFlushes sync.Map // *Session -> *relFlush
+
+func (s *Session) relScratch() *relFlush {
+	if v, ok := relFlushes.Load(s); ok {
+		return v.(*relFlush)
+	}
+	rf := &relFlush{}
+	relFlushes.Store(s, rf)
+	return rf
+}
+
+func (rf *relFlush) empty() bool {
+	return rf == nil || len(rf.syncs) == 0 && len(rf.linkAdd) == 0 && len(rf.linkDel) == 0 && len(rf.ownerDel) == 0
+}
+
+// relSnap is the membership of one relationship as last loaded or flushed.
+type relSnap struct{ items []unsafe.Pointer }
+
+func relSnapOf(st *state, rf *meta.RelationField) (*relSnap, bool) {
+	if st.rel == nil {
+		return nil, false
+	}
+	v, ok := st.rel[rf]
+	if !ok {
+		return nil, false
+	}
+	return v.(*relSnap), true
+}
+
+func setRelSnap(st *state, rf *meta.RelationField, items []unsafe.Pointer) {
+	if st.rel == nil {
+		st.rel = map[*meta.RelationField]any{}
+	}
+	st.rel[rf] = &relSnap{items: slices.Clone(items)}
+}
+
+func coreOf(obj unsafe.Pointer, rf *meta.RelationField) *relations.Core {
+	return relations.CoreAt(unsafe.Add(obj, rf.Offset))
+}
+
+func ifaceOf(t *meta.Table, p unsafe.Pointer) any { return reflect.NewAt(t.GoType, p).Interface() }
+
+// bindRelations binds st's relationship fields to it and to the session.
+func (s *Session) bindRelations(st *state) error {
+	for _, rf := range st.t.Relations {
+		r, err := meta.Resolve(rf)
+		if err != nil {
+			return err
+		}
+		c := coreOf(st.obj, rf)
+		c.Bind(st.obj, r, s)
+	}
+	return nil
+}
+
+// relLoaded is called for each object a query or Get maps for the first time.
+func (s *Session) relLoaded(st *state) {
+	if len(st.t.Relations) > 0 {
+		_ = s.bindRelations(st)
+	}
+}
+
+// relCascadeAdd binds the object's relationships and adds the related
+// objects it reaches (save-update cascade).
+func (s *Session) relCascadeAdd(st *state) error {
+	if len(st.t.Relations) == 0 {
+		return nil
+	}
+	if err := s.bindRelations(st); err != nil {
+		return err
+	}
+	for _, rf := range st.t.Relations {
+		c := coreOf(st.obj, rf)
+		r := c.Rel()
+		if st.status == Pending && rf.Kind != meta.RelDynamic {
+			c.MarkLoaded() // a new object's collection is all there is
+		}
+		if !r.Cascade.Has(meta.CascadeSaveUpdate) {
+			continue
+		}
+		for _, it := range c.Items() {
+			if it == nil || s.states[it] != nil {
+				continue
+			}
+			if _, err := s.add(ifaceOf(r.Target, it), it, r.Target); err != nil {
+				return fmt.Errorf("arc: cascading %s: %w", r.Name(), err)
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Session) relCascadeDelete(*state) error { return nil }
+
+func (s *Session) relHasChanges(*state) bool {
+	v, ok := relFlushes.Load(s)
+	return ok && !v.(*relFlush).empty()
+}
+
+func (s *Session) relExpire(st *state) {
+	if len(st.t.Relations) == 0 {
+		return
+	}
+	for _, rf := range st.t.Relations {
+		coreOf(st.obj, rf).Expire()
+	}
+	st.rel = nil
+}
+
+func (s *Session) relRollback() { relFlushes.Delete(s) }
+
+// keyValues reads cols of obj as normalised values; ok is false when one
+// is NULL or, for a key, zero.
+func keyValues(obj unsafe.Pointer, cols []*meta.Column) ([]any, bool) {
+	out := make([]any, len(cols))
+	for i, c := range cols {
+		v := reflect.NewAt(c.GoType, unsafe.Add(obj, c.Offset)).Elem()
+		for v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				return nil, false
+			}
+			v = v.Elem()
+		}
+		if c.NullType {
+			if !v.FieldByName("Valid").Bool() {
+				return nil, false
+			}
+			v = v.Field(0)
+		}
+		if c.PrimaryKey && v.IsZero() {
+			return nil, false
+		}
+		out[i] = normValue(v)
+	}
+	return out, true
+}
+
+// setCols writes vals (nil for NULL) into obj's columns.
+func setCols(obj unsafe.Pointer, cols []*meta.Column, vals []any) error {
+	for i, c := range cols {
+		f := reflect.NewAt(c.GoType, unsafe.Add(obj, c.Offset)).Elem()
+		if vals == nil || vals[i] == nil {
+			if !c.CanHoldNull() {
+				return fmt.Errorf("%w: cannot set %s.%s to NULL: the field cannot hold NULL (use a pointer or sql.Null type, or cascade delete-orphan)",
+					arcerr.ErrInvalidRequest, c.Table.GoType.Name(), c.Field)
+			}
+			f.Set(reflect.Zero(c.GoType))
+			continue
+		}
+		v := reflect.ValueOf(vals[i])
+		switch {
+		case c.Ptr:
+			p := reflect.New(c.Elem)
+			p.Elem().Set(v.Convert(c.Elem))
+			f.Set(p)
+		case c.NullType:
+			for j := 0; j < f.NumField(); j++ {
+				ft := f.Type().Field(j)
+				if ft.Name == "Valid" {
+					f.Field(j).SetBool(true)
+				} else if v.Type().ConvertibleTo(ft.Type) {
+					f.Field(j).Set(v.Convert(ft.Type))
+				}
+			}
+		default:
+			f.Set(v.Convert(c.GoType))
+		}
+	}
+	return nil
+}
+
+func sameVals(a, b []any) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func diffItems(cur, old []unsafe.Pointer) (added, removed []unsafe.Pointer) {
+	for _, p := range cur {
+		if !slices.Contains(old, p) {
+			added = append(added, p)
+		}
+	}
+	for _, p := range old {
+		if !slices.Contains(cur, p) {
+			removed = append(removed, p)
+		}
+	}
+	return
+}
+
+// relPreFlush runs before a flush computes its statements: it adds objects
+// reached by cascade, processes deletes (children's FKs nulled, or
+// children deleted), deletes orphans, and writes foreign keys from the
+// relationship fields.
+func (s *Session) relPreFlush(ctx context.Context) error {
+	relFlushes.Delete(s)
+	var rels []*state
+	for _, st := range s.states {
+		if len(st.t.Relations) > 0 {
+			rels = append(rels, st)
+		}
+	}
+	if len(rels) == 0 {
+		return nil
+	}
+	sortStates(rels)
+	rf := &relFlush{linkAdd: map[linkKey]bool{}, linkDel: map[linkKey]bool{}, links: map[linkKey]*link{}, passiveDel: map[*state]bool{}}
+	// Save-update cascade of members appended since Add.
+	for _, st := range rels {
+		if st.status == Pending || st.status == Persistent {
+			if err := s.relCascadeAdd(st); err != nil {
+				return err
+			}
+		}
+	}
+	// Deletes, in Delete order (the list grows with cascaded deletes).
+	s.noAutoflushDepth++
+	defer func() { s.noAutoflushDepth-- }()
+	for i := 0; i < len(s.deleted); i++ {
+		if err := s.relDeleteOne(ctx, rf, s.deleted[i]); err != nil {
+			return err
+		}
+	}
+	rels = rels[:0]
+	for _, st := range s.states {
+		if len(st.t.Relations) > 0 && !st.markedDelete && (st.status == Pending || st.status == Persistent) {
+			rels = append(rels, st)
+		}
+	}
+	sortStates(rels)
+	// Pass 1: removals (orphans, nulled FKs, association deletes).
+	type addition struct {
+		st    *state
+		c     *relations.Core
+		items []unsafe.Pointer
+	}
+	var adds []addition
+	for _, st := range rels {
+		for _, f := range st.t.Relations {
+			c := coreOf(st.obj, f)
+			r := c.Rel()
+			if r == nil {
+				continue
+			}
+			var added, removed []unsafe.Pointer
+			snap, hasSnap := relSnapOf(st, f)
+			switch {
+			case f.Kind == meta.RelDynamic:
+				added, removed = c.Queued()
+			case !c.Loaded():
+				added, removed = c.Queued()
+			case hasSnap:
+				added, removed = diffItems(c.Items(), snap.items)
+			default:
+				added = c.Items()
+				_, removed = c.Queued()
+			}
+			if r.Dir == meta.ManyToOne {
+				// The field decides the FK only when it was changed.
+				if !c.Loaded() || (hasSnap && len(added) == 0 && len(removed) == 0) {
+					continue
+				}
+				if !hasSnap && len(c.Items()) == 0 {
+					continue // never set: leave the FK column as the user wrote it
+				}
+				adds = append(adds, addition{st, c, c.Items()})
+				continue
+			}
+			for _, it := range removed {
+				if err := s.relRemoved(rf, st, r, it); err != nil {
+					return err
+				}
+			}
+			if r.Dir == meta.OneToMany && f.Kind != meta.RelDynamic && c.Loaded() {
+				adds = append(adds, addition{st, c, c.Items()})
+			} else if len(added) > 0 {
+				adds = append(adds, addition{st, c, added})
+			}
+		}
+	}
+	// Pass 2: additions (FKs set, association inserts).
+	for _, a := range adds {
+		r := a.c.Rel()
+		switch r.Dir {
+		case meta.ManyToOne:
+			var parent unsafe.Pointer
+			if len(a.items) > 0 {
+				parent = a.items[0]
+			}
+			if err := s.syncFK(rf, a.st.obj, r.OwnerCols, parent, r.TargetCols); err != nil {
+				return err
+			}
+		case meta.OneToMany:
+			for _, it := range a.items {
+				cst := s.states[it]
+				if cst == nil || cst.markedDelete {
+					continue
+				}
+				if err := s.syncFK(rf, it, r.TargetCols, a.st.obj, r.OwnerCols); err != nil {
+					return err
+				}
+			}
+		case meta.ManyToMany:
+			for _, it := range a.items {
+				l := rf.link(r, a.st.obj, it)
+				if rf.linkDel[l] {
+					delete(rf.linkDel, l)
+				} else if !rf.linkAdd[l] {
+					rf.linkAdd[l] = true
+					rf.linkOrder = append(rf.linkOrder, l)
+				}
+			}
+		}
+	}
+	if !rf.empty() || len(rf.passiveDel) > 0 {
+		relFlushes.Store(s, rf)
+	}
+	return nil
+}
+
+// newLink normalises an association row so that both sides of a
+// many-to-many give the same value.
+func newLink(r *meta.Relationship, owner, target unsafe.Pointer) link {
+	l := link{sec: r.Secondary, r: r, a: owner, b: target, aRef: r.OwnerRef, bRef: r.TargetRef, aCols: r.SecOwner, bCols: r.SecTarget}
+	if l.aCols[0].Name > l.bCols[0].Name {
+		l.a, l.b, l.aRef, l.bRef, l.aCols, l.bCols = l.b, l.a, l.bRef, l.aRef, l.bCols, l.aCols
+	}
+	l.r = nil
+	return l
+}
+
+// link registers the association row between owner and target.
+func (rf *relFlush) link(r *meta.Relationship, owner, target unsafe.Pointer) linkKey {
+	l := newLink(r, owner, target)
+	k := linkKey{l.sec, l.a, l.b}
+	if rf.links[k] == nil {
+		rf.links[k] = &l
+	}
+	return k
+}
+
+// syncFK makes child's FK columns refer to parent (nil: NULL). When the
+// parent has no key yet, the copy waits for its INSERT.
+func (s *Session) syncFK(rf *relFlush, child unsafe.Pointer, childCols []*meta.Column, parent unsafe.Pointer, parentCols []*meta.Column) error {
+	if parent == nil {
+		if _, ok := keyValues(child, childCols); !ok {
+			return nil
+		}
+		return setCols(child, childCols, nil)
+	}
+	vals, ok := keyValues(parent, parentCols)
+	if !ok {
+		rf.syncs = append(rf.syncs, fkSync{child: child, parent: parent, childCols: childCols, parentCols: parentCols})
+		return nil
+	}
+	if cur, ok := keyValues(child, childCols); ok && sameVals(cur, vals) {
+		return nil
+	}
+	return setCols(child, childCols, vals)
+}
+
+// relRemoved handles member it leaving owner st's collection r.
+func (s *Session) relRemoved(rf *relFlush, st *state, r *meta.Relationship, it unsafe.Pointer) error {
+	switch r.Dir {
+	case meta.ManyToMany:
+		l := rf.link(r, st.obj, it)
+		if rf.linkAdd[l] {
+			delete(rf.linkAdd, l)
+		} else if !rf.linkDel[l] {
+			rf.linkDel[l] = true
+			rf.linkOrder = append(rf.linkOrder, l)
+		}
+		return nil
+	case meta.OneToMany:
+		cst := s.states[it]
+		if r.Cascade.Has(meta.CascadeDeleteOrphan) {
+			if cst == nil {
+				return nil
+			}
+			switch cst.status {
+			case Pending:
+				s.detach(cst)
+			case Persistent:
+				if !cst.markedDelete {
+					cst.markedDelete = true
+					s.deleted = append(s.deleted, cst)
+				}
+			}
+			return nil
+		}
+		if cst == nil || cst.markedDelete {
+			return nil
+		}
+		// Null the FK only if it still points at this owner.
+		own, ok1 := keyValues(st.obj, r.OwnerCols)
+		cur, ok2 := keyValues(it, r.TargetCols)
+		if ok1 && ok2 && sameVals(own, cur) {
+			return setCols(it, r.TargetCols, nil)
+		}
+	}
+	return nil
+}
+
+// relDeleteOne applies the relationships of a deleted object: children
+// deleted (cascade delete) or their FK nulled, association rows removed.
+func (s *Session) relDeleteOne(ctx context.Context, rf *relFlush, st *state) error {
+	for _, f := range st.t.Relations {
+		c := coreOf(st.obj, f)
+		r := c.Rel()
+		if r == nil {
+			var err error
+			if r, err = meta.Resolve(f); err != nil {
+				return err
+			}
+			c.Bind(st.obj, r, s)
+		}
+		switch r.Dir {
+		case meta.ManyToMany:
+			if !r.PassiveDeletes {
+				rf.ownerDel = append(rf.ownerDel, ownerDelete{sec: r.Secondary, cols: r.SecOwner, obj: st.obj, ref: r.OwnerRef})
+			}
+		case meta.OneToMany:
+			if r.PassiveDeletesAll {
+				continue
+			}
+			del := r.Cascade.Has(meta.CascadeDelete)
+			if !c.Loaded() && !r.PassiveDeletes && f.Kind != meta.RelDynamic {
+				if err := s.LoadRelation(ctx, st.obj, r); err != nil {
+					return err
+				}
+			}
+			var members []unsafe.Pointer
+			if f.Kind == meta.RelDynamic {
+				if !r.PassiveDeletes {
+					var err error
+					if members, err = s.dynamicMembers(ctx, st.obj, r); err != nil {
+						return err
+					}
+				}
+			} else {
+				members = c.Items()
+				if snap, ok := relSnapOf(st, f); ok {
+					for _, p := range snap.items {
+						if !slices.Contains(members, p) {
+							members = append(members, p)
+						}
+					}
+				}
+			}
+			for _, it := range members {
+				cst := s.states[it]
+				if cst == nil || cst.markedDelete || cst.status != Persistent {
+					continue
+				}
+				if del {
+					cst.markedDelete = true
+					s.deleted = append(s.deleted, cst)
+					if r.PassiveDeletes {
+						rf.passiveDel[cst] = true
+					}
+					continue
+				}
+				if r.PassiveDeletes {
+					continue
+				}
+				own, ok1 := keyValues(st.obj, r.OwnerCols)
+				cur, ok2 := keyValues(it, r.TargetCols)
+				if ok1 && ok2 && sameVals(own, cur) {
+					if err := setCols(it, r.TargetCols, nil); err != nil {
+						return fmt.Errorf("arc: deleting %s: %w", describe(st), err)
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// relSyncBeforeInsert copies the keys parents got in this flush into the
+// FKs of the children about to be inserted.
+func (s *Session) relSyncBeforeInsert(ins []*state) error {
+	v, ok := relFlushes.Load(s)
+	if !ok {
+		return nil
+	}
+	rf := v.(*relFlush)
+	for i := range rf.syncs {
+		sy := &rf.syncs[i]
+		cst := s.states[sy.child]
+		if cst == nil || !slices.Contains(ins, cst) {
+			continue
+		}
+		vals, ok := keyValues(sy.parent, sy.parentCols)
+		if !ok {
+			if pst := s.states[sy.parent]; pst != nil && slices.Contains(ins, pst) {
+				// Parent and child in one INSERT batch (self-referential):
+				// insert the child with a NULL key, UPDATE it afterwards.
+				sy.post = true
+				continue
+			}
+			return fmt.Errorf("%w: %s refers to a %s that is not saved in this flush (add it to the session)",
+				arcerr.ErrInvalidRequest, describe(cst), sy.parentCols[0].Table.GoType.Name())
+		}
+		if err := setCols(sy.child, sy.childCols, vals); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// relAfterSaves runs after the INSERTs and UPDATEs and before the DELETEs:
+// FKs of persistent children whose new parent was just inserted, then
+// association rows.
+func (s *Session) relAfterSaves(ctx context.Context, tx *engine.Tx, p *flushPlan) error {
+	v, ok := relFlushes.Load(s)
+	if !ok {
+		return nil
+	}
+	rf := v.(*relFlush)
+	d := s.eng.Dialect()
+	for i := range rf.syncs {
+		sy := &rf.syncs[i]
+		cst := s.states[sy.child]
+		if cst == nil {
+			continue
+		}
+		inserted := slices.Contains(p.inserts[cst.t], cst)
+		if inserted && !sy.post || !inserted && (cst.status != Persistent || cst.snap == nil) {
+			continue
+		}
+		vals, ok := keyValues(sy.parent, sy.parentCols)
+		if !ok {
+			return fmt.Errorf("%w: %s refers to an object that is not saved in this flush", arcerr.ErrInvalidRequest, describe(cst))
+		}
+		if err := setCols(sy.child, sy.childCols, vals); err != nil {
+			return err
+		}
+		b := []byte("UPDATE ")
+		b = d.AppendIdent(b, cst.t.Name)
+		b = append(b, " SET "...)
+		n := 0
+		var args []any
+		for i, c := range sy.childCols {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			b = d.AppendIdent(b, c.Name)
+			b = append(b, " = "...)
+			b = appendPlaceholder(d, b, &n)
+			args = append(args, vals[i])
+		}
+		b = append(b, " WHERE "...)
+		for i, c := range cst.t.PrimaryKey {
+			if i > 0 {
+				b = append(b, " AND "...)
+			}
+			b = d.AppendIdent(b, c.Name)
+			b = append(b, " = "...)
+			b = appendPlaceholder(d, b, &n)
+		}
+		keySrc := cst.snap
+		if inserted {
+			keySrc = &snapshot{p: cst.obj}
+		}
+		args = s.pkArgs(cst, args, keySrc)
+		if cst.t.Version != nil {
+			args = args[:len(args)-1]
+		}
+		if _, err := tx.Exec(ctx, string(b), args...); err != nil {
+			return flushErr("update", cst, err)
+		}
+		if inserted {
+			continue
+		}
+		for _, c := range sy.childCols {
+			reflect.NewAt(c.GoType, unsafe.Add(cst.snap.p, c.Offset)).Elem().Set(reflect.NewAt(c.GoType, unsafe.Add(cst.obj, c.Offset)).Elem())
+		}
+	}
+	// Association rows: deletes first, then inserts.
+	for _, od := range rf.ownerDel {
+		vals, ok := keyValues(od.obj, od.ref)
+		if !ok {
+			continue
+		}
+		b := []byte("DELETE FROM ")
+		b = d.AppendIdent(b, od.sec.Name)
+		b = append(b, " WHERE "...)
+		n := 0
+		for i, c := range od.cols {
+			if i > 0 {
+				b = append(b, " AND "...)
+			}
+			b = d.AppendIdent(b, od.sec.Name)
+			b = append(b, '.')
+			b = d.AppendIdent(b, c.Name)
+			b = append(b, " = "...)
+			b = appendPlaceholder(d, b, &n)
+		}
+		if _, err := tx.Exec(ctx, string(b), vals...); err != nil {
+			return fmt.Errorf("arc: flush: delete from %s: %w", od.sec.Name, err)
+		}
+	}
+	type batchKey struct {
+		sec        *meta.Table
+		aCols0     string
+		del        bool
+		aRef, bRef *meta.Column
+	}
+	var inserts []link
+	for _, k := range rf.linkOrder {
+		l := *rf.links[k]
+		if rf.linkDel[k] {
+			av, ok1 := keyValues(l.a, l.aRef)
+			bv, ok2 := keyValues(l.b, l.bRef)
+			if !ok1 || !ok2 {
+				continue
+			}
+			b := []byte("DELETE FROM ")
+			b = d.AppendIdent(b, l.sec.Name)
+			b = append(b, " WHERE "...)
+			n := 0
+			cols := append(slices.Clone(l.aCols), l.bCols...)
+			for i, c := range cols {
+				if i > 0 {
+					b = append(b, " AND "...)
+				}
+				b = d.AppendIdent(b, l.sec.Name)
+				b = append(b, '.')
+				b = d.AppendIdent(b, c.Name)
+				b = append(b, " = "...)
+				b = appendPlaceholder(d, b, &n)
+			}
+			if _, err := tx.Exec(ctx, string(b), append(av, bv...)...); err != nil {
+				return fmt.Errorf("arc: flush: delete from %s: %w", l.sec.Name, err)
+			}
+		} else if rf.linkAdd[k] {
+			inserts = append(inserts, l)
+		}
+	}
+	// Inserts, one multi-row INSERT per association table.
+	for len(inserts) > 0 {
+		first := inserts[0]
+		var batch, rest []link
+		for _, l := range inserts {
+			if l.sec == first.sec && l.aCols[0] == first.aCols[0] {
+				batch = append(batch, l)
+			} else {
+				rest = append(rest, l)
+			}
+		}
+		inserts = rest
+		cols := append(slices.Clone(first.aCols), first.bCols...)
+		per := max(1, d.MaxParams()/len(cols))
+		for start := 0; start < len(batch); start += per {
+			part := batch[start:min(len(batch), start+per)]
+			b := []byte("INSERT INTO ")
+			b = d.AppendIdent(b, first.sec.Name)
+			b = append(b, " ("...)
+			for i, c := range cols {
+				if i > 0 {
+					b = append(b, ", "...)
+				}
+				b = d.AppendIdent(b, c.Name)
+			}
+			b = append(b, ") VALUES "...)
+			n := 0
+			var args []any
+			for ri, l := range part {
+				av, ok1 := keyValues(l.a, l.aRef)
+				bv, ok2 := keyValues(l.b, l.bRef)
+				if !ok1 || !ok2 {
+					return fmt.Errorf("%w: association row in %s for an object without a key", arcerr.ErrInvalidRequest, l.sec.Name)
+				}
+				if ri > 0 {
+					b = append(b, ", "...)
+				}
+				b = append(b, '(')
+				for i := range cols {
+					if i > 0 {
+						b = append(b, ", "...)
+					}
+					b = appendPlaceholder(d, b, &n)
+				}
+				b = append(b, ')')
+				args = append(append(args, av...), bv...)
+			}
+			if _, err := tx.Exec(ctx, string(b), args...); err != nil {
+				return fmt.Errorf("arc: flush: insert into %s: %w", first.sec.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Session) relDeletedByCascade(st *state) bool {
+	v, ok := relFlushes.Load(s)
+	return ok && v.(*relFlush).passiveDel[st]
+}
+
+// relCommitPlan records the new memberships after a successful flush.
+func (s *Session) relCommitPlan(*flushPlan) {
+	relFlushes.Delete(s)
+	for _, st := range s.states {
+		if len(st.t.Relations) == 0 || st.status != Persistent {
+			continue
+		}
+		for _, f := range st.t.Relations {
+			c := coreOf(st.obj, f)
+			if f.Kind == meta.RelDynamic {
+				c.ClearQueued()
+				c.Expire()
+				continue
+			}
+			if c.Loaded() {
+				setRelSnap(st, f, c.Items())
+				c.ClearQueued()
+			}
+		}
+	}
+}
