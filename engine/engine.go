@@ -258,31 +258,37 @@ func cacheable(q string, nargs int) bool {
 }
 
 // stmt returns the cached prepared statement for q, preparing it on first
-// use; nil when q is not cached.
+// use; nil when q is not cached. The prepare runs outside the cache's lock:
+// it may wait for a pool connection, and a transaction holding the only
+// connection must still be able to read the cache meanwhile.
 func (e *Engine) stmt(ctx context.Context, q string, nargs int) *sql.Stmt {
 	if e.noCache || !cacheable(q, nargs) {
 		return nil
 	}
 	e.mu.RLock()
 	s := e.stmts[q]
+	full := len(e.stmts) >= e.maxStmts
 	e.mu.RUnlock()
-	if s != nil {
+	if s != nil || full {
 		return s
+	}
+	ps, err := e.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil // run unprepared; the real error surfaces from the exec
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if s = e.stmts[q]; s != nil {
+		// Another goroutine prepared the same text meanwhile.
+		_ = ps.Close()
 		return s
 	}
 	if len(e.stmts) >= e.maxStmts {
+		_ = ps.Close()
 		return nil
 	}
-	s, err := e.db.PrepareContext(ctx, q)
-	if err != nil {
-		return nil // run unprepared; the real error surfaces from the exec
-	}
-	e.stmts[q] = s
-	return s
+	e.stmts[q] = ps
+	return ps
 }
 
 // wrap turns a driver error into a *arcerr.StatementError.
