@@ -9,7 +9,8 @@ import (
 )
 
 // Snake converts a Go identifier to snake_case: "UserID" -> "user_id",
-// "HTTPServer" -> "http_server", "EmailAddress" -> "email_address".
+// "HTTPServer" -> "http_server", "EmailAddress" -> "email_address",
+// "UserIDs" -> "user_ids".
 func Snake(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 4)
@@ -19,6 +20,10 @@ func Snake(s string) string {
 			if i > 0 {
 				prev := rs[i-1]
 				nextLower := i+1 < len(rs) && unicode.IsLower(rs[i+1])
+				// "IDs", "URLs": a plural 's' after an acronym is not a new word.
+				if nextLower && rs[i+1] == 's' && (i+2 == len(rs) || !unicode.IsLower(rs[i+2])) {
+					nextLower = false
+				}
 				if unicode.IsLower(prev) || unicode.IsDigit(prev) || (unicode.IsUpper(prev) && nextLower) {
 					b.WriteByte('_')
 				}

@@ -10,6 +10,8 @@ func TestSnake(t *testing.T) {
 		"ID": "id", "UserID": "user_id", "HTTPServer": "http_server", "EmailAddress": "email_address",
 		"Name": "name", "already_snake": "already_snake", "A1B": "a1_b", "PostKeyword": "post_keyword",
 		"URL": "url", "CreatedAt": "created_at", "Version2": "version2", "": "",
+		"UserIDs": "user_ids", "URLsByHost": "urls_by_host", "IDs": "ids", "ASet": "a_set", "GetAs": "get_as",
+		"HTTPStatus": "http_status", "APIKey": "api_key",
 	} {
 		if got := Snake(in); got != want {
 			t.Errorf("Snake(%q) = %q, want %q", in, got, want)
