@@ -23,6 +23,7 @@ const (
 var kindNames = [...]string{"invalid", "bool", "smallint", "int", "bigint", "float", "double",
 	"decimal", "string", "text", "time", "bytes", "json"}
 
+// String names the kind ("bigint", "string", ...).
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
 		return kindNames[k]

@@ -213,4 +213,5 @@ func (c *Column) FieldValue(base unsafe.Pointer) reflect.Value {
 	return reflect.NewAt(c.GoType, unsafe.Add(base, c.Offset)).Elem()
 }
 
+// String is "table.column".
 func (c *Column) String() string { return c.Table.Name + "." + c.Name }
