@@ -324,3 +324,25 @@ func TestMoreBadInput(t *testing.T) {
 }
 
 var _ = errors.New
+
+// TestBeforeHookFailure: a Before hook's error aborts the flush and undoes
+// what the hooks already changed.
+func TestBeforeHookFailure(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := setup(t, eng)
+		ok := &Hooked{Name: "ok"}
+		bad := &Hooked{Name: "bad", failOn: "BeforeCreate"}
+		require.NoError(t, s.AddAll(ok, bad))
+		err := s.Flush(ctx)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "Hooked.BeforeCreate")
+		assert.Equal(t, "", ok.Stamp, "the first object's hook changes are undone too")
+		assert.Equal(t, "", bad.Stamp)
+		assert.Zero(t, ok.ID)
+		assert.Equal(t, session.Pending, s.StateOf(ok))
+		bad.failOn = ""
+		require.NoError(t, s.Commit(ctx))
+		assert.Equal(t, "created", bad.Stamp)
+		assert.Equal(t, 2, countRows(t, eng, "hookeds", ""))
+	})
+}
