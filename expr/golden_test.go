@@ -32,6 +32,7 @@ type Address struct {
 	ID     int64
 	Email  string `arc:"column:email_address"`
 	UserID *int64 `arc:"fk:users.id"`
+	Note   sql.Null[string]
 }
 
 var (
@@ -59,8 +60,8 @@ func seed(t *testing.T, eng *engine.Engine) {
 		{"mary", "Mary Contrary", "mary", 40},
 		{"fred", "Fred Flintstone", nil, 35},
 	}})
-	run(t, eng, &expr.Insert{Table: addrs.T, Columns: []string{"email_address", "user_id"}, Rows: [][]any{
-		{"ed@a.com", 1}, {"ed@b.com", 1}, {"wendy@c.com", 2},
+	run(t, eng, &expr.Insert{Table: addrs.T, Columns: []string{"email_address", "user_id", "note"}, Rows: [][]any{
+		{"ed@a.com", 1, nil}, {"ed@b.com", 1, "work"}, {"wendy@c.com", 2, nil},
 	}})
 }
 
@@ -202,6 +203,10 @@ var predicates = []golden{
 		lite: "users.nickname IS NOT NULL", pg: "users.nickname IS NOT NULL", want: names("ed", "wendy", "mary")},
 	{name: "nullable eq pointer", e: expr.Eq(&U.Nickname, sp("windy")),
 		lite: "users.nickname = ?", liteArgs: []any{sp("windy")}, pg: "users.nickname = $1", pgArgs: []any{sp("windy")}, want: names("wendy")},
+	{name: "EqN: pointer field, plain value", e: expr.EqN(&U.Nickname, "windy"),
+		lite: "users.nickname = ?", liteArgs: []any{"windy"}, pg: "users.nickname = $1", pgArgs: []any{"windy"}, want: names("wendy")},
+	{name: "NeN", e: expr.NeN(&U.Nickname, "windy"),
+		lite: "users.nickname != ?", liteArgs: []any{"windy"}, pg: "users.nickname != $1", pgArgs: []any{"windy"}, want: names("ed", "mary")},
 	{name: "nullable eq plain value", e: expr.Col(&U.Nickname).Eq("windy"),
 		lite: "users.nickname = ?", liteArgs: []any{"windy"}, pg: "users.nickname = $1", pgArgs: []any{"windy"}, want: names("wendy")},
 	{name: "untyped eq nil", e: expr.Col("nickname").Eq(nil),
@@ -326,6 +331,14 @@ func statements() []golden {
 			e:    expr.NewSelect(expr.C("users.*")).SelectFrom(users).Filter(expr.Eq(&U.ID, int64(4))),
 			lite: "SELECT users.* FROM users WHERE users.id = ?", liteArgs: []any{int64(4)},
 			pg: "SELECT users.* FROM users WHERE users.id = $1", pgArgs: []any{int64(4)}, want: []string{"4|fred|Fred Flintstone|NULL|35"}},
+		{name: "EqNull: sql.Null field, plain value",
+			e:    expr.NewSelect(&A.Email).Filter(expr.EqNull(&A.Note, "work")),
+			lite: "SELECT addresses.email_address FROM addresses WHERE addresses.note = ?", liteArgs: []any{"work"},
+			pg: "SELECT addresses.email_address FROM addresses WHERE addresses.note = $1", pgArgs: []any{"work"}, want: []string{"ed@b.com"}},
+		{name: "NeNull",
+			e:    expr.NewSelect(&A.Email).Filter(expr.NeNull(&A.Note, "work")),
+			lite: "SELECT addresses.email_address FROM addresses WHERE addresses.note != ?", liteArgs: []any{"work"},
+			pg: "SELECT addresses.email_address FROM addresses WHERE addresses.note != $1", pgArgs: []any{"work"}, want: nil},
 		{name: "count(*) literal",
 			e:    expr.NewSelect(expr.CountAll()).SelectFrom(users),
 			lite: "SELECT count(*) FROM users", pg: "SELECT count(*) FROM users", want: []string{"4"}},
@@ -507,6 +520,8 @@ func TestCompileErrors(t *testing.T) {
 		{"update without set", &expr.Update{Table: users.T}, arcerr.ErrInvalidRequest, "nothing to set"},
 		{"row arity", &expr.Insert{Table: users.T, Columns: []string{"name"}, Rows: [][]any{{"a", "b"}}}, arcerr.ErrInvalidRequest, "row 0 has 2 values for 1 columns"},
 		{"correlated without outer query", expr.Exists(expr.NewSelect().SelectFrom(addrs).Filter(expr.On(&A.UserID, &U.ID))), arcerr.ErrNotAColumn, "users.id (field User.ID) is not in the FROM clause"},
+		{"On with columns of different kinds", expr.NewSelect(&U.Name).SelectFrom(users).JoinOn(addrs, expr.On(&A.Email, &U.ID)), arcerr.ErrInvalidRequest,
+			"On(addresses.email_address, users.id) compares a string column (Go string) with a bigint column (Go int64)"},
 		{"nil column", expr.Col(nil).Eq(1), arcerr.ErrNotAColumn, "nil column"},
 		{"not a column", expr.Col(42).Eq(1), arcerr.ErrNotAColumn, "neither an expression nor a field pointer"},
 	}

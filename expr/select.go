@@ -176,6 +176,8 @@ func (s *Select) inferFrom() []FromItem {
 			if r, ok := x.R.(Expr); ok {
 				visit(r)
 			}
+		case *onExpr:
+			visit(&x.Binary)
 		}
 	}
 	for _, c := range s.Columns {

@@ -69,10 +69,12 @@ func MatchText[S ~string](col *S, query string) Expr { return &Match{X: Field(co
 // BetweenV is col BETWEEN a AND b.
 func BetweenV[V any](col *V, a, b V) Expr { return &Between{X: Field(col), A: a, B: b} }
 
-// On is l = r between two columns (a join condition); the field types must
-// match up to nullability, which the caller's compiler cannot check for
-// *V vs V, so On takes any and checks at compile.
-func On(l, r any) Expr { return &Binary{L: asExpr(l), Op: "=", R: asExpr(r)} }
+// On is l = r between two columns (a join condition). The field types
+// must match up to nullability (*int64 and int64 do), which Go's type
+// checker cannot express, so On takes any and the compiler checks: two
+// columns of different kinds (a string and an integer) are an
+// ErrInvalidRequest naming both.
+func On(l, r any) Expr { return &onExpr{Binary{L: asExpr(l), Op: "=", R: asExpr(r)}} }
 
 // Untyped column builder, for expressions, nullable fields compared with
 // plain values, and column-to-column comparisons.
