@@ -311,6 +311,10 @@ func convInt[T integer](p unsafe.Pointer, src any) error {
 	default:
 		return fmt.Errorf("cannot store %T into an integer", src)
 	}
+	var zero T
+	if n < 0 && zero-1 > 0 { // a negative value into an unsigned field
+		return fmt.Errorf("value %d overflows %T", n, zero)
+	}
 	*d = T(n)
 	if int64(*d) != n {
 		return fmt.Errorf("value %d overflows %T", n, *d)

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
@@ -176,6 +177,34 @@ func TestScanNullIntoPlainField(t *testing.T) {
 		}
 		if r != (Row{ID: 1}) {
 			t.Errorf("got %+v", r)
+		}
+	})
+}
+
+// A value that does not fit the field is an error naming the column, not
+// a silent wrap-around.
+func TestScanOverflow(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		type Row struct {
+			Small uint8
+			Tiny  int8
+		}
+		tb, err := meta.RowTypeOf(reflect.TypeFor[Row]())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{"SELECT -1 AS small, 0 AS tiny", "SELECT 256 AS small, 0 AS tiny", "SELECT 0 AS small, 128 AS tiny"} {
+			rows, err := eng.Query(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows.Next()
+			var r Row
+			err = engine.NewScanPlan(tb.Columns).Scan(rows, unsafe.Pointer(&r))
+			rows.Close()
+			if err == nil || !strings.Contains(err.Error(), "overflows") {
+				t.Errorf("%s: err = %v", q, err)
+			}
 		}
 	})
 }
