@@ -442,18 +442,37 @@ type caCycB struct {
 
 func (caCycB) TableName() string { return "cyc_b" }
 
-// Tables that refer to each other are created (the cycle's keys added
+type caNode struct {
+	ID       int64
+	ParentID *int64 `arc:"fk:nodes.id;ondelete:cascade"`
+}
+
+func (caNode) TableName() string { return "nodes" }
+
+// Tables that refer to each other (or to themselves) are created (the cycle's keys added
 // afterwards where the dialect can) and dropped.
 func TestCreateAllCycle(t *testing.T) {
 	ctx := context.Background()
 	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
-		if err := migrate.CreateAll(ctx, eng, caCycA{}, caCycB{}); err != nil {
+		if err := migrate.CreateAll(ctx, eng, caCycA{}, caCycB{}, caNode{}); err != nil {
 			t.Fatal(err)
+		}
+		for _, q := range []string{"INSERT INTO nodes (id, parent_id) VALUES (1, NULL)", "INSERT INTO nodes (id, parent_id) VALUES (2, 1)", "DELETE FROM nodes WHERE id = 1"} {
+			if _, err := eng.Exec(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := eng.Exec(ctx, "INSERT INTO nodes (id, parent_id) VALUES (3, 99)"); !errors.Is(err, arcerr.ErrIntegrity) {
+			t.Errorf("self-referential FK not enforced: %v", err)
 		}
 		if _, err := eng.Exec(ctx, "INSERT INTO cyc_a (id, bid) VALUES (1, 99)"); !errors.Is(err, arcerr.ErrIntegrity) {
 			t.Errorf("cycle FK not enforced: %v", err)
 		}
-		if err := migrate.DropAll(ctx, eng, caCycA{}, caCycB{}); err != nil {
+		var left int
+		if err := eng.DB().QueryRowContext(ctx, "SELECT count(*) FROM nodes").Scan(&left); err != nil || left != 0 {
+			t.Errorf("ON DELETE CASCADE on a self reference: %d rows left (%v)", left, err)
+		}
+		if err := migrate.DropAll(ctx, eng, caCycA{}, caCycB{}, caNode{}); err != nil {
 			t.Fatal(err)
 		}
 		if ok, _ := migrate.TableExists(ctx, eng, "cyc_a"); ok {
