@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -502,4 +503,35 @@ func ExampleCreateAll() {
 	// [users posts keywords post_keywords addresses] <nil>
 	// [] <nil>
 	// <nil>
+}
+
+// On PostgreSQL a table of the same name in a schema further down the
+// search path does not stop create_all from creating its own in the
+// current schema.
+func TestCreateAllCurrentSchemaOnly(t *testing.T) {
+	ctx := context.Background()
+	first, other := dbtest.NewSchemaURL(t), dbtest.NewSchemaURL(t)
+	o, err := engine.Open(ctx, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	if err := migrate.CreateAll(ctx, o, caKeyword{}); err != nil {
+		t.Fatal(err)
+	}
+	u1, _ := url.Parse(first)
+	u2, _ := url.Parse(other)
+	q := u1.Query()
+	q.Set("search_path", u1.Query().Get("search_path")+","+u2.Query().Get("search_path"))
+	u1.RawQuery = q.Encode()
+	eng, err := engine.Open(ctx, u1.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	md, _ := meta.NewMetaData(caKeyword{})
+	created, err := migrate.CreateTables(ctx, eng, md)
+	if err != nil || !reflect.DeepEqual(created, []string{"keywords"}) {
+		t.Errorf("created %v, %v; want [keywords] in the current schema", created, err)
+	}
 }

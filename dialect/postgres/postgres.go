@@ -99,9 +99,12 @@ func (*Dialect) ClassifyError(err error) error {
 	return nil
 }
 
-// TableExistsSQL asks the catalog for a table in the current search path.
+// TableExistsSQL asks the catalog for a table in the current schema (the
+// first of the search path, where CREATE TABLE puts a new table). A table of
+// the same name further down the search path does not count, so
+// create_all still creates its own.
 func (*Dialect) TableExistsSQL() string {
-	return "SELECT 1 FROM pg_catalog.pg_tables WHERE tablename = $1 AND schemaname = ANY (current_schemas(false))"
+	return "SELECT 1 FROM pg_catalog.pg_tables WHERE tablename = $1 AND schemaname = current_schema()"
 }
 
 // DSN passes the URL to lib/pq, defaulting sslmode to disable for local
