@@ -417,6 +417,51 @@ type BadDupViaMixin struct {
 	Timestamps
 }
 
+type BadAutoincNonPK struct {
+	ID int64
+	N  int64 `arc:"autoincrement"`
+}
+type BadScale struct {
+	ID int64
+	D  string `arc:"scale:2"`
+}
+type BadEmptyColumn struct {
+	ID int64
+	N  int `arc:"column:"`
+}
+type BadEmptySeq struct {
+	ID int64 `arc:"seq:"`
+}
+type BadVersionType struct {
+	ID int64
+	V  string `arc:"version"`
+}
+type BadTwoVersions struct {
+	ID int64
+	V1 int `arc:"version"`
+	V2 int `arc:"version"`
+}
+type BadText struct {
+	ID int64
+	N  int `arc:"text"`
+}
+type BadSizeValue struct {
+	ID int64
+	S  string `arc:"size:abc"`
+}
+type BadFKFormat struct {
+	ID  int64
+	UID int64 `arc:"fk:users"`
+}
+type BadCompositeAutoinc struct {
+	A int64 `arc:"pk;autoincrement"`
+	B int64 `arc:"pk"`
+}
+type BadEmptyServerDefault struct {
+	ID int64
+	N  int `arc:"server_default:"`
+}
+
 func TestBadModels(t *testing.T) {
 	tests := []struct {
 		model any
@@ -438,6 +483,17 @@ func TestBadModels(t *testing.T) {
 		{BadMixinPtr{}, "Timestamps", "embedded pointer"},
 		{BadDupViaMixin{}, "Timestamps.UpdatedAt", `column "updated_at" is also mapped by field CreatedAt`},
 		{42, "", "must be a struct"},
+		{BadAutoincNonPK{}, "N", "autoincrement is only supported on the primary key"},
+		{BadScale{}, "D", "scale: needs precision:"},
+		{BadEmptyColumn{}, "N", "column: needs a name"},
+		{BadEmptySeq{}, "ID", "seq: needs a sequence name"},
+		{BadVersionType{}, "V", "a version column must be an integer"},
+		{BadTwoVersions{}, "V2", "two version columns"},
+		{BadText{}, "N", "text applies to string fields"},
+		{BadSizeValue{}, "S", "size:abc is not a positive number"},
+		{BadFKFormat{}, "UID", "fk:users should be table.column"},
+		{BadCompositeAutoinc{}, "A", "autoincrement is not supported on a composite primary key"},
+		{BadEmptyServerDefault{}, "N", "server_default: needs an expression"},
 	}
 	for _, tt := range tests {
 		typ := reflect.TypeOf(tt.model)
