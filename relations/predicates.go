@@ -287,3 +287,46 @@ func isExpr(field, obj any, not bool) expr.Expr {
 	}
 	return expr.And(terms...)
 }
+
+// Target returns the FROM item of a relationship's target table (nil
+// when field is not a relationship; On then reports why), for Query.Join: q.Join(relations.Target(&U.Addresses), relations.On(&U.Addresses)).
+func Target(field any) expr.FromItem {
+	r, err := resolveField(field, "Target")
+	if err != nil {
+		return nil // On reports the error
+	}
+	return expr.TableOf(r.Target)
+}
+
+// On returns the ON condition of a relationship join from its owner's
+// table to its target table, or to the alias given (join to an alias:
+// q.Join(adalias, relations.On(&U.Addresses, adalias))). extra criteria
+// are ANDed. A many-to-many needs two joins: use Secondary first.
+func On(field any, to expr.FromItem, extra ...expr.Expr) expr.Expr {
+	r, err := resolveField(field, "On")
+	if err != nil {
+		return expr.Err(err)
+	}
+	if to == nil {
+		to = expr.TableOf(r.Target)
+	}
+	_, _, on := JoinOn(r, expr.TableOf(r.Owner), to)
+	return expr.And(append([]expr.Expr{on}, extra...)...)
+}
+
+// Secondary returns a many-to-many relationship's association table and
+// the ON condition joining it to the owner's table, to join before the
+// target: q.Join(relations.Secondary(&P.Keywords)).Join(relations.Target(&P.Keywords), relations.On(&P.Keywords, nil)).
+func Secondary(field any) (expr.FromItem, expr.Expr) {
+	r, err := resolveField(field, "Secondary")
+	if err != nil {
+		return nil, expr.Err(err)
+	}
+	if r.Dir != meta.ManyToMany {
+		err := fmt.Errorf("%w: %s has no secondary table", arcerr.ErrInvalidRequest, r.Name())
+		return nil, expr.Err(err)
+	}
+	sec, secOn, _ := JoinOn(r, expr.TableOf(r.Owner), expr.TableOf(r.Target))
+	return sec, secOn
+}
+

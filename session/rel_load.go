@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
@@ -17,7 +18,7 @@ import (
 
 // selectInChunk, when positive, caps the IN list of a SelectIn query
 // below the dialect's limit (tests lower it to exercise chunking).
-var selectInChunk = 0
+var selectInChunk atomic.Int32
 
 // guard applies the N+1 guard to a lazy load of r on st.
 func (s *Session) guard(st *state, r *meta.Relationship) error {
@@ -85,7 +86,7 @@ func (s *Session) LoadRelation(ctx context.Context, owner unsafe.Pointer, r *met
 	if err := s.autoflush(ctx); err != nil {
 		return err
 	}
-	groups, err := s.loadGroups(ctx, r, []unsafe.Pointer{owner})
+	groups, err := s.loadGroups(ctx, r, []unsafe.Pointer{owner}, false)
 	if err != nil {
 		return err
 	}
@@ -248,7 +249,7 @@ func ownerKeyCols(r *meta.Relationship) []*meta.Column {
 
 // loadGroups loads r's targets for owners and groups them by owner. A
 // single owner uses "? = fk"; several use chunked IN lists.
-func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners []unsafe.Pointer) (map[unsafe.Pointer][]unsafe.Pointer, error) {
+func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners []unsafe.Pointer, in bool) (map[unsafe.Pointer][]unsafe.Pointer, error) {
 	x, err := s.executor(ctx)
 	if err != nil {
 		return nil, err
@@ -256,7 +257,7 @@ func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners [
 	d := x.Dialect()
 	out := make(map[unsafe.Pointer][]unsafe.Pointer, len(owners))
 	okc := ownerKeyCols(r)
-	if len(owners) == 1 {
+	if len(owners) == 1 && (!in || len(okc) != 1) {
 		vals, ok := keyValues(owners[0], okc)
 		if !ok {
 			return out, nil
@@ -270,7 +271,7 @@ func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners [
 	}
 	if len(okc) != 1 {
 		for _, o := range owners {
-			g, err := s.loadGroups(ctx, r, []unsafe.Pointer{o})
+			g, err := s.loadGroups(ctx, r, []unsafe.Pointer{o}, false)
 			if err != nil {
 				return nil, err
 			}
@@ -291,8 +292,8 @@ func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners [
 		byKey[vals[0]] = append(byKey[vals[0]], o)
 	}
 	chunk := d.MaxParams() - 1
-	if selectInChunk > 0 && selectInChunk < chunk {
-		chunk = selectInChunk
+	if n := int(selectInChunk.Load()); n > 0 && n < chunk {
+		chunk = n
 	}
 	if chunk > 500 {
 		chunk = 500 // SQLAlchemy's batch size: keeps statement texts few and cacheable
@@ -351,7 +352,7 @@ func (s *Session) runRel(ctx context.Context, x engine.Executor, r *meta.Relatio
 // dynamicMembers loads every member of a dynamic relationship (for delete
 // processing).
 func (s *Session) dynamicMembers(ctx context.Context, owner unsafe.Pointer, r *meta.Relationship) ([]unsafe.Pointer, error) {
-	g, err := s.loadGroups(ctx, r, []unsafe.Pointer{owner})
+	g, err := s.loadGroups(ctx, r, []unsafe.Pointer{owner}, false)
 	if err != nil {
 		return nil, err
 	}

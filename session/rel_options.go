@@ -147,7 +147,7 @@ func (s *Session) applyStrategy(ctx context.Context, r *meta.Relationship, st re
 	if r.Dir == meta.ManyToOne {
 		return s.loadManyToOne(ctx, r, need, children)
 	}
-	groups, err := s.loadGroups(ctx, r, need)
+	groups, err := s.loadGroups(ctx, r, need, true)
 	if err != nil {
 		return nil, err
 	}
@@ -205,8 +205,8 @@ func (s *Session) loadManyToOne(ctx context.Context, r *meta.Relationship, objs,
 		}
 	}
 	chunk := min(d.MaxParams()-1, 500)
-	if selectInChunk > 0 && selectInChunk < chunk {
-		chunk = selectInChunk
+	if n := int(selectInChunk.Load()); n > 0 && n < chunk {
+		chunk = n
 	}
 	t := r.Target
 	pk := t.PrimaryKey[0]
