@@ -314,7 +314,8 @@ func (s *Session) loadRow(ctx context.Context, t *meta.Table, fresh unsafe.Point
 	}
 	obj := reflect.NewAt(t.GoType, fresh).Interface()
 	st := &state{obj: fresh, iface: obj, t: t, cd: codecOf(t), status: Persistent, key: k, hasKey: true}
-	st.snap = st.cd.take(fresh)
+	st.cd.takeInto(fresh, &st.first)
+	st.snap = &st.first
 	if h := holderOf(obj, fresh); h != nil {
 		st.holder = h
 		*h = Holder{owner: fresh, sess: s, st: st}

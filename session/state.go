@@ -55,6 +55,7 @@ type state struct {
 	hasKey bool
 
 	snap   *snapshot // column values as loaded or last flushed (nil while pending)
+	first  snapshot  // storage for the snapshot taken at load, saving an allocation; never rewritten
 	txSnap *snapshot // values when the transaction began, kept from the first flush that changed the row
 
 	expired      bool
@@ -75,9 +76,8 @@ type loadBatch struct{ n int }
 // mutable parts (byte slices, pointer targets), plus the driver values of
 // custom Valuer and JSON columns.
 type snapshot struct {
-	p     unsafe.Pointer
-	keep  any
-	extra []any // per codec.extraIdx
+	p     unsafe.Pointer // the copy (it keeps its allocation alive)
+	extra []any          // per codec.extraIdx
 }
 
 // codec knows how to snapshot and compare one table's columns. Built once
@@ -126,9 +126,16 @@ func codecOf(t *meta.Table) *codec {
 
 // take copies the object's column values.
 func (cd *codec) take(obj unsafe.Pointer) *snapshot {
+	s := &snapshot{}
+	cd.takeInto(obj, s)
+	return s
+}
+
+// takeInto fills s with a copy of the object's column values.
+func (cd *codec) takeInto(obj unsafe.Pointer, s *snapshot) {
 	nv := reflect.New(cd.t.GoType)
 	nv.Elem().Set(reflect.NewAt(cd.t.GoType, obj).Elem())
-	s := &snapshot{p: nv.UnsafePointer(), keep: nv.Interface()}
+	s.p = nv.UnsafePointer()
 	for i := range cd.cols {
 		cc := &cd.cols[i]
 		if cc.deep != nil {
@@ -144,7 +151,6 @@ func (cd *codec) take(obj unsafe.Pointer) *snapshot {
 			}
 		}
 	}
-	return s
 }
 
 // takeAll snapshots many objects with few allocations: runs of objects of
