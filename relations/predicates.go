@@ -329,4 +329,3 @@ func Secondary(field any) (expr.FromItem, expr.Expr) {
 	sec, secOn, _ := JoinOn(r, expr.TableOf(r.Owner), expr.TableOf(r.Target))
 	return sec, secOn
 }
-

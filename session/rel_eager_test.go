@@ -119,7 +119,7 @@ func TestRelLoadOptions(t *testing.T) {
 // warnHook collects warnings.
 type warnHook struct{ msgs []string }
 
-func (h *warnHook) Levels() []logrus.Level   { return []logrus.Level{logrus.WarnLevel} }
+func (h *warnHook) Levels() []logrus.Level     { return []logrus.Level{logrus.WarnLevel} }
 func (h *warnHook) Fire(e *logrus.Entry) error { h.msgs = append(h.msgs, e.Message); return nil }
 
 // The N+1 guard: a lazy load on an object from a multi-row query.
