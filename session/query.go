@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"reflect"
+	"sync"
 	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
@@ -309,7 +310,7 @@ func (q *Query[T]) SQL(d dialect.Dialect) (string, []any, error) {
 // (or by the Columns given), and requires the primary key.
 func (q *Query[T]) entityPlan(c *compiled, rows *sql.Rows) (*engine.ScanPlan, error) {
 	if q.stmt == nil {
-		return engine.NewScanPlan(q.t.Columns), nil
+		return getEntityPlan(q.t), nil
 	}
 	names := c.cols
 	if names == nil {
@@ -378,6 +379,9 @@ func (q *Query[T]) all(ctx context.Context, variant byte, method string) ([]*T, 
 	if err != nil {
 		return nil, err
 	}
+	if q.stmt == nil {
+		defer putEntityPlan(q.t, plan)
+	}
 	var out []*T
 	var seen map[unsafe.Pointer]bool
 	batch := &loadBatch{}
@@ -412,10 +416,34 @@ func (q *Query[T]) all(ctx context.Context, variant byte, method string) ([]*T, 
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if err := s.runLoadOptions(ctx, q.t, q.opts, objsOf(out)); err != nil {
-		return nil, err
+	if len(q.opts) > 0 {
+		if err := s.runLoadOptions(ctx, q.t, q.opts, objsOf(out)); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
+}
+
+// Scan plans of whole-table entity queries are pooled per table: a plan
+// is not safe for concurrent use, but it can be reused once a query is done.
+var entityPlans sync.Map // *meta.Table -> *sync.Pool
+
+func getEntityPlan(t *meta.Table) *engine.ScanPlan {
+	if p, ok := entityPlans.Load(t); ok {
+		if plan, _ := p.(*sync.Pool).Get().(*engine.ScanPlan); plan != nil {
+			return plan
+		}
+	}
+	return engine.NewScanPlan(t.Columns)
+}
+
+func putEntityPlan(t *meta.Table, plan *engine.ScanPlan) {
+	plan.Dests(nil) // drop the reference to the last object
+	p, ok := entityPlans.Load(t)
+	if !ok {
+		p, _ = entityPlans.LoadOrStore(t, &sync.Pool{})
+	}
+	p.(*sync.Pool).Put(plan)
 }
 
 func objsOf[T any](xs []*T) []unsafe.Pointer {

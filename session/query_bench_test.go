@@ -25,6 +25,11 @@ func benchDB(b *testing.B, dialectName string) *engine.Engine {
 	if err := migrate.CreateAll(ctx, eng, QUser{}); err != nil {
 		b.Fatal(err)
 	}
+	for _, ddl := range []string{"CREATE INDEX ix_bench_users_name ON users (name)", "CREATE INDEX ix_bench_users_nickname ON users (nickname)"} {
+		if _, err := eng.DB().ExecContext(ctx, ddl); err != nil {
+			b.Fatal(err)
+		}
+	}
 	for start := 0; start < benchUsers; start += 100 {
 		var sb strings.Builder
 		sb.WriteString("INSERT INTO users (name, fullname, nickname) VALUES ")
@@ -55,7 +60,9 @@ func rawSQL(eng *engine.Engine, where string) string {
 //
 //	go test -run '^$' -bench BenchmarkQuery -benchmem -benchtime 2000x ./session/
 //
-// "raw" runs a prepared statement on the pool. "arc" builds the query on
+// "raw" runs a prepared statement on the pool; "raw-tx" runs it inside
+// one open transaction, as a session does (database/sql costs a little
+// more per query in a transaction). "arc" builds the query on
 // each call (Select/Where/All) in a session that keeps its transaction
 // open across iterations (SQLAlchemy's autobegin: a session's reads run in
 // its transaction), expunging the loaded objects after each call so that
@@ -88,6 +95,26 @@ func BenchmarkQuery(b *testing.B) {
 					b.ReportAllocs()
 					for i := 0; b.Loop(); i++ {
 						out, err := rawQuery(ctx, stmt, size.val(i))
+						if err != nil || len(out) != size.want {
+							b.Fatalf("%d rows, %v", len(out), err)
+						}
+					}
+				})
+				b.Run(size.name+"/raw-tx", func(b *testing.B) {
+					stmt, err := eng.DB().PrepareContext(ctx, rawSQL(eng, size.where))
+					if err != nil {
+						b.Fatal(err)
+					}
+					defer stmt.Close()
+					tx, err := eng.DB().BeginTx(ctx, nil)
+					if err != nil {
+						b.Fatal(err)
+					}
+					defer tx.Rollback()
+					txStmt := tx.StmtContext(ctx, stmt)
+					b.ReportAllocs()
+					for i := 0; b.Loop(); i++ {
+						out, err := rawQuery(ctx, txStmt, size.val(i))
 						if err != nil || len(out) != size.want {
 							b.Fatalf("%d rows, %v", len(out), err)
 						}

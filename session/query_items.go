@@ -223,14 +223,48 @@ func expand(items []selItem, sel *expr.Select) {
 		it := &items[i]
 		it.first = n
 		if it.entity {
-			for _, c := range it.t.Columns {
-				sel.Columns = append(sel.Columns, &expr.ColRef{From: it.from, Col: c})
+			if tr, ok := it.from.(*expr.TableRef); ok {
+				sel.Columns = append(sel.Columns, tableColumns{tr})
+			} else {
+				for _, c := range it.t.Columns {
+					sel.Columns = append(sel.Columns, &expr.ColRef{From: it.from, Col: c})
+				}
 			}
 		} else {
 			sel.Columns = append(sel.Columns, it.x)
 		}
 		n += it.ncols
 	}
+}
+
+// tableColumns writes "table.col1, table.col2, ..." for a model table
+// under its own name: the same text for every query on that table and
+// dialect, so it is rendered once and kept.
+type tableColumns struct{ r *expr.TableRef }
+
+type tableColumnsKey struct {
+	d dialect.Dialect
+	t *meta.Table
+}
+
+var tableColumnsCache sync.Map // tableColumnsKey -> string (bounded by dialects × models)
+
+func (tc tableColumns) AppendSQL(c *expr.Compiler) {
+	k := tableColumnsKey{c.D, tc.r.T}
+	if v, ok := tableColumnsCache.Load(k); ok {
+		c.Write(v.(string))
+		return
+	}
+	sub := expr.NewCompiler(c.D)
+	for i, col := range tc.r.T.Columns {
+		if i > 0 {
+			sub.Write(", ")
+		}
+		(&expr.ColRef{From: tc.r, Col: col}).AppendSQL(sub)
+	}
+	text := string(sub.Buf)
+	tableColumnsCache.Store(k, text)
+	c.Write(text)
 }
 
 // prepared is a query resolved for compiling: its SELECT and items.
@@ -337,8 +371,13 @@ func (c *shapeCache) lookup(k shapeKey, build func() *compiled) *compiled {
 type paramMarker struct{ name string }
 
 func paramNames(p expr.P) string {
-	if len(p) == 0 {
+	switch len(p) {
+	case 0:
 		return ""
+	case 1:
+		for k := range p {
+			return k
+		}
 	}
 	return strings.Join(sortedKeys(p), "\x00")
 }
