@@ -42,16 +42,15 @@ func (o *onExpr) AppendSQL(c *Compiler) {
 }
 
 // comparableKinds reports whether values of the two column kinds compare
-// meaningfully: the same kind, or both integers, both strings, both floats.
+// meaningfully: the same kind, both numbers (integer, float or decimal),
+// or both strings.
 func comparableKinds(a, b meta.Kind) bool {
 	group := func(k meta.Kind) meta.Kind {
 		switch {
-		case k.IsInteger():
+		case k.IsInteger(), k == meta.KindFloat, k == meta.KindDouble, k == meta.KindDecimal:
 			return meta.KindBigInt
 		case k == meta.KindText:
 			return meta.KindString
-		case k == meta.KindFloat:
-			return meta.KindDouble
 		}
 		return k
 	}
