@@ -303,13 +303,16 @@ func (e *Engine) wrap(err error, q string, args []any) error {
 	return &arcerr.StatementError{SQL: q, Args: args, Kind: e.d.ClassifyError(err), Err: err}
 }
 
-func (e *Engine) logStmt(q string, args []any, start time.Time) {
+func (e *Engine) logStmt(q string, args []any, start time.Time, err error) {
 	if !e.echo.Load() {
 		return
 	}
 	f := logrus.Fields{"took": time.Since(start).Round(time.Microsecond).String()}
 	if len(args) > 0 {
 		f["args"] = arcerr.FormatArgs(args)
+	}
+	if err != nil {
+		f["error"] = err.Error()
 	}
 	e.log.WithFields(f).Info(q)
 }
@@ -331,7 +334,7 @@ func (e *Engine) Exec(ctx context.Context, q string, args ...any) (sql.Result, e
 	} else {
 		res, err = e.db.ExecContext(ctx, q, args...)
 	}
-	e.logStmt(q, args, start)
+	e.logStmt(q, args, start, err)
 	return res, e.wrap(err, q, args)
 }
 
@@ -345,7 +348,7 @@ func (e *Engine) Query(ctx context.Context, q string, args ...any) (*sql.Rows, e
 	} else {
 		rows, err = e.db.QueryContext(ctx, q, args...)
 	}
-	e.logStmt(q, args, start)
+	e.logStmt(q, args, start, err)
 	return rows, e.wrap(err, q, args)
 }
 

@@ -311,6 +311,12 @@ func TestEcho(t *testing.T) {
 			strings.Contains(lines[1], "args=") || !strings.Contains(lines[2], "COMMIT") {
 			t.Errorf("transaction echo:\n%s", buf.String())
 		}
+		// A failing statement is echoed with its error.
+		buf.Reset()
+		_, _ = e2.Exec(ctx, "INSERT INTO nowhere (x) VALUES ("+ph(e2, 1)+")", 5)
+		if out := buf.String(); !strings.Contains(out, "msg=INSERT INTO nowhere") || !strings.Contains(out, "error=") || !strings.Contains(out, "nowhere") {
+			t.Errorf("failed statement echo: %q", out)
+		}
 		buf.Reset()
 		e2.SetEcho(false)
 		mustExec(t, e2, q, 1, "x")

@@ -99,7 +99,7 @@ func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error
 	} else {
 		res, err = t.tx.ExecContext(ctx, q, args...)
 	}
-	t.e.logStmt(q, args, start)
+	t.e.logStmt(q, args, start, err)
 	return res, t.e.wrap(err, q, args)
 }
 
@@ -113,7 +113,7 @@ func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error
 	} else {
 		rows, err = t.tx.QueryContext(ctx, q, args...)
 	}
-	t.e.logStmt(q, args, start)
+	t.e.logStmt(q, args, start, err)
 	return rows, t.e.wrap(err, q, args)
 }
 
