@@ -130,7 +130,11 @@ func (*Dialect) DSN(u *url.URL) (string, dialect.ConnOptions, error) {
 		set("_journal_mode", "WAL")
 		set("_synchronous", "NORMAL")
 	}
-	return "file:" + path + "?" + q.Encode(), opts, nil
+	return "file:" + uriPath.Replace(path) + "?" + q.Encode(), opts, nil
 }
+
+// uriPath escapes what would end or change the path part of a SQLite
+// file: URI ('?' starts the parameters, '#' a fragment, '%' an escape).
+var uriPath = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
 
 var _ dialect.Dialect = (*Dialect)(nil)
