@@ -240,3 +240,62 @@ func TestRelPredicates(t *testing.T) {
 		require.Len(t, us, 1)
 	})
 }
+
+// Joined: one SELECT with a LEFT OUTER JOIN to an anonymous alias; the
+// parent comes back once although two rows carry it. ContainsEager fills
+// a relationship from the join the query wrote.
+func TestRelJoinedSingleQuery(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := relSetup(t, eng)
+		relSeed(t, eng)
+		rec := dbtest.Record(eng)
+		q := session.NewQuery[RUser](s).Options(relations.Joined(&U.Addresses)).Where(expr.Eq(&U.Name, "jack"))
+		users, handled, err := session.AllJoined(ctx, s, q)
+		require.NoError(t, err)
+		require.True(t, handled)
+		require.Len(t, users, 1)
+		require.Equal(t, []string{phs(eng, "SELECT users.id, users.name, users.fullname, users.nickname, addresses_1.id, addresses_1.email_address, addresses_1.user_id FROM users LEFT OUTER JOIN addresses AS addresses_1 ON users.id = addresses_1.user_id WHERE users.name = ? ORDER BY addresses_1.id")}, rec.SQL())
+		got, loaded := users[0].Addresses.Cached()
+		require.True(t, loaded)
+		require.Equal(t, []string{"jack@google.com", "j25@yahoo.com"}, emails(got))
+
+		// Users without addresses get an empty, loaded collection.
+		s2 := session.New(eng)
+		defer s2.Close(ctx)
+		all, _, err := session.AllJoined(ctx, s2, session.NewQuery[RUser](s2).Options(relations.Joined(&U.Addresses).InnerJoin()).OrderBy(&U.ID))
+		require.NoError(t, err)
+		require.Len(t, all, 1, "inner join keeps only jack")
+		all, _, err = session.AllJoined(ctx, s2, session.NewQuery[RUser](s2).Options(relations.Joined(&U.Addresses)).OrderBy(&U.ID))
+		require.NoError(t, err)
+		require.Len(t, all, 5)
+		_, loaded = all[0].Addresses.Cached()
+		require.True(t, loaded)
+		require.Zero(t, all[0].Addresses.Len())
+
+		// Many-to-one joined, many-to-many joined.
+		s3 := session.New(eng)
+		defer s3.Close(ctx)
+		addrs, _, err := session.AllJoined(ctx, s3, session.NewQuery[RAddress](s3).Options(relations.Joined(&A.User)).OrderBy(&A.ID))
+		require.NoError(t, err)
+		require.Len(t, addrs, 2)
+		u, ok := addrs[1].User.Cached()
+		require.True(t, ok)
+		require.Equal(t, "jack", u.Name)
+
+		// ContainsEager from the user's own join: no extra SQL for .User.
+		s4 := session.New(eng)
+		defer s4.Close(ctx)
+		rec.Reset()
+		q4 := session.NewQuery[RAddress](s4).Join(relations.Target(&A.User), relations.On(&A.User, nil)).
+			Where(expr.Eq(&U.Name, "jack")).Options(relations.ContainsEager(&A.User)).OrderBy(&A.ID)
+		jas, _, err := session.AllJoined(ctx, s4, q4)
+		require.NoError(t, err)
+		require.Len(t, jas, 2)
+		require.Len(t, rec.SQL(), 1)
+		require.Equal(t, phs(eng, "SELECT addresses.id, addresses.email_address, addresses.user_id, users.id, users.name, users.fullname, users.nickname FROM addresses JOIN users ON addresses.user_id = users.id WHERE users.name = ? ORDER BY addresses.id"), rec.SQL()[0])
+		ju, err := jas[0].User.Load(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "jack", ju.Name)
+		require.Len(t, rec.SQL(), 1)
+	})
+}

@@ -1,8 +1,15 @@
 package session
 
+import "context"
+
 // SetSelectInChunk lowers the IN-list size of SelectIn loads for a test
 // and returns the function that restores it.
 func SetSelectInChunk(n int) func() {
 	old := selectInChunk.Swap(int32(n))
 	return func() { selectInChunk.Store(old) }
+}
+
+// AllJoined runs q through the single-query Joined/ContainsEager path.
+func AllJoined[T any](ctx context.Context, s *Session, q *Query[T]) ([]*T, bool, error) {
+	return q.allJoined(ctx, s, variantAll)
 }

@@ -1,0 +1,299 @@
+package session
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"reflect"
+	"sync"
+	"unsafe"
+
+	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/expr"
+	"github.com/arcorm/arc/meta"
+	"github.com/arcorm/arc/relations"
+)
+
+var lazyDefaults sync.Map // *meta.Table -> bool
+
+// relDefaults reports whether t has relationships whose lazy: default
+// makes a query do more than load rows (selectin, joined, raise, noload).
+func relDefaults(t *meta.Table) bool {
+	if len(t.Relations) == 0 {
+		return false
+	}
+	if v, ok := lazyDefaults.Load(t); ok {
+		return v.(bool)
+	}
+	has := false
+	for _, f := range t.Relations {
+		if r, err := meta.Resolve(f); err == nil {
+			switch r.Lazy {
+			case "selectin", "joined", "raise", "noload":
+				has = true
+			}
+		}
+	}
+	lazyDefaults.Store(t, has)
+	return has
+}
+
+// joinRel is Query.Join/OuterJoin given a relationship field pointer
+// (&U.Addresses): the target table joined ON the relationship's columns,
+// with on (if any) ANDed; a many-to-many joins its secondary table first.
+// ok is false when target is not a relationship field.
+func (q *Query[T]) joinRel(target any, on expr.Expr, outer bool) (*Query[T], bool) {
+	if _, isRel := target.(interface {
+		ArcRelation() (meta.RelationKind, reflect.Type)
+	}); !isRel {
+		return nil, false
+	}
+	rf, err := relations.FieldOf(target)
+	if err != nil {
+		return q.fail(fmt.Errorf("Join: %w", err)), true
+	}
+	r, err := meta.Resolve(rf)
+	if err != nil {
+		return q.fail(err), true
+	}
+	// The left side: the query's entity, or a joined item of the owner's table.
+	var from expr.FromItem
+	for _, fi := range append(append([]expr.FromItem{}, q.sel.From...), joinTargets(q.sel)...) {
+		if fi.Table() == r.Owner {
+			from = fi
+			break
+		}
+	}
+	if from == nil {
+		return q.fail(fmt.Errorf("%w: Join(%s): no %s in the query to join from", arcerr.ErrInvalidRequest, r.Name(), r.Owner.GoType.Name())), true
+	}
+	to := expr.FromItem(expr.TableOf(r.Target))
+	n := q.clone()
+	sec, secOn, cond := relations.JoinOn(r, from, to)
+	if sec != nil {
+		n.sel.Joins = append(n.sel.Joins, &expr.Join{Outer: outer, Target: sec, On: secOn})
+	}
+	if on != nil {
+		cond = expr.And(cond, on)
+	}
+	n.sel.Joins = append(n.sel.Joins, &expr.Join{Outer: outer, Target: to, On: cond})
+	n.joinT, n.joinF = r.Target, to
+	return n, true
+}
+
+func joinTargets(sel *expr.Select) []expr.FromItem {
+	out := make([]expr.FromItem, 0, len(sel.Joins))
+	for _, j := range sel.Joins {
+		out = append(out, j.Target)
+	}
+	return out
+}
+
+// joinedLoad is one Joined or ContainsEager option being run.
+type joinedLoad struct {
+	opt    *relations.Option
+	r      *meta.Relationship
+	from   expr.FromItem
+	plan   *engine.ScanPlan
+	hold   []any
+	groups map[unsafe.Pointer][]unsafe.Pointer
+}
+
+// allJoined runs an entity query with Joined / ContainsEager options in
+// one SELECT: the related rows come from a LEFT OUTER JOIN to an
+// anonymous alias (or from the join the query has), parents are
+// de-duplicated. handled is false when the query has no such options or
+// cannot take them (a LIMIT with a joined collection, a FromStatement);
+// the options then fall back to a second query.
+func (q *Query[T]) allJoined(ctx context.Context, s *Session, variant byte) (out []*T, handled bool, err error) {
+	var loads []*joinedLoad
+	var rest []LoadOption
+	limited := variant == variantFirst || q.limited()
+	for _, o := range q.opts {
+		sp := o.LoadOptionSpec()
+		if sp.Strategy != relations.StrategyJoined && sp.Strategy != relations.StrategyContainsEager {
+			rest = append(rest, o)
+			continue
+		}
+		r, err := meta.Resolve(sp.Field)
+		if err != nil {
+			return nil, true, err
+		}
+		if r.Field.Kind == meta.RelDynamic || (limited && r.Uselist() && sp.Strategy == relations.StrategyJoined) {
+			rest = append(rest, o)
+			continue
+		}
+		loads = append(loads, &joinedLoad{opt: sp, r: r, groups: map[unsafe.Pointer][]unsafe.Pointer{}})
+	}
+	if len(loads) == 0 || q.stmt != nil || !q.isEntityOnly() || len(q.sel.Compounds) > 0 {
+		return nil, false, nil
+	}
+	p, err := q.prepare()
+	if err != nil {
+		return nil, true, err
+	}
+	sel := p.sel
+	if variant == variantFirst && sel.Limit == nil {
+		sel.SetLimit(1)
+	}
+	for _, jl := range loads {
+		r := jl.r
+		if jl.opt.Strategy == relations.StrategyContainsEager {
+			for _, j := range sel.Joins {
+				if j.Target.Table() == r.Target && (jl.opt.Alias == nil || any(j.Target) == jl.opt.Alias) {
+					jl.from = j.Target
+				}
+			}
+			if jl.from == nil {
+				return nil, true, fmt.Errorf("%w: ContainsEager(%s): the query has no join to %s", arcerr.ErrInvalidRequest, r.Name(), r.Target.GoType.Name())
+			}
+		} else {
+			alias := &expr.AliasRef{T: r.Target}
+			jl.from = alias
+			if r.Dir == meta.ManyToMany {
+				secAlias := &expr.AliasRef{T: r.Secondary}
+				var a, b []expr.Expr
+				for i, c := range r.OwnerRef {
+					a = append(a, &expr.Binary{L: &expr.ColRef{From: q.entity, Col: c}, Op: "=", R: &expr.ColRef{From: secAlias, Col: r.SecOwner[i]}})
+				}
+				for i, c := range r.TargetRef {
+					b = append(b, &expr.Binary{L: &expr.ColRef{From: alias, Col: c}, Op: "=", R: &expr.ColRef{From: secAlias, Col: r.SecTarget[i]}})
+				}
+				sel.Joins = append(sel.Joins, &expr.Join{Outer: !jl.opt.Inner, Target: secAlias, On: expr.And(a...)},
+					&expr.Join{Outer: !jl.opt.Inner, Target: alias, On: expr.And(b...)})
+			} else {
+				_, _, on := relations.JoinOn(r, q.entity, alias)
+				sel.Joins = append(sel.Joins, &expr.Join{Outer: !jl.opt.Inner, Target: alias, On: on})
+			}
+			for _, o := range r.OrderBy {
+				ref := &expr.ColRef{From: alias, Col: o.Col}
+				if o.Desc {
+					sel.OrderBy = append(sel.OrderBy, expr.Desc(ref))
+				} else {
+					sel.OrderBy = append(sel.OrderBy, ref)
+				}
+			}
+		}
+		for _, c := range r.Target.Columns {
+			sel.Columns = append(sel.Columns, &expr.ColRef{From: jl.from, Col: c})
+			jl.hold = append(jl.hold, new(any))
+		}
+		jl.plan = engine.NewScanPlan(r.Target.Columns)
+	}
+	if err := s.autoflush(ctx); err != nil {
+		return nil, true, err
+	}
+	x, err := s.executor(ctx)
+	if err != nil {
+		return nil, true, err
+	}
+	text, args, err := compileWith(x.Dialect(), sel, q.params)
+	if err != nil {
+		return nil, true, err
+	}
+	rows, err := x.Query(ctx, text, args...)
+	if err != nil {
+		return nil, true, err
+	}
+	defer rows.Close()
+	plan := engine.NewScanPlan(q.t.Columns)
+	batch := &loadBatch{}
+	seen := map[unsafe.Pointer]bool{}
+	var dests []any
+	for rows.Next() {
+		fresh := reflect.New(q.t.GoType).UnsafePointer()
+		dests = append(dests[:0], plan.Dests(fresh)...)
+		for _, jl := range loads {
+			dests = append(dests, jl.hold...)
+		}
+		if err := rows.Scan(dests...); err != nil {
+			return nil, true, fmt.Errorf("arc: loading %s: %w", q.t.GoType.Name(), err)
+		}
+		pp, err := s.loadRow(ctx, q.t, fresh, q.populate, batch)
+		if err != nil {
+			return nil, true, err
+		}
+		if !seen[pp] {
+			seen[pp] = true
+			out = append(out, (*T)(pp))
+		}
+		for _, jl := range loads {
+			cp, err := jl.child(ctx, s)
+			if err != nil {
+				return nil, true, err
+			}
+			g, ok := jl.groups[pp]
+			if !ok {
+				jl.groups[pp] = nil
+			}
+			if cp != nil && !containsPtr(g, cp) {
+				jl.groups[pp] = append(g, cp)
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, true, err
+	}
+	rows.Close()
+	for _, jl := range loads {
+		var children []unsafe.Pointer
+		for _, o := range out {
+			op := unsafe.Pointer(o)
+			c := coreOf(op, jl.r.Field)
+			if !c.Loaded() || q.populate || jl.opt.Strategy == relations.StrategyContainsEager {
+				s.fill(jl.r, op, jl.groups[op])
+			}
+			children = append(children, c.Items()...)
+		}
+		if len(jl.opt.Next) > 0 {
+			if err := s.applyOptions(ctx, jl.r.Target, jl.opt.Next, children, 1); err != nil {
+				return nil, true, err
+			}
+		}
+	}
+	if len(rest) > 0 || relDefaults(q.t) {
+		if err := s.runLoadOptions(ctx, q.t, append(rest, loadedMarks(loads)...), objsOf(out)); err != nil {
+			return nil, true, err
+		}
+	}
+	return out, true, nil
+}
+
+// loadedMarks turns the options already run into Lazy options, so the
+// per-relationship defaults skip them.
+func loadedMarks(loads []*joinedLoad) []LoadOption {
+	out := make([]LoadOption, len(loads))
+	for i, jl := range loads {
+		out[i] = &relations.Option{Strategy: relations.StrategyLazy, Field: jl.r.Field}
+	}
+	return out
+}
+
+func containsPtr(xs []unsafe.Pointer, p unsafe.Pointer) bool {
+	for _, x := range xs {
+		if x == p {
+			return true
+		}
+	}
+	return false
+}
+
+// child maps the related row of the current result row, or nil when the
+// outer join found none.
+func (jl *joinedLoad) child(ctx context.Context, s *Session) (unsafe.Pointer, error) {
+	t := jl.r.Target
+	for i, c := range t.Columns {
+		if c.PrimaryKey && *(jl.hold[i].(*any)) == nil {
+			return nil, nil
+		}
+	}
+	fresh := reflect.New(t.GoType).UnsafePointer()
+	ds := jl.plan.Dests(fresh)
+	for i := range ds {
+		if err := ds[i].(sql.Scanner).Scan(*(jl.hold[i].(*any))); err != nil {
+			return nil, fmt.Errorf("arc: loading %s: %w", jl.r.Name(), err)
+		}
+	}
+	return s.loadRow(ctx, t, fresh, false, nil)
+}
