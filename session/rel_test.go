@@ -375,3 +375,59 @@ func TestRelSelfReferential(t *testing.T) {
 		require.Same(t, kids[0], p)
 	})
 }
+
+// Rollback and Close restore the graph: collections of persistent objects
+// are expired and reload from the database; objects added in the
+// transaction become transient.
+func TestRelRollbackRestoresGraph(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := relSetup(t, eng)
+		jackID := relSeed(t, eng)
+		jack, err := session.Get[RUser](ctx, s, jackID)
+		require.NoError(t, err)
+		addrs, err := jack.Addresses.Load(ctx)
+		require.NoError(t, err)
+		first := addrs[0]
+		jack.Addresses.Remove(first)
+		extra := &RAddress{Email: "extra@jack.com"}
+		jack.Addresses.Append(extra)
+		require.NoError(t, s.Flush(ctx))
+		require.NotZero(t, extra.ID)
+		require.NoError(t, s.Rollback(ctx))
+		require.Equal(t, session.Transient, s.StateOf(extra))
+		_, loaded := jack.Addresses.Cached()
+		require.False(t, loaded, "expired by the rollback")
+		got, err := jack.Addresses.Load(ctx)
+		require.NoError(t, err)
+		require.Equal(t, []string{"jack@google.com", "j25@yahoo.com"}, emails(got))
+		require.Same(t, first, got[0])
+		require.NotNil(t, first.UserID)
+		require.Equal(t, jackID, *first.UserID, "the nulled FK is restored")
+	})
+}
+
+// A dynamic collection of a new owner reads its appended members.
+func TestRelDynamicTransientOwner(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := relSetup(t, eng)
+		u := relations.Init(&RUser{Name: "nat"})
+		p1, p2 := &RPost{Headline: "one"}, &RPost{Headline: "two"}
+		u.Posts.Append(p1, p2)
+		require.Same(t, u, p1.Author.Get(), "the inverse side is set at once")
+		require.NoError(t, s.Add(u))
+		n, err := u.Posts.Count(ctx)
+		require.NoError(t, err)
+		require.EqualValues(t, 2, n, "pending owner: in-memory members, no SQL")
+		require.Len(t, u.Posts.Pending(), 2)
+		require.NoError(t, s.Commit(ctx))
+		require.Empty(t, u.Posts.Pending())
+		got, err := u.Posts.All(ctx)
+		require.NoError(t, err)
+		require.Len(t, got, 2)
+		require.Equal(t, "one", got[0].Headline)
+		u.Posts.Remove(got[0])
+		n, err = u.Posts.Count(ctx)
+		require.NoError(t, err)
+		require.EqualValues(t, 1, n, "the removal is flushed (FK nulled) before the read")
+	})
+}
