@@ -15,18 +15,25 @@ import (
 
 // identityOf reads obj's primary key.
 func identityOf(t *meta.Table, obj unsafe.Pointer) ikey {
-	var k pkey
-	for i, c := range t.PrimaryKey {
-		if i >= len(k) {
-			break
+	if len(t.PrimaryKey) == 1 {
+		c := t.PrimaryKey[0]
+		switch c.GoType.Kind() {
+		case reflect.Int64:
+			return ikey{t: t, n: *(*int64)(unsafe.Add(obj, c.Offset))}
+		case reflect.String:
+			return ikey{t: t, s: *(*string)(unsafe.Add(obj, c.Offset))}
 		}
-		if c.GoType.Kind() == reflect.Int64 {
-			k[i] = *(*int64)(unsafe.Add(obj, c.Offset))
-			continue
-		}
-		k[i] = normValue(reflect.NewAt(c.GoType, unsafe.Add(obj, c.Offset)).Elem())
 	}
-	return ikey{t: t, k: k}
+	return makeKey(t, pkValues(t, obj))
+}
+
+// pkValues reads obj's primary key values, normalised.
+func pkValues(t *meta.Table, obj unsafe.Pointer) []any {
+	vals := make([]any, len(t.PrimaryKey))
+	for i, c := range t.PrimaryKey {
+		vals[i] = normValue(reflect.NewAt(c.GoType, unsafe.Add(obj, c.Offset)).Elem())
+	}
+	return vals
 }
 
 func normValue(v reflect.Value) any {
@@ -64,16 +71,16 @@ func keyOf(t *meta.Table, vals []any) (ikey, error) {
 				if k == reflect.Int32 && int64(int32(v)) != v {
 					break
 				}
-				return ikey{t: t, k: pkey{v}}, nil
+				return ikey{t: t, n: v}, nil
 			case int:
 				if k == reflect.Int32 && int(int32(v)) != v {
 					break
 				}
-				return ikey{t: t, k: pkey{int64(v)}}, nil
+				return ikey{t: t, n: int64(v)}, nil
 			}
 		case k == reflect.String:
 			if v, ok := vals[0].(string); ok {
-				return ikey{t: t, k: pkey{v}}, nil
+				return ikey{t: t, s: v}, nil
 			}
 		}
 	}
@@ -101,7 +108,7 @@ func keyOf(t *meta.Table, vals []any) (ikey, error) {
 		return ikey{}, fmt.Errorf("%w: %s has a %d-column primary key (%v), got %d values",
 			arcerr.ErrInvalidRequest, t.GoType.Name(), len(t.PrimaryKey), meta.ColumnNames(t.PrimaryKey), len(vals))
 	}
-	var k pkey
+	k := make([]any, len(t.PrimaryKey))
 	for i, c := range t.PrimaryKey {
 		if vals[i] == nil {
 			return ikey{}, fmt.Errorf("%w: nil key value for %s.%s", arcerr.ErrInvalidRequest, t.GoType.Name(), c.Field)
@@ -113,7 +120,7 @@ func keyOf(t *meta.Table, vals []any) (ikey, error) {
 		}
 		k[i] = normValue(v.Convert(ct))
 	}
-	return ikey{t: t, k: k}, nil
+	return makeKey(t, k), nil
 }
 
 // keyFits reports whether a user-given key value converts to the key
@@ -203,25 +210,49 @@ func (s *Session) get(ctx context.Context, t *meta.Table, key []any) (unsafe.Poi
 	if st := s.identity[k]; st != nil { // the flush may have inserted it
 		return st.obj, nil
 	}
-	fresh, found, err := s.selectByKey(ctx, t, k)
+	args := normKeyArgs(t, key)
+	fresh, found, err := s.selectByKey(ctx, t, args)
 	if err != nil {
 		return nil, err
 	}
 	if !found {
-		return nil, fmt.Errorf("%w: %s with key %s", arcerr.ErrNotFound, t.GoType.Name(), keyString(k.k, len(t.PrimaryKey)))
+		return nil, fmt.Errorf("%w: %s with key %s", arcerr.ErrNotFound, t.GoType.Name(), keyString(args))
 	}
 	return s.loadRow(ctx, t, fresh, false, nil)
 }
 
-// selectByKey loads one row by key into a new struct.
-func (s *Session) selectByKey(ctx context.Context, t *meta.Table, k ikey) (unsafe.Pointer, bool, error) {
+// normKeyArgs turns user-given key values (already checked by keyOf)
+// into bind arguments of the key columns' types.
+func normKeyArgs(t *meta.Table, key []any) []any {
+	if len(key) == 1 && len(t.PrimaryKey) > 1 {
+		switch x := key[0].(type) {
+		case []any:
+			key = x
+		case map[string]any:
+			vs := make([]any, len(t.PrimaryKey))
+			for i, c := range t.PrimaryKey {
+				v, ok := x[c.Field]
+				if !ok {
+					v = x[c.Name]
+				}
+				vs[i] = v
+			}
+			key = vs
+		}
+	}
+	args := make([]any, len(t.PrimaryKey))
+	for i, c := range t.PrimaryKey {
+		args[i] = normValue(reflect.ValueOf(key[i]).Convert(c.GoType))
+	}
+	return args
+}
+
+// selectByKey loads one row by key (normalised values in key-column
+// order) into a new struct.
+func (s *Session) selectByKey(ctx context.Context, t *meta.Table, args []any) (unsafe.Pointer, bool, error) {
 	x, err := s.executor(ctx)
 	if err != nil {
 		return nil, false, err
-	}
-	args := make([]any, len(t.PrimaryKey))
-	for i := range t.PrimaryKey {
-		args[i] = k.k[i]
 	}
 	rows, err := x.Query(ctx, getSQL(x.Dialect(), t), args...)
 	if err != nil {
@@ -255,7 +286,7 @@ func (s *Session) rowPlan(t *meta.Table) *engine.ScanPlan {
 // refresh reloads an object's row. hard overwrites every column; soft
 // (after commit expiry) keeps columns the user changed since the snapshot.
 func (s *Session) refresh(ctx context.Context, st *state, hard bool) error {
-	fresh, found, err := s.selectByKey(ctx, st.t, st.key)
+	fresh, found, err := s.selectByKey(ctx, st.t, st.keyArgs())
 	if err != nil {
 		return err
 	}
@@ -362,19 +393,15 @@ func Merge[T any](ctx context.Context, s *Session, obj *T) (*T, error) {
 	if st := s.states[p]; st != nil {
 		return obj, nil
 	}
-	k := identityOf(t, p)
+	key := pkValues(t, p)
 	hasKey := true
-	for i := range t.PrimaryKey {
-		if reflect.ValueOf(k.k[i]).IsZero() {
+	for _, v := range key {
+		if reflect.ValueOf(v).IsZero() {
 			hasKey = false
 		}
 	}
 	var target unsafe.Pointer
 	if hasKey {
-		key := make([]any, len(t.PrimaryKey))
-		for i := range key {
-			key[i] = k.k[i]
-		}
 		target, err = s.get(ctx, t, key)
 		if err != nil && !isNotFound(err) {
 			return nil, err

@@ -168,16 +168,25 @@ func objectOf(obj any) (unsafe.Pointer, *meta.Table, error) {
 
 func describe(st *state) string {
 	if st.hasKey {
-		return fmt.Sprintf("%s%v", st.t.GoType.Name(), keyString(st.key.k, len(st.t.PrimaryKey)))
+		return st.t.GoType.Name() + keyString(st.keyArgs())
 	}
 	return st.t.GoType.Name() + "(pending)"
 }
 
-func keyString(k pkey, n int) string {
-	if n == 1 {
+// keyArgs returns the object's key values as loaded or last flushed (the
+// snapshot's), else as they are now.
+func (st *state) keyArgs() []any {
+	if st.snap != nil {
+		return pkValues(st.t, st.snap.p)
+	}
+	return pkValues(st.t, st.obj)
+}
+
+func keyString(k []any) string {
+	if len(k) == 1 {
 		return fmt.Sprintf("(%v)", k[0])
 	}
-	return fmt.Sprintf("%v", k[:n])
+	return fmt.Sprintf("%v", k)
 }
 
 // Add puts obj (a pointer to a model) into the session: a new object

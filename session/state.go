@@ -3,7 +3,9 @@ package session
 import (
 	"bytes"
 	"database/sql/driver"
+	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"math"
 	"reflect"
 	"sync"
@@ -35,13 +37,52 @@ func (s Status) String() string {
 	return [...]string{"transient", "pending", "persistent", "deleted", "detached"}[s]
 }
 
-// pkey is an identity: up to four primary key values, normalised
-// (integers as int64, []byte as string) so that Get(1) finds int64 ids.
-type pkey [4]any
-
+// ikey is an identity: the table and its primary key, normalised
+// (integers as int64, []byte as string) so that Get(1) finds int64 ids. A
+// single integer key is kept in n; any other key (a string, a composite
+// key) is encoded into s by encodeKey. Small and cheap to hash: the
+// identity map is on every hot path.
 type ikey struct {
 	t *meta.Table
-	k pkey
+	n int64
+	s string
+}
+
+// makeKey builds the identity of table t from normalised key values.
+func makeKey(t *meta.Table, vals []any) ikey {
+	if len(vals) == 1 {
+		switch v := vals[0].(type) {
+		case int64:
+			return ikey{t: t, n: v}
+		case string:
+			return ikey{t: t, s: v}
+		}
+	}
+	return ikey{t: t, s: encodeKey(vals)}
+}
+
+// encodeKey encodes normalised key values so that equal keys give equal
+// strings (integers big-endian with the sign flipped, so composite integer
+// keys sort numerically; strings length-prefixed).
+func encodeKey(vals []any) string {
+	b := make([]byte, 0, 16*len(vals))
+	for _, v := range vals {
+		switch x := v.(type) {
+		case int64:
+			b = append(b, 'i')
+			b = binary.BigEndian.AppendUint64(b, uint64(x)^(1<<63))
+		case string:
+			b = append(b, 's')
+			b = binary.AppendUvarint(b, uint64(len(x)))
+			b = append(b, x...)
+		default:
+			str := fmt.Sprintf("%T:%v", x, x)
+			b = append(b, 'x')
+			b = binary.AppendUvarint(b, uint64(len(str)))
+			b = append(b, str...)
+		}
+	}
+	return string(b)
 }
 
 // state is the session's bookkeeping for one object.

@@ -3,7 +3,6 @@ package session
 import (
 	"cmp"
 	"errors"
-	"fmt"
 	"slices"
 )
 
@@ -16,17 +15,11 @@ func sortStates(sts []*state) {
 		if c := cmp.Compare(a.t.Name, b.t.Name); c != 0 {
 			return c
 		}
-		for i := range a.key.k {
-			x, y := a.key.k[i], b.key.k[i]
-			if x == y {
-				continue
-			}
-			xi, ok1 := x.(int64)
-			yi, ok2 := y.(int64)
-			if ok1 && ok2 {
-				return cmp.Compare(xi, yi)
-			}
-			return cmp.Compare(fmt.Sprint(x), fmt.Sprint(y))
+		if c := cmp.Compare(a.key.n, b.key.n); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.key.s, b.key.s); c != 0 {
+			return c
 		}
 		return 0
 	})
