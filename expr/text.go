@@ -2,6 +2,7 @@ package expr
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/arcorm/arc/arcerr"
 )
@@ -11,7 +12,7 @@ type P map[string]any
 
 // TextExpr is textual SQL with :name parameters, which compile to the
 // dialect's placeholders. "::" (a PostgreSQL cast) and "\:" are left alone,
-// and so is anything inside quotes.
+// and so is anything inside quotes or comments (-- and /* */).
 type TextExpr struct {
 	SQL    string
 	Params P
@@ -69,6 +70,23 @@ func appendText(c *Compiler, s string, params P) {
 			}
 			c.Write(s[i : j+1])
 			i = j
+		case ch == '-' && i+1 < len(s) && s[i+1] == '-':
+			// A line comment: copied as is, to the end of the line.
+			j := strings.IndexByte(s[i:], '\n')
+			if j < 0 {
+				j = len(s) - i
+			}
+			c.Write(s[i : i+j])
+			i += j - 1
+		case ch == '/' && i+1 < len(s) && s[i+1] == '*':
+			// A block comment: copied as is.
+			j := strings.Index(s[i+2:], "*/")
+			end := len(s)
+			if j >= 0 {
+				end = i + 2 + j + 2
+			}
+			c.Write(s[i:end])
+			i = end - 1
 		case ch == '\\' && i+1 < len(s) && s[i+1] == ':':
 			c.Byte(':')
 			i++
