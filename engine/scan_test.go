@@ -51,6 +51,8 @@ type AllTypes struct {
 	I8     int8
 	I16    int16
 	I32    int32
+	I64    int64
+	UU     uint
 	U8     uint8
 	U16    uint16
 	U32    uint32
@@ -83,7 +85,7 @@ func TestTypesRoundTrip(t *testing.T) {
 	when := time.Date(2024, 2, 29, 13, 14, 15, 123456000, time.UTC)
 	i, s := int64(-7), "ptr"
 	in := AllTypes{
-		I: -1, I8: -8, I16: -16, I32: -32, U8: 8, U16: 16, U32: 32, U64: 64, F32: 1.5, F64: 2.25,
+		I: -1, I8: -8, I16: -16, I32: -32, I64: -1 << 40, UU: 7, U8: 8, U16: 16, U32: 32, U64: 64, F32: 1.5, F64: 2.25,
 		B: true, S: "short", T: "long text ' \" ;", St: "active", When: when, Blob: []byte{0, 1, 2, 255},
 		PI: &i, PS: &s, PT: &when,
 		NS: sql.NullString{String: "ns", Valid: true}, NI: sql.NullInt64{Int64: 5, Valid: true},
