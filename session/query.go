@@ -40,6 +40,8 @@ type Query[T any] struct {
 	stmt expr.Expr
 	// allRows allows a bulk Update/Delete without a condition.
 	allRows bool
+	// noTrack returns entities outside the identity map.
+	noTrack bool
 	// cache holds the SQL compiled for this query's shape; builder
 	// methods that change the shape give the new query a fresh one.
 	cache *shapeCache
@@ -390,6 +392,13 @@ func (q *Query[T]) all(ctx context.Context, variant byte, method string) ([]*T, 
 		if err := plan.Scan(rows, fresh); err != nil {
 			return nil, fmt.Errorf("arc: loading %s: %w", q.t.GoType.Name(), err)
 		}
+		if q.noTrack {
+			if err := untrackedLoad(ctx, q.t, fresh); err != nil {
+				return nil, err
+			}
+			out = append(out, (*T)(fresh))
+			continue
+		}
 		p, err := s.loadRow(ctx, q.t, fresh, q.populate, batch)
 		if err != nil {
 			return nil, err
@@ -422,6 +431,27 @@ func (q *Query[T]) all(ctx context.Context, variant byte, method string) ([]*T, 
 		}
 	}
 	return out, nil
+}
+
+// NoTrack returns entities that the session does not track: each row is
+// a new object, outside the identity map, with no snapshot, so loading
+// costs little more than scanning with database/sql. Use it for large
+// read-only results. Such objects are like detached ones: changing them
+// changes nothing in the database (Merge one into the session to save
+// it), and rows are not de-duplicated. AfterLoad hooks still run.
+func (q *Query[T]) NoTrack() *Query[T] {
+	n := q.cloneSameShape()
+	n.noTrack = true
+	return n
+}
+
+func untrackedLoad(ctx context.Context, t *meta.Table, obj unsafe.Pointer) error {
+	if t.Hooks.Has(meta.HookAfterLoad) {
+		if err := reflect.NewAt(t.GoType, obj).Interface().(meta.AfterLoader).AfterLoad(ctx); err != nil {
+			return fmt.Errorf("arc: %s.AfterLoad hook: %w", t.GoType.Name(), err)
+		}
+	}
+	return nil
 }
 
 // Scan plans of whole-table entity queries are pooled per table: a plan
@@ -597,7 +627,12 @@ func (q *Query[T]) Iter(ctx context.Context) iter.Seq2[*T, error] {
 				yield(nil, err)
 				return
 			}
-			p, err := s.loadRow(ctx, q.t, fresh, q.populate, nil)
+			p := fresh
+			if q.noTrack {
+				err = untrackedLoad(ctx, q.t, fresh)
+			} else {
+				p, err = s.loadRow(ctx, q.t, fresh, q.populate, nil)
+			}
 			if err != nil {
 				yield(nil, err)
 				return

@@ -67,6 +67,7 @@ func rawSQL(eng *engine.Engine, where string) string {
 // open across iterations (SQLAlchemy's autobegin: a session's reads run in
 // its transaction), expunging the loaded objects after each call so that
 // every iteration builds, snapshots and identity-maps new objects.
+// "arc-notrack" is "arc" with NoTrack (no identity map, no snapshots).
 // "arc-prebuilt" runs a stored query with new Params values (compiled SQL
 // reused).
 func BenchmarkQuery(b *testing.B) {
@@ -131,6 +132,18 @@ func BenchmarkQuery(b *testing.B) {
 							b.Fatalf("%d rows, %v", len(out), err)
 						}
 						s.ExpungeAll()
+					}
+				})
+				b.Run(size.name+"/arc-notrack", func(b *testing.B) {
+					s := session.New(eng)
+					defer s.Close(ctx)
+					sctx := session.With(ctx, s)
+					b.ReportAllocs()
+					for i := 0; b.Loop(); i++ {
+						out, err := session.Select[QUser]().Where(size.pred(size.val(i))).NoTrack().All(sctx)
+						if err != nil || len(out) != size.want {
+							b.Fatalf("%d rows, %v", len(out), err)
+						}
 					}
 				})
 				b.Run(size.name+"/arc-prebuilt", func(b *testing.B) {

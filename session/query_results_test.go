@@ -76,6 +76,20 @@ func TestQueryResults(t *testing.T) {
 		})
 		require.NoError(t, err)
 
+		// NoTrack: new objects outside the identity map, not flushed.
+		loose, err := q.NoTrack().All(ctx)
+		require.NoError(t, err)
+		require.Len(t, loose, 2)
+		assert.NotSame(t, all[0], loose[0])
+		assert.Equal(t, "ed", loose[0].Name)
+		assert.False(t, d.s.Contains(loose[0]))
+		loose[0].Fullname = "not saved"
+		assert.Empty(t, d.s.Dirty())
+		for u, err := range q.NoTrack().Iter(ctx) {
+			require.NoError(t, err)
+			assert.False(t, d.s.Contains(u))
+		}
+
 		// Iteration streams entities.
 		var streamed []string
 		for u, err := range q.Iter(ctx) {
