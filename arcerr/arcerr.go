@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Sentinel errors. Each is returned wrapped, with a message that names the
@@ -59,6 +60,8 @@ type StatementError struct {
 	Err  error // the driver's error
 }
 
+// Error renders the kind, the driver's message, the statement and its
+// arguments on separate lines.
 func (e *StatementError) Error() string {
 	var b strings.Builder
 	b.WriteString("arc: ")
@@ -105,7 +108,11 @@ func FormatArgs(args []any) string {
 			s = fmt.Sprintf("%v", v)
 		}
 		if len(s) > 200 {
-			s = s[:200] + "…"
+			cut := 200
+			for cut > 0 && !utf8.RuneStart(s[cut]) {
+				cut-- // never split a multi-byte character
+			}
+			s = s[:cut] + "…"
 		}
 		b.WriteString(s)
 	}
@@ -122,6 +129,7 @@ type ModelError struct {
 	Kind  error
 }
 
+// Error names the model, and the field when there is one.
 func (e *ModelError) Error() string {
 	if e.Field != "" {
 		return fmt.Sprintf("arc: model %s, field %s: %s", e.Model, e.Field, e.Msg)
@@ -129,6 +137,7 @@ func (e *ModelError) Error() string {
 	return fmt.Sprintf("arc: model %s: %s", e.Model, e.Msg)
 }
 
+// Unwrap returns Kind, or ErrInvalidModel when Kind is nil.
 func (e *ModelError) Unwrap() error {
 	if e.Kind != nil {
 		return e.Kind

@@ -3,5 +3,5 @@
 // on golang-migrate with migrations generated from the difference between
 // the models and the live database.
 //
-// migrate imports engine, dialect, meta and expr; never session.
+// migrate imports engine, dialect and meta; never session.
 package migrate

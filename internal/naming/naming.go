@@ -67,6 +67,12 @@ func pluralWord(w string) string {
 	}
 	n := len(w)
 	switch {
+	case n > 1 && w[n-1] == 's' && !strings.ContainsRune("suiao", rune(w[n-2])):
+		// Already plural ("types", "settings", "news"); a singular ending in
+		// s ("address", "status", "basis", "alias", "kudos") falls through.
+		return w
+	case strings.HasSuffix(w, "is") && n > 2:
+		return w[:n-2] + "es" // basis, analysis
 	case strings.HasSuffix(w, "s") || strings.HasSuffix(w, "x") || strings.HasSuffix(w, "z") ||
 		strings.HasSuffix(w, "ch") || strings.HasSuffix(w, "sh"):
 		return w + "es"

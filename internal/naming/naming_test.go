@@ -25,6 +25,8 @@ func TestTableName(t *testing.T) {
 		"PostKeyword": "post_keywords", "Category": "categories", "Day": "days", "Box": "boxes",
 		"Match": "matches", "Wish": "wishes", "Person": "people", "Child": "children", "Leaf": "leaves",
 		"Knife": "knives", "News": "news", "Index": "indices", "Quiz": "quizes", "Datum": "data",
+		"AllTypes": "all_types", "UserSettings": "user_settings", "Status": "statuses", "Alias": "aliases",
+		"Bus": "buses", "Basis": "bases",
 	} {
 		if got := TableName(in); got != want {
 			t.Errorf("TableName(%q) = %q, want %q", in, got, want)
