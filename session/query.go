@@ -281,7 +281,14 @@ func compileWith(d dialect.Dialect, st expr.Expr, params expr.P) (string, []any,
 	if len(params) > 0 {
 		st = withParams{st, params}
 	}
-	return expr.Compile(d, st)
+	c := expr.NewCompiler(d)
+	c.Buf = make([]byte, 0, 256)
+	c.Args = make([]any, 0, 4)
+	st.AppendSQL(c)
+	if err := c.Err(); err != nil {
+		return "", nil, err
+	}
+	return string(c.Buf), c.Args, nil
 }
 
 // withParams binds :name parameters for every Text inside a statement.

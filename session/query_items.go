@@ -278,6 +278,13 @@ func (q *Query[T]) prepare() (*prepared, error) {
 	if q.err != nil {
 		return nil, q.err
 	}
+	if tr, ok := q.entity.(*expr.TableRef); ok && q.items == nil && q.stmt == nil &&
+		len(q.sel.From) == 1 && q.sel.From[0] == q.entity {
+		// The common case: the entity from its own table.
+		sel := q.sel.Clone()
+		sel.Columns = []expr.Expr{tableColumns{tr}}
+		return &prepared{sel: sel, items: []selItem{entityItem(tr, q.t)}}, nil
+	}
 	sel := q.sel.Clone()
 	raw := q.items
 	if raw == nil {
@@ -443,7 +450,10 @@ func (q *Query[T]) render(d dialect.Dialect, variant byte) *compiled {
 			st = &expr.Select{Columns: []expr.Expr{&expr.Labeled{X: expr.Exists(inner), Name: "exists"}}}
 		}
 	}
-	markers := make(expr.P, len(q.params))
+	var markers expr.P
+	if len(q.params) > 0 {
+		markers = make(expr.P, len(q.params))
+	}
 	for name := range q.params {
 		markers[name] = paramMarker{name}
 	}
