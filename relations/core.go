@@ -60,7 +60,19 @@ type Core struct {
 	mode   Mode
 	// Dynamic and unloaded collections: changes queued until flush or load.
 	added, removed []unsafe.Pointer
+	// snap is the membership as last loaded or flushed (the unit of work
+	// diffs against it). items and snap may share an array: members are
+	// never written in place, so neither sees the other's changes.
+	snap    []unsafe.Pointer
+	snapped bool
 }
+
+// Snapshot returns the membership as last loaded or flushed, and whether
+// there is one.
+func (c *Core) Snapshot() ([]unsafe.Pointer, bool) { return c.snap, c.snapped }
+
+// TakeSnapshot records the current members as the flushed membership.
+func (c *Core) TakeSnapshot() { c.snap, c.snapped = c.items, true }
 
 // CoreAt returns the relationship field that starts at p.
 func CoreAt(p unsafe.Pointer) *Core { return (*Core)(p) }
@@ -120,6 +132,11 @@ func (c *Core) GetMode() Mode { return c.mode }
 // loaded. Changes made in memory while it was unloaded are merged:
 // appended members stay, removed ones stay out.
 func (c *Core) SetLoaded(items []unsafe.Pointer) {
+	c.snap, c.snapped = items, true
+	if len(c.items) == 0 && len(c.added) == 0 && len(c.removed) == 0 {
+		c.items, c.loaded, c.mode = items, true, ModeDefault
+		return
+	}
 	out := make([]unsafe.Pointer, 0, len(items)+len(c.added))
 	for _, it := range items {
 		if !slices.Contains(c.removed, it) {
@@ -132,7 +149,7 @@ func (c *Core) SetLoaded(items []unsafe.Pointer) {
 		}
 	}
 	if c.rel != nil && !c.rel.Uselist() && len(c.items) > 0 {
-		out = c.items[:1:1] // a to-one set in memory wins
+		out = []unsafe.Pointer{c.items[0]} // a to-one set in memory wins
 	}
 	c.items, c.loaded, c.mode = out, true, ModeDefault
 	if c.rel == nil || c.rel.Field.Kind != meta.RelDynamic {
@@ -144,6 +161,7 @@ func (c *Core) SetLoaded(items []unsafe.Pointer) {
 // reads them again. In-memory changes are dropped.
 func (c *Core) Expire() {
 	c.items, c.loaded, c.added, c.removed, c.mode = nil, false, nil, nil, ModeDefault
+	c.snap, c.snapped = nil, false
 }
 
 // Queued returns the members appended and removed while unloaded (and, for
@@ -219,9 +237,9 @@ func (c *Core) one() unsafe.Pointer {
 
 func (c *Core) setOneRaw(p unsafe.Pointer) {
 	if p == nil {
-		c.items = c.items[:0]
+		c.items = nil
 	} else {
-		c.items = append(c.items[:0], p)
+		c.items = []unsafe.Pointer{p} // never in place: snap may share the array
 	}
 	c.loaded = true
 }
@@ -242,7 +260,7 @@ func (c *Core) addRaw(p unsafe.Pointer) bool {
 func (c *Core) removeRaw(p unsafe.Pointer) bool {
 	i := slices.Index(c.items, p)
 	if i >= 0 {
-		c.items = slices.Delete(c.items, i, i+1)
+		c.items = slices.Delete(slices.Clone(c.items), i, i+1) // never in place
 	}
 	if j := slices.Index(c.added, p); j >= 0 {
 		c.added = slices.Delete(c.added, j, j+1)

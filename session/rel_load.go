@@ -51,13 +51,11 @@ func (s *Session) LoadRelation(ctx context.Context, owner unsafe.Pointer, r *met
 		vals, ok := keyValues(owner, r.OwnerCols)
 		if !ok {
 			c.SetLoaded(nil)
-			setRelSnap(st, r.Field, nil)
 			return nil
 		}
 		if k, err := keyOf(r.Target, vals); err == nil && samePK(r) {
 			if tst := s.identity[k]; tst != nil {
 				c.SetLoaded([]unsafe.Pointer{tst.obj})
-				setRelSnap(st, r.Field, c.Items())
 				return nil
 			}
 			if err := s.guard(st, r); err != nil {
@@ -72,7 +70,6 @@ func (s *Session) LoadRelation(ctx context.Context, owner unsafe.Pointer, r *met
 				items = []unsafe.Pointer{p}
 			}
 			c.SetLoaded(items)
-			setRelSnap(st, r.Field, items)
 			return nil
 		}
 	}
@@ -111,32 +108,29 @@ func samePK(r *meta.Relationship) bool {
 // fill stores loaded members in owner's field, records the membership and
 // sets the inverse to-one side of each member when it is not loaded.
 func (s *Session) fill(r *meta.Relationship, owner unsafe.Pointer, items []unsafe.Pointer) {
-	st := s.states[owner]
 	c := coreOf(owner, r.Field)
 	if !r.Uselist() && len(items) > 1 {
-		items = items[:1]
+		items = items[:1:1]
 	}
 	c.SetLoaded(items)
-	if st != nil {
-		setRelSnap(st, r.Field, items)
-	}
-	if r.Back == nil || r.Dir == meta.ManyToMany {
+	if r.Back == nil || r.Dir == meta.ManyToMany || len(items) == 0 {
 		return
 	}
+	br, err := meta.Resolve(r.Back)
+	if err != nil || br.Uselist() {
+		return
+	}
+	var one []unsafe.Pointer // shared by the members: never written in place
 	for _, it := range items {
 		bc := coreOf(it, r.Back)
 		if bc.Loaded() {
 			continue
 		}
-		br, err := meta.Resolve(r.Back)
-		if err != nil || br.Uselist() {
-			continue
+		if one == nil {
+			one = []unsafe.Pointer{owner}
 		}
 		bc.Bind(it, br, s)
-		bc.SetLoaded([]unsafe.Pointer{owner})
-		if cst := s.states[it]; cst != nil {
-			setRelSnap(cst, r.Back, bc.Items())
-		}
+		bc.SetLoaded(one)
 	}
 }
 

@@ -97,6 +97,7 @@ type joinedLoad struct {
 	from   expr.FromItem
 	plan   *engine.ScanPlan
 	hold   []any
+	fresh  unsafe.Pointer // scratch struct, reused until a row adopts it
 	groups map[unsafe.Pointer][]unsafe.Pointer
 }
 
@@ -201,8 +202,11 @@ func (q *Query[T]) allJoined(ctx context.Context, s *Session, variant byte) (out
 	batch := &loadBatch{}
 	seen := map[unsafe.Pointer]bool{}
 	var dests []any
+	var fresh unsafe.Pointer
 	for rows.Next() {
-		fresh := reflect.New(q.t.GoType).UnsafePointer()
+		if fresh == nil {
+			fresh = reflect.New(q.t.GoType).UnsafePointer()
+		}
 		dests = append(dests[:0], plan.Dests(fresh)...)
 		for _, jl := range loads {
 			dests = append(dests, jl.hold...)
@@ -213,6 +217,9 @@ func (q *Query[T]) allJoined(ctx context.Context, s *Session, variant byte) (out
 		pp, err := s.loadRow(ctx, q.t, fresh, q.populate, batch)
 		if err != nil {
 			return nil, true, err
+		}
+		if pp == fresh {
+			fresh = nil // adopted; otherwise the scratch struct is reused
 		}
 		if !seen[pp] {
 			seen[pp] = true
@@ -288,12 +295,19 @@ func (jl *joinedLoad) child(ctx context.Context, s *Session) (unsafe.Pointer, er
 			return nil, nil
 		}
 	}
-	fresh := reflect.New(t.GoType).UnsafePointer()
+	if jl.fresh == nil {
+		jl.fresh = reflect.New(t.GoType).UnsafePointer()
+	}
+	fresh := jl.fresh
 	ds := jl.plan.Dests(fresh)
 	for i := range ds {
 		if err := ds[i].(sql.Scanner).Scan(*(jl.hold[i].(*any))); err != nil {
 			return nil, fmt.Errorf("arc: loading %s: %w", jl.r.Name(), err)
 		}
 	}
-	return s.loadRow(ctx, t, fresh, false, nil)
+	p, err := s.loadRow(ctx, t, fresh, false, nil)
+	if p == fresh {
+		jl.fresh = nil
+	}
+	return p, err
 }

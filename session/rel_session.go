@@ -82,26 +82,10 @@ func (rf *relFlush) empty() bool {
 	return rf == nil || len(rf.syncs) == 0 && len(rf.linkAdd) == 0 && len(rf.linkDel) == 0 && len(rf.ownerDel) == 0
 }
 
-// relSnap is the membership of one relationship as last loaded or flushed.
-type relSnap struct{ items []unsafe.Pointer }
-
-func relSnapOf(st *state, rf *meta.RelationField) (*relSnap, bool) {
-	if st.rel == nil {
-		return nil, false
-	}
-	v, ok := st.rel[rf]
-	if !ok {
-		return nil, false
-	}
-	return v.(*relSnap), true
-}
-
-func setRelSnap(st *state, rf *meta.RelationField, items []unsafe.Pointer) {
-	if st.rel == nil {
-		st.rel = map[*meta.RelationField]any{}
-	}
-	st.rel[rf] = &relSnap{items: slices.Clone(items)}
-}
+// relMarker marks a state whose object has relationship fields, so that
+// hasChanges asks relHasChanges about it. It is never written to: the
+// memberships live in the fields (relations.Core snapshots).
+var relMarker = map[*meta.RelationField]any{}
 
 func coreOf(obj unsafe.Pointer, rf *meta.RelationField) *relations.Core {
 	return relations.CoreAt(unsafe.Add(obj, rf.Offset))
@@ -119,6 +103,7 @@ func (s *Session) bindRelations(st *state) error {
 		c := coreOf(st.obj, rf)
 		c.Bind(st.obj, r, s)
 	}
+	st.rel = relMarker
 	return nil
 }
 
@@ -173,7 +158,6 @@ func (s *Session) relExpire(st *state) {
 	for _, rf := range st.t.Relations {
 		coreOf(st.obj, rf).Expire()
 	}
-	st.rel = nil
 }
 
 func (s *Session) relRollback() { relFlushes.Delete(s) }
@@ -319,14 +303,14 @@ func (s *Session) relPreFlush(ctx context.Context) error {
 				continue
 			}
 			var added, removed []unsafe.Pointer
-			snap, hasSnap := relSnapOf(st, f)
+			snap, hasSnap := c.Snapshot()
 			switch {
 			case f.Kind == meta.RelDynamic:
 				added, removed = c.Queued()
 			case !c.Loaded():
 				added, removed = c.Queued()
 			case hasSnap:
-				added, removed = diffItems(c.Items(), snap.items)
+				added, removed = diffItems(c.Items(), snap)
 			default:
 				added = c.Items()
 				_, removed = c.Queued()
@@ -515,8 +499,8 @@ func (s *Session) relDeleteOne(ctx context.Context, rf *relFlush, st *state) err
 				}
 			} else {
 				members = c.Items()
-				if snap, ok := relSnapOf(st, f); ok {
-					for _, p := range snap.items {
+				if snap, ok := c.Snapshot(); ok {
+					for _, p := range snap {
 						if !slices.Contains(members, p) {
 							members = append(members, p)
 						}
@@ -788,7 +772,7 @@ func (s *Session) relCommitPlan(*flushPlan) {
 				continue
 			}
 			if c.Loaded() {
-				setRelSnap(st, f, c.Items())
+				c.TakeSnapshot()
 				c.ClearQueued()
 			}
 		}
