@@ -45,7 +45,10 @@ func (md *MetaData) Add(models ...any) error {
 			return err
 		}
 	}
-	return md.resolve()
+	if err := md.resolve(); err != nil {
+		return err
+	}
+	return md.resolveRelations() // relations.go
 }
 
 func (md *MetaData) addTable(t *Table) error {

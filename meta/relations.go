@@ -1,6 +1,7 @@
 package meta
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -116,8 +117,27 @@ func Resolve(rf *RelationField) (*Relationship, error) {
 		return re.r, re.err
 	}
 	r, err := resolveRel(rf)
+	if err != nil && errors.Is(err, errNoSecondary) {
+		return nil, err // the association model may be registered later
+	}
 	relCache.Store(rf, &relEntry{r, err})
 	return r, err
+}
+
+// errNoSecondary marks a secondary table no model maps (yet).
+var errNoSecondary = errors.New("secondary table not mapped")
+
+// resolveRelations resolves every relationship of the registered models,
+// so that a bad relationship is an error at registration.
+func (md *MetaData) resolveRelations() error {
+	for _, t := range md.tables {
+		for _, rf := range t.Relations {
+			if _, err := Resolve(rf); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // ResolveAll resolves every relationship field of t.
@@ -244,7 +264,7 @@ func resolveRel(rf *RelationField) (*Relationship, error) {
 		}
 		st := tableByName(sec, owner, target)
 		if st == nil {
-			return nil, relErr(owner, target, rf.Field, "secondary table %q is not mapped by any registered model (register its model, e.g. meta.Of[PostKeyword]())", sec)
+			return nil, fmt.Errorf("%w (%w)", relErr(owner, target, rf.Field, "secondary table %q is not mapped by any registered model (register its model with the others, e.g. CreateAll(..., PostKeyword{}))", sec), errNoSecondary)
 		}
 		r.Dir, r.Secondary = ManyToMany, st
 		toOwner, toTarget := fksTo(st, owner), fksTo(st, target)

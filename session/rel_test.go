@@ -340,6 +340,10 @@ func TestRelRegistrationErrors(t *testing.T) {
 			}
 		})
 	}
+	// Registration reports it too.
+	_, err := meta.NewMetaData(badBack{})
+	require.ErrorIs(t, err, arcerr.ErrInvalidModel)
+	require.Contains(t, err.Error(), "badChild")
 	r, err := meta.Resolve(meta.MustOf[twoPathsFixed]().Relation("Items"))
 	require.NoError(t, err)
 	require.Equal(t, "BID", r.TargetCols[0].Field)
