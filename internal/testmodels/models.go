@@ -19,39 +19,46 @@ import (
 	"io/fs"
 
 	"github.com/arcorm/arc/record"
+	"github.com/arcorm/arc/relations"
 )
 
-// User is the tutorial's users table.
+// User is the tutorial's users table (spec §3, §8, §13).
 type User struct {
 	record.Base[User]
-	ID       int64
-	Name     string `arc:"size:50"`
-	Fullname string `arc:"size:50"`
-	Nickname string `arc:"size:50"`
+	ID        int64
+	Name      string                  `arc:"size:50"`
+	Fullname  string                  `arc:"size:50"`
+	Nickname  string                  `arc:"size:50"`
+	Addresses relations.Many[Address] `arc:"back_populates:User;order_by:id"`
+	Posts     relations.Dynamic[Post] `arc:"back_populates:Author;order_by:id"`
 }
 
 // Address is the tutorial's addresses table.
 type Address struct {
 	record.Base[Address]
 	ID     int64
-	Email  string `arc:"column:email_address;size:100;notnull"`
-	UserID *int64 `arc:"fk:users.id"`
+	Email  string              `arc:"column:email_address;size:100;notnull"`
+	UserID *int64              `arc:"fk:users.id"`
+	User   relations.One[User] `arc:"back_populates:Addresses"`
 }
 
 // Post is the tutorial's BlogPost (table posts).
 type Post struct {
 	record.Base[Post]
 	ID       int64
-	UserID   *int64 `arc:"fk:users.id"`
-	Headline string `arc:"size:255;notnull"`
-	Body     string `arc:"text"`
+	UserID   *int64                  `arc:"fk:users.id"`
+	Headline string                  `arc:"size:255;notnull"`
+	Body     string                  `arc:"text"`
+	Author   relations.One[User]     `arc:"back_populates:Posts"`
+	Keywords relations.Many[Keyword] `arc:"secondary:post_keywords;back_populates:Posts;order_by:id"`
 }
 
 // Keyword is the tutorial's keywords table.
 type Keyword struct {
 	record.Base[Keyword]
 	ID      int64
-	Keyword string `arc:"size:50;notnull;unique"`
+	Keyword string               `arc:"size:50;notnull;unique"`
+	Posts   relations.Many[Post] `arc:"secondary:post_keywords;back_populates:Keywords"`
 }
 
 // PostKeyword is the post_keywords association table (composite key).
