@@ -340,6 +340,9 @@ func (s *Session) relPreFlush(ctx context.Context) error {
 	}
 	// Pass 2: additions (FKs set, association inserts).
 	for _, a := range adds {
+		if a.st.markedDelete || s.states[a.st.obj] != a.st {
+			continue // orphaned in pass 1
+		}
 		r := a.c.Rel()
 		switch r.Dir {
 		case meta.ManyToOne:

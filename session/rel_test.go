@@ -435,3 +435,84 @@ func TestRelDynamicTransientOwner(t *testing.T) {
 		require.EqualValues(t, 1, n, "the removal is flushed (FK nulled) before the read")
 	})
 }
+
+// An association object: an association table with an extra column,
+// mapped as a model with a One to each side.
+type Group struct {
+	ID      int64
+	Name    string
+	Members relations.Many[Membership2] `arc:"back_populates:Group;cascade:all,delete-orphan"`
+}
+
+type Membership2 struct {
+	UserID  int64 `arc:"pk;fk:users.id"`
+	GroupID int64 `arc:"pk;fk:groups.id"`
+	Role    string
+	User    relations.One[RUser]
+	Group   relations.One[Group] `arc:"back_populates:Members"`
+}
+
+func (Membership2) TableName() string { return "memberships" }
+
+// One-to-one: a One whose foreign key is on the other table.
+type OUser struct {
+	ID      int64
+	Name    string
+	Profile relations.One[OProfile] `arc:"back_populates:User"`
+}
+
+func (OUser) TableName() string { return "users" }
+
+type OProfile struct {
+	ID     int64
+	UserID *int64 `arc:"fk:users.id;unique"`
+	Bio    string
+	User   relations.One[OUser] `arc:"back_populates:Profile"`
+}
+
+func TestRelAssociationObjectAndOneToOne(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := relSetup(t, eng, RUser{}, RAddress{}, RPost{}, RKeyword{}, RPostKeyword{}, Group{}, Membership2{})
+		jackID := relSeed(t, eng)
+		jack, err := session.Get[RUser](ctx, s, jackID)
+		require.NoError(t, err)
+		g := relations.Init(&Group{Name: "admins"})
+		m := &Membership2{Role: "owner"}
+		m.User.Set(jack)
+		g.Members.Append(m)
+		require.NoError(t, s.Add(g))
+		require.NoError(t, s.Commit(ctx))
+		require.Equal(t, 1, countRows(t, eng, "memberships", "user_id = ? AND group_id = ? AND role = ?", jackID, g.ID, "owner"))
+		s2 := session.New(eng)
+		defer s2.Close(ctx)
+		g2, err := session.Get[Group](ctx, s2, g.ID)
+		require.NoError(t, err)
+		ms, err := g2.Members.Load(ctx)
+		require.NoError(t, err)
+		require.Len(t, ms, 1)
+		u, err := ms[0].User.Load(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "jack", u.Name)
+		g2.Members.Remove(ms[0])
+		require.NoError(t, s2.Commit(ctx))
+		require.Equal(t, 0, countRows(t, eng, "memberships", ""))
+	})
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := relSetup(t, eng, OUser{}, OProfile{})
+		u := relations.Init(&OUser{Name: "ann"})
+		u.Profile.Set(&OProfile{Bio: "hi"})
+		require.NoError(t, s.Add(u))
+		require.NoError(t, s.Commit(ctx))
+		require.Equal(t, 1, countRows(t, eng, "o_profiles", "user_id = ?", u.ID))
+		s2 := session.New(eng)
+		defer s2.Close(ctx)
+		u2, err := session.Get[OUser](ctx, s2, u.ID)
+		require.NoError(t, err)
+		p, err := u2.Profile.Load(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "hi", p.Bio)
+		back, err := p.User.Load(ctx)
+		require.NoError(t, err)
+		require.Same(t, u2, back)
+	})
+}
