@@ -256,11 +256,11 @@ func (s *Session) relPreFlush(ctx context.Context) error {
 	relFlushes.Delete(s)
 	var rels []*state
 	for _, st := range s.states {
-		if len(st.t.Relations) > 0 {
+		if s.relWork(st) {
 			rels = append(rels, st)
 		}
 	}
-	if len(rels) == 0 {
+	if len(rels) == 0 && len(s.deleted) == 0 {
 		return nil
 	}
 	sortStates(rels)
@@ -283,7 +283,7 @@ func (s *Session) relPreFlush(ctx context.Context) error {
 	}
 	rels = rels[:0]
 	for _, st := range s.states {
-		if len(st.t.Relations) > 0 && !st.markedDelete && (st.status == Pending || st.status == Persistent) {
+		if !st.markedDelete && s.relWork(st) {
 			rels = append(rels, st)
 		}
 	}
@@ -379,6 +379,58 @@ func (s *Session) relPreFlush(ctx context.Context) error {
 		relFlushes.Store(s, rf)
 	}
 	return nil
+}
+
+// relWork reports whether st's relationships may have something to
+// flush: a new object, queued changes, or members that differ from the
+// last loaded or flushed membership. Unchanged objects are skipped, so
+// an autoflush costs little in a large session.
+func (s *Session) relWork(st *state) bool {
+	if len(st.t.Relations) == 0 {
+		return false
+	}
+	switch st.status {
+	case Pending:
+		return true
+	case Persistent:
+	default:
+		return false
+	}
+	for _, f := range st.t.Relations {
+		c := coreOf(st.obj, f)
+		if !c.Bound() {
+			if len(c.Items()) > 0 {
+				return true
+			}
+			continue
+		}
+		if added, removed := c.Queued(); len(added)+len(removed) > 0 {
+			return true
+		}
+		if f.Kind == meta.RelDynamic || !c.Loaded() {
+			continue
+		}
+		snap, ok := c.Snapshot()
+		if !ok || !samePtrs(c.Items(), snap) {
+			return true
+		}
+	}
+	return false
+}
+
+func samePtrs(a, b []unsafe.Pointer) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) == 0 || &a[0] == &b[0] {
+		return true
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // newLink normalises an association row so that both sides of a
