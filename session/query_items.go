@@ -352,8 +352,14 @@ const maxShapes = 16
 // it that only differ in Params). It is shared by goroutines that run the
 // same query, so it is locked; entries are never changed once stored.
 type shapeCache struct {
-	mu sync.Mutex
-	m  map[shapeKey]*compiled
+	mu   sync.Mutex
+	m    map[shapeKey]*compiled
+	last atomic.Pointer[shapeEntry] // the last entry used: read without the lock
+}
+
+type shapeEntry struct {
+	k shapeKey
+	c *compiled
 }
 
 // lookup returns the entry for k, building it with build on a miss. The
@@ -397,7 +403,12 @@ func (q *Query[T]) compiledFor(d dialect.Dialect, variant byte) *compiled {
 	if cache == nil {
 		cache = &shapeCache{}
 	}
-	return cache.lookup(k, func() *compiled { return q.render(d, variant) })
+	if e := cache.last.Load(); e != nil && e.k == k {
+		return e.c
+	}
+	c := cache.lookup(k, func() *compiled { return q.render(d, variant) })
+	cache.last.Store(&shapeEntry{k, c})
+	return c
 }
 
 // renders counts SQL renderings of queries (for tests and benchmarks).
