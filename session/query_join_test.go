@@ -271,3 +271,35 @@ func TestQueryUnionCTELock(t *testing.T) {
 		require.NoError(t, d.s.Commit(ctx))
 	})
 }
+
+// On PostgreSQL the lock modes really lock: a second session skips the
+// locked row with SKIP LOCKED and fails at once with NOWAIT.
+func TestQueryForUpdateLocksPG(t *testing.T) {
+	dbtest.RequirePG(t)
+	eng := dbtest.Open(t, "postgres")
+	d := seedTutorial(t, eng)
+	U := expr.Cols[QUser]()
+	// Session A locks ed.
+	ed, err := session.Select[QUser]().Where(expr.Eq(&U.Name, "ed")).ForUpdate().One(d.ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "ed", ed.Name)
+
+	b := session.New(eng)
+	defer b.Close(d.ctx)
+	bctx := session.With(d.ctx, b)
+	rest, err := session.Select[QUser]().OrderBy(&U.ID).ForUpdate(session.ForUpdateSkipLocked).All(bctx)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"wendy", "mary", "fred", "jack"}, names(rest))
+	require.NoError(t, b.Rollback(d.ctx))
+
+	_, err = session.Select[QUser]().Where(expr.Eq(&U.Name, "ed")).ForUpdate(session.ForUpdateNoWait).All(bctx)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "could not obtain lock")
+	require.NoError(t, b.Rollback(d.ctx))
+
+	// Once A ends its transaction, B gets the row.
+	require.NoError(t, d.s.Rollback(d.ctx))
+	got, err := session.Select[QUser]().Where(expr.Eq(&U.Name, "ed")).ForUpdate(session.ForUpdateNoWait).One(bctx)
+	require.NoError(t, err)
+	assert.Equal(t, "ed", got.Name)
+}
