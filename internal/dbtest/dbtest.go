@@ -84,7 +84,10 @@ func Open(t testing.TB, name string, opts ...engine.Option) *engine.Engine {
 
 // SQLiteURL returns a URL for a new SQLite file in the test's temp dir.
 func SQLiteURL(t testing.TB) string {
-	return "sqlite:///" + filepath.Join(t.TempDir(), "arc.db")
+	// Escape the path: a repeated subtest name puts '#' in t.TempDir(),
+	// which a raw URL would read as the start of a fragment.
+	p := filepath.ToSlash(filepath.Join(t.TempDir(), "arc.db"))
+	return "sqlite:///" + (&url.URL{Path: p}).EscapedPath()
 }
 
 // SQLite opens a new SQLite database file in a temp dir.
