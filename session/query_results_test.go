@@ -85,6 +85,15 @@ func TestQueryResults(t *testing.T) {
 		assert.False(t, d.s.Contains(loose[0]))
 		loose[0].Fullname = "not saved"
 		assert.Empty(t, d.s.Dirty())
+		type UN struct {
+			QUser *QUser
+			Name  string
+		}
+		looseRows, err := session.Rows[UN](q.AddColumns(&U.Name).NoTrack()).All(ctx)
+		require.NoError(t, err)
+		require.Len(t, looseRows, 2)
+		assert.NotSame(t, all[0], looseRows[0].QUser)
+		assert.False(t, d.s.Contains(looseRows[0].QUser))
 		for u, err := range q.NoTrack().Iter(ctx) {
 			require.NoError(t, err)
 			assert.False(t, d.s.Contains(u))

@@ -43,8 +43,11 @@ type rowSource interface {
 	compiledIn(s *Session, variant byte) *compiled
 	exec(ctx context.Context, s *Session, c *compiled, variant byte) (*sql.Rows, error)
 	fromStatement() bool
+	untracked() bool
 	describe() string
 }
+
+func (q *Query[T]) untracked() bool { return q.noTrack }
 
 func (q *Query[T]) withinSession(ctx context.Context, fn func(ctx context.Context, s *Session) error) error {
 	return q.within(ctx, func(ctx context.Context) error {
@@ -199,6 +202,9 @@ func (r *RowsQuery[R]) scan(ctx context.Context, s *Session, variant byte, dedup
 	batch := &loadBatch{}
 	for rows.Next() {
 		rp := reflect.New(m.rt).UnsafePointer()
+		if r.src.untracked() {
+			plan.noTrack = true
+		}
 		if err := plan.scanRow(ctx, s, rows, rp, batch); err != nil {
 			return fmt.Errorf("arc: %s rows: %w", r.src.describe(), err)
 		}
@@ -347,12 +353,13 @@ func itemList(items []selItem) string {
 
 // rowPlan scans one result row into an R.
 type rowPlan struct {
-	m     *rowMap
-	ncols int
-	dests []any
-	skip  any
-	ents  []entSlot
-	vals  []valSlot
+	noTrack bool
+	m       *rowMap
+	ncols   int
+	dests   []any
+	skip    any
+	ents    []entSlot
+	vals    []valSlot
 }
 
 type entSlot struct {
@@ -491,11 +498,18 @@ func (p *rowPlan) scanRow(ctx context.Context, s *Session, rows *sql.Rows, rp un
 		e := &p.ents[i]
 		var obj unsafe.Pointer
 		if !nullKey(e, fresh[i]) {
-			got, err := s.loadRow(ctx, e.t, fresh[i], false, batch)
-			if err != nil {
-				return err
+			if p.noTrack {
+				if err := untrackedLoad(ctx, e.t, fresh[i]); err != nil {
+					return err
+				}
+				obj = fresh[i]
+			} else {
+				got, err := s.loadRow(ctx, e.t, fresh[i], false, batch)
+				if err != nil {
+					return err
+				}
+				obj = got
 			}
-			obj = got
 		}
 		if p.m.shape == 'a' {
 			if obj != nil {
