@@ -363,8 +363,16 @@ func (q *Query[T]) checkEntity(method string) error {
 
 // All runs the query and returns its entities, each object once (rows
 // repeating an object are dropped, as SQLAlchemy does for entity queries).
-func (q *Query[T]) All(ctx context.Context) (out []*T, err error) {
-	err = q.within(ctx, func(ctx context.Context) error {
+func (q *Query[T]) All(ctx context.Context) ([]*T, error) {
+	if q.err != nil {
+		return nil, q.err
+	}
+	if q.s != nil || q.fallback == nil || From(ctx) != nil {
+		return q.all(ctx, variantAll, "All") // no closure on the hot path
+	}
+	var out []*T
+	err := q.fallback(ctx, func(ctx context.Context) error {
+		var err error
 		out, err = q.all(ctx, variantAll, "All")
 		return err
 	})
@@ -494,12 +502,21 @@ func objsOf[T any](xs []*T) []unsafe.Pointer {
 // First returns the first entity (LIMIT 1; a FromStatement query runs
 // unchanged and its first row is taken), or an error wrapping ErrNotFound
 // when there is none.
-func (q *Query[T]) First(ctx context.Context) (first *T, err error) {
+func (q *Query[T]) First(ctx context.Context) (*T, error) {
 	var out []*T
-	err = q.within(ctx, func(ctx context.Context) error {
+	var err error
+	if q.err != nil {
+		return nil, q.err
+	}
+	if q.s != nil || q.fallback == nil || From(ctx) != nil {
 		out, err = q.all(ctx, variantFirst, "First")
-		return err
-	})
+	} else {
+		err = q.fallback(ctx, func(ctx context.Context) error {
+			var err error
+			out, err = q.all(ctx, variantFirst, "First")
+			return err
+		})
+	}
 	if err != nil {
 		return nil, err
 	}
