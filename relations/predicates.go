@@ -37,6 +37,16 @@ func keyArgs(obj unsafe.Pointer, cols []*meta.Column) []any {
 	return out
 }
 
+// unsaved reports an object whose key columns in cols are still zero.
+func unsaved(obj unsafe.Pointer, cols []*meta.Column, what string) error {
+	for _, c := range cols {
+		if c.PrimaryKey && reflect.NewAt(c.GoType, unsafe.Add(obj, c.Offset)).Elem().IsZero() {
+			return fmt.Errorf("%w: %s: the %s has no primary key yet (flush it first)", arcerr.ErrInvalidRequest, what, c.Table.GoType.Name())
+		}
+	}
+	return nil
+}
+
 // ParentCriteria returns the WHERE terms that select r's targets (in
 // target, or r's secondary for a many-to-many) belonging to owner:
 // "? = addresses.user_id", or for a many-to-many "? = post_keywords.post_id
@@ -192,6 +202,9 @@ func Contains(field any, obj any) expr.Expr {
 	if err != nil || typ != r.Target.GoType {
 		return expr.Err(fmt.Errorf("%w: Contains(%s) needs a *%s, got %T", arcerr.ErrInvalidRequest, r.Name(), r.Target.GoType.Name(), obj))
 	}
+	if err := unsaved(p, append(r.TargetRef, r.TargetCols...), "Contains"); err != nil {
+		return expr.Err(err)
+	}
 	owner := expr.TableOf(r.Owner)
 	if r.Dir == meta.ManyToMany {
 		st := expr.TableOf(r.Secondary)
@@ -226,6 +239,9 @@ func WithParent(parent any, field any) expr.Expr {
 	p, typ, err := objPtr(parent)
 	if err != nil || typ != r.Owner.GoType {
 		return expr.Err(fmt.Errorf("%w: WithParent(%s) needs a *%s parent, got %T", arcerr.ErrInvalidRequest, r.Name(), r.Owner.GoType.Name(), parent))
+	}
+	if err := unsaved(p, append(r.OwnerRef, r.OwnerCols...), "WithParent"); err != nil {
+		return expr.Err(err)
 	}
 	if r.Dir == meta.ManyToMany {
 		// EXISTS over the association table, correlated to the target.
@@ -275,6 +291,9 @@ func isExpr(field, obj any, not bool) expr.Expr {
 	p, typ, err := objPtr(obj)
 	if err != nil || typ != r.Target.GoType {
 		return expr.Err(fmt.Errorf("%w: Is(%s) needs a *%s, got %T", arcerr.ErrInvalidRequest, r.Name(), r.Target.GoType.Name(), obj))
+	}
+	if err := unsaved(p, r.TargetCols, "Is"); err != nil {
+		return expr.Err(err)
 	}
 	vals := keyArgs(p, r.TargetCols)
 	var terms []expr.Expr

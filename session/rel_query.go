@@ -311,3 +311,36 @@ func (jl *joinedLoad) child(ctx context.Context, s *Session) (unsafe.Pointer, er
 	}
 	return p, err
 }
+
+// Related returns a query for the members of a collection relationship
+// (typically a Dynamic) of one object, bound to the object's session:
+// the full Query API over wendy.Posts, e.g.
+// session.Related[RPost](&wendy.Posts).Join(...).OrderBy(...).All(ctx).
+func Related[T any](field interface{ Core() *relations.Core }) *Query[T] {
+	q := Select[T]()
+	c := field.Core()
+	r := c.Rel()
+	if r == nil || c.Owner() == nil {
+		return q.fail(fmt.Errorf("%w: the relationship field is not bound to an object in a session", arcerr.ErrDetached))
+	}
+	if r.Target != q.t {
+		return q.fail(fmt.Errorf("%w: %s holds %s, not %s", arcerr.ErrInvalidRequest, r.Name(), r.Target.GoType.Name(), q.t.GoType.Name()))
+	}
+	if s, ok := c.Loader().(*Session); ok {
+		q.s = s
+	}
+	n := q.clone()
+	if r.Dir == meta.ManyToMany {
+		n.sel.From = append(n.sel.From, expr.TableOf(r.Secondary))
+	}
+	n.sel.Where = append(n.sel.Where, relations.ParentCriteria(r, c.Owner(), n.entity)...)
+	for _, o := range r.OrderBy {
+		ref := &expr.ColRef{From: n.entity, Col: o.Col}
+		if o.Desc {
+			n.sel.OrderBy = append(n.sel.OrderBy, expr.Desc(ref))
+		} else {
+			n.sel.OrderBy = append(n.sel.OrderBy, ref)
+		}
+	}
+	return n
+}

@@ -350,6 +350,9 @@ func (s *Session) relPreFlush(ctx context.Context) error {
 			if len(a.items) > 0 {
 				parent = a.items[0]
 			}
+			if err := s.fkConflict(a.st, r, parent); err != nil {
+				return err
+			}
 			if err := s.syncFK(rf, a.st.obj, r.OwnerCols, parent, r.TargetCols); err != nil {
 				return err
 			}
@@ -454,6 +457,32 @@ func (rf *relFlush) link(r *meta.Relationship, owner, target unsafe.Pointer) lin
 	return k
 }
 
+// fkConflict reports a to-one field and its foreign key column that were
+// both changed and disagree.
+func (s *Session) fkConflict(st *state, r *meta.Relationship, parent unsafe.Pointer) error {
+	if st.snap == nil || st.snap.p == nil {
+		return nil
+	}
+	old, okOld := keyValues(st.snap.p, r.OwnerCols)
+	cur, okCur := keyValues(st.obj, r.OwnerCols)
+	if okOld == okCur && (!okCur || sameVals(old, cur)) {
+		return nil // the column was not changed: the field decides
+	}
+	var want []any
+	okWant := false
+	if parent != nil {
+		want, okWant = keyValues(parent, r.TargetCols)
+		if !okWant {
+			return nil // a new parent: its key is not known yet
+		}
+	}
+	if okWant == okCur && (!okCur || sameVals(want, cur)) {
+		return nil
+	}
+	return fmt.Errorf("%w: %s: %s was set to %v but %s.%s points to %v; change one of them",
+		arcerr.ErrInvalidRequest, describe(st), r.Name(), want, st.t.GoType.Name(), r.OwnerCols[0].Field, cur)
+}
+
 // syncFK makes child's FK columns refer to parent (nil: NULL). When the
 // parent has no key yet, the copy waits for its INSERT.
 func (s *Session) syncFK(rf *relFlush, child unsafe.Pointer, childCols []*meta.Column, parent unsafe.Pointer, parentCols []*meta.Column) error {
@@ -505,6 +534,11 @@ func (s *Session) relRemoved(rf *relFlush, st *state, r *meta.Relationship, it u
 		}
 		if cst == nil || cst.markedDelete {
 			return nil
+		}
+		if r.Back != nil {
+			if bc := coreOf(it, r.Back); bc.Loaded() && len(bc.Items()) > 0 && bc.Items()[0] != st.obj {
+				return nil // moved to another parent: its to-one side writes the FK
+			}
 		}
 		// Null the FK only if it still points at this owner.
 		own, ok1 := keyValues(st.obj, r.OwnerCols)

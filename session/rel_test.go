@@ -516,3 +516,48 @@ func TestRelAssociationObjectAndOneToOne(t *testing.T) {
 		require.Same(t, u2, back)
 	})
 }
+
+// Related gives the full query API over a relationship; a to-one field
+// and its FK column changed in disagreement are an error.
+func TestRelRelatedQueryAndConflict(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := relSetup(t, eng)
+		jackID := relSeed(t, eng)
+		jack, err := session.Get[RUser](ctx, s, jackID)
+		require.NoError(t, err)
+		jack.Posts.Append(&RPost{Headline: "b"}, &RPost{Headline: "a"})
+		got, err := session.Related[RPost](&jack.Posts).OrderBy(nil).OrderBy(&P.Headline).All(ctx)
+		require.NoError(t, err)
+		require.Len(t, got, 2)
+		require.Equal(t, "a", got[0].Headline)
+		n, err := session.Related[RAddress](&jack.Addresses).Where(expr.Like(&A.Email, "%google%")).Count(ctx)
+		require.NoError(t, err)
+		require.EqualValues(t, 1, n)
+
+		// Contains and WithParent on a many-to-many.
+		post := got[0]
+		kw := &RKeyword{Keyword: "go"}
+		post.Keywords.Append(kw)
+		_, err = session.NewQuery[RPost](s).Where(relations.Contains(&P.Keywords, kw)).All(ctx)
+		require.ErrorIs(t, err, arcerr.ErrInvalidRequest, "kw has no key before the flush")
+		require.NoError(t, s.Flush(ctx))
+		ps, err := session.NewQuery[RPost](s).Where(relations.Contains(&P.Keywords, kw)).All(ctx)
+		require.NoError(t, err)
+		require.Equal(t, []*RPost{post}, ps)
+		kws, err := session.NewQuery[RKeyword](s).Where(relations.WithParent(post, &P.Keywords)).All(ctx)
+		require.NoError(t, err)
+		require.Equal(t, []*RKeyword{kw}, kws)
+
+		ed, err := session.NewQuery[RUser](s).Where(expr.Eq(&U.Name, "ed")).One(ctx)
+		require.NoError(t, err)
+		addrs, err := jack.Addresses.Load(ctx)
+		require.NoError(t, err)
+		a := addrs[0]
+		a.User.Set(ed)
+		wendyID := ed.ID + 1
+		a.UserID = &wendyID
+		err = s.Flush(ctx)
+		require.ErrorIs(t, err, arcerr.ErrInvalidRequest)
+		require.Contains(t, err.Error(), "RAddress.User")
+	})
+}
