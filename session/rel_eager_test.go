@@ -238,6 +238,17 @@ func TestRelPredicates(t *testing.T) {
 		us, err = q.All(ctx)
 		require.NoError(t, err)
 		require.Len(t, us, 1)
+
+		// Join along a relationship to an entity subquery (spec §10.2).
+		sq, _, err := session.EntitySubquery(session.Select[RAddress]().Where(expr.Ne(&A.Email, "j25@yahoo.com")), "")
+		require.NoError(t, err)
+		q = session.NewQuery[RUser](s).Join(sq, relations.On(&U.Addresses, sq))
+		text, _, err = q.SQL(d)
+		require.NoError(t, err)
+		require.Contains(t, text, "AS anon_1 ON users.id = anon_1.user_id")
+		us, err = q.All(ctx)
+		require.NoError(t, err)
+		require.Equal(t, []*RUser{jack}, us)
 	})
 }
 
