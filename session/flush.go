@@ -29,8 +29,14 @@ type flushPlan struct {
 	updates map[*meta.Table][]*update
 	deletes map[*meta.Table][]*state
 	touched []*state
-	backups map[*state]*snapshot
+	backups []backup
 	light   []*state // pending objects restored by clearing what the INSERT filled in
+}
+
+// backup is a touched object's values before the flush.
+type backup struct {
+	st   *state
+	snap *snapshot
 }
 
 type update struct {
@@ -116,19 +122,17 @@ func (s *Session) Flush(ctx context.Context) error {
 }
 
 func (s *Session) newPlan() *flushPlan {
-	p := &flushPlan{
-		inserts: map[*meta.Table][]*state{},
-		updates: map[*meta.Table][]*update{},
-		deletes: map[*meta.Table][]*state{},
-		backups: map[*state]*snapshot{},
-	}
-	seen := map[*meta.Table]bool{}
+	p := &flushPlan{}
 	var tables []*meta.Table
 	note := func(t *meta.Table) {
-		if !seen[t] {
-			seen[t] = true
+		if !slices.Contains(tables, t) {
 			tables = append(tables, t)
 		}
+	}
+	// The maps are made only when needed (a nil map reads as empty).
+	if len(s.pending) > 0 {
+		p.inserts = map[*meta.Table][]*state{}
+		p.touched = make([]*state, 0, len(s.pending))
 	}
 	for _, st := range s.pending {
 		p.inserts[st.t] = append(p.inserts[st.t], st)
@@ -140,10 +144,16 @@ func (s *Session) newPlan() *flushPlan {
 			continue
 		}
 		if st.snap != nil && st.cd.anyChanged(st.obj, st.snap) {
+			if p.updates == nil {
+				p.updates = map[*meta.Table][]*update{}
+			}
 			p.updates[st.t] = append(p.updates[st.t], &update{st: st})
 			p.touched = append(p.touched, st)
 			note(st.t)
 		}
+	}
+	if len(s.deleted) > 0 {
+		p.deletes = map[*meta.Table][]*state{}
 	}
 	for _, st := range s.deleted {
 		p.deletes[st.t] = append(p.deletes[st.t], st)
@@ -157,7 +167,7 @@ func (s *Session) newPlan() *flushPlan {
 			p.light = append(p.light, st)
 			continue
 		}
-		p.backups[st] = st.cd.take(st.obj)
+		p.backups = append(p.backups, backup{st, st.cd.take(st.obj)})
 	}
 	return p
 }
@@ -173,8 +183,8 @@ func lightRestore(t *meta.Table) bool {
 
 // restore puts every touched object back as it was before the flush.
 func (p *flushPlan) restore() {
-	for st, b := range p.backups {
-		st.cd.restore(st.obj, b)
+	for _, b := range p.backups {
+		b.st.cd.restore(b.st.obj, b.snap)
 	}
 	for _, st := range p.light {
 		for i := range st.cd.cols {
