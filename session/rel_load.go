@@ -39,8 +39,8 @@ func (s *Session) guard(st *state, r *meta.Relationship) error {
 // LoadRelation implements relations.Loader: the lazy load of one
 // relationship of one object.
 func (s *Session) LoadRelation(ctx context.Context, owner unsafe.Pointer, r *meta.Relationship) error {
-	if err := s.check(); err != nil {
-		return err
+	if s.closed {
+		return fmt.Errorf("%w: cannot load %s: its session is closed", arcerr.ErrDetached, r.Name())
 	}
 	st := s.states[owner]
 	c := coreOf(owner, r.Field)

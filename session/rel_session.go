@@ -749,12 +749,6 @@ func (s *Session) relAfterSaves(ctx context.Context, tx *engine.Tx, p *flushPlan
 			return fmt.Errorf("arc: flush: delete from %s: %w", od.sec.Name, err)
 		}
 	}
-	type batchKey struct {
-		sec        *meta.Table
-		aCols0     string
-		del        bool
-		aRef, bRef *meta.Column
-	}
 	var inserts []link
 	for _, k := range rf.linkOrder {
 		l := *rf.links[k]

@@ -131,6 +131,8 @@ func TestRelDeleteNullsChildren(t *testing.T) {
 		require.NoError(t, s.Close(ctx))
 		require.Equal(t, 2, countRows(t, eng, "addresses", "user_id = ?", jackID), "close rolled back")
 		require.Equal(t, 1, countRows(t, eng, "users", "name = 'jack'"))
+		_, err = jack.Addresses.Load(ctx)
+		require.ErrorIs(t, err, arcerr.ErrDetached, "the session is closed")
 	})
 }
 
