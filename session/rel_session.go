@@ -856,8 +856,8 @@ func (s *Session) relCommitPlan(*flushPlan) {
 			}
 			if c.Loaded() {
 				c.TakeSnapshot()
-				c.ClearQueued()
 			}
+			c.ClearQueued()
 		}
 	}
 }

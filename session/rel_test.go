@@ -563,3 +563,28 @@ func TestRelRelatedQueryAndConflict(t *testing.T) {
 		require.Contains(t, err.Error(), "RAddress.User")
 	})
 }
+
+// Changes to an unloaded collection are queued and merged when it loads
+// (no load is forced); the new member joins the session by cascade.
+func TestRelUnloadedSideQueues(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := relSetup(t, eng)
+		jackID := relSeed(t, eng)
+		jack, err := session.Get[RUser](ctx, s, jackID)
+		require.NoError(t, err)
+		rec := dbtest.Record(eng)
+		a := relations.Init(&RAddress{Email: "third@jack.com"})
+		a.User.Set(jack)
+		_, loaded := jack.Addresses.Cached()
+		require.False(t, loaded)
+		require.Empty(t, rec.SQL(), "no load is forced")
+		require.NoError(t, s.Flush(ctx))
+		require.Equal(t, session.Persistent, s.StateOf(a), "reached through jack.Addresses")
+		require.Equal(t, jackID, *a.UserID)
+		got, err := jack.Addresses.Load(ctx)
+		require.NoError(t, err)
+		require.Len(t, got, 3)
+		require.Same(t, a, got[2])
+		require.NoError(t, s.Flush(ctx))
+	})
+}
