@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -124,11 +125,6 @@ func (s *Session) Flush(ctx context.Context) error {
 func (s *Session) newPlan() *flushPlan {
 	p := &flushPlan{}
 	var tables []*meta.Table
-	note := func(t *meta.Table) {
-		if !slices.Contains(tables, t) {
-			tables = append(tables, t)
-		}
-	}
 	// The maps are made only when needed (a nil map reads as empty).
 	if len(s.pending) > 0 {
 		p.inserts = map[*meta.Table][]*state{}
@@ -137,7 +133,9 @@ func (s *Session) newPlan() *flushPlan {
 	for _, st := range s.pending {
 		p.inserts[st.t] = append(p.inserts[st.t], st)
 		p.touched = append(p.touched, st)
-		note(st.t)
+		if !slices.Contains(tables, st.t) {
+			tables = append(tables, st.t)
+		}
 	}
 	for _, st := range s.persistentStates() {
 		if st.markedDelete {
@@ -149,7 +147,9 @@ func (s *Session) newPlan() *flushPlan {
 			}
 			p.updates[st.t] = append(p.updates[st.t], &update{st: st})
 			p.touched = append(p.touched, st)
-			note(st.t)
+			if !slices.Contains(tables, st.t) {
+				tables = append(tables, st.t)
+			}
 		}
 	}
 	if len(s.deleted) > 0 {
@@ -158,7 +158,9 @@ func (s *Session) newPlan() *flushPlan {
 	for _, st := range s.deleted {
 		p.deletes[st.t] = append(p.deletes[st.t], st)
 		p.touched = append(p.touched, st)
-		note(st.t)
+		if !slices.Contains(tables, st.t) {
+			tables = append(tables, st.t)
+		}
 	}
 	p.tables = sortTables(tables)
 	for _, st := range p.touched {
@@ -465,16 +467,29 @@ func insertShape(st *state, now time.Time) (r insertRow) {
 	return r
 }
 
-// columnsOf lists the columns of t whose bits are set in mask.
+// columnsOf lists the columns of t whose bits are set in mask (cached:
+// a table has few INSERT shapes).
 func columnsOf(t *meta.Table, mask uint64) []*meta.Column {
+	k := colsKey{t, mask}
+	if v, ok := colsCache.Load(k); ok {
+		return v.([]*meta.Column)
+	}
 	out := make([]*meta.Column, 0, bitsSet(mask))
 	for i, c := range t.Columns {
 		if i < 64 && mask&(1<<uint(i)) != 0 {
 			out = append(out, c)
 		}
 	}
+	colsCache.Store(k, out)
 	return out
 }
+
+type colsKey struct {
+	t    *meta.Table
+	mask uint64
+}
+
+var colsCache sync.Map // colsKey -> []*meta.Column (never modified)
 
 func bitsSet(m uint64) int {
 	n := 0
@@ -621,6 +636,19 @@ func (s *Session) insertBatch(ctx context.Context, tx *engine.Tx, t *meta.Table,
 		return flushErr("insert", objs[0], err)
 	}
 	defer rows.Close()
+	if len(objs) == 1 && len(ret) == 1 && ret[0].GoType.Kind() == reflect.Int64 && !ret[0].Ptr && !ret[0].NullType && !ret[0].Valuer {
+		// The common case, a generated integer key: scan it straight into the field.
+		if !rows.Next() {
+			if err := rows.Err(); err != nil {
+				return flushErr("insert", objs[0], err)
+			}
+			return flushErr("insert", objs[0], errors.New("INSERT ... RETURNING returned no row"))
+		}
+		if err := rows.Scan((*int64)(unsafe.Add(objs[0].obj, ret[0].Offset))); err != nil {
+			return flushErr("insert", objs[0], err)
+		}
+		return flushErr("insert", objs[0], rows.Err())
+	}
 	plan := engine.NewScanPlan(ret)
 	if len(objs) == 1 {
 		if !rows.Next() {
