@@ -20,6 +20,7 @@ const (
 	ManyToMany                      // through a secondary (association) table
 )
 
+// String names the direction ("many-to-one", ...).
 func (d Direction) String() string {
 	switch d {
 	case ManyToOne:

@@ -41,6 +41,9 @@ func (o *One[T]) Set(v *T) { o.c.SetOne(unsafe.Pointer(v)) }
 // session's identity map when the target is there (no SQL), otherwise
 // with a SELECT after autoflush. A NULL foreign key gives nil.
 func (o *One[T]) Load(ctx context.Context) (*T, error) {
+	if o.c.Loaded() {
+		return o.Get(), nil
+	}
 	if err := o.c.load(ctx, "One["+typeName[T]()+"]"); err != nil {
 		return nil, err
 	}
@@ -91,6 +94,9 @@ func (m *Many[T]) At(i int) *T { return (*T)(m.c.items[i]) }
 // ordered by the relationship's order_by). It loads once per session
 // unless the owner is expired.
 func (m *Many[T]) Load(ctx context.Context) ([]*T, error) {
+	if m.c.Loaded() {
+		return m.Items(), nil
+	}
 	if err := m.c.load(ctx, "Many["+typeName[T]()+"]"); err != nil {
 		return nil, err
 	}

@@ -22,6 +22,7 @@ const (
 	StrategyLazy                              // the default lazy loading (overrides lazy: in the tag)
 )
 
+// String is the strategy's SQLAlchemy name.
 func (s Strategy) String() string {
 	return [...]string{"", "selectin", "joined", "contains_eager", "raise", "noload", "select"}[s]
 }

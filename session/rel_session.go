@@ -69,15 +69,6 @@ type ownerDelete struct {
 
 var relFlushes sync.Map // *Session -> *relFlush
 
-func (s *Session) relScratch() *relFlush {
-	if v, ok := relFlushes.Load(s); ok {
-		return v.(*relFlush)
-	}
-	rf := &relFlush{}
-	relFlushes.Store(s, rf)
-	return rf
-}
-
 func (rf *relFlush) empty() bool {
 	return rf == nil || len(rf.syncs) == 0 && len(rf.linkAdd) == 0 && len(rf.linkDel) == 0 && len(rf.ownerDel) == 0
 }
