@@ -588,3 +588,31 @@ func TestRelUnloadedSideQueues(t *testing.T) {
 		require.NoError(t, s.Flush(ctx))
 	})
 }
+
+// Deleting a post deletes its association rows first and keeps the
+// keywords; deleting its author nulls posts.user_id through the dynamic
+// relationship.
+func TestRelDeleteManyToManyAndDynamicOwner(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := relSetup(t, eng)
+		relSeed(t, eng)
+		wendy, err := session.NewQuery[RUser](s).Where(expr.Eq(&U.Name, "wendy")).One(ctx)
+		require.NoError(t, err)
+		p1 := relations.Init(&RPost{Headline: "one"})
+		p1.Keywords.Append(&RKeyword{Keyword: "a"}, &RKeyword{Keyword: "b"})
+		wendy.Posts.Append(p1, &RPost{Headline: "two"})
+		require.NoError(t, s.Commit(ctx))
+
+		rec := dbtest.Record(eng)
+		require.NoError(t, s.Delete(p1))
+		require.NoError(t, s.Flush(ctx))
+		dels := filterSQL(rec.SQL(), "DELETE")
+		require.Equal(t, []string{phs(eng, "DELETE FROM post_keywords WHERE post_keywords.post_id = ?"), phs(eng, "DELETE FROM posts WHERE id = ?")}, dels)
+
+		require.NoError(t, s.Delete(wendy))
+		require.NoError(t, s.Commit(ctx))
+		require.Equal(t, 0, countRows(t, eng, "post_keywords", ""))
+		require.Equal(t, 2, countRows(t, eng, "keywords", ""))
+		require.Equal(t, 1, countRows(t, eng, "posts", "user_id IS NULL AND headline = 'two'"))
+	})
+}
