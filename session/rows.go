@@ -200,6 +200,20 @@ func (r *RowsQuery[R]) scan(ctx context.Context, s *Session, variant byte, dedup
 		seen = map[any]bool{}
 	}
 	batch := &loadBatch{}
+	// Entities of tables with relationships get their lazy: defaults
+	// applied once all rows are read (not while streaming).
+	var loaded map[*meta.Table]*loadedObjs
+	if dedup && !r.src.untracked() {
+		for _, it := range m.items {
+			if it.entity && len(it.t.Relations) > 0 {
+				if loaded == nil {
+					loaded = map[*meta.Table]*loadedObjs{}
+				}
+				loaded[it.t] = &loadedObjs{seen: map[unsafe.Pointer]bool{}}
+			}
+		}
+	}
+	plan.loaded = loaded
 	for rows.Next() {
 		rp := reflect.New(m.rt).UnsafePointer()
 		if r.src.untracked() {
@@ -223,7 +237,16 @@ func (r *RowsQuery[R]) scan(ctx context.Context, s *Session, variant byte, dedup
 			break
 		}
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	_ = rows.Close()
+	for t, lo := range loaded {
+		if err := s.runLoadOptions(ctx, t, nil, lo.list); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // rowMap says where each selected item goes in R.
@@ -354,6 +377,7 @@ func itemList(items []selItem) string {
 // rowPlan scans one result row into an R.
 type rowPlan struct {
 	noTrack bool
+	loaded  map[*meta.Table]*loadedObjs // entities per table, for relationship defaults
 	m       *rowMap
 	ncols   int
 	dests   []any
@@ -509,6 +533,10 @@ func (p *rowPlan) scanRow(ctx context.Context, s *Session, rows *sql.Rows, rp un
 					return err
 				}
 				obj = got
+				if lo := p.loaded[e.t]; lo != nil && !lo.seen[obj] {
+					lo.seen[obj] = true
+					lo.list = append(lo.list, obj)
+				}
 			}
 		}
 		if p.m.shape == 'a' {
@@ -523,6 +551,12 @@ func (p *rowPlan) scanRow(ctx context.Context, s *Session, rows *sql.Rows, rp un
 		*(*[]any)(rp) = cells
 	}
 	return nil
+}
+
+// loadedObjs lists the distinct objects of one table a Rows query loaded.
+type loadedObjs struct {
+	list []unsafe.Pointer
+	seen map[unsafe.Pointer]bool
 }
 
 // nullKey reports whether an entity's primary key came back empty (an
