@@ -297,6 +297,7 @@ type withParams struct {
 	p expr.P
 }
 
+// AppendSQL compiles the statement with the parameters in scope.
 func (w withParams) AppendSQL(c *expr.Compiler) {
 	prev := c.Params
 	c.Params = w.p

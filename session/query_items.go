@@ -249,6 +249,7 @@ type tableColumnsKey struct {
 
 var tableColumnsCache sync.Map // tableColumnsKey -> string (bounded by dialects × models)
 
+// AppendSQL writes the cached column list, rendering it on first use.
 func (tc tableColumns) AppendSQL(c *expr.Compiler) {
 	k := tableColumnsKey{c.D, tc.r.T}
 	if v, ok := tableColumnsCache.Load(k); ok {
