@@ -303,11 +303,23 @@ func (e *Engine) wrap(err error, q string, args []any) error {
 	return &arcerr.StatementError{SQL: q, Args: args, Kind: e.d.ClassifyError(err), Err: err}
 }
 
+// clock returns the time a statement starts, read only when echo is on
+// (the duration is only ever logged).
+func (e *Engine) clock() time.Time {
+	if e.echo.Load() {
+		return time.Now()
+	}
+	return time.Time{}
+}
+
 func (e *Engine) logStmt(q string, args []any, start time.Time, err error) {
 	if !e.echo.Load() {
 		return
 	}
-	f := logrus.Fields{"took": time.Since(start).Round(time.Microsecond).String()}
+	f := logrus.Fields{}
+	if !start.IsZero() { // zero when echo was switched on mid-statement
+		f["took"] = time.Since(start).Round(time.Microsecond).String()
+	}
 	if len(args) > 0 {
 		f["args"] = arcerr.FormatArgs(args)
 	}
@@ -326,7 +338,7 @@ func (e *Engine) LogTx(what string) {
 
 // Exec runs a statement outside any transaction.
 func (e *Engine) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	start := time.Now()
+	start := e.clock()
 	var res sql.Result
 	var err error
 	if s := e.stmt(ctx, q, len(args)); s != nil {
@@ -340,7 +352,7 @@ func (e *Engine) Exec(ctx context.Context, q string, args ...any) (sql.Result, e
 
 // Query runs a query outside any transaction.
 func (e *Engine) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	start := time.Now()
+	start := e.clock()
 	var rows *sql.Rows
 	var err error
 	if s := e.stmt(ctx, q, len(args)); s != nil {

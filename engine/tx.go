@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"time"
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/dialect"
@@ -91,7 +90,7 @@ func (e *Engine) canPrepareWithoutWaiting() bool {
 
 // Exec runs a statement in the transaction.
 func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	start := time.Now()
+	start := t.e.clock()
 	var res sql.Result
 	var err error
 	if s := t.stmt(ctx, q, len(args)); s != nil {
@@ -105,7 +104,7 @@ func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error
 
 // Query runs a query in the transaction.
 func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	start := time.Now()
+	start := t.e.clock()
 	var rows *sql.Rows
 	var err error
 	if s := t.stmt(ctx, q, len(args)); s != nil {
