@@ -32,6 +32,9 @@ type flushPlan struct {
 	touched []*state
 	backups []backup
 	light   []*state // pending objects restored by clearing what the INSERT filled in
+	// Some persistent objects have no backup: restore undoes their
+	// UpdatedAt and version changes (see update).
+	lightPersistent bool
 }
 
 // backup is a touched object's values before the flush.
@@ -44,6 +47,9 @@ type update struct {
 	st   *state
 	cols []int // codec column indexes
 	mask uint64
+	// What the flush itself changed in the object, for a light restore.
+	setUpdatedAt int // codec index of UpdatedAt set by the flush, or -1
+	bumped       bool
 }
 
 // Flush writes all pending changes in one transaction (begun if needed),
@@ -145,7 +151,7 @@ func (s *Session) newPlan() *flushPlan {
 			if p.updates == nil {
 				p.updates = map[*meta.Table][]*update{}
 			}
-			p.updates[st.t] = append(p.updates[st.t], &update{st: st})
+			p.updates[st.t] = append(p.updates[st.t], &update{st: st, setUpdatedAt: -1})
 			p.touched = append(p.touched, st)
 			if !slices.Contains(tables, st.t) {
 				tables = append(tables, st.t)
@@ -164,23 +170,33 @@ func (s *Session) newPlan() *flushPlan {
 	}
 	p.tables = sortTables(tables)
 	for _, st := range p.touched {
-		if st.status == Pending && lightRestore(st.t) {
-			st.filled = 0
-			p.light = append(p.light, st)
-			continue
+		if lightRestore(st.t) {
+			switch {
+			case st.status == Pending:
+				st.filled = 0
+				p.light = append(p.light, st)
+				continue
+			case st.status == Persistent && st.snap != nil:
+				// An UPDATE changes only UpdatedAt and the version in
+				// memory, a DELETE nothing: restore undoes exactly that.
+				p.lightPersistent = true
+				continue
+			}
 		}
 		p.backups = append(p.backups, backup{st, st.cd.take(st.obj)})
 	}
 	return p
 }
 
-// lightRestore reports whether a pending object of t can be restored after
-// a failed flush without a full copy: nothing but the INSERT itself
-// (defaults, timestamps, version, RETURNING) writes to it, and it writes
-// only fields that were zero. Hooks and relationships can change any
-// field, so their objects get a full backup.
+// lightRestore reports whether an object of t can be restored after a
+// failed flush without a full copy, because nothing but the statement
+// itself writes to it: for an INSERT, defaults, timestamps, the version
+// and RETURNING, all into fields that were zero; for an UPDATE, UpdatedAt
+// and the version; for a DELETE, nothing. Hooks can change any field, and
+// relationship bookkeeping writes foreign keys, so objects of tables with
+// hooks, relationship fields or foreign keys get a full backup.
 func lightRestore(t *meta.Table) bool {
-	return t.Hooks&^meta.HookAfterLoad == 0 && len(t.Relations) == 0 && len(t.Columns) <= 64
+	return t.Hooks&^meta.HookAfterLoad == 0 && len(t.Relations) == 0 && len(t.ForeignKeys) == 0 && len(t.Columns) <= 64
 }
 
 // restore puts every touched object back as it was before the flush.
@@ -196,6 +212,25 @@ func (p *flushPlan) restore() {
 			}
 		}
 		st.filled = 0
+	}
+	if p.lightPersistent {
+		for _, ups := range p.updates {
+			for _, u := range ups {
+				if !lightRestore(u.st.t) {
+					continue
+				}
+				if u.setUpdatedAt >= 0 {
+					u.st.cd.restoreCol(u.setUpdatedAt, u.st.obj, u.st.snap)
+					u.setUpdatedAt = -1
+				}
+				if u.bumped {
+					v := u.st.t.Version
+					f := reflect.NewAt(v.GoType, unsafe.Add(u.st.obj, v.Offset)).Elem()
+					f.SetInt(f.Int() - 1)
+					u.bumped = false
+				}
+			}
+		}
 	}
 }
 
@@ -224,6 +259,7 @@ func (p *flushPlan) computeUpdates() {
 				idx := slices.IndexFunc(st.cd.cols, func(cc colCodec) bool { return cc.c == ua })
 				if !slices.Contains(u.cols, idx) {
 					setNow(st.obj, ua, now)
+					u.setUpdatedAt = idx
 					u.cols = append(u.cols, idx)
 					slices.Sort(u.cols)
 				}
@@ -789,6 +825,7 @@ func (s *Session) execUpdate(ctx context.Context, tx *engine.Tx, u *update) erro
 	if v := st.t.Version; v != nil {
 		f := reflect.NewAt(v.GoType, unsafe.Add(st.obj, v.Offset)).Elem()
 		f.SetInt(f.Int() + 1)
+		u.bumped = true
 	}
 	return nil
 }

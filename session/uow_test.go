@@ -346,3 +346,37 @@ func TestBeforeHookFailure(t *testing.T) {
 		assert.Equal(t, 2, countRows(t, eng, "hookeds", ""))
 	})
 }
+
+// TestFailedFlushUndoesVersionAndUpdatedAt: objects restored without a
+// full backup get their version and UpdatedAt back when a later statement
+// of the flush fails.
+func TestFailedFlushUndoesVersionAndUpdatedAt(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := setup(t, eng)
+		g := &Gadget{Label: "g"}
+		n := &Note{Body: "n"}
+		owner := &User{Name: "owner"}
+		require.NoError(t, s.AddAll(g, n, owner))
+		require.NoError(t, s.Flush(ctx))
+		require.NoError(t, s.Add(&Address{Email: "a@x", UserID: &owner.ID}))
+		require.NoError(t, s.Commit(ctx))
+		for _, o := range []any{g, n, owner} {
+			require.NoError(t, s.Refresh(ctx, o))
+		}
+
+		time.Sleep(2 * time.Millisecond)
+		g.Label, n.Body = "g2", "n2"
+		require.NoError(t, s.Delete(owner)) // still referenced: the DELETE, last, fails
+		beforeG, beforeN := *g, *n
+		err := s.Flush(ctx)
+		require.ErrorIs(t, err, arcerr.ErrIntegrity)
+		assert.Equal(t, beforeG, *g)
+		assert.Equal(t, beforeN, *n)
+		assert.Equal(t, int64(1), g.Version)
+
+		require.NoError(t, s.Expunge(owner))
+		require.NoError(t, s.Commit(ctx))
+		assert.Equal(t, int64(2), g.Version)
+		assert.True(t, n.UpdatedAt.After(beforeN.UpdatedAt))
+	})
+}
