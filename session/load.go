@@ -210,7 +210,12 @@ func (s *Session) get(ctx context.Context, t *meta.Table, key []any) (unsafe.Poi
 	if st := s.identity[k]; st != nil { // the flush may have inserted it
 		return st.obj, nil
 	}
-	args := normKeyArgs(t, key)
+	var args []any
+	if len(t.PrimaryKey) == 1 && k.s == "" && isIntKind(t.PrimaryKey[0].GoType.Kind()) {
+		args = []any{k.n} // the common case, without reflection
+	} else {
+		args = normKeyArgs(t, key)
+	}
 	fresh, found, err := s.selectByKey(ctx, t, args)
 	if err != nil {
 		return nil, err
