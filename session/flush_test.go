@@ -162,6 +162,9 @@ func TestFailedFlushRestores(t *testing.T) {
 		keeper := &User{Name: "keeper", Nickname: "k"}
 		require.NoError(t, s.Add(keeper))
 		require.NoError(t, s.Commit(ctx))
+		// A row the session does not know, whose key a new object will reuse.
+		_, err := eng.Exec(ctx, rebind(eng, "INSERT INTO users (id, name) VALUES (?, ?)"), 900, "outsider")
+		require.NoError(t, err)
 
 		for failAt := 0; failAt < 3; failAt++ {
 			t.Run(fmt.Sprint("fail-at-", failAt), func(t *testing.T) {
@@ -179,7 +182,7 @@ func TestFailedFlushRestores(t *testing.T) {
 				switch failAt {
 				case 0:
 					// The UPDATE of keeper succeeds; the INSERT of u fails:
-					u.ID = earlyID // duplicate primary key
+					u.ID = 900 // duplicate primary key (not in the identity map, so Add accepts it)
 				case 1:
 					a1.Email = "taken@x"
 				case 2:

@@ -238,6 +238,15 @@ func (s *Session) add(obj any, p unsafe.Pointer, t *meta.Table) (*state, error) 
 		st.snap = h.detSnap
 		s.identity[st.key] = st
 	} else {
+		// A new object that carries a key already mapped here (say, a plain
+		// struct loaded by another session, or a decoded payload) would
+		// fail at flush with a duplicate key; say so now, and point to Merge.
+		if k, ok := clientKey(st); ok {
+			if other := s.identity[k]; other != nil {
+				return nil, fmt.Errorf("%w: cannot add %s: the session already holds %s with that key (use Merge to copy its values)",
+					arcerr.ErrInvalidRequest, t.GoType.Name(), describe(other))
+			}
+		}
 		st.status = Pending
 		s.addSeq++
 		s.pending = append(s.pending, st)
@@ -250,6 +259,22 @@ func (s *Session) add(obj any, p unsafe.Pointer, t *meta.Table) (*state, error) 
 		return nil, err
 	}
 	return st, nil
+}
+
+// clientKey returns the identity a new object's key fields give, when
+// every one of them is set.
+func clientKey(st *state) (ikey, bool) {
+	for _, c := range st.t.PrimaryKey {
+		for i := range st.cd.cols {
+			if cc := &st.cd.cols[i]; cc.c == c && cc.zero(unsafe.Add(st.obj, c.Offset)) {
+				return ikey{}, false
+			}
+		}
+	}
+	if len(st.t.PrimaryKey) == 0 {
+		return ikey{}, false
+	}
+	return identityOf(st.t, st.obj), true
 }
 
 // Contains reports whether obj is in the session (pending, persistent or

@@ -380,3 +380,30 @@ func TestFailedFlushUndoesVersionAndUpdatedAt(t *testing.T) {
 		assert.True(t, n.UpdatedAt.After(beforeN.UpdatedAt))
 	})
 }
+
+// TestAddConflictingPlainObject: a plain struct (no Base) that carries a
+// key the session already maps is refused at Add, pointing to Merge.
+func TestAddConflictingPlainObject(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := setup(t, eng)
+		a := &Address{Email: "mapped@x"}
+		require.NoError(t, s.Add(a))
+		require.NoError(t, s.Commit(ctx))
+		_, err := session.Get[Address](ctx, s, a.ID)
+		require.NoError(t, err)
+
+		payload := &Address{ID: a.ID, Email: "changed@x"} // e.g. decoded from a request
+		err = s.Add(payload)
+		require.ErrorIs(t, err, arcerr.ErrInvalidRequest)
+		assert.Contains(t, err.Error(), "Address")
+		assert.Contains(t, err.Error(), "Merge")
+		assert.False(t, s.Contains(payload))
+		assert.Empty(t, s.New())
+
+		m, err := session.Merge(ctx, s, payload)
+		require.NoError(t, err)
+		assert.Same(t, a, m)
+		require.NoError(t, s.Commit(ctx))
+		assert.Equal(t, 1, countRows(t, eng, "addresses", "email_address = ?", "changed@x"))
+	})
+}
