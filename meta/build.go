@@ -67,7 +67,11 @@ func TableOf(typ reflect.Type) (*Table, error) {
 		ce := e.(*cacheEntry)
 		return ce.t, ce.err
 	}
-	t, err := build(typ, false)
+	var t *Table
+	err := checkOwnedBases(typ)
+	if err == nil {
+		t, err = build(typ, false)
+	}
 	if err == nil {
 		registerProbe(t)
 	}

@@ -42,6 +42,11 @@ type Base[T any] struct {
 // ArcHolder implements session.Tracked.
 func (b *Base[T]) ArcHolder() *session.Holder { return &b.h }
 
+// ArcModelType implements meta.OwnedBy: registration uses it to reject a
+// Base[X] embedded anywhere but by value directly in X (its methods find
+// the model from the base's own address).
+func (Base[T]) ArcModelType() reflect.Type { return reflect.TypeFor[T]() }
+
 // defaultEngine is the only global state in Arc: the engine record calls
 // use when the context carries no session.
 var defaultEngine atomic.Pointer[engine.Engine]

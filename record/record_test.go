@@ -2,6 +2,7 @@ package record_test
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/expr"
 	"github.com/arcorm/arc/internal/dbtest"
+	"github.com/arcorm/arc/meta"
 	"github.com/arcorm/arc/migrate"
 	"github.com/arcorm/arc/record"
 	"github.com/arcorm/arc/session"
@@ -167,4 +169,42 @@ func count(t *testing.T, eng *engine.Engine, table string) int {
 	var n int
 	require.NoError(t, eng.DB().QueryRow("SELECT count(*) FROM "+table).Scan(&n))
 	return n
+}
+
+type (
+	// Borrowed embeds another model's Base: its methods would act on the wrong type.
+	Borrowed struct {
+		record.Base[Author]
+		ID int64
+	}
+	// ViaPointer embeds Base through a pointer.
+	ViaPointer struct {
+		*record.Base[ViaPointer]
+		ID int64
+	}
+	// Named holds Base as a named field.
+	Named struct {
+		B  record.Base[Named]
+		ID int64
+	}
+	baseMixin struct{ record.Base[InMixin] }
+	// InMixin gets its Base through a mixin.
+	InMixin struct {
+		baseMixin
+		ID int64
+	}
+)
+
+// TestBaseEmbedding: registration rejects a Base that is not embedded by
+// value directly in its own model.
+func TestBaseEmbedding(t *testing.T) {
+	for _, m := range []any{Borrowed{}, ViaPointer{}, Named{}, InMixin{}} {
+		_, err := meta.TableOfValue(m)
+		require.Error(t, err, "%T", m)
+		assert.ErrorIs(t, err, arcerr.ErrInvalidModel, "%T", m)
+		assert.Contains(t, err.Error(), reflect.TypeOf(m).Name())
+		assert.Contains(t, err.Error(), "record.Base")
+	}
+	_, err := meta.TableOfValue(Author{})
+	require.NoError(t, err)
 }
