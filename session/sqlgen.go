@@ -149,7 +149,7 @@ func insertOrderedSQL(d dialect.Dialect, t *meta.Table, cols []*meta.Column, mas
 // castType drops a type's length or precision, so that the cast only
 // types the parameter and the column's own assignment rules (length
 // checks, rounding) still apply: VARCHAR(50) -> VARCHAR; CHAR(n) -> bpchar
-// (a bare CHAR is CHAR(1)).
+// and BIT(n) -> varbit (a bare CHAR or BIT has length 1).
 func castType(typ string) string {
 	base := typ
 	if i := strings.IndexByte(typ, '('); i >= 0 {
@@ -160,6 +160,8 @@ func castType(typ string) string {
 	switch strings.ToUpper(base) {
 	case "CHAR", "CHARACTER":
 		return "bpchar"
+	case "BIT":
+		return "varbit" // a bare BIT is BIT(1)
 	}
 	return base
 }
