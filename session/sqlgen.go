@@ -162,6 +162,12 @@ func castType(typ string) string {
 		return "bpchar"
 	case "BIT":
 		return "varbit" // a bare BIT is BIT(1)
+	case "SERIAL", "SERIAL4":
+		return "INTEGER" // serial types are DDL shorthands, not types
+	case "BIGSERIAL", "SERIAL8":
+		return "BIGINT"
+	case "SMALLSERIAL", "SERIAL2":
+		return "SMALLINT"
 	}
 	return base
 }

@@ -13,6 +13,7 @@ func TestCastType(t *testing.T) {
 		"BIGINT":                      "BIGINT",
 		"TEXT[]":                      "TEXT[]",
 		"JSONB":                       "JSONB",
+		"BIGSERIAL":                   "BIGINT",
 	}
 	for in, want := range cases {
 		if got := castType(in); got != want {
