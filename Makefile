@@ -30,9 +30,14 @@ build:
 arctl:
 	$(GO) build -o bin/arctl ./cmd/arctl
 
-# Benchmarks against raw database/sql in the same run (both dialects).
+# Benchmarks against raw database/sql in the same run (both dialects):
+# Arc's own (./session/), then the comparison with GORM, bun and sqlx
+# (benchmarks/, a separate module; results in benchmarks/results/latest/).
+# `bench` takes a few minutes, `bench-quick` under one.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 20m ./session/
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 -benchtime 300x -timeout 20m ./session/
+	cd benchmarks && GO=$(GO) ./bench.sh full
 
 bench-quick:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 -benchtime 200x ./session/
+	cd benchmarks && GO=$(GO) ./bench.sh quick
