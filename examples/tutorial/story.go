@@ -60,6 +60,10 @@ func basics(ctx context.Context, eng *arc.Engine, tr *transcript) (*arc.Session,
 	}
 	show("ourUser", ourUser)
 	show("ourUser == ed", ourUser == ed)
+	show("state of ed after the query", s.StateOf(ed))
+
+	impostor := &User{ID: ed.ID, Name: "ed"} // a second object for ed's key
+	show("Add(impostor)", s.Add(impostor))
 	// end snippet
 
 	tr.step("add-all", "§5.4 AddAll, Dirty, New, Commit")

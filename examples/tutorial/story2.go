@@ -231,6 +231,7 @@ func relationships(ctx context.Context, s *arc.Session, tr *transcript) error {
 		return err
 	}
 	show("users named jack", nJack)
+	show("state of jack", s.StateOf(jack))
 	nAddr, err := arc.Select[Address]().Where(arc.In(&A.Email, "jack@google.com", "j25@yahoo.com")).Count(ctx)
 	if err != nil {
 		return err
@@ -240,6 +241,7 @@ func relationships(ctx context.Context, s *arc.Session, tr *transcript) error {
 	if err := s.Close(ctx); err != nil { // rolls back: jack and his addresses are back
 		return err
 	}
+	show("state of jack after Close", s.StateOf(jack))
 	// end snippet
 	return nil
 }

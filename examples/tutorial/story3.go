@@ -73,6 +73,8 @@ func cascades(ctx context.Context, eng *arc.Engine, tr *transcript) error {
 		return err
 	}
 	show("Get(ed.ID) == ed", again == ed)
+	_, err = arc.Get[blog.User](ctx, 99)
+	show("Get(99)", err) // errors.Is(err, arc.ErrNotFound)
 	// end snippet
 
 	tr.step("many-to-many", "§13 Many-to-many")
@@ -132,6 +134,21 @@ func cascades(ctx context.Context, eng *arc.Engine, tr *transcript) error {
 		return err
 	}
 	show("keywords", kept)
+	// end snippet
+
+	tr.step("passive-deletes", "§12b passive_deletes: the database deletes the posts")
+	// snippet: passive-deletes
+	if err := s.Delete(wendy); err != nil {
+		return err
+	}
+	if err := s.Flush(ctx); err != nil {
+		return err
+	}
+	left, err := arc.Select[blog.Post]().Count(ctx)
+	if err != nil {
+		return err
+	}
+	show("posts left", left)
 	// end snippet
 	return nil
 }

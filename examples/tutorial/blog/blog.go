@@ -25,7 +25,7 @@ type User struct {
 	CreatedAt time.Time
 
 	Addresses arc.Many[Address] `arc:"back_populates:User;cascade:all,delete-orphan"`
-	Posts     arc.Dynamic[Post] `arc:"back_populates:Author;order_by:id"`
+	Posts     arc.Dynamic[Post] `arc:"back_populates:Author;order_by:id;cascade:all;passive_deletes"`
 }
 
 // Address maps addresses.
@@ -40,7 +40,7 @@ type Address struct {
 // Post is the tutorial's BlogPost, on the table posts.
 type Post struct {
 	ID       int64
-	UserID   *int64 `arc:"fk:users.id"`
+	UserID   *int64 `arc:"fk:users.id;ondelete:cascade"`
 	Headline string `arc:"size:255;notnull"`
 	Body     string `arc:"text"`
 
@@ -59,7 +59,7 @@ type Keyword struct {
 // PostKeyword is the association table: a plain model with one foreign
 // key to each side and a composite primary key. The ORM writes its rows.
 type PostKeyword struct {
-	PostID    int64 `arc:"pk;fk:posts.id"`
+	PostID    int64 `arc:"pk;fk:posts.id;ondelete:cascade"`
 	KeywordID int64 `arc:"pk;fk:keywords.id"`
 }
 
