@@ -109,7 +109,7 @@ func region(code string, logs map[string]string) string {
 	fmt.Fprintf(&b, "```go\n%s\n```\n", code)
 	lite, pg := strings.TrimRight(logs["sqlite"], "\n"), strings.TrimRight(logs["postgres"], "\n")
 	if lite != "" {
-		fmt.Fprintf(&b, "\nSQLite:\n\n```text\n%s\n```\n", lite)
+		fmt.Fprintf(&b, "\nOutput on SQLite:\n\n```text\n%s\n```\n", lite)
 	}
 	if pg == "" || canon(placeholder.ReplaceAllString(pg, "?")) == canon(lite) {
 		return b.String()
@@ -123,10 +123,10 @@ func region(code string, logs map[string]string) string {
 				diff = append(diff, pl[i])
 			}
 		}
-		fmt.Fprintf(&b, "\nPostgreSQL, the lines that differ:\n\n```text\n%s\n```\n", strings.Join(diff, "\n"))
+		fmt.Fprintf(&b, "\nOn PostgreSQL, the lines that differ:\n\n```text\n%s\n```\n", strings.Join(diff, "\n"))
 		return b.String()
 	}
-	fmt.Fprintf(&b, "\nPostgreSQL:\n\n```text\n%s\n```\n", pg)
+	fmt.Fprintf(&b, "\nOn PostgreSQL:\n\n```text\n%s\n```\n", pg)
 	return b.String()
 }
 
