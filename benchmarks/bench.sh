@@ -16,7 +16,7 @@ GO=${GO:-go}
 mode=${1:-full}
 out=${BENCH_OUT:-results/latest}
 case $mode in
-full) count=5 fast=1000x slow=200x stream=5x ;;
+full) count=${BENCH_COUNT:-5} fast=1000x slow=200x stream=3x ;;
 quick) count=1 fast=100x slow=20x stream=1x ;;
 *) echo "usage: $0 [full|quick]" >&2; exit 2 ;;
 esac
