@@ -24,6 +24,12 @@ func relationships(ctx context.Context, s *arc.Session, tr *transcript) error {
 	show("jack.Addresses.At(1)", jack.Addresses.At(1))
 	show("jack.Addresses.At(1).User", jack.Addresses.At(1).User.Get())
 
+	extra := arc.New(&Address{Email: "tmp@example.com"})
+	extra.User.Set(jack) // appends extra to jack.Addresses
+	show("jack.Addresses.Len()", jack.Addresses.Len())
+	jack.Addresses.Remove(extra) // and this clears extra.User
+	show("extra.User", extra.User.Get())
+
 	if err := s.Add(jack); err != nil { // the addresses come along (save-update cascade)
 		return err
 	}
@@ -73,6 +79,14 @@ func relationships(ctx context.Context, s *arc.Session, tr *transcript) error {
 		return err
 	}
 	show("Join along User.Addresses", alongRel)
+
+	notFoo, err := arc.Select[User]().
+		Join(arc.RelTarget(&U.Addresses), arc.RelOn(&U.Addresses, nil, arc.Ne(&A.Email, "foo"))).
+		Where(arc.Eq(&A.Email, "jack@google.com")).All(ctx)
+	if err != nil {
+		return err
+	}
+	show("Join along User.Addresses with extra ON criteria", notFoo)
 
 	outer, err := arc.Select[User]().OuterJoin(A, arc.On(&U.ID, &A.UserID)).OrderBy(&U.ID).All(ctx)
 	if err != nil {
