@@ -7,7 +7,8 @@
 # Output goes to $BENCH_OUT (default results/latest): raw.txt (go test
 # output, benchstat's input), benchstat.txt and table.md (time/op,
 # allocs/op and the ratio to prepared raw database/sql per operation).
-# BENCH_DIALECTS=sqlite (or postgres) limits the run to one database;
+# BENCH_COUNT overrides -count of a full run; BENCH_DIALECTS=sqlite (or
+# postgres) limits the run to one database;
 # ARC_TEST_PG_URL names the PostgreSQL server (default
 # postgres://postgres@127.0.0.1:5432/test?sslmode=disable).
 set -euo pipefail
@@ -28,11 +29,13 @@ run() { # pattern benchtime
 }
 {
 	echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $($GO version), $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "# arc $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- .. 2>/dev/null || echo ' (work tree differs)')"
 	echo "# ./bench.sh $mode: count=$count single-row/100-row ops ${fast}, Insert100/Relations ${slow}, Stream ${stream}"
 } >>"$raw"
 run '^Benchmark(InsertOne|Update|Get|Read100|Count)$' "$fast"
 run '^Benchmark(Insert100|Relations)$' "$slow"
 run '^BenchmarkStream$' "$stream"
+echo "# finished $(date -u '+%H:%M UTC'), load: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$raw"
 $GO tool benchstat "$raw" >"$out/benchstat.txt" 2>/dev/null
 $GO tool benchstat -format csv "$raw" 2>/dev/null | $GO run ./cmd/report >"$out/table.md"
 echo "wrote $raw, $out/benchstat.txt and $out/table.md"
