@@ -19,10 +19,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/sirupsen/logrus"
-
 	"github.com/arcorm/arc"
-	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/examples/tutorial/blog"
 )
 
@@ -38,17 +35,23 @@ func main() {
 	}
 }
 
-// run plays the story on the database at url and returns its transcript.
+// run plays the story on the database at url, printing to out.
 func run(ctx context.Context, url string, out io.Writer) (*transcript, error) {
-	tr := newTranscript(out)
-	log := logrus.New()
-	log.SetOutput(tr)
-	log.SetFormatter(echoFormatter{})
-	eng, err := arc.Open(ctx, url, arc.Echo(false), engine.WithLogger(log))
+	eng, err := arc.Open(ctx, url)
 	if err != nil {
-		return tr, err
+		return nil, err
 	}
 	defer eng.Close()
+	return play(ctx, eng, out)
+}
+
+// play plays the story on eng and returns its transcript. It sends the
+// engine's echo to the transcript.
+func play(ctx context.Context, eng *arc.Engine, out io.Writer) (*transcript, error) {
+	tr := newTranscript(out)
+	eng.SetEcho(false)
+	eng.Logger().SetOutput(tr)
+	eng.Logger().SetFormatter(echoFormatter{})
 	// Start from an empty database, quietly.
 	if err := arc.DropAll(ctx, eng, blog.PostKeyword{}, blog.Post{}, blog.Keyword{}, blog.Address{}, blog.User{}); err != nil {
 		return tr, fmt.Errorf("dropping the tutorial's tables: %w", err)
