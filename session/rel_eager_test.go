@@ -310,3 +310,24 @@ func TestRelJoinedSingleQuery(t *testing.T) {
 		require.Len(t, rec.SQL(), 1)
 	})
 }
+
+// GuardBatch turns the N+1 loop into one query per relationship.
+func TestRelGuardBatch(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, _ := relSetup(t, eng)
+		relSeed(t, eng)
+		s := session.New(eng, session.WithLazyGuard(session.GuardBatch))
+		defer s.Close(ctx)
+		users, err := session.NewQuery[RUser](s).OrderBy(&U.ID).All(ctx)
+		require.NoError(t, err)
+		rec := dbtest.Record(eng)
+		total := 0
+		for _, u := range users {
+			got, err := u.Addresses.Load(ctx)
+			require.NoError(t, err)
+			total += len(got)
+		}
+		require.Equal(t, 2, total)
+		require.Equal(t, []string{phs(eng, "SELECT addresses.user_id, addresses.id, addresses.email_address, addresses.user_id FROM addresses WHERE addresses.user_id IN (?, ?, ?, ?, ?) ORDER BY addresses.id")}, rec.SQL())
+	})
+}

@@ -20,6 +20,36 @@ import (
 // below the dialect's limit (tests lower it to exercise chunking).
 var selectInChunk atomic.Int32
 
+// GuardBatch is an N+1 guard mode: a lazy load on an object that came from
+// a multi-row query loads the relationship for every object of that query
+// at once (one SELECT ... IN), so a loop over the result costs one query
+// per relationship instead of one per object.
+const GuardBatch LazyGuard = GuardRaise + 1
+
+// batchLoad loads r for every object of st's multi-row query that has not
+// loaded it yet; ok is false when st does not come from one.
+func (s *Session) batchLoad(ctx context.Context, st *state, r *meta.Relationship) (bool, error) {
+	if s.opts.guard != GuardBatch || st.batch == nil || st.batch.n < 2 {
+		return false, nil
+	}
+	var members []*state
+	for _, o := range s.states {
+		if o.batch == st.batch && o.t == st.t && o.status == Persistent && !coreOf(o.obj, r.Field).Loaded() {
+			members = append(members, o)
+		}
+	}
+	sortStates(members)
+	objs := make([]unsafe.Pointer, len(members))
+	for i, o := range members {
+		objs[i] = o.obj
+	}
+	if err := s.autoflush(ctx); err != nil {
+		return true, err
+	}
+	_, err := s.applyStrategy(ctx, r, relations.StrategySelectIn, objs)
+	return true, err
+}
+
 // guard applies the N+1 guard to a lazy load of r on st.
 func (s *Session) guard(st *state, r *meta.Relationship) error {
 	if s.opts.guard == GuardOff || st.batch == nil || st.batch.n < 2 {
@@ -58,6 +88,9 @@ func (s *Session) LoadRelation(ctx context.Context, owner unsafe.Pointer, r *met
 				c.SetLoaded([]unsafe.Pointer{tst.obj})
 				return nil
 			}
+			if ok, err := s.batchLoad(ctx, st, r); ok {
+				return err
+			}
 			if err := s.guard(st, r); err != nil {
 				return err
 			}
@@ -76,6 +109,9 @@ func (s *Session) LoadRelation(ctx context.Context, owner unsafe.Pointer, r *met
 	if st.status == Pending {
 		c.SetLoaded(nil)
 		return nil
+	}
+	if ok, err := s.batchLoad(ctx, st, r); ok {
+		return err
 	}
 	if err := s.guard(st, r); err != nil {
 		return err
