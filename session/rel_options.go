@@ -38,7 +38,7 @@ func (q *Query[T]) Options(opts ...LoadOption) *Query[T] {
 // runLoadOptions applies the query's loading options, then the
 // relationships' own lazy: defaults, to the objects a query returned.
 func (s *Session) runLoadOptions(ctx context.Context, t *meta.Table, opts []LoadOption, objs []unsafe.Pointer) error {
-	if len(objs) == 0 || len(t.Relations) == 0 {
+	if len(objs) == 0 || len(t.Relations) == 0 || len(opts) == 0 && !relDefaults(t) {
 		return nil
 	}
 	specs := make([]*relations.Option, 0, len(opts))
