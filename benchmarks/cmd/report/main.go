@@ -2,7 +2,8 @@
 // (go tool benchstat -format csv results.txt) into markdown tables: one
 // per operation, a row per library, time/op, allocs/op and the ratio of
 // time/op to prepared raw database/sql ("raw-prep") of the same dialect
-// and run.
+// and run. Times are benchstat's medians, with its confidence interval
+// when it gives one.
 //
 //	go tool benchstat -format csv results.txt | go run ./cmd/report
 package main
@@ -33,6 +34,9 @@ func main() {
 	defer w.Flush()
 	write(w, vals, order)
 }
+
+// ci holds benchstat's confidence interval of each time/op ("4%").
+var ci = map[key]string{}
 
 // read collects unit -> key -> center value from benchstat's CSV, which
 // is a series of tables, each starting with a ",unit,CI" header row.
@@ -73,6 +77,9 @@ func read(r io.Reader) (map[string]map[key]float64, []key, error) {
 			vals[unit] = map[key]float64{}
 		}
 		vals[unit][k] = v
+		if unit == "sec/op" && len(rec) > 2 && strings.HasSuffix(rec[2], "%") {
+			ci[k] = rec[2]
+		}
 		if !seen[k] {
 			seen[k] = true
 			order = append(order, k)
@@ -139,7 +146,11 @@ func write(w io.Writer, vals map[string]map[key]float64, order []key) {
 					if v, ok := vals["allocs/op"][k]; ok {
 						a = strconv.FormatFloat(v, 'f', -1, 64)
 					}
-					fmt.Fprintf(w, " %s | %s | %s |", duration(t), ratio, a)
+					pm := ""
+					if c := ci[k]; c != "" {
+						pm = " ±" + c
+					}
+					fmt.Fprintf(w, " %s%s | %s | %s |", duration(t), pm, ratio, a)
 				}
 				if peak {
 					if v, ok := vals["peak-live-B"][k]; ok {
