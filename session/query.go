@@ -388,6 +388,11 @@ func (q *Query[T]) all(ctx context.Context, variant byte, method string) ([]*T, 
 	if err != nil {
 		return nil, err
 	}
+	if len(q.opts) > 0 && !q.noTrack {
+		if out, ok, err := q.allJoined(ctx, s, variant); ok || err != nil { // rel_query.go: Joined in one SELECT
+			return out, err
+		}
+	}
 	rows, c, err := q.query(ctx, s, variant)
 	if err != nil || rows == nil {
 		return nil, err

@@ -78,6 +78,9 @@ func (q *Query[T]) Join(target any, on expr.Expr) *Query[T] { return q.join(targ
 func (q *Query[T]) OuterJoin(target any, on expr.Expr) *Query[T] { return q.join(target, on, true) }
 
 func (q *Query[T]) join(target any, on expr.Expr, outer bool) *Query[T] {
+	if n, ok := q.joinRel(target, on, outer); ok { // Join(&U.Addresses, extra): rel_query.go
+		return n
+	}
 	fi, err := fromItemOf(target)
 	if err != nil {
 		return q.fail(fmt.Errorf("Join: %w", err))

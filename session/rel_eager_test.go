@@ -71,7 +71,7 @@ func TestRelSelectInChunks(t *testing.T) {
 	})
 }
 
-// Joined (falls back to a second query until the query hook lands),
+// Joined,
 // Raise, NoLoad, Then and the tag's lazy: default.
 func TestRelLoadOptions(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
