@@ -35,6 +35,7 @@ type relFlush struct {
 	ownerDel   []ownerDelete     // association rows of deleted objects
 	passiveDel map[*state]bool   // deleted children whose rows the database may remove first
 	done       map[*relations.Core]bool
+	resnap     []*state // persistent children whose FK an UPDATE here wrote
 }
 
 // fkSync copies parent's key columns into child's foreign key columns.
@@ -709,11 +710,11 @@ func (s *Session) relAfterSaves(ctx context.Context, tx *engine.Tx, p *flushPlan
 		if _, err := tx.Exec(ctx, string(b), args...); err != nil {
 			return flushErr("update", cst, err)
 		}
-		if inserted {
-			continue
-		}
-		for _, c := range sy.childCols {
-			reflect.NewAt(c.GoType, unsafe.Add(cst.snap.p, c.Offset)).Elem().Set(reflect.NewAt(c.GoType, unsafe.Add(cst.obj, c.Offset)).Elem())
+		if !inserted {
+			// The snapshot is replaced, not written into, once the flush
+			// has succeeded (relCommitPlan): it may also be the state at
+			// transaction begin that a rollback restores.
+			rf.resnap = append(rf.resnap, cst)
 		}
 	}
 	// Association rows: deletes first, then inserts.
@@ -833,7 +834,14 @@ func (s *Session) relDeletedByCascade(st *state) bool {
 
 // relCommitPlan records the new memberships after a successful flush.
 func (s *Session) relCommitPlan(*flushPlan) {
-	relFlushes.Delete(s)
+	if v, ok := relFlushes.LoadAndDelete(s); ok {
+		for _, st := range v.(*relFlush).resnap {
+			if st.txSnap == nil {
+				st.txSnap = st.snap
+			}
+			st.snap = st.cd.take(st.obj)
+		}
+	}
 	for _, st := range s.states {
 		if len(st.t.Relations) == 0 || st.status != Persistent {
 			continue

@@ -616,3 +616,29 @@ func TestRelDeleteManyToManyAndDynamicOwner(t *testing.T) {
 		require.Equal(t, 1, countRows(t, eng, "posts", "user_id IS NULL AND headline = 'two'"))
 	})
 }
+
+// Moving a persistent child to a parent inserted in the same flush writes
+// the FK with a separate UPDATE; a rollback must still give the child the
+// value it had when the transaction began, not the rolled-back one.
+func TestRelRollbackAfterMoveToNewParent(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := relSetup(t, eng)
+		jackID := relSeed(t, eng)
+		jack, err := session.Get[RUser](ctx, s, jackID)
+		require.NoError(t, err)
+		addrs, err := jack.Addresses.Load(ctx)
+		require.NoError(t, err)
+		moved := addrs[1]
+		newbie := &RUser{Name: "newbie"}
+		require.NoError(t, s.Add(newbie))
+		moved.User.Set(newbie)
+		require.NoError(t, s.Flush(ctx))
+		require.NotNil(t, moved.UserID)
+		require.Equal(t, newbie.ID, *moved.UserID)
+
+		require.NoError(t, s.Rollback(ctx))
+		require.NotNil(t, moved.UserID, "restored to the value at transaction begin")
+		require.Equal(t, jackID, *moved.UserID)
+		require.Equal(t, 2, countRows(t, eng, "addresses", "user_id = ?", jackID))
+	})
+}
