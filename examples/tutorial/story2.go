@@ -73,15 +73,14 @@ func relationships(ctx context.Context, s *arc.Session, tr *transcript) error {
 	}
 	show("Join with ON", joined)
 
-	alongRel, err := arc.Select[User]().Join(arc.RelTarget(&U.Addresses), arc.RelOn(&U.Addresses, nil)).
+	alongRel, err := arc.Select[User]().Join(&U.Addresses, nil).
 		Where(arc.Eq(&A.Email, "jack@google.com")).All(ctx)
 	if err != nil {
 		return err
 	}
 	show("Join along User.Addresses", alongRel)
 
-	notFoo, err := arc.Select[User]().
-		Join(arc.RelTarget(&U.Addresses), arc.RelOn(&U.Addresses, nil, arc.Ne(&A.Email, "foo"))).
+	notFoo, err := arc.Select[User]().Join(&U.Addresses, arc.Ne(&A.Email, "foo")).
 		Where(arc.Eq(&A.Email, "jack@google.com")).All(ctx)
 	if err != nil {
 		return err
@@ -224,7 +223,7 @@ func relationships(ctx context.Context, s *arc.Session, tr *transcript) error {
 	show("Joined", viaJoin.Addresses.Items())
 
 	s.ExpireAll()
-	jacksAddresses, err := arc.Select[Address]().Join(arc.RelTarget(&A.User), arc.RelOn(&A.User, nil)).
+	jacksAddresses, err := arc.Select[Address]().Join(&A.User, nil).
 		Where(arc.Eq(&U.Name, "jack")).Options(arc.ContainsEager(&A.User)).OrderBy(&A.ID).All(ctx)
 	if err != nil {
 		return err
