@@ -396,6 +396,14 @@ func (e *env) needModels(cmd string) error {
 	return nil
 }
 
+// modelEngine opens the database for a command that needs the models.
+func (e *env) modelEngine(cmd string) (*engine.Engine, error) {
+	if err := e.needModels(cmd); err != nil {
+		return nil, err
+	}
+	return e.engine()
+}
+
 func (e *env) engine() (*engine.Engine, error) {
 	if err := e.needDatabase(); err != nil {
 		return nil, err
@@ -675,10 +683,7 @@ func cmdCreateAll(e *env, _ *opts, args []string) error {
 	if err := argCount(args, 0, 0, ""); err != nil {
 		return err
 	}
-	if err := e.needModels("create-all"); err != nil {
-		return err
-	}
-	eng, err := e.engine()
+	eng, err := e.modelEngine("create-all")
 	if err != nil {
 		return err
 	}
@@ -694,10 +699,7 @@ func cmdDropAll(e *env, _ *opts, args []string) error {
 	if err := argCount(args, 0, 0, ""); err != nil {
 		return err
 	}
-	if err := e.needModels("drop-all"); err != nil {
-		return err
-	}
-	eng, err := e.engine()
+	eng, err := e.modelEngine("drop-all")
 	if err != nil {
 		return err
 	}
@@ -720,10 +722,7 @@ func cmdDiff(e *env, o *opts, args []string) error {
 	} else if err := argCount(args, 1, 1, "one argument, the migration NAME"); err != nil {
 		return err
 	}
-	if err := e.needModels("diff"); err != nil {
-		return err
-	}
-	eng, err := e.engine()
+	eng, err := e.modelEngine("diff")
 	if err != nil {
 		return err
 	}
@@ -776,10 +775,7 @@ func cmdFixturesLoad(e *env, _ *opts, args []string) error {
 	if err := argCount(args, 1, 1, "one argument, the fixtures DIR"); err != nil {
 		return err
 	}
-	if err := e.needModels("fixtures load"); err != nil {
-		return err
-	}
-	eng, err := e.engine()
+	eng, err := e.modelEngine("fixtures load")
 	if err != nil {
 		return err
 	}
