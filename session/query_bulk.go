@@ -214,6 +214,9 @@ func normalizeKeyVals(t *meta.Table, vals []any) []any {
 
 // syncBulk brings the identity map in line with a bulk statement.
 func (q *Query[T]) syncBulk(s *Session, keys []ikey, sets []assignment, del bool) {
+	// The transaction now holds work of its own: a later failed flush must
+	// roll back to a savepoint, not throw this statement away.
+	s.txFlushed = true
 	for _, k := range keys {
 		st := s.identity[k]
 		if st == nil {
@@ -226,6 +229,12 @@ func (q *Query[T]) syncBulk(s *Session, keys []ikey, sets []assignment, del bool
 		if st.snap == nil || st.expired {
 			continue
 		}
+		// Copy on write: the snapshot may also be the state at transaction
+		// begin, or a savepoint's, which a rollback restores.
+		if st.txSnap == nil {
+			st.txSnap = st.snap
+		}
+		st.snap = st.cd.take(st.snap.p)
 		for _, a := range sets {
 			if !a.plain || !setColumn(st, a.idx, a.v) {
 				st.expired = true

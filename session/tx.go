@@ -131,6 +131,7 @@ func (s *Session) rollbackObjects() {
 		}
 		if st.snap != nil {
 			st.cd.restore(st.obj, st.snap)
+			s.rekey(st)
 		}
 		st.expired = true
 		s.expireRelations(st)
@@ -138,6 +139,23 @@ func (s *Session) rollbackObjects() {
 	s.deleted = s.deleted[:0]
 	s.pending = s.pending[:0]
 	s.relRollback()
+}
+
+// rekey moves st in the identity map when restoring its values gave it
+// back an earlier primary key (a flushed key change that was rolled back).
+func (s *Session) rekey(st *state) {
+	if !st.hasKey {
+		return
+	}
+	k := identityOf(st.t, st.obj)
+	if k == st.key {
+		return
+	}
+	if s.identity[st.key] == st {
+		delete(s.identity, st.key)
+	}
+	st.key = k
+	s.identity[k] = st
 }
 
 // Close rolls back any open transaction, detaches every object and closes
@@ -240,11 +258,24 @@ func (n *Nested) Rollback(ctx context.Context) error {
 				if h := st.holder; h != nil {
 					*h = Holder{owner: st.obj}
 				}
+				continue
 			}
+			// Loaded after the savepoint: what it flushed since is gone
+			// from the database, so it reloads on next use.
+			if st.status == Deleted {
+				st.status = Persistent
+				st.deletedInTx = false
+				s.identity[st.key] = st
+			}
+			st.markedDelete = false
+			st.expired = true
+			s.expireRelations(st)
 			continue
 		}
 		st.cd.restore(st.obj, sv.values)
 		st.snap = sv.snap
+		s.rekey(st)
+		s.expireRelations(st) // memberships flushed after the savepoint are gone too
 		st.markedDelete = sv.marked
 		st.newInTx = sv.newIn
 		if sv.status != st.status {
@@ -266,6 +297,7 @@ func (n *Nested) Rollback(ctx context.Context) error {
 			s.deleted = append(s.deleted, st)
 		}
 	}
+	s.relRollback()
 	return nil
 }
 
