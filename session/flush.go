@@ -69,8 +69,17 @@ func (s *Session) Flush(ctx context.Context) error {
 		return fmt.Errorf("%w: flush", arcerr.ErrBusy)
 	}
 	if err := s.relPreFlush(ctx); err != nil {
+		s.relRollback()
 		return err
 	}
+	// The relationship bookkeeping of this flush lives until it commits;
+	// every other way out drops it, so a failed flush leaks nothing.
+	flushed := false
+	defer func() {
+		if !flushed {
+			s.relRollback()
+		}
+	}()
 	if !s.hasChanges() {
 		return nil
 	}
@@ -125,6 +134,7 @@ func (s *Session) Flush(ctx context.Context) error {
 	}
 	s.commitPlan(plan, done)
 	s.txFlushed = true
+	flushed = true
 	return nil
 }
 

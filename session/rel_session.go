@@ -673,6 +673,12 @@ func (s *Session) relAfterSaves(ctx context.Context, tx *engine.Tx, p *flushPlan
 		if !ok {
 			return fmt.Errorf("%w: %s refers to an object that is not saved in this flush", arcerr.ErrInvalidRequest, describe(cst))
 		}
+		if !slices.Contains(p.touched, cst) {
+			// Not in the plan, so not backed up: a failed flush must put
+			// the old FK back too.
+			p.backups = append(p.backups, backup{cst, cst.cd.take(cst.obj)})
+			p.touched = append(p.touched, cst)
+		}
 		if err := setCols(sy.child, sy.childCols, vals); err != nil {
 			return err
 		}

@@ -642,3 +642,34 @@ func TestRelRollbackAfterMoveToNewParent(t *testing.T) {
 		require.Equal(t, 2, countRows(t, eng, "addresses", "user_id = ?", jackID))
 	})
 }
+
+// A persistent child moved to a parent inserted in the same flush gets its
+// FK from a separate UPDATE; when a later statement of that flush fails,
+// the child must get its old FK back along with everything else.
+func TestRelFailedFlushRestoresMovedChild(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := relSetup(t, eng)
+		jackID := relSeed(t, eng)
+		jack, err := session.Get[RUser](ctx, s, jackID)
+		require.NoError(t, err)
+		addrs, err := jack.Addresses.Load(ctx)
+		require.NoError(t, err)
+		moved, gone := addrs[0], addrs[1]
+		// Make the DELETE of gone match no row, so the flush fails after
+		// the FK UPDATE of moved.
+		q := "DELETE FROM addresses WHERE id = ?"
+		if eng.Dialect().Name() == "postgres" {
+			q = "DELETE FROM addresses WHERE id = $1"
+		}
+		_, err = eng.DB().Exec(q, gone.ID)
+		require.NoError(t, err)
+		nu := &RUser{Name: "nu"}
+		require.NoError(t, s.Add(nu))
+		moved.User.Set(nu)
+		require.NoError(t, s.Delete(gone))
+		require.Error(t, s.Flush(ctx))
+		require.Zero(t, nu.ID, "the parent's generated key is taken back")
+		require.NotNil(t, moved.UserID)
+		require.Equal(t, jackID, *moved.UserID, "the child's FK is taken back too")
+	})
+}

@@ -169,6 +169,7 @@ func (s *Session) Close(ctx context.Context) error {
 		err = s.Rollback(ctx)
 	}
 	s.ExpungeAll()
+	s.relRollback()
 	s.closed = true
 	return err
 }
