@@ -68,18 +68,20 @@ func (s *Session) Flush(ctx context.Context) error {
 	if s.iterating > 0 {
 		return fmt.Errorf("%w: flush", arcerr.ErrBusy)
 	}
-	if err := s.relPreFlush(ctx); err != nil {
-		s.relRollback()
-		return err
-	}
 	// The relationship bookkeeping of this flush lives until it commits;
-	// every other way out drops it, so a failed flush leaks nothing.
+	// every other way out undoes what it wrote into objects and drops it,
+	// so a failed flush changes and leaks nothing.
+	s.relPre = nil
 	flushed := false
 	defer func() {
 		if !flushed {
+			s.relUndoPre()
 			s.relRollback()
 		}
 	}()
+	if err := s.relPreFlush(ctx); err != nil {
+		return err
+	}
 	if !s.hasChanges() {
 		return nil
 	}
@@ -134,6 +136,7 @@ func (s *Session) Flush(ctx context.Context) error {
 	}
 	s.commitPlan(plan, done)
 	s.txFlushed = true
+	s.relPre = nil
 	flushed = true
 	return nil
 }

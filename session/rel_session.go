@@ -154,6 +154,40 @@ func (s *Session) relExpire(st *state) {
 
 func (s *Session) relRollback() { relFlushes.Delete(s) }
 
+// preImage is an object as it was before relPreFlush wrote a foreign key
+// into it or marked it for a cascade delete.
+type preImage struct {
+	snap   *snapshot
+	marked bool
+}
+
+// keepPre records obj's pre-image once per flush, so a failed flush can
+// undo what relationship bookkeeping did before the plan took its backups.
+func (s *Session) keepPre(obj unsafe.Pointer) {
+	st := s.states[obj]
+	if st == nil {
+		return
+	}
+	if s.relPre == nil {
+		s.relPre = map[*state]preImage{}
+	}
+	if _, ok := s.relPre[st]; !ok {
+		s.relPre[st] = preImage{snap: st.cd.take(st.obj), marked: st.markedDelete}
+	}
+}
+
+// relUndoPre puts back what relPreFlush changed, after a failed flush.
+func (s *Session) relUndoPre() {
+	for st, pre := range s.relPre {
+		st.cd.restore(st.obj, pre.snap)
+		if !pre.marked && st.markedDelete {
+			st.markedDelete = false
+			s.deleted = slices.DeleteFunc(s.deleted, func(x *state) bool { return x == st })
+		}
+	}
+	s.relPre = nil
+}
+
 // keyValues reads cols of obj as normalised values; ok is false when one
 // is NULL or, for a key, zero.
 func keyValues(obj unsafe.Pointer, cols []*meta.Column) ([]any, bool) {
@@ -482,6 +516,7 @@ func (s *Session) syncFK(rf *relFlush, child unsafe.Pointer, childCols []*meta.C
 		if _, ok := keyValues(child, childCols); !ok {
 			return nil
 		}
+		s.keepPre(child)
 		return setCols(child, childCols, nil)
 	}
 	vals, ok := keyValues(parent, parentCols)
@@ -492,6 +527,7 @@ func (s *Session) syncFK(rf *relFlush, child unsafe.Pointer, childCols []*meta.C
 	if cur, ok := keyValues(child, childCols); ok && sameVals(cur, vals) {
 		return nil
 	}
+	s.keepPre(child)
 	return setCols(child, childCols, vals)
 }
 
@@ -518,6 +554,7 @@ func (s *Session) relRemoved(rf *relFlush, st *state, r *meta.Relationship, it u
 				s.detach(cst)
 			case Persistent:
 				if !cst.markedDelete {
+					s.keepPre(cst.obj)
 					cst.markedDelete = true
 					s.deleted = append(s.deleted, cst)
 				}
@@ -536,6 +573,7 @@ func (s *Session) relRemoved(rf *relFlush, st *state, r *meta.Relationship, it u
 		own, ok1 := keyValues(st.obj, r.OwnerCols)
 		cur, ok2 := keyValues(it, r.TargetCols)
 		if ok1 && ok2 && sameVals(own, cur) {
+			s.keepPre(it)
 			return setCols(it, r.TargetCols, nil)
 		}
 	}
@@ -594,6 +632,7 @@ func (s *Session) relDeleteOne(ctx context.Context, rf *relFlush, st *state) err
 					continue
 				}
 				if del {
+					s.keepPre(cst.obj)
 					cst.markedDelete = true
 					s.deleted = append(s.deleted, cst)
 					if r.PassiveDeletes {
@@ -607,6 +646,7 @@ func (s *Session) relDeleteOne(ctx context.Context, rf *relFlush, st *state) err
 				own, ok1 := keyValues(st.obj, r.OwnerCols)
 				cur, ok2 := keyValues(it, r.TargetCols)
 				if ok1 && ok2 && sameVals(own, cur) {
+					s.keepPre(it)
 					if err := setCols(it, r.TargetCols, nil); err != nil {
 						return fmt.Errorf("arc: deleting %s: %w", describe(st), err)
 					}

@@ -673,3 +673,23 @@ func TestRelFailedFlushRestoresMovedChild(t *testing.T) {
 		require.Equal(t, jackID, *moved.UserID, "the child's FK is taken back too")
 	})
 }
+
+// The FK nulling that removing a child from a collection causes is done
+// before the flush's statements; when the flush fails, it is undone too.
+func TestRelFailedFlushUndoesFKNulling(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := relSetup(t, eng)
+		jackID := relSeed(t, eng)
+		jack, err := session.Get[RUser](ctx, s, jackID)
+		require.NoError(t, err)
+		addrs, err := jack.Addresses.Load(ctx)
+		require.NoError(t, err)
+		first := addrs[0]
+		jack.Addresses.Remove(first)
+		require.NoError(t, s.Add(&RKeyword{Keyword: "twice"}))
+		require.NoError(t, s.Add(&RKeyword{Keyword: "twice"}))
+		require.Error(t, s.Flush(ctx), "unique keyword")
+		require.NotNil(t, first.UserID, "the FK nulled for the flush is back")
+		require.Equal(t, jackID, *first.UserID)
+	})
+}

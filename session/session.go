@@ -19,8 +19,9 @@ type Session struct {
 	opts options
 
 	tx        *engine.Tx
-	txFlushed bool  // the transaction holds flushed work
-	failed    error // set when a flush failed outside a savepoint: Rollback needed
+	txFlushed bool                // the transaction holds flushed work
+	relPre    map[*state]preImage // objects relationship bookkeeping changed in the current flush
+	failed    error               // set when a flush failed outside a savepoint: Rollback needed
 	closed    bool
 	iterating int // open iterators holding the connection
 
