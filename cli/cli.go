@@ -462,15 +462,9 @@ func (e *env) confirm(what string) error {
 }
 
 func cmdUp(e *env, _ *opts, args []string) error {
-	if err := argCount(args, 0, 1, "at most one argument, N"); err != nil {
+	n, err := optionalN(args)
+	if err != nil {
 		return err
-	}
-	n := 0
-	if len(args) == 1 {
-		var err error
-		if n, err = parseN(args[0]); err != nil {
-			return err
-		}
 	}
 	m, err := e.migrator()
 	if err != nil {
@@ -487,6 +481,17 @@ func cmdUp(e *env, _ *opts, args []string) error {
 		return err
 	}
 	return e.printMoved(m, before)
+}
+
+// optionalN reads the optional step count of migrate up/down (0: all).
+func optionalN(args []string) (int, error) {
+	if err := argCount(args, 0, 1, "at most one argument, N"); err != nil {
+		return 0, err
+	}
+	if len(args) == 0 {
+		return 0, nil
+	}
+	return parseN(args[0])
 }
 
 func (e *env) printMoved(m *migrate.Migrator, before int) error {
@@ -510,15 +515,9 @@ func versionString(v int) string {
 }
 
 func cmdDown(e *env, _ *opts, args []string) error {
-	if err := argCount(args, 0, 1, "at most one argument, N"); err != nil {
+	n, err := optionalN(args)
+	if err != nil {
 		return err
-	}
-	n := 0
-	if len(args) == 1 {
-		var err error
-		if n, err = parseN(args[0]); err != nil {
-			return err
-		}
 	}
 	m, err := e.migrator()
 	if err != nil {
