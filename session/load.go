@@ -336,37 +336,12 @@ func (s *Session) Refresh(ctx context.Context, obj any) error {
 func (s *Session) loadRow(ctx context.Context, t *meta.Table, fresh unsafe.Pointer, populate bool, batch *loadBatch) (unsafe.Pointer, error) {
 	k := identityOf(t, fresh)
 	if st := s.identity[k]; st != nil {
-		if st.expired || populate {
-			s.mergeRow(st, fresh, populate || st.hardExpired)
-			if err := s.afterLoad(ctx, st); err != nil {
-				return nil, err
-			}
-		}
-		if batch != nil && st.batch == nil {
-			st.batch = batch
-			batch.n++
-		}
-		return st.obj, nil
+		return s.loadExisting(ctx, st, fresh, populate, batch)
 	}
-	obj := reflect.NewAt(t.GoType, fresh).Interface()
-	st := &state{obj: fresh, iface: obj, t: t, cd: codecOf(t), status: Persistent, key: k, hasKey: true}
-	st.cd.takeInto(fresh, &st.first)
-	st.snap = &st.first
-	if h := holderOf(obj, fresh); h != nil {
-		st.holder = h
-		*h = Holder{owner: fresh, sess: s, st: st}
-	}
-	if batch != nil {
-		st.batch = batch
-		batch.n++
-	}
-	s.identity[k] = st
-	s.states[fresh] = st
-	s.relLoaded(st) // bind relationship fields (rel_session.go)
-	if err := s.afterLoad(ctx, st); err != nil {
-		return nil, err
-	}
-	return fresh, nil
+	cd := codecOf(t)
+	st := &state{}
+	cd.takeInto(fresh, &st.first)
+	return s.adopt(ctx, st, t, cd, fresh, k, batch)
 }
 
 func (s *Session) afterLoad(ctx context.Context, st *state) error {

@@ -407,9 +407,9 @@ func (q *Query[T]) all(ctx context.Context, variant byte, method string) ([]*T, 
 	}
 	var out []*T
 	var seen map[unsafe.Pointer]bool
-	batch := &loadBatch{}
+	ld := s.newLoader(q.t, q.populate, &loadBatch{})
 	for rows.Next() {
-		fresh := reflect.New(q.t.GoType).UnsafePointer()
+		fresh := ld.fresh()
 		if err := plan.Scan(rows, fresh); err != nil {
 			return nil, fmt.Errorf("arc: loading %s: %w", q.t.GoType.Name(), err)
 		}
@@ -420,7 +420,7 @@ func (q *Query[T]) all(ctx context.Context, variant byte, method string) ([]*T, 
 			out = append(out, (*T)(fresh))
 			continue
 		}
-		p, err := s.loadRow(ctx, q.t, fresh, q.populate, batch)
+		p, err := ld.load(ctx, fresh)
 		if err != nil {
 			return nil, err
 		}
@@ -651,8 +651,9 @@ func (q *Query[T]) Iter(ctx context.Context) iter.Seq2[*T, error] {
 			yield(nil, err)
 			return
 		}
+		ld := s.newLoader(q.t, q.populate, nil)
 		for rows.Next() {
-			fresh := reflect.New(q.t.GoType).UnsafePointer()
+			fresh := ld.fresh()
 			if err := plan.Scan(rows, fresh); err != nil {
 				yield(nil, err)
 				return
@@ -661,7 +662,7 @@ func (q *Query[T]) Iter(ctx context.Context) iter.Seq2[*T, error] {
 			if q.noTrack {
 				err = untrackedLoad(ctx, q.t, fresh)
 			} else {
-				p, err = s.loadRow(ctx, q.t, fresh, q.populate, nil)
+				p, err = ld.load(ctx, fresh)
 			}
 			if err != nil {
 				yield(nil, err)

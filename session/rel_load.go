@@ -328,16 +328,33 @@ func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners [
 	if chunk > 500 {
 		chunk = 500 // SQLAlchemy's batch size: keeps statement texts few and cacheable
 	}
+	// Gather (owner, item) pairs, then cut every owner's group from one
+	// backing array instead of growing each by appends.
+	type pair struct{ o, p unsafe.Pointer }
+	var pairs []pair
+	count := make(map[unsafe.Pointer]int, len(owners))
 	for start := 0; start < len(keys); start += chunk {
 		part := keys[start:min(len(keys), start+chunk)]
 		_, err := s.runRel(ctx, x, r, cachedRelSQL(d, r, len(part)), part, 1, func(key any, p unsafe.Pointer) {
 			for _, o := range byKey[key] {
-				out[o] = append(out[o], p)
+				pairs = append(pairs, pair{o, p})
+				count[o]++
 			}
 		})
 		if err != nil {
 			return nil, err
 		}
+	}
+	backing := make([]unsafe.Pointer, len(pairs))
+	next := 0
+	for _, pr := range pairs {
+		g, ok := out[pr.o]
+		if !ok {
+			n := count[pr.o]
+			g = backing[next : next : next+n]
+			next += n
+		}
+		out[pr.o] = append(g, pr.p)
 	}
 	return out, nil
 }
@@ -355,8 +372,9 @@ func (s *Session) runRel(ctx context.Context, x engine.Executor, r *meta.Relatio
 	var items []unsafe.Pointer
 	var key any
 	var dests []any
+	ld := s.newLoader(t, false, nil)
 	for rows.Next() {
-		fresh := reflect.New(t.GoType).UnsafePointer()
+		fresh := ld.fresh()
 		if nkey > 0 {
 			dests = append(append(dests[:0], &key), plan.Dests(fresh)...)
 			err = rows.Scan(dests...)
@@ -366,12 +384,15 @@ func (s *Session) runRel(ctx context.Context, x engine.Executor, r *meta.Relatio
 		if err != nil {
 			return nil, fmt.Errorf("arc: loading %s: %w", r.Name(), err)
 		}
-		p, err := s.loadRow(ctx, t, fresh, false, nil)
+		p, err := ld.load(ctx, fresh)
 		if err != nil {
 			return nil, err
 		}
 		if each != nil {
-			each(normValue(reflect.ValueOf(key)), p)
+			if _, ok := key.(int64); !ok {
+				key = normValue(reflect.ValueOf(key))
+			}
+			each(key, p)
 		} else {
 			items = append(items, p)
 		}

@@ -97,7 +97,7 @@ type joinedLoad struct {
 	from   expr.FromItem
 	plan   *engine.ScanPlan
 	hold   []any
-	fresh  unsafe.Pointer // scratch struct, reused until a row adopts it
+	ld     *loader
 	groups map[unsafe.Pointer][]unsafe.Pointer
 }
 
@@ -199,14 +199,14 @@ func (q *Query[T]) allJoined(ctx context.Context, s *Session, variant byte) (out
 	}
 	defer rows.Close()
 	plan := engine.NewScanPlan(q.t.Columns)
-	batch := &loadBatch{}
+	ld := s.newLoader(q.t, q.populate, &loadBatch{})
+	for _, jl := range loads {
+		jl.ld = s.newLoader(jl.r.Target, false, nil)
+	}
 	seen := map[unsafe.Pointer]bool{}
 	var dests []any
-	var fresh unsafe.Pointer
 	for rows.Next() {
-		if fresh == nil {
-			fresh = reflect.New(q.t.GoType).UnsafePointer()
-		}
+		fresh := ld.fresh()
 		dests = append(dests[:0], plan.Dests(fresh)...)
 		for _, jl := range loads {
 			dests = append(dests, jl.hold...)
@@ -214,12 +214,9 @@ func (q *Query[T]) allJoined(ctx context.Context, s *Session, variant byte) (out
 		if err := rows.Scan(dests...); err != nil {
 			return nil, true, fmt.Errorf("arc: loading %s: %w", q.t.GoType.Name(), err)
 		}
-		pp, err := s.loadRow(ctx, q.t, fresh, q.populate, batch)
+		pp, err := ld.load(ctx, fresh) // recycles fresh when the row is mapped already
 		if err != nil {
 			return nil, true, err
-		}
-		if pp == fresh {
-			fresh = nil // adopted; otherwise the scratch struct is reused
 		}
 		if !seen[pp] {
 			seen[pp] = true
@@ -295,21 +292,15 @@ func (jl *joinedLoad) child(ctx context.Context, s *Session) (unsafe.Pointer, er
 			return nil, nil
 		}
 	}
-	if jl.fresh == nil {
-		jl.fresh = reflect.New(t.GoType).UnsafePointer()
-	}
-	fresh := jl.fresh
+	fresh := jl.ld.fresh()
 	ds := jl.plan.Dests(fresh)
 	for i := range ds {
 		if err := ds[i].(sql.Scanner).Scan(*(jl.hold[i].(*any))); err != nil {
+			jl.ld.recycle(fresh)
 			return nil, fmt.Errorf("arc: loading %s: %w", jl.r.Name(), err)
 		}
 	}
-	p, err := s.loadRow(ctx, t, fresh, false, nil)
-	if p == fresh {
-		jl.fresh = nil
-	}
-	return p, err
+	return jl.ld.load(ctx, fresh)
 }
 
 // Related returns a query for the members of a collection relationship

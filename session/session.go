@@ -120,6 +120,8 @@ type Holder struct {
 // record.Base; the session finds it by type assertion.
 type Tracked interface{ ArcHolder() *Holder }
 
+var trackedType = reflect.TypeFor[Tracked]()
+
 // Session returns the open session the object belongs to, or nil.
 func (h *Holder) Session() *Session {
 	if h.sess != nil && !h.sess.closed {

@@ -2,12 +2,14 @@ package session
 
 import (
 	"bytes"
+	"cmp"
 	"database/sql/driver"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"sync"
 	"time"
 	"unsafe"
@@ -113,9 +115,12 @@ type state struct {
 // loadBatch groups the objects one multi-row query loaded (N+1 guard).
 type loadBatch struct{ n int }
 
-// snapshot is a shallow copy of the struct with deep copies of the
-// mutable parts (byte slices, pointer targets), plus the driver values of
-// custom Valuer and JSON columns.
+// snapshot is a copy of the object's column fields with deep copies of
+// the mutable parts (byte slices, pointer targets), plus the driver
+// values of custom Valuer and JSON columns. The copy is a struct of the
+// codec's snapType: every column sits at the offset it has in the model,
+// so code reads a snapshot's column c at p + c.Offset as in the object,
+// while relationship fields and other non-column fields are not copied.
 type snapshot struct {
 	p     unsafe.Pointer // the copy (it keeps its allocation alive)
 	extra []any          // per codec.extraIdx
@@ -124,9 +129,13 @@ type snapshot struct {
 // codec knows how to snapshot and compare one table's columns. Built once
 // per table and cached.
 type codec struct {
-	t      *meta.Table
-	cols   []colCodec
-	nExtra int
+	t        *meta.Table
+	cols     []colCodec
+	nExtra   int
+	tracked  bool         // *T embeds record.Base (implements Tracked)
+	slab     slab         // an empty slab of T, copied by loaders
+	snapType reflect.Type // the columns at their offsets (see snapshot)
+	snapSlab slab         // an empty slab of snapType
 }
 
 type colCodec struct {
@@ -134,6 +143,7 @@ type colCodec struct {
 	eq    func(a, b unsafe.Pointer) bool // nil for extra-tracked columns
 	deep  func(dst unsafe.Pointer)       // re-owns mutable memory in a snapshot copy
 	extra int                            // index in snapshot.extra, or -1
+	cp    func(dst, src unsafe.Pointer)  // copies the field's value
 	get   func(p unsafe.Pointer) any     // the bind value of the field
 	zero  func(p unsafe.Pointer) bool    // the field holds its zero value
 	// special: the INSERT may fill or read back this column (autoincrement,
@@ -147,9 +157,9 @@ func codecOf(t *meta.Table) *codec {
 	if c, ok := codecs.Load(t); ok {
 		return c.(*codec)
 	}
-	cd := &codec{t: t}
+	cd := &codec{t: t, tracked: reflect.PointerTo(t.GoType).Implements(trackedType), slab: newSlab(t.GoType)}
 	for _, c := range t.Columns {
-		cc := colCodec{c: c, extra: -1, get: getterFor(c), zero: zeroFor(c)}
+		cc := colCodec{c: c, extra: -1, cp: copierFor(c.GoType), get: getterFor(c), zero: zeroFor(c)}
 		cc.special = c.AutoIncrement || c.ServerDefault != "" || c.Sequence != "" || c.HasDefault ||
 			c == t.CreatedAt || c == t.UpdatedAt || c == t.Version
 		if c.JSON || (c.Valuer && basicEq(c.GoType) == nil && !c.NullType && !c.Ptr) {
@@ -161,9 +171,74 @@ func codecOf(t *meta.Table) *codec {
 		}
 		cd.cols = append(cd.cols, cc)
 	}
+	cd.snapType = snapTypeOf(t)
+	cd.snapSlab = newSlab(cd.snapType)
 	v, _ := codecs.LoadOrStore(t, cd)
 	return v.(*codec)
 }
+
+// snapTypeOf builds a struct type that holds t's column fields at their
+// offsets in t, with pointer-free padding in between, and stops after the
+// last column: the snapshot of a model with relationships or an embedded
+// record.Base is a fraction of the model's size and holds no pointers
+// the GC must follow but the columns'. t's own type is the fallback.
+func snapTypeOf(t *meta.Table) reflect.Type {
+	cols := slices.Clone(t.Columns)
+	slices.SortFunc(cols, func(a, b *meta.Column) int { return cmp.Compare(a.Offset, b.Offset) })
+	var fields []reflect.StructField
+	var off uintptr
+	for i, c := range cols {
+		if c.Offset < off {
+			return t.GoType // overlapping fields: cannot happen for a Go struct
+		}
+		if gap := c.Offset - off; gap > 0 {
+			fields = append(fields, reflect.StructField{Name: fmt.Sprintf("Pad%d", i), Type: reflect.ArrayOf(int(gap), reflect.TypeFor[byte]())})
+		}
+		fields = append(fields, reflect.StructField{Name: fmt.Sprintf("C%d", i), Type: c.GoType})
+		off = c.Offset + c.GoType.Size()
+	}
+	st := reflect.StructOf(fields)
+	for i, c := range cols {
+		f, ok := st.FieldByName(fmt.Sprintf("C%d", i))
+		if !ok || f.Offset != c.Offset {
+			return t.GoType
+		}
+	}
+	return st
+}
+
+// copierFor returns a typed copy of a field of type t (by kind: a named
+// type has its underlying kind's layout).
+func copierFor(t reflect.Type) func(dst, src unsafe.Pointer) {
+	if t == timeType {
+		return copyOf[time.Time]
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return copyOf[string]
+	case reflect.Int64, reflect.Int, reflect.Uint64, reflect.Uint, reflect.Uintptr, reflect.Float64:
+		return copyOf[int64]
+	case reflect.Int32, reflect.Uint32, reflect.Float32:
+		return copyOf[int32]
+	case reflect.Int16, reflect.Uint16:
+		return copyOf[int16]
+	case reflect.Bool, reflect.Int8, reflect.Uint8:
+		return copyOf[int8]
+	case reflect.Pointer, reflect.Map, reflect.Chan, reflect.Func, reflect.UnsafePointer:
+		return copyOf[unsafe.Pointer]
+	case reflect.Slice:
+		return copyOf[[]byte] // any slice header: same layout, one pointer
+	case reflect.Interface:
+		if t.NumMethod() == 0 {
+			return copyOf[any]
+		}
+	}
+	return func(dst, src unsafe.Pointer) {
+		reflect.NewAt(t, dst).Elem().Set(reflect.NewAt(t, src).Elem())
+	}
+}
+
+func copyOf[T any](dst, src unsafe.Pointer) { *(*T)(dst) = *(*T)(src) }
 
 // take copies the object's column values.
 func (cd *codec) take(obj unsafe.Pointer) *snapshot {
@@ -174,15 +249,14 @@ func (cd *codec) take(obj unsafe.Pointer) *snapshot {
 
 // takeInto fills s with a copy of the object's column values.
 func (cd *codec) takeInto(obj unsafe.Pointer, s *snapshot) {
-	nv := reflect.New(cd.t.GoType)
-	nv.Elem().Set(reflect.NewAt(cd.t.GoType, obj).Elem())
-	s.p = nv.UnsafePointer()
-	for i := range cd.cols {
-		cc := &cd.cols[i]
-		if cc.deep != nil {
-			cc.deep(unsafe.Add(s.p, cc.c.Offset))
-		}
-	}
+	cd.takeAt(obj, s, reflect.New(cd.snapType).UnsafePointer())
+}
+
+// takeAt fills s with a copy of the object's column values, made in the
+// zeroed snapType struct at dst.
+func (cd *codec) takeAt(obj unsafe.Pointer, s *snapshot, dst unsafe.Pointer) {
+	s.p = dst
+	cd.copyCols(dst, obj)
 	if cd.nExtra > 0 {
 		s.extra = make([]any, cd.nExtra)
 		for i := range cd.cols {
@@ -213,24 +287,31 @@ func takeAll(sts []*state) []*snapshot {
 			i = j
 			continue
 		}
-		typ := cd.t.GoType
-		size := typ.Size()
-		slab := reflect.MakeSlice(reflect.SliceOf(typ), j-i, j-i)
-		base := slab.UnsafePointer()
+		size := cd.snapType.Size()
+		base := reflect.MakeSlice(cd.snapSlab.slice, j-i, j-i).UnsafePointer()
 		for k := i; k < j; k++ {
 			sp := &snaps[k]
 			sp.p = unsafe.Add(base, uintptr(k-i)*size)
-			reflect.NewAt(typ, sp.p).Elem().Set(reflect.NewAt(typ, sts[k].obj).Elem())
-			for c := range cd.cols {
-				if cc := &cd.cols[c]; cc.deep != nil {
-					cc.deep(unsafe.Add(sp.p, cc.c.Offset))
-				}
-			}
+			cd.copyCols(sp.p, sts[k].obj)
 			out[k] = sp
 		}
 		i = j
 	}
 	return out
+}
+
+// copyCols copies the column fields of src (an object or a snapshot)
+// into the snapshot struct at dst, deep where the field holds mutable
+// memory.
+func (cd *codec) copyCols(dst, src unsafe.Pointer) {
+	for i := range cd.cols {
+		cc := &cd.cols[i]
+		off := cc.c.Offset
+		cc.cp(unsafe.Add(dst, off), unsafe.Add(src, off))
+		if cc.deep != nil {
+			cc.deep(unsafe.Add(dst, off))
+		}
+	}
 }
 
 // changed reports whether column i of obj differs from the snapshot.
@@ -266,6 +347,21 @@ func (cd *codec) restoreCol(i int, obj unsafe.Pointer, s *snapshot) {
 	if cc.deep != nil {
 		cc.deep(unsafe.Add(obj, cc.c.Offset))
 	}
+}
+
+// restoreChanged writes back the columns that differ from the snapshot
+// (comparing is much cheaper than writing through reflection, and most
+// objects a rollback or Close visits are unchanged); it reports whether
+// any did.
+func (cd *codec) restoreChanged(obj unsafe.Pointer, s *snapshot) bool {
+	did := false
+	for i := range cd.cols {
+		if cd.changed(i, obj, s) {
+			cd.restoreCol(i, obj, s)
+			did = true
+		}
+	}
+	return did
 }
 
 // restore writes every column of the snapshot back into obj.
@@ -387,6 +483,21 @@ func deepFor(c *meta.Column) func(p unsafe.Pointer) {
 	switch {
 	case c.Ptr:
 		t := c.Elem
+		if t == timeType {
+			return deepPtr[time.Time]
+		}
+		if t.PkgPath() == "" {
+			switch t.Kind() {
+			case reflect.Int64, reflect.Int, reflect.Float64:
+				return deepPtr[int64]
+			case reflect.Int32:
+				return deepPtr[int32]
+			case reflect.String:
+				return deepPtr[string]
+			case reflect.Bool:
+				return deepPtr[bool]
+			}
+		}
 		return func(p unsafe.Pointer) {
 			pp := (*unsafe.Pointer)(p)
 			if *pp == nil {
@@ -409,6 +520,15 @@ func deepFor(c *meta.Column) func(p unsafe.Pointer) {
 		}
 	}
 	return nil
+}
+
+// deepPtr gives the *T field at p its own copy of the target.
+func deepPtr[T any](p unsafe.Pointer) {
+	pp := (**T)(p)
+	if *pp != nil {
+		v := **pp
+		*pp = &v
+	}
 }
 
 // zeroFor returns a test for the field's zero value.

@@ -129,8 +129,7 @@ func (s *Session) rollbackObjects() {
 			st.snap = st.txSnap
 			st.txSnap = nil
 		}
-		if st.snap != nil {
-			st.cd.restore(st.obj, st.snap)
+		if st.snap != nil && st.cd.restoreChanged(st.obj, st.snap) {
 			s.rekey(st)
 		}
 		st.expired = true

@@ -1,0 +1,141 @@
+package session
+
+import (
+	"context"
+	"reflect"
+	"unsafe"
+
+	"github.com/arcorm/arc/meta"
+)
+
+// slab hands out zeroed structs of one type from chunks that grow with
+// the result (1, 1, 2, 4, … up to maxChunk structs), so loading n rows
+// costs O(log n) allocations instead of n. A chunk stays alive while any
+// struct in it does: the cap bounds what one retained object can pin.
+type slab struct {
+	slice reflect.Type // []T
+	size  uintptr
+	next  unsafe.Pointer // the next free struct, nil when the chunk is used up
+	left  int
+	made  int
+}
+
+const maxChunk = 128
+
+func newSlab(t reflect.Type) slab { return slab{slice: reflect.SliceOf(t), size: t.Size()} }
+
+func (a *slab) get() unsafe.Pointer {
+	if a.left == 0 {
+		n := min(max(a.made, 1), maxChunk)
+		a.next = reflect.MakeSlice(a.slice, n, n).UnsafePointer()
+		a.left = n
+		a.made += n
+	}
+	p := a.next
+	a.left--
+	if a.left > 0 {
+		a.next = unsafe.Add(p, a.size)
+	} else {
+		a.next = nil // never point past the chunk
+	}
+	return p
+}
+
+// loader maps the rows of one result for one table into the session.
+// It amortises what each new persistent object costs: the struct the row
+// is scanned into, the session's state and the snapshot copy all come
+// from chunks, and the codec and per-table facts are looked up once.
+type loader struct {
+	s        *Session
+	t        *meta.Table
+	cd       *codec
+	populate bool
+	batch    *loadBatch
+	objs     slab
+	snaps    slab
+	states   []state
+	spare    unsafe.Pointer // a scanned struct the identity map did not need, zeroed
+}
+
+func (s *Session) newLoader(t *meta.Table, populate bool, batch *loadBatch) *loader {
+	cd := codecOf(t)
+	return &loader{s: s, t: t, cd: cd, populate: populate, batch: batch, objs: cd.slab, snaps: cd.snapSlab}
+}
+
+// fresh returns a zeroed struct to scan a row into.
+func (l *loader) fresh() unsafe.Pointer {
+	if p := l.spare; p != nil {
+		l.spare = nil
+		return p
+	}
+	return l.objs.get()
+}
+
+// recycle takes back a struct from fresh that was not adopted.
+func (l *loader) recycle(p unsafe.Pointer) {
+	reflect.NewAt(l.t.GoType, p).Elem().SetZero()
+	l.spare = p
+}
+
+// load maps the row scanned into fresh (from l.fresh): the identity
+// map's object when there is one (refreshed if expired, overwritten with
+// populate), else fresh becomes a new persistent object.
+func (l *loader) load(ctx context.Context, fresh unsafe.Pointer) (unsafe.Pointer, error) {
+	s := l.s
+	k := identityOf(l.t, fresh)
+	if st := s.identity[k]; st != nil {
+		p, err := s.loadExisting(ctx, st, fresh, l.populate, l.batch)
+		l.recycle(fresh)
+		return p, err
+	}
+	if len(l.states) == 0 {
+		l.states = make([]state, min(max(l.objs.made, 1), maxChunk))
+	}
+	st := &l.states[0]
+	l.states = l.states[1:]
+	l.cd.takeAt(fresh, &st.first, l.snaps.get())
+	return s.adopt(ctx, st, l.t, l.cd, fresh, k, l.batch)
+}
+
+// loadExisting handles a row whose identity is already mapped to st.
+func (s *Session) loadExisting(ctx context.Context, st *state, fresh unsafe.Pointer, populate bool, batch *loadBatch) (unsafe.Pointer, error) {
+	if st.expired || populate {
+		s.mergeRow(st, fresh, populate || st.hardExpired)
+		if err := s.afterLoad(ctx, st); err != nil {
+			return nil, err
+		}
+	}
+	if batch != nil && st.batch == nil {
+		st.batch = batch
+		batch.n++
+	}
+	return st.obj, nil
+}
+
+// adopt makes fresh, whose snapshot is already in st.first, a new
+// persistent object of the session under key k.
+func (s *Session) adopt(ctx context.Context, st *state, t *meta.Table, cd *codec, fresh unsafe.Pointer, k ikey, batch *loadBatch) (unsafe.Pointer, error) {
+	obj := reflect.NewAt(t.GoType, fresh).Interface()
+	st.obj, st.iface, st.t, st.cd = fresh, obj, t, cd
+	st.status, st.key, st.hasKey = Persistent, k, true
+	st.snap = &st.first
+	if cd.tracked {
+		if h := holderOf(obj, fresh); h != nil {
+			st.holder = h
+			*h = Holder{owner: fresh, sess: s, st: st}
+		}
+	}
+	if batch != nil {
+		st.batch = batch
+		batch.n++
+	}
+	s.identity[k] = st
+	s.states[fresh] = st
+	if len(t.Relations) > 0 {
+		s.relLoaded(st) // bind relationship fields (rel_session.go)
+	}
+	if err := s.afterLoad(ctx, st); err != nil {
+		return nil, err
+	}
+	return fresh, nil
+}
