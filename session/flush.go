@@ -368,21 +368,21 @@ func callHooks(ctx context.Context, st *state, hooks ...meta.HookSet) error {
 		name := ""
 		switch hook {
 		case meta.HookBeforeSave:
-			err, name = st.iface.(meta.BeforeSaver).BeforeSave(ctx), "BeforeSave"
+			err, name = st.ifc().(meta.BeforeSaver).BeforeSave(ctx), "BeforeSave"
 		case meta.HookBeforeCreate:
-			err, name = st.iface.(meta.BeforeCreator).BeforeCreate(ctx), "BeforeCreate"
+			err, name = st.ifc().(meta.BeforeCreator).BeforeCreate(ctx), "BeforeCreate"
 		case meta.HookBeforeUpdate:
-			err, name = st.iface.(meta.BeforeUpdater).BeforeUpdate(ctx), "BeforeUpdate"
+			err, name = st.ifc().(meta.BeforeUpdater).BeforeUpdate(ctx), "BeforeUpdate"
 		case meta.HookBeforeDelete:
-			err, name = st.iface.(meta.BeforeDeleter).BeforeDelete(ctx), "BeforeDelete"
+			err, name = st.ifc().(meta.BeforeDeleter).BeforeDelete(ctx), "BeforeDelete"
 		case meta.HookAfterSave:
-			err, name = st.iface.(meta.AfterSaver).AfterSave(ctx), "AfterSave"
+			err, name = st.ifc().(meta.AfterSaver).AfterSave(ctx), "AfterSave"
 		case meta.HookAfterCreate:
-			err, name = st.iface.(meta.AfterCreator).AfterCreate(ctx), "AfterCreate"
+			err, name = st.ifc().(meta.AfterCreator).AfterCreate(ctx), "AfterCreate"
 		case meta.HookAfterUpdate:
-			err, name = st.iface.(meta.AfterUpdater).AfterUpdate(ctx), "AfterUpdate"
+			err, name = st.ifc().(meta.AfterUpdater).AfterUpdate(ctx), "AfterUpdate"
 		case meta.HookAfterDelete:
-			err, name = st.iface.(meta.AfterDeleter).AfterDelete(ctx), "AfterDelete"
+			err, name = st.ifc().(meta.AfterDeleter).AfterDelete(ctx), "AfterDelete"
 		}
 		if err != nil {
 			return fmt.Errorf("arc: %s.%s hook on %s: %w", st.t.GoType.Name(), name, describe(st), err)
@@ -857,8 +857,8 @@ func (s *Session) execDelete(ctx context.Context, tx *engine.Tx, st *state) erro
 
 // commitPlan moves objects to their new states after a successful flush.
 func (s *Session) commitPlan(p *flushPlan, ex *executed) {
-	if len(s.identity) == 0 && len(ex.inserted) > 8 {
-		s.identity = make(map[ikey]*state, len(ex.inserted))
+	if s.identity.len() == 0 && len(ex.inserted) > 8 {
+		s.identity.reserve(len(ex.inserted))
 	}
 	snaps := takeAll(ex.inserted)
 	for i, st := range ex.inserted {
@@ -866,7 +866,7 @@ func (s *Session) commitPlan(p *flushPlan, ex *executed) {
 		st.key, st.hasKey = identityOf(st.t, st.obj), true
 		st.newInTx = true
 		st.snap = snaps[i]
-		s.identity[st.key] = st
+		s.identity.put(st.key, st)
 	}
 	s.pending = s.pending[:0]
 	for _, u := range ex.updated {
@@ -876,17 +876,17 @@ func (s *Session) commitPlan(p *flushPlan, ex *executed) {
 		}
 		st.snap = st.cd.take(st.obj)
 		if newKey := identityOf(st.t, st.obj); newKey != st.key {
-			delete(s.identity, st.key)
+			s.identity.del(st.key)
 			st.key = newKey
-			s.identity[newKey] = st
+			s.identity.put(newKey, st)
 		}
 	}
 	for _, st := range ex.deleted {
 		st.status = Deleted
 		st.markedDelete = false
 		st.deletedInTx = true
-		if s.identity[st.key] == st {
-			delete(s.identity, st.key)
+		if s.identity.get(st.key) == st {
+			s.identity.del(st.key)
 		}
 	}
 	s.deleted = s.deleted[:0]

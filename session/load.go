@@ -195,7 +195,7 @@ func (s *Session) get(ctx context.Context, t *meta.Table, key []any) (unsafe.Poi
 	if err != nil {
 		return nil, err
 	}
-	if st := s.identity[k]; st != nil {
+	if st := s.identity.get(k); st != nil {
 		if !st.expired {
 			return st.obj, nil
 		}
@@ -207,7 +207,7 @@ func (s *Session) get(ctx context.Context, t *meta.Table, key []any) (unsafe.Poi
 	if err := s.autoflush(ctx); err != nil {
 		return nil, err
 	}
-	if st := s.identity[k]; st != nil { // the flush may have inserted it
+	if st := s.identity.get(k); st != nil { // the flush may have inserted it
 		return st.obj, nil
 	}
 	var args []any
@@ -296,7 +296,7 @@ func (s *Session) refresh(ctx context.Context, st *state, hard bool) error {
 		return err
 	}
 	if !found {
-		delete(s.identity, st.key)
+		s.identity.del(st.key)
 		delete(s.states, st.obj)
 		st.status = Detached
 		return fmt.Errorf("%w: %s", arcerr.ErrObjectDeleted, describe(st))
@@ -335,7 +335,7 @@ func (s *Session) Refresh(ctx context.Context, obj any) error {
 // becomes a new persistent object.
 func (s *Session) loadRow(ctx context.Context, t *meta.Table, fresh unsafe.Pointer, populate bool, batch *loadBatch) (unsafe.Pointer, error) {
 	k := identityOf(t, fresh)
-	if st := s.identity[k]; st != nil {
+	if st := s.identity.get(k); st != nil {
 		return s.loadExisting(ctx, st, fresh, populate, batch)
 	}
 	cd := codecOf(t)
@@ -346,7 +346,7 @@ func (s *Session) loadRow(ctx context.Context, t *meta.Table, fresh unsafe.Point
 
 func (s *Session) afterLoad(ctx context.Context, st *state) error {
 	if st.t.Hooks.Has(meta.HookAfterLoad) {
-		if err := st.iface.(meta.AfterLoader).AfterLoad(ctx); err != nil {
+		if err := st.ifc().(meta.AfterLoader).AfterLoad(ctx); err != nil {
 			return fmt.Errorf("arc: %s.AfterLoad hook: %w", st.t.GoType.Name(), err)
 		}
 	}

@@ -83,7 +83,7 @@ func (l *loader) recycle(p unsafe.Pointer) {
 func (l *loader) load(ctx context.Context, fresh unsafe.Pointer) (unsafe.Pointer, error) {
 	s := l.s
 	k := identityOf(l.t, fresh)
-	if st := s.identity[k]; st != nil {
+	if st := s.identity.get(k); st != nil {
 		p, err := s.loadExisting(ctx, st, fresh, l.populate, l.batch)
 		l.recycle(fresh)
 		return p, err
@@ -115,12 +115,11 @@ func (s *Session) loadExisting(ctx context.Context, st *state, fresh unsafe.Poin
 // adopt makes fresh, whose snapshot is already in st.first, a new
 // persistent object of the session under key k.
 func (s *Session) adopt(ctx context.Context, st *state, t *meta.Table, cd *codec, fresh unsafe.Pointer, k ikey, batch *loadBatch) (unsafe.Pointer, error) {
-	obj := reflect.NewAt(t.GoType, fresh).Interface()
-	st.obj, st.iface, st.t, st.cd = fresh, obj, t, cd
+	st.obj, st.t, st.cd = fresh, t, cd
 	st.status, st.key, st.hasKey = Persistent, k, true
 	st.snap = &st.first
 	if cd.tracked {
-		if h := holderOf(obj, fresh); h != nil {
+		if h := holderOf(reflect.NewAt(t.GoType, fresh).Interface(), fresh); h != nil {
 			st.holder = h
 			*h = Holder{owner: fresh, sess: s, st: st}
 		}
@@ -129,7 +128,7 @@ func (s *Session) adopt(ctx context.Context, st *state, t *meta.Table, cd *codec
 		st.batch = batch
 		batch.n++
 	}
-	s.identity[k] = st
+	s.identity.put(k, st)
 	s.states[fresh] = st
 	if len(t.Relations) > 0 {
 		s.relLoaded(st) // bind relationship fields (rel_session.go)

@@ -218,7 +218,7 @@ func (q *Query[T]) syncBulk(s *Session, keys []ikey, sets []assignment, del bool
 	// roll back to a savepoint, not throw this statement away.
 	s.txFlushed = true
 	for _, k := range keys {
-		st := s.identity[k]
+		st := s.identity.get(k)
 		if st == nil {
 			continue
 		}

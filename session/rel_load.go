@@ -84,7 +84,7 @@ func (s *Session) LoadRelation(ctx context.Context, owner unsafe.Pointer, r *met
 			return nil
 		}
 		if k, err := keyOf(r.Target, vals); err == nil && samePK(r) {
-			if tst := s.identity[k]; tst != nil {
+			if tst := s.identity.get(k); tst != nil {
 				c.SetLoaded([]unsafe.Pointer{tst.obj})
 				return nil
 			}

@@ -169,7 +169,7 @@ func (s *Session) loadManyToOne(ctx context.Context, r *meta.Relationship, objs,
 			continue
 		}
 		if k, err := keyOf(r.Target, vals); err == nil && samePK(r) {
-			if tst := s.identity[k]; tst != nil {
+			if tst := s.identity.get(k); tst != nil {
 				s.fill(r, o, []unsafe.Pointer{tst.obj})
 				children = append(children, tst.obj)
 				continue
@@ -237,7 +237,7 @@ func (s *Session) loadManyToOne(ctx context.Context, r *meta.Relationship, objs,
 		vals, _ := keyValues(o, r.OwnerCols)
 		var items []unsafe.Pointer
 		if k, err := keyOf(t, vals); err == nil {
-			if tst := s.identity[k]; tst != nil {
+			if tst := s.identity.get(k); tst != nil {
 				items = []unsafe.Pointer{tst.obj}
 			}
 		}

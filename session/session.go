@@ -26,7 +26,7 @@ type Session struct {
 	iterating int // open iterators holding the connection
 
 	states   map[unsafe.Pointer]*state
-	identity map[ikey]*state
+	identity identityMap
 	pending  []*state // in Add order
 	deleted  []*state // Delete() order
 	addSeq   int
@@ -81,7 +81,7 @@ func New(eng *engine.Engine, opts ...Option) *Session {
 	for _, f := range opts {
 		f(&o)
 	}
-	return &Session{eng: eng, opts: o, states: map[unsafe.Pointer]*state{}, identity: map[ikey]*state{}}
+	return &Session{eng: eng, opts: o, states: map[unsafe.Pointer]*state{}}
 }
 
 // Engine returns the session's engine.
@@ -229,23 +229,23 @@ func (s *Session) add(obj any, p unsafe.Pointer, t *meta.Table) (*state, error) 
 	if h != nil && h.Session() != nil && h.sess != s {
 		return nil, fmt.Errorf("%w: %s belongs to another open session; close it or Expunge the object first", arcerr.ErrInvalidRequest, t.GoType.Name())
 	}
-	st := &state{obj: p, iface: obj, t: t, cd: codecOf(t), holder: h}
+	st := &state{obj: p, t: t, cd: codecOf(t), holder: h}
 	if h != nil && h.detSnap != nil {
 		// Re-attach a detached object.
-		if other := s.identity[h.detKey]; other != nil && other.obj != p {
+		if other := s.identity.get(h.detKey); other != nil && other.obj != p {
 			return nil, fmt.Errorf("%w: cannot attach %s: another instance with the same key is already in this session (use Merge)",
 				arcerr.ErrInvalidRequest, describe(other))
 		}
 		st.status = Persistent
 		st.key, st.hasKey = h.detKey, true
 		st.snap = h.detSnap
-		s.identity[st.key] = st
+		s.identity.put(st.key, st)
 	} else {
 		// A new object that carries a key already mapped here (say, a plain
 		// struct loaded by another session, or a decoded payload) would
 		// fail at flush with a duplicate key; say so now, and point to Merge.
 		if k, ok := clientKey(st); ok {
-			if other := s.identity[k]; other != nil {
+			if other := s.identity.get(k); other != nil {
 				return nil, fmt.Errorf("%w: cannot add %s: the session already holds %s with that key (use Merge to copy its values)",
 					arcerr.ErrInvalidRequest, t.GoType.Name(), describe(other))
 			}
@@ -381,15 +381,15 @@ func (s *Session) ExpungeAll() {
 		s.detachState(st)
 	}
 	clear(s.states)
-	clear(s.identity)
+	s.identity.clear()
 	s.pending = s.pending[:0]
 	s.deleted = s.deleted[:0]
 }
 
 func (s *Session) detach(st *state) {
 	delete(s.states, st.obj)
-	if st.hasKey && s.identity[st.key] == st {
-		delete(s.identity, st.key)
+	if st.hasKey && s.identity.get(st.key) == st {
+		s.identity.del(st.key)
 	}
 	s.pending = removeState(s.pending, st)
 	s.deleted = removeState(s.deleted, st)
@@ -429,7 +429,7 @@ func removeState(list []*state, st *state) []*state {
 func (s *Session) New() []any {
 	out := make([]any, 0, len(s.pending))
 	for _, st := range s.pending {
-		out = append(out, st.iface)
+		out = append(out, st.ifc())
 	}
 	return out
 }
@@ -440,7 +440,7 @@ func (s *Session) Dirty() []any {
 	var out []any
 	for _, st := range s.persistentStates() {
 		if !st.markedDelete && st.snap != nil && st.cd.anyChanged(st.obj, st.snap) {
-			out = append(out, st.iface)
+			out = append(out, st.ifc())
 		}
 	}
 	return out
@@ -450,7 +450,7 @@ func (s *Session) Dirty() []any {
 func (s *Session) Deleted() []any {
 	out := make([]any, 0, len(s.deleted))
 	for _, st := range s.deleted {
-		out = append(out, st.iface)
+		out = append(out, st.ifc())
 	}
 	return out
 }
@@ -474,8 +474,8 @@ func (s *Session) IsModified(obj any) bool {
 // persistentStates returns persistent states in a stable order (table,
 // then primary key insertion order is not tracked, so by key).
 func (s *Session) persistentStates() []*state {
-	out := make([]*state, 0, len(s.identity))
-	for _, st := range s.identity {
+	out := make([]*state, 0, s.identity.len())
+	for st := range s.identity.all() {
 		if st.status == Persistent {
 			out = append(out, st)
 		}
@@ -489,7 +489,7 @@ func (s *Session) hasChanges() bool {
 	if len(s.pending) > 0 || len(s.deleted) > 0 {
 		return true
 	}
-	for _, st := range s.identity {
+	for st := range s.identity.all() {
 		if st.status == Persistent && st.snap != nil && st.cd.anyChanged(st.obj, st.snap) {
 			return true
 		}
@@ -518,7 +518,7 @@ func (s *Session) Expire(obj any) error {
 
 // ExpireAll expires every persistent object.
 func (s *Session) ExpireAll() {
-	for _, st := range s.identity {
+	for st := range s.identity.all() {
 		if st.snap != nil {
 			st.cd.restore(st.obj, st.snap)
 		}

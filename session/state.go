@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"math"
 	"reflect"
 	"slices"
@@ -87,10 +88,80 @@ func encodeKey(vals []any) string {
 	return string(b)
 }
 
+// identityMap maps identities to states. Single-integer keys, the
+// common case, live in a map whose small key hashes fast.
+type identityMap struct {
+	ints  map[intKey]*state
+	other map[ikey]*state
+}
+
+type intKey struct {
+	t *meta.Table
+	n int64
+}
+
+func (m *identityMap) get(k ikey) *state {
+	if k.s == "" {
+		return m.ints[intKey{k.t, k.n}]
+	}
+	return m.other[k]
+}
+
+func (m *identityMap) put(k ikey, st *state) {
+	if k.s == "" {
+		if m.ints == nil {
+			m.ints = map[intKey]*state{}
+		}
+		m.ints[intKey{k.t, k.n}] = st
+		return
+	}
+	if m.other == nil {
+		m.other = map[ikey]*state{}
+	}
+	m.other[k] = st
+}
+
+func (m *identityMap) del(k ikey) {
+	if k.s == "" {
+		delete(m.ints, intKey{k.t, k.n})
+		return
+	}
+	delete(m.other, k)
+}
+
+func (m *identityMap) len() int { return len(m.ints) + len(m.other) }
+
+func (m *identityMap) clear() {
+	clear(m.ints)
+	clear(m.other)
+}
+
+// reserve makes an empty map ready for n integer keys.
+func (m *identityMap) reserve(n int) {
+	if len(m.ints) == 0 {
+		m.ints = make(map[intKey]*state, n)
+	}
+}
+
+// all iterates over the mapped states.
+func (m *identityMap) all() iter.Seq[*state] {
+	return func(yield func(*state) bool) {
+		for _, st := range m.ints {
+			if !yield(st) {
+				return
+			}
+		}
+		for _, st := range m.other {
+			if !yield(st) {
+				return
+			}
+		}
+	}
+}
+
 // state is the session's bookkeeping for one object.
 type state struct {
 	obj    unsafe.Pointer
-	iface  any // the *T
 	t      *meta.Table
 	cd     *codec
 	status Status
@@ -111,6 +182,9 @@ type state struct {
 	holder       *Holder
 	rel          map[*meta.RelationField]any // per-relationship bookkeeping, owned by the relations layer
 }
+
+// ifc returns the object as an interface value (the *T).
+func (st *state) ifc() any { return reflect.NewAt(st.t.GoType, st.obj).Interface() }
 
 // loadBatch groups the objects one multi-row query loaded (N+1 guard).
 type loadBatch struct{ n int }

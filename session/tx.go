@@ -122,7 +122,7 @@ func (s *Session) rollbackObjects() {
 		case st.status == Deleted || st.deletedInTx:
 			st.status = Persistent
 			st.deletedInTx = false
-			s.identity[st.key] = st
+			s.identity.put(st.key, st)
 		}
 		st.markedDelete = false
 		if st.txSnap != nil {
@@ -150,11 +150,11 @@ func (s *Session) rekey(st *state) {
 	if k == st.key {
 		return
 	}
-	if s.identity[st.key] == st {
-		delete(s.identity, st.key)
+	if s.identity.get(st.key) == st {
+		s.identity.del(st.key)
 	}
 	st.key = k
-	s.identity[k] = st
+	s.identity.put(k, st)
 }
 
 // Close rolls back any open transaction, detaches every object and closes
@@ -265,7 +265,7 @@ func (n *Nested) Rollback(ctx context.Context) error {
 			if st.status == Deleted {
 				st.status = Persistent
 				st.deletedInTx = false
-				s.identity[st.key] = st
+				s.identity.put(st.key, st)
 			}
 			st.markedDelete = false
 			st.expired = true
@@ -280,11 +280,11 @@ func (n *Nested) Rollback(ctx context.Context) error {
 		st.newInTx = sv.newIn
 		if sv.status != st.status {
 			if st.status == Deleted && sv.status == Persistent {
-				s.identity[st.key] = st
+				s.identity.put(st.key, st)
 				st.deletedInTx = false
 			}
 			if sv.status == Pending && st.status == Persistent {
-				delete(s.identity, st.key)
+				s.identity.del(st.key)
 				st.hasKey = false
 				s.pending = append(s.pending, st)
 			}
