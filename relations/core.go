@@ -52,19 +52,44 @@ const (
 // relationship, loader) and its in-memory members. It is exported for
 // package session; models use One, Many and Dynamic.
 type Core struct {
-	owner  unsafe.Pointer
-	rel    *meta.Relationship
-	ld     Loader
-	items  []unsafe.Pointer
-	loaded bool
-	mode   Mode
-	// Dynamic and unloaded collections: changes queued until flush or load.
-	added, removed []unsafe.Pointer
+	owner unsafe.Pointer
+	rel   *meta.Relationship
+	ld    Loader
+	items []unsafe.Pointer
 	// snap is the membership as last loaded or flushed (the unit of work
 	// diffs against it). items and snap may share an array: members are
 	// never written in place, so neither sees the other's changes.
-	snap    []unsafe.Pointer
+	snap []unsafe.Pointer
+	// q holds, for Dynamic and unloaded collections, the changes queued
+	// until flush or load; nil when there are none (most fields never
+	// queue, and every model with relationships carries a Core per field).
+	q       *queued
+	loaded  bool
 	snapped bool
+	mode    Mode
+}
+
+type queued struct{ added, removed []unsafe.Pointer }
+
+func (c *Core) added() []unsafe.Pointer {
+	if c.q == nil {
+		return nil
+	}
+	return c.q.added
+}
+
+func (c *Core) removed() []unsafe.Pointer {
+	if c.q == nil {
+		return nil
+	}
+	return c.q.removed
+}
+
+func (c *Core) queue() *queued {
+	if c.q == nil {
+		c.q = &queued{}
+	}
+	return c.q
 }
 
 // Snapshot returns the membership as last loaded or flushed, and whether
@@ -133,18 +158,18 @@ func (c *Core) GetMode() Mode { return c.mode }
 // appended members stay, removed ones stay out.
 func (c *Core) SetLoaded(items []unsafe.Pointer) {
 	c.snap, c.snapped = items, true
-	if len(c.items) == 0 && len(c.added) == 0 && len(c.removed) == 0 {
+	if len(c.items) == 0 && len(c.added()) == 0 && len(c.removed()) == 0 {
 		c.items, c.loaded, c.mode = items, true, ModeDefault
 		return
 	}
-	out := make([]unsafe.Pointer, 0, len(items)+len(c.added))
+	out := make([]unsafe.Pointer, 0, len(items)+len(c.added()))
 	for _, it := range items {
-		if !slices.Contains(c.removed, it) {
+		if !slices.Contains(c.removed(), it) {
 			out = append(out, it)
 		}
 	}
 	for _, it := range c.items {
-		if !slices.Contains(out, it) && !slices.Contains(c.removed, it) {
+		if !slices.Contains(out, it) && !slices.Contains(c.removed(), it) {
 			out = append(out, it)
 		}
 	}
@@ -153,23 +178,23 @@ func (c *Core) SetLoaded(items []unsafe.Pointer) {
 	}
 	c.items, c.loaded, c.mode = out, true, ModeDefault
 	if c.rel == nil || c.rel.Field.Kind != meta.RelDynamic {
-		c.added, c.removed = nil, nil
+		c.q = nil
 	}
 }
 
 // Expire forgets the loaded members of a persistent owner; the next Load
 // reads them again. In-memory changes are dropped.
 func (c *Core) Expire() {
-	c.items, c.loaded, c.added, c.removed, c.mode = nil, false, nil, nil, ModeDefault
+	c.items, c.loaded, c.q, c.mode = nil, false, nil, ModeDefault
 	c.snap, c.snapped = nil, false
 }
 
 // Queued returns the members appended and removed while unloaded (and, for
 // Dynamic, since the last flush).
-func (c *Core) Queued() (added, removed []unsafe.Pointer) { return c.added, c.removed }
+func (c *Core) Queued() (added, removed []unsafe.Pointer) { return c.added(), c.removed() }
 
 // ClearQueued forgets queued changes (after a flush wrote them).
-func (c *Core) ClearQueued() { c.added, c.removed = nil, nil }
+func (c *Core) ClearQueued() { c.q = nil }
 
 // back returns the inverse field on member it, bound, or nil.
 func (c *Core) back(it unsafe.Pointer) *Core {
@@ -249,10 +274,11 @@ func (c *Core) addRaw(p unsafe.Pointer) bool {
 		return false
 	}
 	c.items = append(c.items, p)
-	if i := slices.Index(c.removed, p); i >= 0 {
-		c.removed = slices.Delete(c.removed, i, i+1)
+	if i := slices.Index(c.removed(), p); i >= 0 {
+		c.q.removed = slices.Delete(c.q.removed, i, i+1)
 	} else if !c.loaded || (c.rel != nil && c.rel.Field.Kind == meta.RelDynamic) {
-		c.added = append(c.added, p)
+		q := c.queue()
+		q.added = append(q.added, p)
 	}
 	return true
 }
@@ -262,11 +288,12 @@ func (c *Core) removeRaw(p unsafe.Pointer) bool {
 	if i >= 0 {
 		c.items = slices.Delete(slices.Clone(c.items), i, i+1) // never in place
 	}
-	if j := slices.Index(c.added, p); j >= 0 {
-		c.added = slices.Delete(c.added, j, j+1)
+	if j := slices.Index(c.added(), p); j >= 0 {
+		c.q.added = slices.Delete(c.q.added, j, j+1)
 	} else if !c.loaded || (c.rel != nil && c.rel.Field.Kind == meta.RelDynamic) {
-		if !slices.Contains(c.removed, p) {
-			c.removed = append(c.removed, p)
+		if !slices.Contains(c.removed(), p) {
+			q := c.queue()
+			q.removed = append(q.removed, p)
 		}
 	}
 	return i >= 0

@@ -196,8 +196,8 @@ func (d *Dynamic[T]) Remove(v *T) { d.c.Remove(unsafe.Pointer(v)) }
 
 // Pending returns the members appended in memory and not yet flushed.
 func (d *Dynamic[T]) Pending() []*T {
-	out := make([]*T, len(d.c.added))
-	for i, p := range d.c.added {
+	out := make([]*T, len(d.c.added()))
+	for i, p := range d.c.added() {
 		out[i] = (*T)(p)
 	}
 	return out

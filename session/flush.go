@@ -857,8 +857,8 @@ func (s *Session) execDelete(ctx context.Context, tx *engine.Tx, st *state) erro
 
 // commitPlan moves objects to their new states after a successful flush.
 func (s *Session) commitPlan(p *flushPlan, ex *executed) {
-	if s.identity.len() == 0 && len(ex.inserted) > 8 {
-		s.identity.reserve(len(ex.inserted))
+	if len(ex.inserted) > 8 {
+		s.identity.reserve(ex.inserted[0].t, len(ex.inserted))
 	}
 	snaps := takeAll(ex.inserted)
 	for i, st := range ex.inserted {

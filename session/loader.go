@@ -53,7 +53,8 @@ type loader struct {
 	batch    *loadBatch
 	objs     slab
 	snaps    slab
-	states   []state
+	states   []state // the current chunk; states[next:] are free
+	next     int
 	spare    unsafe.Pointer // a scanned struct the identity map did not need, zeroed
 }
 
@@ -88,11 +89,12 @@ func (l *loader) load(ctx context.Context, fresh unsafe.Pointer) (unsafe.Pointer
 		l.recycle(fresh)
 		return p, err
 	}
-	if len(l.states) == 0 {
+	if l.next == len(l.states) {
 		l.states = make([]state, min(max(l.objs.made, 1), maxChunk))
+		l.next = 0
 	}
-	st := &l.states[0]
-	l.states = l.states[1:]
+	st := &l.states[l.next]
+	l.next++
 	l.cd.takeAt(fresh, &st.first, l.snaps.get())
 	return s.adopt(ctx, st, l.t, l.cd, fresh, k, l.batch)
 }

@@ -257,7 +257,7 @@ func setColumn(st *state, i int, v any) bool {
 	snapField := unsafe.Add(st.snap.p, c.Offset)
 	reflect.NewAt(c.GoType, snapField).Elem().Set(fv)
 	if cc := &st.cd.cols[i]; cc.extra >= 0 {
-		st.snap.extra[cc.extra] = cc.get(snapField)
+		(*st.snap.extra)[cc.extra] = cc.get(snapField)
 	}
 	st.cd.restoreCol(i, st.obj, st.snap)
 	return true

@@ -89,30 +89,36 @@ func encodeKey(vals []any) string {
 }
 
 // identityMap maps identities to states. Single-integer keys, the
-// common case, live in a map whose small key hashes fast.
+// common case, live in one map[int64] per table, which hashes fastest;
+// a loader keeps its table's map at hand.
 type identityMap struct {
-	ints  map[intKey]*state
+	ints  map[*meta.Table]map[int64]*state
 	other map[ikey]*state
 }
 
-type intKey struct {
-	t *meta.Table
-	n int64
+// intsOf returns table t's map of integer keys, creating it.
+func (m *identityMap) intsOf(t *meta.Table) map[int64]*state {
+	if im := m.ints[t]; im != nil {
+		return im
+	}
+	if m.ints == nil {
+		m.ints = map[*meta.Table]map[int64]*state{}
+	}
+	im := map[int64]*state{}
+	m.ints[t] = im
+	return im
 }
 
 func (m *identityMap) get(k ikey) *state {
 	if k.s == "" {
-		return m.ints[intKey{k.t, k.n}]
+		return m.ints[k.t][k.n]
 	}
 	return m.other[k]
 }
 
 func (m *identityMap) put(k ikey, st *state) {
 	if k.s == "" {
-		if m.ints == nil {
-			m.ints = map[intKey]*state{}
-		}
-		m.ints[intKey{k.t, k.n}] = st
+		m.intsOf(k.t)[k.n] = st
 		return
 	}
 	if m.other == nil {
@@ -123,32 +129,47 @@ func (m *identityMap) put(k ikey, st *state) {
 
 func (m *identityMap) del(k ikey) {
 	if k.s == "" {
-		delete(m.ints, intKey{k.t, k.n})
+		delete(m.ints[k.t], k.n)
 		return
 	}
 	delete(m.other, k)
 }
 
-func (m *identityMap) len() int { return len(m.ints) + len(m.other) }
+func (m *identityMap) len() int {
+	n := len(m.other)
+	for _, im := range m.ints {
+		n += len(im)
+	}
+	return n
+}
 
+// clear empties the map; the per-table maps stay (loaders may hold them).
 func (m *identityMap) clear() {
-	clear(m.ints)
+	for _, im := range m.ints {
+		clear(im)
+	}
 	clear(m.other)
 }
 
-// reserve makes an empty map ready for n integer keys.
-func (m *identityMap) reserve(n int) {
-	if len(m.ints) == 0 {
-		m.ints = make(map[intKey]*state, n)
+// reserve makes room for n integer keys of table t when it has no map
+// yet.
+func (m *identityMap) reserve(t *meta.Table, n int) {
+	if m.ints[t] == nil {
+		if m.ints == nil {
+			m.ints = map[*meta.Table]map[int64]*state{}
+		}
+		m.ints[t] = make(map[int64]*state, n)
 	}
 }
 
 // all iterates over the mapped states.
 func (m *identityMap) all() iter.Seq[*state] {
 	return func(yield func(*state) bool) {
-		for _, st := range m.ints {
-			if !yield(st) {
-				return
+		for _, im := range m.ints {
+			for _, st := range im {
+				if !yield(st) {
+					return
+				}
 			}
 		}
 		for _, st := range m.other {
@@ -161,17 +182,17 @@ func (m *identityMap) all() iter.Seq[*state] {
 
 // state is the session's bookkeeping for one object.
 type state struct {
-	obj    unsafe.Pointer
-	t      *meta.Table
-	cd     *codec
-	status Status
-	key    ikey
-	hasKey bool
+	obj unsafe.Pointer
+	t   *meta.Table
+	cd  *codec
+	key ikey
 
 	snap   *snapshot // column values as loaded or last flushed (nil while pending)
 	first  snapshot  // storage for the snapshot taken at load, saving an allocation; never rewritten
 	txSnap *snapshot // values when the transaction began, kept from the first flush that changed the row
 
+	status       Status
+	hasKey       bool
 	expired      bool
 	hardExpired  bool   // Expire(): the next refresh overwrites everything
 	newInTx      bool   // INSERT flushed in the current transaction
@@ -197,7 +218,7 @@ type loadBatch struct{ n int }
 // while relationship fields and other non-column fields are not copied.
 type snapshot struct {
 	p     unsafe.Pointer // the copy (it keeps its allocation alive)
-	extra []any          // per codec.extraIdx
+	extra *[]any         // per colCodec.extra; nil when the table has no such columns
 }
 
 // codec knows how to snapshot and compare one table's columns. Built once
@@ -332,11 +353,12 @@ func (cd *codec) takeAt(obj unsafe.Pointer, s *snapshot, dst unsafe.Pointer) {
 	s.p = dst
 	cd.copyCols(dst, obj)
 	if cd.nExtra > 0 {
-		s.extra = make([]any, cd.nExtra)
+		xs := make([]any, cd.nExtra)
+		s.extra = &xs
 		for i := range cd.cols {
 			cc := &cd.cols[i]
 			if cc.extra >= 0 {
-				s.extra[cc.extra] = cc.get(unsafe.Add(obj, cc.c.Offset))
+				(*s.extra)[cc.extra] = cc.get(unsafe.Add(obj, cc.c.Offset))
 			}
 		}
 	}
@@ -392,7 +414,7 @@ func (cd *codec) copyCols(dst, src unsafe.Pointer) {
 func (cd *codec) changed(i int, obj unsafe.Pointer, s *snapshot) bool {
 	cc := &cd.cols[i]
 	if cc.extra >= 0 {
-		return !driverEqual(cc.get(unsafe.Add(obj, cc.c.Offset)), s.extra[cc.extra])
+		return !driverEqual(cc.get(unsafe.Add(obj, cc.c.Offset)), (*s.extra)[cc.extra])
 	}
 	return !cc.eq(unsafe.Add(obj, cc.c.Offset), unsafe.Add(s.p, cc.c.Offset))
 }
