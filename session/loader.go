@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"maps"
 	"reflect"
 	"unsafe"
 
@@ -55,12 +56,40 @@ type loader struct {
 	snaps    slab
 	states   []state // the current chunk; states[next:] are free
 	next     int
+	made     int // new objects adopted
 	spare    unsafe.Pointer // a scanned struct the identity map did not need, zeroed
 }
 
 func (s *Session) newLoader(t *meta.Table, populate bool, batch *loadBatch) *loader {
 	cd := codecOf(t)
+	if h := int(cd.loadHint.Load()); h >= minReserve {
+		s.reserve(t, h)
+	}
 	return &loader{s: s, t: t, cd: cd, populate: populate, batch: batch, objs: cd.slab, snaps: cd.snapSlab}
+}
+
+// minReserve is the result size from which loaders size the session's
+// maps ahead (smaller ones grow them cheaply).
+const minReserve = 64
+
+// done records how many new objects the load made: the next load of the
+// table sizes the session's maps for as many, so a request that loads
+// the same large result in every new session does not grow them by
+// doubling each time.
+func (l *loader) done() {
+	if n := int32(min(l.made, 1<<16)); n != l.cd.loadHint.Load() {
+		l.cd.loadHint.Store(n)
+	}
+}
+
+// reserve makes room in the session's maps for n more objects of t.
+func (s *Session) reserve(t *meta.Table, n int) {
+	s.identity.reserve(t, n)
+	if want := len(s.states) + n; want > s.statesRoom {
+		m := make(map[unsafe.Pointer]*state, want)
+		maps.Copy(m, s.states)
+		s.states, s.statesRoom = m, want
+	}
 }
 
 // fresh returns a zeroed struct to scan a row into.
@@ -95,6 +124,7 @@ func (l *loader) load(ctx context.Context, fresh unsafe.Pointer) (unsafe.Pointer
 	}
 	st := &l.states[l.next]
 	l.next++
+	l.made++
 	l.cd.takeAt(fresh, &st.first, l.snaps.get())
 	return s.adopt(ctx, st, l.t, l.cd, fresh, k, l.batch)
 }

@@ -446,6 +446,7 @@ func (q *Query[T]) all(ctx context.Context, variant byte, method string) ([]*T, 
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	ld.done()
 	if len(q.opts) > 0 || len(q.t.Relations) > 0 { // options, or relationships' lazy: defaults
 		if err := s.runLoadOptions(ctx, q.t, q.opts, objsOf(out)); err != nil {
 			return nil, err

@@ -373,6 +373,7 @@ func (s *Session) runRel(ctx context.Context, x engine.Executor, r *meta.Relatio
 	var key any
 	var dests []any
 	ld := s.newLoader(t, false, nil)
+	defer ld.done()
 	for rows.Next() {
 		fresh := ld.fresh()
 		if nkey > 0 {

@@ -240,6 +240,10 @@ func (q *Query[T]) allJoined(ctx context.Context, s *Session, variant byte) (out
 		return nil, true, err
 	}
 	rows.Close()
+	ld.done()
+	for _, jl := range loads {
+		jl.ld.done()
+	}
 	for _, jl := range loads {
 		var children []unsafe.Pointer
 		for _, o := range out {

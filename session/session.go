@@ -25,11 +25,12 @@ type Session struct {
 	closed    bool
 	iterating int // open iterators holding the connection
 
-	states   map[unsafe.Pointer]*state
-	identity identityMap
-	pending  []*state // in Add order
-	deleted  []*state // Delete() order
-	addSeq   int
+	states     map[unsafe.Pointer]*state
+	statesRoom int // the size states was made for (see reserve)
+	identity   identityMap
+	pending    []*state // in Add order
+	deleted    []*state // Delete() order
+	addSeq     int
 
 	nested []*Nested
 	md     *meta.MetaData

@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -231,6 +232,7 @@ type codec struct {
 	slab     slab         // an empty slab of T, copied by loaders
 	snapType reflect.Type // the columns at their offsets (see snapshot)
 	snapSlab slab         // an empty slab of snapType
+	loadHint atomic.Int32 // new objects the last load of the table made (see loader.done)
 }
 
 type colCodec struct {
