@@ -339,7 +339,7 @@ func (s *Session) loadRow(ctx context.Context, t *meta.Table, fresh unsafe.Point
 		return s.loadExisting(ctx, st, fresh, populate, batch)
 	}
 	cd := codecOf(t)
-	st := &state{}
+	st := s.newState()
 	cd.takeInto(fresh, &st.first)
 	return s.adopt(ctx, st, t, cd, fresh, k, batch)
 }

@@ -54,9 +54,7 @@ type loader struct {
 	batch    *loadBatch
 	objs     slab
 	snaps    slab
-	states   []state // the current chunk; states[next:] are free
-	next     int
-	made     int // new objects adopted
+	made     int            // new objects adopted
 	spare    unsafe.Pointer // a scanned struct the identity map did not need, zeroed
 }
 
@@ -66,6 +64,18 @@ func (s *Session) newLoader(t *meta.Table, populate bool, batch *loadBatch) *loa
 		s.reserve(t, h)
 	}
 	return &loader{s: s, t: t, cd: cd, populate: populate, batch: batch, objs: cd.slab, snaps: cd.snapSlab}
+}
+
+// newState returns a zeroed state. States come from chunks that grow
+// with the session (up to maxChunk), like a loader's structs.
+func (s *Session) newState() *state {
+	if s.stNext == len(s.stChunk) {
+		s.stChunk = make([]state, min(max(2*len(s.stChunk), 4), maxChunk))
+		s.stNext = 0
+	}
+	st := &s.stChunk[s.stNext]
+	s.stNext++
+	return st
 }
 
 // minReserve is the result size from which loaders size the session's
@@ -118,12 +128,7 @@ func (l *loader) load(ctx context.Context, fresh unsafe.Pointer) (unsafe.Pointer
 		l.recycle(fresh)
 		return p, err
 	}
-	if l.next == len(l.states) {
-		l.states = make([]state, min(max(l.objs.made, 1), maxChunk))
-		l.next = 0
-	}
-	st := &l.states[l.next]
-	l.next++
+	st := s.newState()
 	l.made++
 	l.cd.takeAt(fresh, &st.first, l.snaps.get())
 	return s.adopt(ctx, st, l.t, l.cd, fresh, k, l.batch)

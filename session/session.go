@@ -27,6 +27,8 @@ type Session struct {
 
 	states     map[unsafe.Pointer]*state
 	statesRoom int // the size states was made for (see reserve)
+	stChunk    []state
+	stNext     int // stChunk[stNext:] are free (see newState)
 	identity   identityMap
 	pending    []*state // in Add order
 	deleted    []*state // Delete() order
@@ -230,7 +232,8 @@ func (s *Session) add(obj any, p unsafe.Pointer, t *meta.Table) (*state, error) 
 	if h != nil && h.Session() != nil && h.sess != s {
 		return nil, fmt.Errorf("%w: %s belongs to another open session; close it or Expunge the object first", arcerr.ErrInvalidRequest, t.GoType.Name())
 	}
-	st := &state{obj: p, t: t, cd: codecOf(t), holder: h}
+	st := s.newState()
+	st.obj, st.t, st.cd, st.holder = p, t, codecOf(t), h
 	if h != nil && h.detSnap != nil {
 		// Re-attach a detached object.
 		if other := s.identity.get(h.detKey); other != nil && other.obj != p {
