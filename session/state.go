@@ -437,7 +437,18 @@ func (cd *codec) restoreCol(i int, obj unsafe.Pointer, s *snapshot) {
 	src := reflect.NewAt(cc.c.GoType, unsafe.Add(s.p, cc.c.Offset)).Elem()
 	dst := reflect.NewAt(cc.c.GoType, unsafe.Add(obj, cc.c.Offset)).Elem()
 	if cc.extra >= 0 {
-		// The snapshot struct copy still holds the value as it was taken.
+		// A JSON column is rebuilt from the JSON taken with the snapshot:
+		// the struct copy shares maps and slices that may have been
+		// changed in place since. Other Valuer columns get the copy back.
+		if cc.c.JSON && s.extra != nil {
+			if js, ok := (*s.extra)[cc.extra].(string); ok {
+				nv := reflect.New(cc.c.GoType)
+				if json.Unmarshal([]byte(js), nv.Interface()) == nil {
+					dst.Set(nv.Elem())
+					return
+				}
+			}
+		}
 		dst.Set(src)
 		return
 	}
