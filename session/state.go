@@ -94,6 +94,7 @@ func encodeKey(vals []any) string {
 // a loader keeps its table's map at hand.
 type identityMap struct {
 	ints  map[*meta.Table]map[int64]*state
+	order []map[int64]*state // the maps of ints, for iterating without ranging over ints
 	other map[ikey]*state
 }
 
@@ -107,6 +108,7 @@ func (m *identityMap) intsOf(t *meta.Table) map[int64]*state {
 	}
 	im := map[int64]*state{}
 	m.ints[t] = im
+	m.order = append(m.order, im)
 	return im
 }
 
@@ -138,15 +140,15 @@ func (m *identityMap) del(k ikey) {
 
 func (m *identityMap) len() int {
 	n := len(m.other)
-	for _, im := range m.ints {
+	for _, im := range m.order {
 		n += len(im)
 	}
 	return n
 }
 
-// clear empties the map; the per-table maps stay (loaders may hold them).
+// clear empties the map; the per-table maps stay.
 func (m *identityMap) clear() {
-	for _, im := range m.ints {
+	for _, im := range m.order {
 		clear(im)
 	}
 	clear(m.other)
@@ -159,19 +161,27 @@ func (m *identityMap) reserve(t *meta.Table, n int) {
 		if m.ints == nil {
 			m.ints = map[*meta.Table]map[int64]*state{}
 		}
-		m.ints[t] = make(map[int64]*state, n)
+		im := make(map[int64]*state, n)
+		m.ints[t] = im
+		m.order = append(m.order, im)
 	}
 }
 
 // all iterates over the mapped states.
 func (m *identityMap) all() iter.Seq[*state] {
 	return func(yield func(*state) bool) {
-		for _, im := range m.ints {
+		for _, im := range m.order {
+			if len(im) == 0 {
+				continue // ranging over a map costs a random start even when empty
+			}
 			for _, st := range im {
 				if !yield(st) {
 					return
 				}
 			}
+		}
+		if len(m.other) == 0 {
+			return
 		}
 		for _, st := range m.other {
 			if !yield(st) {
