@@ -182,7 +182,9 @@ func relSQL(d dialect.Dialect, r *meta.Relationship, n int) string {
 	} else {
 		keyCols = r.TargetCols
 	}
-	if n > 0 {
+	if n > 0 && r.Dir == meta.ManyToMany {
+		// The owner's key comes from the association table; for the other
+		// directions it is a column of the target row itself (keyFromRow).
 		for _, c := range keyCols {
 			b = d.AppendIdent(b, keyQual)
 			b = append(b, '.')
@@ -359,8 +361,12 @@ func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners [
 	return out, nil
 }
 
-// runRel runs a relationship SELECT and maps its rows. With nkey > 0 the
-// first nkey result columns are the owner key, passed to each(key, obj).
+// runRel runs a relationship SELECT and maps its rows. With nkey > 0 each
+// row's owner key is passed to each(key, obj): for a many-to-many
+// relationship it is the first nkey result columns (from the association
+// table), otherwise the target row's own foreign key, read from the row
+// as the database returned it (not from a mapped object that may hold an
+// unflushed change).
 func (s *Session) runRel(ctx context.Context, x engine.Executor, r *meta.Relationship, q string, args []any, nkey int, each func(any, unsafe.Pointer)) ([]unsafe.Pointer, error) {
 	rows, err := x.Query(ctx, q, args...)
 	if err != nil {
@@ -374,9 +380,10 @@ func (s *Session) runRel(ctx context.Context, x engine.Executor, r *meta.Relatio
 	var dests []any
 	ld := s.newLoader(t, false, nil)
 	defer ld.done()
+	keyFromRow := nkey > 0 && r.Dir != meta.ManyToMany
 	for rows.Next() {
 		fresh := ld.fresh()
-		if nkey > 0 {
+		if nkey > 0 && !keyFromRow {
 			dests = append(append(dests[:0], &key), plan.Dests(fresh)...)
 			err = rows.Scan(dests...)
 		} else {
@@ -385,12 +392,15 @@ func (s *Session) runRel(ctx context.Context, x engine.Executor, r *meta.Relatio
 		if err != nil {
 			return nil, fmt.Errorf("arc: loading %s: %w", r.Name(), err)
 		}
+		if keyFromRow {
+			key = rowKey(fresh, r.TargetCols[0])
+		}
 		p, err := ld.load(ctx, fresh)
 		if err != nil {
 			return nil, err
 		}
 		if each != nil {
-			if _, ok := key.(int64); !ok {
+			if _, ok := key.(int64); !ok && key != nil {
 				key = normValue(reflect.ValueOf(key))
 			}
 			each(key, p)
@@ -399,6 +409,25 @@ func (s *Session) runRel(ctx context.Context, x engine.Executor, r *meta.Relatio
 		}
 	}
 	return items, rows.Err()
+}
+
+// rowKey reads a single-column key from a scanned row, normalised as
+// keyValues does (an int64 for any integer column, pointers followed).
+func rowKey(row unsafe.Pointer, c *meta.Column) any {
+	switch {
+	case c.GoType.Kind() == reflect.Int64:
+		return *(*int64)(unsafe.Add(row, c.Offset))
+	case c.Ptr && c.Elem.Kind() == reflect.Int64:
+		if p := *(**int64)(unsafe.Add(row, c.Offset)); p != nil {
+			return *p
+		}
+		return nil
+	}
+	vals, ok := keyValues(row, []*meta.Column{c})
+	if !ok {
+		return nil
+	}
+	return vals[0]
 }
 
 // dynamicMembers loads every member of a dynamic relationship (for delete
