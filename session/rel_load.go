@@ -311,17 +311,30 @@ func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners [
 		}
 		return out, nil
 	}
-	byKey := make(map[any][]unsafe.Pointer, len(owners))
+	// Owners by key: integer keys (the common case) in a map[int64],
+	// which hashes much faster than interface keys.
+	byInt := make(map[int64][]int32, len(owners))
+	var byKey map[any][]int32
 	var keys []any
-	for _, o := range owners {
+	for i, o := range owners {
 		vals, ok := keyValues(o, okc)
 		if !ok {
 			continue
 		}
+		if n, isInt := vals[0].(int64); isInt {
+			if _, seen := byInt[n]; !seen {
+				keys = append(keys, n)
+			}
+			byInt[n] = append(byInt[n], int32(i))
+			continue
+		}
+		if byKey == nil {
+			byKey = map[any][]int32{}
+		}
 		if _, seen := byKey[vals[0]]; !seen {
 			keys = append(keys, vals[0])
 		}
-		byKey[vals[0]] = append(byKey[vals[0]], o)
+		byKey[vals[0]] = append(byKey[vals[0]], int32(i))
 	}
 	chunk := d.MaxParams() - 1
 	if n := int(selectInChunk.Load()); n > 0 && n < chunk {
@@ -332,15 +345,24 @@ func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners [
 	}
 	// Gather (owner, item) pairs, then cut every owner's group from one
 	// backing array instead of growing each by appends.
-	type pair struct{ o, p unsafe.Pointer }
-	var pairs []pair
-	count := make(map[unsafe.Pointer]int, len(owners))
+	type pair struct {
+		o int32
+		p unsafe.Pointer
+	}
+	pairs := make([]pair, 0, max(int(codecOf(r.Target).loadHint.Load()), len(owners)))
+	count := make([]int32, len(owners))
 	for start := 0; start < len(keys); start += chunk {
 		part := keys[start:min(len(keys), start+chunk)]
 		_, err := s.runRel(ctx, x, r, cachedRelSQL(d, r, len(part)), part, 1, func(key any, p unsafe.Pointer) {
-			for _, o := range byKey[key] {
-				pairs = append(pairs, pair{o, p})
-				count[o]++
+			var idx []int32
+			if n, isInt := key.(int64); isInt {
+				idx = byInt[n]
+			} else {
+				idx = byKey[key]
+			}
+			for _, oi := range idx {
+				pairs = append(pairs, pair{oi, p})
+				count[oi]++
 			}
 		})
 		if err != nil {
@@ -348,15 +370,22 @@ func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners [
 		}
 	}
 	backing := make([]unsafe.Pointer, len(pairs))
-	next := 0
+	start := make([]int32, len(owners)) // where each owner's group begins in backing
+	next := int32(0)
+	for i, n := range count {
+		start[i] = next
+		next += n
+	}
 	for _, pr := range pairs {
-		g, ok := out[pr.o]
-		if !ok {
-			n := count[pr.o]
-			g = backing[next : next : next+n]
-			next += n
+		backing[start[pr.o]] = pr.p
+		start[pr.o]++
+	}
+	next = 0
+	for i, n := range count {
+		if n > 0 {
+			out[owners[i]] = backing[next : next+n : next+n]
 		}
-		out[pr.o] = append(g, pr.p)
+		next += n
 	}
 	return out, nil
 }
