@@ -693,3 +693,31 @@ func TestRelFailedFlushUndoesFKNulling(t *testing.T) {
 		require.Equal(t, jackID, *first.UserID)
 	})
 }
+
+// Close of a session whose transaction wrote nothing detaches the objects
+// as they are: loaded relationships stay readable (a handler can render
+// after closing) and unflushed changes stay in memory; the database is
+// untouched.
+func TestRelCloseWithoutWritesKeepsGraph(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, _ := relSetup(t, eng)
+		jackID := relSeed(t, eng)
+		s := session.New(eng)
+		sctx := session.With(ctx, s)
+		users, err := session.Select[RUser]().Options(relations.SelectIn(&U.Addresses)).Where(expr.Eq(&U.ID, jackID)).All(sctx)
+		require.NoError(t, err)
+		require.Len(t, users, 1)
+		jack := users[0]
+		jack.Fullname = "changed, not flushed"
+		rec := dbtest.Record(eng)
+		require.NoError(t, s.Close(ctx))
+		require.Contains(t, rec.Statements(), "ROLLBACK")
+		require.NotEqual(t, session.Persistent, s.StateOf(jack))
+		require.Equal(t, "changed, not flushed", jack.Fullname)
+		got, loaded := jack.Addresses.Cached()
+		require.True(t, loaded, "the loaded collection survives Close")
+		require.Equal(t, []string{"jack@google.com", "j25@yahoo.com"}, emails(got))
+		require.Same(t, jack, got[0].User.Get())
+		require.Equal(t, 0, countRows(t, eng, "users", "fullname = ?", "changed, not flushed"))
+	})
+}

@@ -158,14 +158,26 @@ func (s *Session) rekey(st *state) {
 }
 
 // Close rolls back any open transaction, detaches every object and closes
-// the session; using it afterwards is an error.
+// the session; using it afterwards is an error. When the transaction
+// wrote something (a flush, a bulk UPDATE or DELETE), the objects are put
+// back as Rollback does before they are detached, so they match the
+// database; when it wrote nothing they are detached as they are, with
+// their unflushed changes and their loaded relationships, as after a
+// Commit (SQLAlchemy's close() never touches them).
 func (s *Session) Close(ctx context.Context) error {
 	if s.closed {
 		return nil
 	}
 	var err error
-	if s.tx != nil {
+	switch {
+	case s.tx != nil && (s.txFlushed || len(s.nested) > 0 || s.failed != nil):
 		err = s.Rollback(ctx)
+	case s.tx != nil:
+		err = s.tx.Rollback()
+		s.tx = nil
+		for _, fn := range s.afterRollback {
+			fn(ctx, s)
+		}
 	}
 	s.ExpungeAll()
 	s.relRollback()
