@@ -332,3 +332,32 @@ func BenchmarkLoad100(b *testing.B) {
 }
 
 var _ = fmt.Sprint
+
+// BenchmarkCleanFlush: what autoflush costs before each query and Get
+// miss when nothing changed: Flush on a session holding n loaded,
+// unchanged objects compares every one with its snapshot (Go has no
+// attribute instrumentation to tell it which objects were touched). No
+// SQL runs; the database only serves the initial load.
+func BenchmarkCleanFlush(b *testing.B) {
+	benchEach(b, func(b *testing.B, ctx context.Context, eng *engine.Engine) {
+		if eng.Dialect().Name() != "sqlite" {
+			b.Skip("no SQL runs: one dialect is enough")
+		}
+		seedUsers(b, ctx, eng, 10000)
+		for _, n := range []int{100, 1000, 10000} {
+			b.Run(strconv.Itoa(n), func(b *testing.B) {
+				s := session.New(eng)
+				defer s.Close(ctx)
+				us, err := session.Select[User]().Limit(n).All(session.With(ctx, s))
+				check(b, err)
+				if len(us) != n {
+					b.Fatalf("loaded %d", len(us))
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					check(b, s.Flush(ctx))
+				}
+			})
+		}
+	})
+}

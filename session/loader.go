@@ -168,6 +168,7 @@ func (s *Session) adopt(ctx context.Context, st *state, t *meta.Table, cd *codec
 	s.identity.put(k, st)
 	s.states[fresh] = st
 	if len(t.Relations) > 0 {
+		s.relModels = true
 		s.relLoaded(st) // bind relationship fields (rel_session.go)
 	}
 	if err := s.afterLoad(ctx, st); err != nil {

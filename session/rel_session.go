@@ -281,9 +281,11 @@ func diffItems(cur, old []unsafe.Pointer) (added, removed []unsafe.Pointer) {
 func (s *Session) relPreFlush(ctx context.Context) error {
 	relFlushes.Delete(s)
 	var rels []*state
-	for _, st := range s.states {
-		if s.relWork(st) {
-			rels = append(rels, st)
+	if s.relModels { // else no object has relationship fields: skip the scan
+		for _, st := range s.states {
+			if s.relWork(st) {
+				rels = append(rels, st)
+			}
 		}
 	}
 	if len(rels) == 0 && len(s.deleted) == 0 {

@@ -28,7 +28,8 @@ type Session struct {
 	states     map[unsafe.Pointer]*state
 	statesRoom int // the size states was made for (see reserve)
 	stChunk    []state
-	stNext     int // stChunk[stNext:] are free (see newState)
+	relModels  bool // an object with relationship fields joined the session (since the last ExpungeAll)
+	stNext     int  // stChunk[stNext:] are free (see newState)
 	identity   identityMap
 	pending    []*state // in Add order
 	deleted    []*state // Delete() order
@@ -234,6 +235,9 @@ func (s *Session) add(obj any, p unsafe.Pointer, t *meta.Table) (*state, error) 
 	}
 	st := s.newState()
 	st.obj, st.t, st.cd, st.holder = p, t, codecOf(t), h
+	if len(t.Relations) > 0 {
+		s.relModels = true
+	}
 	if h != nil && h.detSnap != nil {
 		// Re-attach a detached object.
 		if other := s.identity.get(h.detKey); other != nil && other.obj != p {
@@ -386,6 +390,7 @@ func (s *Session) ExpungeAll() {
 	}
 	clear(s.states)
 	s.identity.clear()
+	s.relModels = false
 	s.pending = s.pending[:0]
 	s.deleted = s.deleted[:0]
 }

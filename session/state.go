@@ -241,6 +241,9 @@ type codec struct {
 	tracked  bool         // *T embeds record.Base (implements Tracked)
 	slab     slab         // an empty slab of T, copied by loaders
 	snapType reflect.Type // the columns at their offsets (see snapshot)
+	spans    []span       // byte ranges of memory-comparable columns (see anyChanged)
+	rest     []int        // the other columns
+	all      []int        // every column
 	snapSlab slab         // an empty slab of snapType
 	loadHint atomic.Int32 // new objects the last load of the table made (see loader.done)
 }
@@ -278,6 +281,7 @@ func codecOf(t *meta.Table) *codec {
 		}
 		cd.cols = append(cd.cols, cc)
 	}
+	cd.spans, cd.rest, cd.all = spansOf(cd.cols)
 	cd.snapType = snapTypeOf(t)
 	cd.snapSlab = newSlab(cd.snapType)
 	v, _ := codecs.LoadOrStore(t, cd)
@@ -312,6 +316,57 @@ func snapTypeOf(t *meta.Table) reflect.Type {
 		}
 	}
 	return st
+}
+
+// span is a byte range of an object (and of its snapshot).
+type span struct{ off, n uintptr }
+
+// spansOf splits columns into byte ranges whose equal bytes mean equal
+// values, merged where adjacent, and the columns that need their eq.
+func spansOf(cols []colCodec) (spans []span, rest, all []int) {
+	type piece struct {
+		off, n uintptr
+	}
+	var ps []piece
+	for i := range cols {
+		all = append(all, i)
+		cc := &cols[i]
+		if cc.extra < 0 && memComparable(cc.c) {
+			ps = append(ps, piece{cc.c.Offset, cc.c.GoType.Size()})
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	slices.SortFunc(ps, func(a, b piece) int { return cmp.Compare(a.off, b.off) })
+	for _, p := range ps {
+		if n := len(spans); n > 0 && spans[n-1].off+spans[n-1].n == p.off {
+			spans[n-1].n += p.n
+			continue
+		}
+		spans = append(spans, span{p.off, p.n})
+	}
+	return spans, rest, all
+}
+
+// memComparable reports whether equal bytes of a column mean equal
+// values under eqFor: no pointer that eq follows (snapshots deep-copy
+// pointer targets and byte slices, so their bytes always differ), no
+// padding inside the value.
+func memComparable(c *meta.Column) bool {
+	if c.Ptr || c.JSON {
+		return false
+	}
+	t := c.GoType
+	if t == timeType {
+		return true // wall, ext, loc: equal bytes, equal instant
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Bool, reflect.Float32, reflect.Float64, reflect.String:
+		return true
+	}
+	return false
 }
 
 // copierFor returns a typed copy of a field of type t (by kind: a named
@@ -431,8 +486,35 @@ func (cd *codec) changed(i int, obj unsafe.Pointer, s *snapshot) bool {
 	return !cc.eq(unsafe.Add(obj, cc.c.Offset), unsafe.Add(s.p, cc.c.Offset))
 }
 
-// anyChanged reports whether any column differs.
+// anyChanged reports whether any column differs. Columns whose bytes
+// decide equality (integers, floats by bits, bools, strings by header,
+// time.Time, value structs of those) are first compared as memory, a run
+// of adjacent columns at a time: equal bytes mean an equal value, so an
+// unchanged object — what autoflush meets before every query — costs a
+// memcmp. Different bytes may still be an equal value (a string with the
+// same text in other memory), so they fall back to the per-column test.
 func (cd *codec) anyChanged(obj unsafe.Pointer, s *snapshot) bool {
+	for _, sp := range cd.spans {
+		a := unsafe.Slice((*byte)(unsafe.Add(obj, sp.off)), sp.n)
+		b := unsafe.Slice((*byte)(unsafe.Add(s.p, sp.off)), sp.n)
+		if string(a) != string(b) {
+			return cd.anyChangedCols(obj, s, cd.all)
+		}
+	}
+	return cd.anyChangedCols(obj, s, cd.rest)
+}
+
+func (cd *codec) anyChangedCols(obj unsafe.Pointer, s *snapshot, cols []int) bool {
+	for _, i := range cols {
+		if cd.changed(i, obj, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// anyChangedSlow is anyChanged column by column (tests compare the two).
+func (cd *codec) anyChangedSlow(obj unsafe.Pointer, s *snapshot) bool {
 	for i := range cd.cols {
 		if cd.changed(i, obj, s) {
 			return true

@@ -2,7 +2,7 @@ package session
 
 import (
 	"math"
-	"reflect"
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
@@ -10,54 +10,63 @@ import (
 	"github.com/arcorm/arc/meta"
 )
 
-type codecProbe struct {
+type cmpModel struct {
 	ID    int64
-	F     float64
-	F32   float32
+	Name  string
+	Small int8
+	Flag  bool
+	Ratio float64
 	When  time.Time
+	Maybe *int64
 	Blob  []byte
-	Maybe *float64
+	Tags  []string `arc:"json"`
 }
 
-// TestCodecEquality covers the comparison rules that are easy to get
-// wrong: NaN is equal to itself (compared by bits), time by instant, bytes
-// by content, pointers by target.
-func TestCodecEquality(t *testing.T) {
-	tbl, err := meta.TableOf(reflect.TypeFor[codecProbe]())
+// TestAnyChangedFastPath: the memory comparison of anyChanged agrees with
+// the column-by-column test for every kind of change, including changes
+// that leave the value equal in other memory.
+func TestAnyChangedFastPath(t *testing.T) {
+	tbl, err := meta.Of[cmpModel]()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cd := codecOf(tbl)
-	nan := math.NaN()
-	x := &codecProbe{ID: 1, F: nan, F32: float32(nan), When: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
-		Blob: []byte("ab"), Maybe: &nan}
-	p := unsafe.Pointer(x)
-	snap := cd.take(p)
-	if cd.anyChanged(p, snap) {
-		t.Fatal("a NaN snapshot must not read as changed")
+	if len(cd.spans) == 0 {
+		t.Fatal("no memory-comparable columns found")
 	}
-	steps := []struct {
+	when := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
+	base := func() *cmpModel {
+		seven := int64(7)
+		return &cmpModel{ID: 1, Name: "name", Small: 3, Flag: true, Ratio: math.NaN(), When: when, Maybe: &seven, Blob: []byte("ab"), Tags: []string{"x"}}
+	}
+	for _, tc := range []struct {
 		name    string
-		change  func()
+		change  func(m *cmpModel)
 		changed bool
 	}{
-		{"same instant in another zone", func() { x.When = x.When.In(time.FixedZone("X", 7200)) }, false},
-		{"new slice, same bytes", func() { x.Blob = []byte("ab") }, false},
-		{"new pointer, same NaN target", func() { n := math.NaN(); x.Maybe = &n }, false},
-		{"NaN to number", func() { x.F = 1 }, true},
-		{"number back to NaN", func() { x.F = nan }, false},
-		{"float32 NaN to negative zero", func() { x.F32 = float32(math.Copysign(0, -1)) }, true},
-		{"pointer target", func() { *x.Maybe = 2 }, true},
-		{"bytes in place", func() { x.Blob[1] = 'z' }, true},
-	}
-	for _, s := range steps {
-		s.change()
-		if got := cd.anyChanged(p, snap); got != s.changed {
-			t.Errorf("%s: changed = %v, want %v", s.name, got, s.changed)
-		}
-		cd.restore(p, snap)
-		if cd.anyChanged(p, snap) {
-			t.Errorf("%s: restore did not restore", s.name)
-		}
+		{"nothing", func(*cmpModel) {}, false},
+		{"same text in other memory", func(m *cmpModel) { m.Name = strings.Clone("name") }, false},
+		{"text", func(m *cmpModel) { m.Name = "other" }, true},
+		{"to zero", func(m *cmpModel) { m.Name = "" }, true},
+		{"int8", func(m *cmpModel) { m.Small = 0 }, true},
+		{"bool", func(m *cmpModel) { m.Flag = false }, true},
+		{"NaN stays NaN", func(m *cmpModel) { m.Ratio = math.NaN() }, false},
+		{"float", func(m *cmpModel) { m.Ratio = 1 }, true},
+		{"same instant elsewhere", func(m *cmpModel) { m.When = when.In(time.FixedZone("x", 3600)) }, false},
+		{"instant", func(m *cmpModel) { m.When = when.Add(time.Nanosecond) }, true},
+		{"pointer target in place", func(m *cmpModel) { *m.Maybe = 8 }, true},
+		{"pointer to an equal value", func(m *cmpModel) { v := int64(7); m.Maybe = &v }, false},
+		{"byte in place", func(m *cmpModel) { m.Blob[0] = 'z' }, true},
+		{"json in place", func(m *cmpModel) { m.Tags[0] = "y" }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := base()
+			snap := cd.take(unsafe.Pointer(m))
+			tc.change(m)
+			fast, slow := cd.anyChanged(unsafe.Pointer(m), snap), cd.anyChangedSlow(unsafe.Pointer(m), snap)
+			if fast != slow || fast != tc.changed {
+				t.Fatalf("anyChanged %v, column by column %v, want %v", fast, slow, tc.changed)
+			}
+		})
 	}
 }
