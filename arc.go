@@ -17,6 +17,8 @@ package arc
 import (
 	"context"
 
+	"github.com/sirupsen/logrus"
+
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/expr"
@@ -60,7 +62,22 @@ type (
 	Query[T any] = session.Query[T]
 	// StatementError is a database error with its SQL and arguments.
 	StatementError = arcerr.StatementError
+	// Status is an object's state with respect to a session.
+	Status = session.Status
 )
+
+// The five object states (SQLAlchemy's).
+const (
+	Transient  = session.Transient
+	Pending    = session.Pending
+	Persistent = session.Persistent
+	Deleted    = session.Deleted
+	Detached   = session.Detached
+)
+
+// StateOf returns obj's state in whatever session holds it (see
+// session.StateOf); Session.StateOf asks one session.
+func StateOf(obj any) Status { return session.StateOf(obj) }
 
 // Open connects to a database URL (sqlite:///file.db, sqlite::memory:,
 // postgres://...). See engine.Open.
@@ -70,6 +87,10 @@ func Open(ctx context.Context, url string, opts ...engine.Option) (*Engine, erro
 
 // Echo is the engine option that logs every statement (echo=True).
 func Echo(on bool) engine.Option { return engine.WithEcho(on) }
+
+// WithLogger is the engine option that sends echoed SQL and Arc's warnings
+// (the N+1 guard's, for one) to l instead of logrus's standard logger.
+func WithLogger(l *logrus.Logger) engine.Option { return engine.WithLogger(l) }
 
 // NewSession returns a session on eng.
 func NewSession(eng *Engine, opts ...session.Option) *Session { return session.New(eng, opts...) }
