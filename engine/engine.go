@@ -291,6 +291,11 @@ func (e *Engine) stmt(ctx context.Context, q string, nargs int) *sql.Stmt {
 	return ps
 }
 
+// Wrap turns a driver error met while running q — say, one that
+// rows.Err reports after iterating — into a *arcerr.StatementError, as
+// the errors of Exec and Query are; nil stays nil.
+func (e *Engine) Wrap(err error, q string, args []any) error { return e.wrap(err, q, args) }
+
 // wrap turns a driver error into a *arcerr.StatementError.
 func (e *Engine) wrap(err error, q string, args []any) error {
 	if err == nil {

@@ -444,7 +444,7 @@ func (q *Query[T]) all(ctx context.Context, variant byte, method string) ([]*T, 
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, s.eng.Wrap(err, c.sql, nil)
 	}
 	ld.done()
 	if len(q.opts) > 0 || len(q.t.Relations) > 0 { // options, or relationships' lazy: defaults
@@ -603,7 +603,7 @@ func (q *Query[T]) scalarInt(ctx context.Context, variant byte) (int64, error) {
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return 0, err
+		return 0, s.eng.Wrap(err, c.sql, nil)
 	}
 	switch v := n.(type) {
 	case int64:
@@ -674,7 +674,7 @@ func (q *Query[T]) Iter(ctx context.Context) iter.Seq2[*T, error] {
 			}
 		}
 		if err := rows.Err(); err != nil {
-			yield(nil, err)
+			yield(nil, s.eng.Wrap(err, c.sql, nil))
 		}
 	}
 }

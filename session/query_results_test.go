@@ -290,3 +290,22 @@ func TestQueryCounting(t *testing.T) {
 		assert.Contains(t, lastSelect(t, rec.SQL()), "SELECT DISTINCT addresses.user_id FROM addresses")
 	})
 }
+
+// An error the database reports while rows are read (after the first
+// ones came back) is a StatementError naming the statement, like an error
+// of the query itself.
+func TestQueryErrorWhileReadingRows(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		d := seedTutorial(t, eng)
+		bad := "SELECT id, name, fullname, nickname FROM users WHERE 1/(id - (SELECT max(id) FROM users)) IS NOT NULL OR id < 0"
+		if eng.Dialect().Name() == "sqlite" {
+			// SQLite's 1/0 is NULL; a malformed JSON document is an error.
+			bad = "SELECT id, name, fullname, nickname FROM users WHERE json_extract(CASE WHEN id = (SELECT max(id) FROM users) THEN 'x' ELSE '{}' END, '$') IS NOT NULL"
+		}
+		_, err := session.Select[QUser]().FromStatement(expr.Text(bad)).All(d.ctx)
+		require.Error(t, err)
+		var se *arcerr.StatementError
+		require.ErrorAs(t, err, &se, "%v", err)
+		assert.Contains(t, se.SQL, "FROM users WHERE")
+	})
+}

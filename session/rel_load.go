@@ -437,7 +437,10 @@ func (s *Session) runRel(ctx context.Context, x engine.Executor, r *meta.Relatio
 			items = append(items, p)
 		}
 	}
-	return items, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, s.eng.Wrap(err, q, args)
+	}
+	return items, nil
 }
 
 // rowKey reads a single-column key from a scanned row, normalised as

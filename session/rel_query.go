@@ -237,7 +237,7 @@ func (q *Query[T]) allJoined(ctx context.Context, s *Session, variant byte) (out
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, true, err
+		return nil, true, s.eng.Wrap(err, text, args)
 	}
 	rows.Close()
 	ld.done()
