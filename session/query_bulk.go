@@ -223,7 +223,13 @@ func (q *Query[T]) syncBulk(s *Session, keys []ikey, sets []assignment, del bool
 			continue
 		}
 		if del {
-			s.detach(st)
+			// As a flushed DELETE leaves it: deleted until the commit
+			// (then detached), persistent again after a rollback.
+			st.status = Deleted
+			st.markedDelete = false
+			st.deletedInTx = true
+			s.identity.del(st.key)
+			s.deleted = removeState(s.deleted, st)
 			continue
 		}
 		if st.snap == nil || st.expired {

@@ -67,7 +67,7 @@ func TestQueryBulk(t *testing.T) {
 		assert.EqualValues(t, 1, n)
 		assert.Nil(t, addrs[1].UserID)
 
-		// Delete detaches the matched objects.
+		// Delete takes the matched objects out of the session (deleted until the commit).
 		n, err = session.Select[QAddress]().Where(expr.IsNull(&A.UserID)).Delete(ctx)
 		require.NoError(t, err)
 		assert.EqualValues(t, 1, n)
@@ -217,5 +217,41 @@ func TestQueryBadInput(t *testing.T) {
 			})
 		}
 		assert.Empty(t, rec.SQL(), "no SQL ran for bad input")
+	})
+}
+
+// A bulk DELETE leaves the objects it matched as a flushed DELETE does:
+// deleted until the commit, persistent again (same pointer, no SQL for
+// Get) after a rollback, gone after a commit.
+func TestQueryBulkDeleteRollback(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		d := seedTutorial(t, eng)
+		ctx := d.ctx
+		U := expr.Cols[QUser]()
+		wendy, err := session.Get[QUser](ctx, d.s, d.ids["wendy"])
+		require.NoError(t, err)
+		n, err := session.Select[QUser]().Where(expr.Eq(&U.Name, "wendy")).Delete(ctx)
+		require.NoError(t, err)
+		require.EqualValues(t, 1, n)
+		require.False(t, d.s.Contains(wendy))
+		require.Equal(t, session.Deleted, d.s.StateOf(wendy))
+		require.NoError(t, d.s.Flush(ctx))
+
+		require.NoError(t, d.s.Rollback(ctx))
+		require.Equal(t, session.Persistent, d.s.StateOf(wendy))
+		rec := dbtest.Record(eng)
+		again, err := session.Get[QUser](ctx, d.s, d.ids["wendy"])
+		require.NoError(t, err)
+		require.Same(t, wendy, again)
+		require.Equal(t, 1, countRows(t, eng, "users", "name = ?", "wendy"))
+		require.Len(t, filterSQL(rec.SQL(), "SELECT"), 1, "the rollback expired it: one reload")
+
+		_, err = session.Select[QUser]().Where(expr.Eq(&U.Name, "wendy")).Delete(ctx)
+		require.NoError(t, err)
+		require.NoError(t, d.s.Commit(ctx))
+		require.False(t, d.s.Contains(wendy), "detached by the commit")
+		_, err = session.Get[QUser](ctx, d.s, d.ids["wendy"])
+		require.ErrorIs(t, err, arcerr.ErrNotFound)
+		require.Equal(t, 0, countRows(t, eng, "users", "name = ?", "wendy"))
 	})
 }
