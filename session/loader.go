@@ -96,9 +96,12 @@ func (l *loader) done() {
 func (s *Session) reserve(t *meta.Table, n int) {
 	s.identity.reserve(t, n)
 	if want := len(s.states) + n; want > s.statesRoom {
-		m := make(map[unsafe.Pointer]*state, want)
+		// Grow at least twofold, so a session that keeps loading copies
+		// its map O(log n) times, as a map growing by itself would.
+		room := max(want, 2*len(s.states))
+		m := make(map[unsafe.Pointer]*state, room)
 		maps.Copy(m, s.states)
-		s.states, s.statesRoom = m, want
+		s.states, s.statesRoom = m, room
 	}
 }
 
