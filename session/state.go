@@ -90,8 +90,7 @@ func encodeKey(vals []any) string {
 }
 
 // identityMap maps identities to states. Single-integer keys, the
-// common case, live in one map[int64] per table, which hashes fastest;
-// a loader keeps its table's map at hand.
+// common case, live in one map[int64] per table, which hashes fastest.
 type identityMap struct {
 	ints  map[*meta.Table]map[int64]*state
 	order []map[int64]*state // the maps of ints, for iterating without ranging over ints
@@ -103,10 +102,15 @@ func (m *identityMap) intsOf(t *meta.Table) map[int64]*state {
 	if im := m.ints[t]; im != nil {
 		return im
 	}
+	return m.newInts(t, 0)
+}
+
+// newInts makes table t's map of integer keys, with room for n.
+func (m *identityMap) newInts(t *meta.Table, n int) map[int64]*state {
 	if m.ints == nil {
 		m.ints = map[*meta.Table]map[int64]*state{}
 	}
-	im := map[int64]*state{}
+	im := make(map[int64]*state, n)
 	m.ints[t] = im
 	m.order = append(m.order, im)
 	return im
@@ -158,12 +162,7 @@ func (m *identityMap) clear() {
 // yet.
 func (m *identityMap) reserve(t *meta.Table, n int) {
 	if m.ints[t] == nil {
-		if m.ints == nil {
-			m.ints = map[*meta.Table]map[int64]*state{}
-		}
-		im := make(map[int64]*state, n)
-		m.ints[t] = im
-		m.order = append(m.order, im)
+		m.newInts(t, n)
 	}
 }
 
@@ -324,26 +323,23 @@ type span struct{ off, n uintptr }
 // spansOf splits columns into byte ranges whose equal bytes mean equal
 // values, merged where adjacent, and the columns that need their eq.
 func spansOf(cols []colCodec) (spans []span, rest, all []int) {
-	type piece struct {
-		off, n uintptr
-	}
-	var ps []piece
+	var ps []span
 	for i := range cols {
 		all = append(all, i)
 		cc := &cols[i]
 		if cc.extra < 0 && memComparable(cc.c) {
-			ps = append(ps, piece{cc.c.Offset, cc.c.GoType.Size()})
+			ps = append(ps, span{cc.c.Offset, cc.c.GoType.Size()})
 		} else {
 			rest = append(rest, i)
 		}
 	}
-	slices.SortFunc(ps, func(a, b piece) int { return cmp.Compare(a.off, b.off) })
+	slices.SortFunc(ps, func(a, b span) int { return cmp.Compare(a.off, b.off) })
 	for _, p := range ps {
 		if n := len(spans); n > 0 && spans[n-1].off+spans[n-1].n == p.off {
 			spans[n-1].n += p.n
 			continue
 		}
-		spans = append(spans, span{p.off, p.n})
+		spans = append(spans, p)
 	}
 	return spans, rest, all
 }
@@ -506,16 +502,6 @@ func (cd *codec) anyChanged(obj unsafe.Pointer, s *snapshot) bool {
 
 func (cd *codec) anyChangedCols(obj unsafe.Pointer, s *snapshot, cols []int) bool {
 	for _, i := range cols {
-		if cd.changed(i, obj, s) {
-			return true
-		}
-	}
-	return false
-}
-
-// anyChangedSlow is anyChanged column by column (tests compare the two).
-func (cd *codec) anyChangedSlow(obj unsafe.Pointer, s *snapshot) bool {
-	for i := range cd.cols {
 		if cd.changed(i, obj, s) {
 			return true
 		}

@@ -63,7 +63,7 @@ func TestAnyChangedFastPath(t *testing.T) {
 			m := base()
 			snap := cd.take(unsafe.Pointer(m))
 			tc.change(m)
-			fast, slow := cd.anyChanged(unsafe.Pointer(m), snap), cd.anyChangedSlow(unsafe.Pointer(m), snap)
+			fast, slow := cd.anyChanged(unsafe.Pointer(m), snap), cd.anyChangedCols(unsafe.Pointer(m), snap, cd.all)
 			if fast != slow || fast != tc.changed {
 				t.Fatalf("anyChanged %v, column by column %v, want %v", fast, slow, tc.changed)
 			}
