@@ -81,17 +81,28 @@ func NewQuery[T any](s *Session) *Query[T] {
 // Select returns a query for T that runs in the session carried by the
 // context given to its terminal methods.
 func Select[T any]() *Query[T] {
-	q := &Query[T]{sel: &expr.Select{}, cache: &shapeCache{}}
 	t, err := meta.Of[T]()
 	if err != nil {
-		q.err = err
-		return q
+		return &Query[T]{sel: &expr.Select{}, cache: &shapeCache{}, err: err}
 	}
+	if b, ok := t.Memo(baseQueryMemo); ok {
+		if base, ok := b.(*Query[T]); ok {
+			n := *base
+			return &n
+		}
+	}
+	q := &Query[T]{sel: &expr.Select{}, cache: &shapeCache{}}
 	q.t = t
 	q.entity = expr.TableOf(t)
 	q.sel.From = []expr.FromItem{q.entity}
-	return q
+	n := *t.SetMemo(baseQueryMemo, q).(*Query[T])
+	return &n
 }
+
+// baseQueryMemo keys, in a table's memo, the query every Select[T] starts
+// from: queries are values that builder methods copy, so all of T's start
+// from one (and share the SQL compiled for "every T").
+var baseQueryMemo = new(byte)
 
 func (q *Query[T]) clone() *Query[T] {
 	n := *q

@@ -254,6 +254,7 @@ func SelectAs[T any](from expr.FromItem) *Query[T] {
 		return q.fail(fmt.Errorf("%w: SelectAs[%s]: %s is not of model %s", arcerr.ErrInvalidRequest, q.t.GoType.Name(), describeFromAny(from), q.t.GoType.Name()))
 	}
 	from = unwrapAlias(from)
+	q = q.clone() // q's SELECT is shared by every Select[T]
 	q.entity = from
 	q.sel.From = []expr.FromItem{from}
 	return q

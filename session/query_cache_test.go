@@ -74,3 +74,92 @@ func TestQueryShapeCache(t *testing.T) {
 	assert.LessOrEqual(t, len(q.cache.m), maxShapes)
 	q.cache.mu.Unlock()
 }
+
+// A query built anew on every call (inline) finds the SQL of its shape
+// among the table's templates: it is rendered once per shape, and each
+// query binds its own values.
+func TestQueryTemplates(t *testing.T) {
+	U := expr.Cols[cacheUser]()
+	sqlite, err := dialect.Lookup("sqlite")
+	require.NoError(t, err)
+	pg, err := dialect.Lookup("postgres")
+	require.NoError(t, err)
+
+	cases := []struct {
+		name string
+		q    func(i int) *Query[cacheUser]
+		args func(i int) []any
+		sql  string // on PostgreSQL, for i = 1
+	}{
+		{"eq", func(i int) *Query[cacheUser] { return Select[cacheUser]().Where(expr.Eq(&U.Name, fmt.Sprint("n", i))) },
+			func(i int) []any { return []any{fmt.Sprint("n", i)} },
+			`SELECT cache_users.id, cache_users.name FROM cache_users WHERE cache_users.name = $1`},
+		{"and-order-limit", func(i int) *Query[cacheUser] {
+			return Select[cacheUser]().Where(expr.Gt(&U.ID, int64(i)), expr.Like(&U.Name, "a%")).OrderBy(expr.Desc(&U.ID)).Limit(1000 + i).Offset(i)
+		},
+			func(i int) []any { return []any{int64(i), "a%", int64(1000 + i), int64(i)} },
+			`SELECT cache_users.id, cache_users.name FROM cache_users WHERE cache_users.id > $1 AND cache_users.name LIKE $2 ORDER BY cache_users.id DESC LIMIT $3 OFFSET $4`},
+		{"in", func(i int) *Query[cacheUser] { return Select[cacheUser]().Where(expr.In(&U.ID, int64(i), int64(i+1))) },
+			func(i int) []any { return []any{int64(i), int64(i + 1)} },
+			`SELECT cache_users.id, cache_users.name FROM cache_users WHERE cache_users.id IN ($1, $2)`},
+		{"null", func(i int) *Query[cacheUser] { return Select[cacheUser]().Where(expr.Op(&U.Name, "=", nil)) },
+			func(i int) []any { return nil },
+			`SELECT cache_users.id, cache_users.name FROM cache_users WHERE cache_users.name IS NULL`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, d := range []dialect.Dialect{sqlite, pg} {
+				_, _, err := tc.q(0).SQL(d) // the shape's first rendering
+				require.NoError(t, err)
+			}
+			start := renders.Load()
+			var wg sync.WaitGroup
+			for g := 1; g <= 8; g++ {
+				wg.Add(1)
+				go func(g int) {
+					defer wg.Done()
+					for _, d := range []dialect.Dialect{sqlite, pg} {
+						sqlText, args, err := tc.q(g).SQL(d)
+						assert.NoError(t, err)
+						assert.Equal(t, tc.args(g), args)
+						if d == pg && g == 1 {
+							assert.Equal(t, tc.sql, sqlText)
+						}
+					}
+				}(g)
+			}
+			wg.Wait()
+			assert.EqualValues(t, 0, renders.Load()-start, "queries of a seen shape are not rendered")
+		})
+	}
+
+	// A different shape is rendered: one more IN value, a NULL test
+	// against a value, the first-row and count variants (count drops ORDER BY).
+	start := renders.Load()
+	sqlText, args, err := Select[cacheUser]().Where(expr.In(&U.ID, int64(1), int64(2), int64(3))).SQL(pg)
+	require.NoError(t, err)
+	assert.Equal(t, `SELECT cache_users.id, cache_users.name FROM cache_users WHERE cache_users.id IN ($1, $2, $3)`, sqlText)
+	assert.Equal(t, []any{int64(1), int64(2), int64(3)}, args)
+	assert.EqualValues(t, 1, renders.Load()-start)
+
+	for i := 0; i < 3; i++ {
+		q := Select[cacheUser]().Where(expr.Eq(&U.Name, fmt.Sprint("f", i))).OrderBy(&U.ID)
+		c := q.compiledFor(pg, variantFirst)
+		require.NoError(t, c.err)
+		assert.Equal(t, `SELECT cache_users.id, cache_users.name FROM cache_users WHERE cache_users.name = $1 ORDER BY cache_users.id LIMIT $2`, c.sql)
+		assert.Equal(t, []any{fmt.Sprint("f", i), int64(1)}, c.args)
+		c = q.compiledFor(pg, variantCount)
+		require.NoError(t, c.err)
+		assert.NotContains(t, c.sql, "ORDER BY")
+		assert.Equal(t, []any{fmt.Sprint("f", i)}, c.args)
+	}
+	assert.EqualValues(t, 3, renders.Load()-start, "IN of 3, first and count: one rendering each")
+
+	// Queries outside the common case (here a join) are rendered each time.
+	start = renders.Load()
+	for i := 0; i < 2; i++ {
+		_, _, err := Select[cacheUser]().Join(expr.TableOf(Select[cacheUser]().t), expr.Raw("1 = 1")).Where(expr.Eq(&U.Name, "x")).SQL(pg)
+		_ = err
+	}
+	assert.EqualValues(t, 2, renders.Load()-start)
+}

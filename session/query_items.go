@@ -369,16 +369,25 @@ type shapeEntry struct {
 func (c *shapeCache) lookup(k shapeKey, build func() *compiled) *compiled {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	last := c.last.Load()
+	if last != nil && last.k == k {
+		return last.c
+	}
 	if v := c.m[k]; v != nil {
+		c.last.Store(&shapeEntry{k, v})
 		return v
 	}
 	v := build()
-	if c.m == nil {
-		c.m = make(map[shapeKey]*compiled, 2)
-	}
-	if len(c.m) < maxShapes {
+	switch {
+	case last == nil: // the first shape: no map yet
+	case c.m == nil:
+		c.m = map[shapeKey]*compiled{last.k: last.c, k: v}
+	case len(c.m) < maxShapes:
 		c.m[k] = v
+	default:
+		return v
 	}
+	c.last.Store(&shapeEntry{k, v})
 	return v
 }
 
@@ -407,9 +416,128 @@ func (q *Query[T]) compiledFor(d dialect.Dialect, variant byte) *compiled {
 	if e := cache.last.Load(); e != nil && e.k == k {
 		return e.c
 	}
-	c := cache.lookup(k, func() *compiled { return q.render(d, variant) })
-	cache.last.Store(&shapeEntry{k, c})
+	return cache.lookup(k, func() *compiled { return q.compileShape(d, variant) })
+}
+
+// Compiled SQL templates: a query built anew on each call (inline) is a new
+// value with an empty cache, so its SQL is looked up by the query's shape
+// (expr.Shape: its structure without the bound values) among the SQL
+// rendered for earlier queries over the same table, and rendered only for
+// a shape not seen before.
+
+// templatesMemo keys a table's templates in its memo.
+var templatesMemo = new(byte)
+
+// maxTemplates bounds one table's templates (shapes that vary without end,
+// such as IN lists of every length, stop being kept).
+const maxTemplates = 512
+
+type templates struct {
+	mu sync.RWMutex
+	m  map[string]*compiled // nil: the shape's arguments did not match its rendering; render
+}
+
+func templatesOf(t *meta.Table) *templates {
+	if v, ok := t.Memo(templatesMemo); ok {
+		return v.(*templates)
+	}
+	return t.SetMemo(templatesMemo, &templates{m: map[string]*compiled{}}).(*templates)
+}
+
+var shapeBufs = sync.Pool{New: func() any { return &expr.Shape{Key: make([]byte, 0, 128), Args: make([]any, 0, 8)} }}
+
+// compileShape returns the query's SQL for one dialect and variant: a copy
+// of its shape's template with this query's values, or rendered.
+func (q *Query[T]) compileShape(d dialect.Dialect, variant byte) *compiled {
+	sh := shapeBufs.Get().(*expr.Shape)
+	defer func() {
+		sh.Reset()
+		shapeBufs.Put(sh)
+	}()
+	if !q.shapeOf(sh, d, variant) {
+		return q.render(d, variant)
+	}
+	tp := templatesOf(q.t)
+	tp.mu.RLock()
+	tmpl, seen := tp.m[string(sh.Key)]
+	tp.mu.RUnlock()
+	if seen {
+		if tmpl == nil {
+			return q.render(d, variant)
+		}
+		c := *tmpl
+		if len(sh.Args) > 0 {
+			c.args = slices.Clone(sh.Args)
+		}
+		return &c
+	}
+	c := q.render(d, variant)
+	if c.err != nil {
+		return c
+	}
+	// The shape is trusted once its values are the rendered arguments, in
+	// order; the template keeps no values.
+	var keep *compiled
+	if len(c.marks) == 0 && expr.SameArgs(c.args, sh.Args) {
+		t := *c
+		t.args = nil
+		keep = &t
+	}
+	tp.mu.Lock()
+	if len(tp.m) < maxTemplates {
+		tp.m[string(sh.Key)] = keep
+	}
+	tp.mu.Unlock()
 	return c
+}
+
+// shapeOf writes the query's shape: false for queries outside the common
+// case (an entity from its own table, with WHERE, ORDER BY, LIMIT, OFFSET,
+// DISTINCT and FOR UPDATE), which are rendered.
+func (q *Query[T]) shapeOf(sh *expr.Shape, d dialect.Dialect, variant byte) bool {
+	if q.stmt != nil || q.items != nil || len(q.params) > 0 {
+		return false
+	}
+	sel := q.sel
+	if _, ok := q.entity.(*expr.TableRef); !ok || len(sel.From) != 1 || sel.From[0] != q.entity ||
+		len(sel.With)+len(sel.Columns)+len(sel.Joins)+len(sel.GroupBy)+len(sel.Having)+len(sel.Compounds) > 0 {
+		return false
+	}
+	sh.Str(d.Name())
+	sh.Tag(variant)
+	if sel.Distinct {
+		sh.Tag(1)
+	} else {
+		sh.Tag(0)
+	}
+	sh.Str(sel.Lock)
+	sh.Int(len(sel.Where))
+	for _, w := range sel.Where {
+		if !sh.Add(w) {
+			return false
+		}
+	}
+	if variant != variantCount && variant != variantExists { // those drop ORDER BY
+		sh.Int(len(sel.OrderBy))
+		for _, o := range sel.OrderBy {
+			if !sh.Add(o) {
+				return false
+			}
+		}
+	}
+	switch {
+	case sel.Limit != nil:
+		sh.Tag('l')
+		sh.Bind(*sel.Limit)
+	case variant == variantFirst:
+		sh.Tag('l')
+		sh.Bind(int64(1))
+	}
+	if sel.Offset != nil {
+		sh.Tag('o')
+		sh.Bind(*sel.Offset)
+	}
+	return true
 }
 
 // renders counts SQL renderings of queries (for tests and benchmarks).

@@ -374,3 +374,49 @@ func TestQuerySQLLookingValues(t *testing.T) {
 		assert.EqualValues(t, 5, n)
 	})
 }
+
+// Queries written inline, rebuilt with new values on every call, reuse the
+// SQL of their shape (see TestQueryTemplates); each binds its own values
+// and gets its own rows, in every variant, on both dialects.
+func TestQueryInlineValues(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		d := seedTutorial(t, eng)
+		ctx := d.ctx
+		U := expr.Cols[QUser]()
+		full := map[string]string{"ed": "Ed Jones", "wendy": "Wendy Williams", "mary": "Mary Contrary", "fred": "Fred Flintstone", "jack": "Jack Bean"}
+		for round := 0; round < 2; round++ {
+			for name, fn := range full {
+				u, err := session.Select[QUser]().Where(expr.Eq(&U.Name, name)).One(ctx)
+				require.NoError(t, err)
+				assert.Equal(t, fn, u.Fullname)
+				first, err := session.Select[QUser]().Where(expr.Eq(&U.Fullname, fn)).OrderBy(&U.ID).First(ctx)
+				require.NoError(t, err)
+				assert.Same(t, u, first)
+				n, err := session.Select[QUser]().Where(expr.Ne(&U.Name, name)).OrderBy(&U.ID).Count(ctx)
+				require.NoError(t, err)
+				assert.EqualValues(t, 4, n)
+			}
+			for n := 1; n <= 5; n++ {
+				got, err := session.Select[QUser]().OrderBy(&U.ID).Limit(n).Offset(5 - n).All(ctx)
+				require.NoError(t, err)
+				require.Len(t, got, n)
+				assert.Equal(t, "jack", got[n-1].Name)
+			}
+			two, err := session.Select[QUser]().Where(expr.In(&U.ID, d.ids["ed"], d.ids["mary"])).OrderBy(&U.ID).All(ctx)
+			require.NoError(t, err)
+			assert.Equal(t, []string{"ed", "mary"}, names(two))
+			three, err := session.Select[QUser]().Where(expr.In(&U.ID, d.ids["wendy"], d.ids["fred"], d.ids["jack"])).OrderBy(&U.ID).All(ctx)
+			require.NoError(t, err)
+			assert.Equal(t, []string{"wendy", "fred", "jack"}, names(three))
+			none, err := session.Select[QUser]().Where(expr.Op(&U.Name, "=", nil)).All(ctx)
+			require.NoError(t, err)
+			assert.Empty(t, none)
+			ok, err := session.Select[QUser]().Where(expr.Like(&U.Name, "%e%")).Exists(ctx)
+			require.NoError(t, err)
+			assert.True(t, ok)
+			ok, err = session.Select[QUser]().Where(expr.Like(&U.Name, "%zz%")).Exists(ctx)
+			require.NoError(t, err)
+			assert.False(t, ok)
+		}
+	})
+}
