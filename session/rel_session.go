@@ -274,6 +274,25 @@ func diffItems(cur, old []unsafe.Pointer) (added, removed []unsafe.Pointer) {
 	return
 }
 
+// relStates returns the states with relationship work, in a deterministic
+// order (so the flush's SQL is): new objects in Add order, then the others
+// by table and key.
+func (s *Session) relStates(out []*state, skipMarked bool) []*state {
+	for _, st := range s.pending {
+		if st.status == Pending && !(skipMarked && st.markedDelete) && s.relWork(st) {
+			out = append(out, st)
+		}
+	}
+	n := len(out)
+	for _, st := range s.states {
+		if st.status != Pending && !(skipMarked && st.markedDelete) && s.relWork(st) {
+			out = append(out, st)
+		}
+	}
+	sortStates(out[n:])
+	return out
+}
+
 // relPreFlush runs before a flush computes its statements: it adds objects
 // reached by cascade, processes deletes (children's FKs nulled, or
 // children deleted), deletes orphans, and writes foreign keys from the
@@ -282,16 +301,11 @@ func (s *Session) relPreFlush(ctx context.Context) error {
 	relFlushes.Delete(s)
 	var rels []*state
 	if s.relModels { // else no object has relationship fields: skip the scan
-		for _, st := range s.states {
-			if s.relWork(st) {
-				rels = append(rels, st)
-			}
-		}
+		rels = s.relStates(rels, false)
 	}
 	if len(rels) == 0 && len(s.deleted) == 0 {
 		return nil
 	}
-	sortStates(rels)
 	rf := &relFlush{linkAdd: map[linkKey]bool{}, linkDel: map[linkKey]bool{}, links: map[linkKey]*link{}, passiveDel: map[*state]bool{}}
 	// Save-update cascade of members appended since Add.
 	for _, st := range rels {
@@ -309,13 +323,7 @@ func (s *Session) relPreFlush(ctx context.Context) error {
 			return err
 		}
 	}
-	rels = rels[:0]
-	for _, st := range s.states {
-		if !st.markedDelete && s.relWork(st) {
-			rels = append(rels, st)
-		}
-	}
-	sortStates(rels)
+	rels = s.relStates(rels[:0], true)
 	// Pass 1: removals (orphans, nulled FKs, association deletes).
 	type addition struct {
 		st    *state

@@ -1,7 +1,11 @@
 package session_test
 
 import (
+	"fmt"
+	"strings"
+
 	"errors"
+	"github.com/stretchr/testify/assert"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -719,5 +723,42 @@ func TestRelCloseWithoutWritesKeepsGraph(t *testing.T) {
 		require.Equal(t, []string{"jack@google.com", "j25@yahoo.com"}, emails(got))
 		require.Same(t, jack, got[0].User.Get())
 		require.Equal(t, 0, countRows(t, eng, "users", "fullname = ?", "changed, not flushed"))
+	})
+}
+
+// Association rows are inserted in a deterministic order: posts in the
+// order they were added, each post's keywords in the order appended (it
+// used to follow map iteration, so the SQL differed between runs).
+func TestRelLinkOrderDeterministic(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, _ := relSetup(t, eng)
+		rec := dbtest.Record(eng)
+		for round := 0; round < 5; round++ {
+			s := session.New(eng)
+			type pair struct {
+				p *RPost
+				k *RKeyword
+			}
+			var pairs []pair
+			for i := 0; i < 3; i++ {
+				p := relations.Init(&RPost{Headline: fmt.Sprintf("p%d-%d", round, i)})
+				for j := 0; j < 3; j++ {
+					k := relations.Init(&RKeyword{Keyword: fmt.Sprintf("k%d-%d-%d", round, i, j)})
+					p.Keywords.Append(k)
+					pairs = append(pairs, pair{p, k})
+				}
+				require.NoError(t, s.Add(p))
+			}
+			rec.Reset()
+			require.NoError(t, s.Commit(ctx))
+			var want []string
+			for _, pk := range pairs { // the association's columns: keyword_id, post_id
+				want = append(want, fmt.Sprintf("%d, %d", pk.k.ID, pk.p.ID))
+			}
+			args := rec.Args("INSERT INTO post_keywords")
+			require.Len(t, args, 1)
+			assert.Equal(t, "("+strings.Join(want, ", ")+")", args[0], "round %d", round)
+			require.NoError(t, s.Close(ctx))
+		}
 	})
 }

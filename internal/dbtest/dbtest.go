@@ -184,6 +184,7 @@ func randHex(n int) string {
 type Recorder struct {
 	mu    sync.Mutex
 	stmts []string
+	args  []string // per statement, as echoed ("" without arguments)
 }
 
 // Levels implements logrus.Hook.
@@ -193,6 +194,8 @@ func (r *Recorder) Levels() []logrus.Level { return []logrus.Level{logrus.InfoLe
 func (r *Recorder) Fire(e *logrus.Entry) error {
 	r.mu.Lock()
 	r.stmts = append(r.stmts, e.Message)
+	a, _ := e.Data["args"].(string)
+	r.args = append(r.args, a)
 	r.mu.Unlock()
 	return nil
 }
@@ -202,6 +205,20 @@ func (r *Recorder) Statements() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]string(nil), r.stmts...)
+}
+
+// Args returns the echoed arguments of the recorded statements that
+// start with prefix, in order.
+func (r *Recorder) Args(prefix string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for i, s := range r.stmts {
+		if strings.HasPrefix(s, prefix) {
+			out = append(out, r.args[i])
+		}
+	}
+	return out
 }
 
 // SQL returns the recorded statements that are not transaction boundaries.
@@ -220,7 +237,7 @@ func (r *Recorder) SQL() []string {
 // Reset forgets what was recorded.
 func (r *Recorder) Reset() {
 	r.mu.Lock()
-	r.stmts = nil
+	r.stmts, r.args = nil, nil
 	r.mu.Unlock()
 }
 
