@@ -121,7 +121,10 @@ func (q *Query[T]) bulk(ctx context.Context, s *Session, values expr.P, del bool
 	pk := meta.ColumnNames(q.t.PrimaryKey)
 	var st expr.Expr
 	var ret []string
-	if d.Has(dialect.Returning) {
+	if d.Has(dialect.Returning) && !setsKey(sets) {
+		// RETURNING gives the keys after the statement: when it changes a
+		// key, the keys are read before it instead (below), so that the
+		// matched objects can be found and moved to their new keys.
 		ret = pk
 	}
 	if del {
@@ -217,6 +220,7 @@ func (q *Query[T]) syncBulk(s *Session, keys []ikey, sets []assignment, del bool
 	// The transaction now holds work of its own: a later failed flush must
 	// roll back to a savepoint, not throw this statement away.
 	s.txFlushed = true
+	keySet := setsKey(sets)
 	for _, k := range keys {
 		st := s.identity.get(k)
 		if st == nil {
@@ -232,7 +236,7 @@ func (q *Query[T]) syncBulk(s *Session, keys []ikey, sets []assignment, del bool
 			s.deleted = removeState(s.deleted, st)
 			continue
 		}
-		if st.snap == nil || st.expired {
+		if st.snap == nil || (st.expired && !keySet) {
 			continue
 		}
 		// Copy on write: the snapshot may also be the state at transaction
@@ -241,12 +245,38 @@ func (q *Query[T]) syncBulk(s *Session, keys []ikey, sets []assignment, del bool
 			st.txSnap = st.snap
 		}
 		st.snap = st.cd.take(st.snap.p)
+		keyKnown := true
 		for _, a := range sets {
 			if !a.plain || !setColumn(st, a.idx, a.v) {
 				st.expired = true
+				if a.col.PrimaryKey {
+					keyKnown = false
+				}
 			}
 		}
+		if !keySet {
+			continue
+		}
+		if !keyKnown {
+			// An expression gave the row its new key: only the database
+			// knows it, so the object leaves the session (Expunge).
+			s.detach(st)
+			continue
+		}
+		// Move the object to its new key; an object mapped there is stale
+		// (the database took the key, so no row had it).
+		if nk := identityOf(st.t, st.obj); nk != st.key {
+			if other := s.identity.get(nk); other != nil && other != st {
+				s.detach(other)
+			}
+			s.rekey(st)
+		}
 	}
+}
+
+// setsKey reports whether a bulk Update assigns a primary-key column.
+func setsKey(sets []assignment) bool {
+	return slices.ContainsFunc(sets, func(a assignment) bool { return a.col.PrimaryKey })
 }
 
 // setColumn writes v into column i of a loaded object and of its

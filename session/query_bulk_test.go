@@ -255,3 +255,46 @@ func TestQueryBulkDeleteRollback(t *testing.T) {
 		require.Equal(t, 0, countRows(t, eng, "users", "name = ?", "wendy"))
 	})
 }
+
+// A bulk Update that changes a primary key moves the matched object to
+// its new key in the identity map (a rollback moves it back); when an
+// expression computes the new key, the object leaves the session.
+func TestQueryBulkUpdateKey(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		d := seedTutorial(t, eng)
+		ctx := d.ctx
+		U := expr.Cols[QUser]()
+		edID := d.ids["ed"]
+		ed, err := session.Get[QUser](ctx, d.s, edID)
+		require.NoError(t, err)
+		n, err := session.Select[QUser]().Where(expr.Eq(&U.Name, "ed")).Update(ctx, expr.P{"ID": int64(1000), "Fullname": "Edward"})
+		require.NoError(t, err)
+		require.EqualValues(t, 1, n)
+		assert.EqualValues(t, 1000, ed.ID)
+		assert.Equal(t, "Edward", ed.Fullname)
+		rec := dbtest.Record(eng)
+		again, err := session.Get[QUser](ctx, d.s, int64(1000))
+		require.NoError(t, err)
+		assert.Same(t, ed, again)
+		assert.Empty(t, rec.SQL(), "found in the identity map under its new key")
+		_, err = session.Get[QUser](ctx, d.s, edID)
+		require.ErrorIs(t, err, arcerr.ErrNotFound, "the old key is no longer mapped")
+
+		require.NoError(t, d.s.Rollback(ctx))
+		assert.EqualValues(t, edID, ed.ID, "the rollback restores the key")
+		again, err = session.Get[QUser](ctx, d.s, edID)
+		require.NoError(t, err)
+		assert.Same(t, ed, again)
+		assert.Equal(t, "Ed Jones", again.Fullname)
+
+		// The new key from an expression: the object is expunged.
+		_, err = session.Select[QUser]().Where(expr.Eq(&U.Name, "ed")).Update(ctx, expr.P{"ID": expr.Col(&U.ID).Add(int64(2000))})
+		require.NoError(t, err)
+		assert.False(t, d.s.Contains(ed), "expunged")
+		moved, err := session.Select[QUser]().Where(expr.Eq(&U.Name, "ed")).One(ctx)
+		require.NoError(t, err)
+		assert.NotSame(t, ed, moved)
+		assert.EqualValues(t, edID+2000, moved.ID)
+		require.NoError(t, d.s.Commit(ctx))
+	})
+}
