@@ -424,6 +424,14 @@ func statements() []golden {
 			e:    expr.Text(`SELECT CAST(:v AS text)::varchar(3) AS s`, expr.P{"v": "abcdef"}),
 			lite: `SELECT CAST(? AS text)::varchar(3) AS s`, liteArgs: []any{"abcdef"},
 			pg: `SELECT CAST($1 AS text)::varchar(3) AS s`, pgArgs: []any{"abcdef"}, want: []string{"abc"}, only: "postgres"},
+		{name: "text pg escape string",
+			e:    expr.Text(`SELECT E'it\'s :x' || e'\\' AS s, :v AS v`, expr.P{"v": "val"}),
+			lite: `SELECT E'it\'s :x' || e'\\' AS s, ? AS v`, liteArgs: []any{"val"},
+			pg: `SELECT E'it\'s :x' || e'\\' AS s, $1 AS v`, pgArgs: []any{"val"}, want: []string{`it's :x\|val`}, only: "postgres"},
+		{name: "text pg dollar quotes",
+			e:    expr.Text(`SELECT $$ :x 'y $$ || $q$:z$$q$ AS s, :v AS v`, expr.P{"v": "val"}),
+			lite: `SELECT $$ :x 'y $$ || $q$:z$$q$ AS s, ? AS v`, liteArgs: []any{"val"},
+			pg: `SELECT $$ :x 'y $$ || $q$:z$$q$ AS s, $1 AS v`, pgArgs: []any{"val"}, want: []string{` :x 'y :z$|val`}, only: "postgres"},
 	}
 }
 

@@ -12,7 +12,8 @@ type P map[string]any
 
 // TextExpr is textual SQL with :name parameters, which compile to the
 // dialect's placeholders. "::" (a PostgreSQL cast) and "\:" are left alone,
-// and so is anything inside quotes or comments (-- and /* */).
+// and so is anything inside quotes (including PostgreSQL's E'...' and
+// dollar-quoted $$...$$ strings) or comments (-- and /* */).
 type TextExpr struct {
 	SQL    string
 	Params P
@@ -49,10 +50,57 @@ func isIdentByte(b byte) bool {
 	return b == '_' || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')
 }
 
+// dollarTag returns the opening tag of a dollar-quoted string at the start
+// of s ("$$", "$body$"), or "" ($1 is a positional parameter, not a tag).
+func dollarTag(s string) string {
+	for j := 1; j < len(s); j++ {
+		switch b := s[j]; {
+		case b == '$':
+			return s[:j+1]
+		case b >= '0' && b <= '9':
+			if j == 1 {
+				return ""
+			}
+		case !isIdentByte(b):
+			return ""
+		}
+	}
+	return ""
+}
+
 func appendText(c *Compiler, s string, params P) {
 	for i := 0; i < len(s); i++ {
 		ch := s[i]
 		switch {
+		case (ch == 'E' || ch == 'e') && i+1 < len(s) && s[i+1] == '\'' && (i == 0 || !isIdentByte(s[i-1])):
+			// PostgreSQL's E'...' string, where a backslash escapes the next byte.
+			j := i + 2
+			for j < len(s) {
+				if s[j] == '\\' {
+					j += 2
+					continue
+				}
+				if s[j] == '\'' {
+					if j+1 < len(s) && s[j+1] == '\'' {
+						j += 2
+						continue
+					}
+					break
+				}
+				j++
+			}
+			j = min(j, len(s)-1)
+			c.Write(s[i : j+1])
+			i = j
+		case ch == '$' && (i == 0 || !isIdentByte(s[i-1])) && dollarTag(s[i:]) != "":
+			// A dollar-quoted string ($$...$$, $fn$...$fn$), copied as is.
+			tag := dollarTag(s[i:])
+			end := len(s)
+			if j := strings.Index(s[i+len(tag):], tag); j >= 0 {
+				end = i + len(tag) + j + len(tag)
+			}
+			c.Write(s[i:end])
+			i = end - 1
 		case ch == '\'' || ch == '"':
 			j := i + 1
 			for j < len(s) {
