@@ -331,3 +331,44 @@ func TestRelGuardBatch(t *testing.T) {
 		require.Equal(t, []string{phs(eng, "SELECT addresses.id, addresses.email_address, addresses.user_id FROM addresses WHERE addresses.user_id IN (?, ?, ?, ?, ?) ORDER BY addresses.id")}, rec.SQL())
 	})
 }
+
+// ContainsEager fills relationships again after ExpireAll, in both
+// directions, from the query's own join: no further SQL.
+func TestRelContainsEagerAfterExpire(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := relSetup(t, eng)
+		relSeed(t, eng)
+		q := session.NewQuery[RUser](s).Join(relations.Target(&U.Addresses), relations.On(&U.Addresses, nil)).
+			Where(expr.Eq(&U.Name, "jack")).Options(relations.ContainsEager(&U.Addresses))
+		us, err := q.All(ctx)
+		require.NoError(t, err)
+		require.Len(t, us, 1)
+		require.Len(t, us[0].Addresses.Items(), 2)
+		s.ExpireAll()
+		rec := dbtest.Record(eng)
+		us2, err := q.All(ctx)
+		require.NoError(t, err)
+		require.Len(t, us2, 1)
+		got, err := us2[0].Addresses.Load(ctx)
+		require.NoError(t, err)
+		require.Len(t, got, 2)
+		require.Len(t, rec.SQL(), 1)
+
+		q4 := session.NewQuery[RAddress](s).Join(relations.Target(&A.User), relations.On(&A.User, nil)).
+			Where(expr.Eq(&U.Name, "jack")).Options(relations.ContainsEager(&A.User)).OrderBy(&A.ID)
+		jas, err := q4.All(ctx)
+		require.NoError(t, err)
+		require.Len(t, jas, 2)
+		s.ExpireAll()
+		rec.Reset()
+		jas, err = q4.All(ctx)
+		require.NoError(t, err)
+		u, ok := jas[0].User.Cached()
+		require.True(t, ok)
+		require.Equal(t, "jack", u.Name)
+		ju, err := jas[1].User.Load(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "jack", ju.Name)
+		require.Len(t, rec.SQL(), 1)
+	})
+}
