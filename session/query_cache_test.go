@@ -163,3 +163,22 @@ func TestQueryTemplates(t *testing.T) {
 	}
 	assert.EqualValues(t, 2, renders.Load()-start)
 }
+
+// Every Select[T] starts from one shared base query; builders never
+// change it (SelectAs copies it before pointing it at the alias).
+func TestSelectSharedBase(t *testing.T) {
+	U := expr.Cols[cacheUser]()
+	pg, err := dialect.Lookup("postgres")
+	require.NoError(t, err)
+	plain := `SELECT cache_users.id, cache_users.name FROM cache_users`
+	cu := Alias[cacheUser]("cu")
+	aliased, _, err := SelectAs[cacheUser](cu).Where(expr.Eq(&cu.Cols().Name, "x")).SQL(pg)
+	require.NoError(t, err)
+	assert.Contains(t, aliased, "FROM cache_users AS cu")
+	_ = Select[cacheUser]().Where(expr.Eq(&U.Name, "y")).OrderBy(&U.ID).Limit(2)
+	_ = NewQuery[cacheUser](nil)
+	got, _, err := Select[cacheUser]().SQL(pg)
+	require.NoError(t, err)
+	assert.Equal(t, plain, got)
+	assert.Same(t, Select[cacheUser]().sel, Select[cacheUser]().sel, "one base")
+}
