@@ -92,9 +92,13 @@ func appendText(c *Compiler, s string, params P) {
 			j = min(j, len(s)-1)
 			c.Write(s[i : j+1])
 			i = j
-		case ch == '$' && (i == 0 || !isIdentByte(s[i-1])) && dollarTag(s[i:]) != "":
+		case ch == '$' && (i == 0 || !isIdentByte(s[i-1])):
 			// A dollar-quoted string ($$...$$, $fn$...$fn$), copied as is.
 			tag := dollarTag(s[i:])
+			if tag == "" {
+				c.Byte(ch)
+				continue
+			}
 			end := len(s)
 			if j := strings.Index(s[i+len(tag):], tag); j >= 0 {
 				end = i + len(tag) + j + len(tag)

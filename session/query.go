@@ -85,17 +85,10 @@ func Select[T any]() *Query[T] {
 	if err != nil {
 		return &Query[T]{sel: &expr.Select{}, cache: &shapeCache{}, err: err}
 	}
-	if b, ok := t.Memo(baseQueryMemo); ok {
-		if base, ok := b.(*Query[T]); ok {
-			n := *base
-			return &n
-		}
-	}
-	q := &Query[T]{sel: &expr.Select{}, cache: &shapeCache{}}
-	q.t = t
-	q.entity = expr.TableOf(t)
-	q.sel.From = []expr.FromItem{q.entity}
-	n := *t.SetMemo(baseQueryMemo, q).(*Query[T])
+	n := *memoOf(t, baseQueryMemo, func() *Query[T] {
+		entity := expr.TableOf(t)
+		return &Query[T]{t: t, entity: entity, sel: &expr.Select{From: []expr.FromItem{entity}}, cache: &shapeCache{}}
+	})
 	return &n
 }
 

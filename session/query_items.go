@@ -438,10 +438,16 @@ type templates struct {
 }
 
 func templatesOf(t *meta.Table) *templates {
-	if v, ok := t.Memo(templatesMemo); ok {
-		return v.(*templates)
+	return memoOf(t, templatesMemo, func() *templates { return &templates{m: map[string]*compiled{}} })
+}
+
+// memoOf returns the value kept in t's memo under key, making it with mk
+// the first time.
+func memoOf[V any](t *meta.Table, key any, mk func() V) V {
+	if v, ok := t.Memo(key); ok {
+		return v.(V)
 	}
-	return t.SetMemo(templatesMemo, &templates{m: map[string]*compiled{}}).(*templates)
+	return t.SetMemo(key, mk()).(V)
 }
 
 var shapeBufs = sync.Pool{New: func() any { return &expr.Shape{Key: make([]byte, 0, 128), Args: make([]any, 0, 8)} }}
@@ -478,7 +484,7 @@ func (q *Query[T]) compileShape(d dialect.Dialect, variant byte) *compiled {
 	// The shape is trusted once its values are the rendered arguments, in
 	// order; the template keeps no values.
 	var keep *compiled
-	if len(c.marks) == 0 && expr.SameArgs(c.args, sh.Args) {
+	if expr.SameArgs(c.args, sh.Args) {
 		t := *c
 		t.args = nil
 		keep = &t
