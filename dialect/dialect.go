@@ -50,6 +50,13 @@ const (
 	AlterColumn
 	// ForUpdate: SELECT ... FOR UPDATE [NOWAIT | SKIP LOCKED].
 	ForUpdate
+	// ConnTx: transactions run on a connection taken from the pool with
+	// the driver's own BEGIN, not through database/sql's Tx, which starts
+	// a goroutine per transaction and per query to watch the context
+	// (measured at up to a quarter of a 100-row read on SQLite). Right for
+	// a driver that keeps prepared statements per connection, so that
+	// statements prepared in one transaction are reused by the next.
+	ConnTx
 	// NullsDistinctIndexes etc. may follow.
 )
 

@@ -288,12 +288,12 @@ func TestDSN(t *testing.T) {
 		dsn    string
 		single bool
 	}{
-		{lite, "sqlite:///app.db", "file:app.db?_busy_timeout=5000&_foreign_keys=1&_journal_mode=WAL&_synchronous=NORMAL", false},
-		{lite, "sqlite:////tmp/x/app.db", "file:/tmp/x/app.db?_busy_timeout=5000&_foreign_keys=1&_journal_mode=WAL&_synchronous=NORMAL", false},
-		{lite, "sqlite::memory:", "file::memory:?_busy_timeout=5000&_foreign_keys=1", true},
-		{lite, "sqlite:///:memory:", "file::memory:?_busy_timeout=5000&_foreign_keys=1", true},
-		{lite, "sqlite:///app.db?_busy_timeout=100&_journal_mode=DELETE", "file:app.db?_busy_timeout=100&_foreign_keys=1&_journal_mode=DELETE&_synchronous=NORMAL", false},
-		{lite, "sqlite:////tmp/a%20b/x%3Fy%23z%25.db", "file:/tmp/a b/x%3fy%23z%25.db?_busy_timeout=5000&_foreign_keys=1&_journal_mode=WAL&_synchronous=NORMAL", false},
+		{lite, "sqlite:///app.db", "file:app.db?_busy_timeout=5000&_foreign_keys=1&_journal_mode=WAL&_stmt_cache_size=128&_synchronous=NORMAL", false},
+		{lite, "sqlite:////tmp/x/app.db", "file:/tmp/x/app.db?_busy_timeout=5000&_foreign_keys=1&_journal_mode=WAL&_stmt_cache_size=128&_synchronous=NORMAL", false},
+		{lite, "sqlite::memory:", "file::memory:?_busy_timeout=5000&_foreign_keys=1&_stmt_cache_size=128", true},
+		{lite, "sqlite:///:memory:", "file::memory:?_busy_timeout=5000&_foreign_keys=1&_stmt_cache_size=128", true},
+		{lite, "sqlite:///app.db?_busy_timeout=100&_journal_mode=DELETE", "file:app.db?_busy_timeout=100&_foreign_keys=1&_journal_mode=DELETE&_stmt_cache_size=128&_synchronous=NORMAL", false},
+		{lite, "sqlite:////tmp/a%20b/x%3Fy%23z%25.db", "file:/tmp/a b/x%3fy%23z%25.db?_busy_timeout=5000&_foreign_keys=1&_journal_mode=WAL&_stmt_cache_size=128&_synchronous=NORMAL", false},
 		{pg, "postgres://u@127.0.0.1:5432/db", "postgres://u@127.0.0.1:5432/db?sslmode=disable", false},
 		{pg, "postgresql://u@localhost/db?sslmode=require", "postgres://u@localhost/db?sslmode=require", false},
 		{pg, "postgres://u:p@db.example.com/db", "postgres://u:p@db.example.com/db", false},

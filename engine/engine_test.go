@@ -531,3 +531,70 @@ func TestConcurrentUse(t *testing.T) {
 		}
 	})
 }
+
+// However a transaction ends, its connection goes back to the pool clean:
+// after COMMIT with a result its reader never closed, after ROLLBACK, and
+// after a COMMIT that fails (a deferred foreign key), which leaves no
+// trace of the transaction's writes. On SQLite the transaction runs on a
+// plain connection (dialect.ConnTx), on PostgreSQL on database/sql's Tx.
+func TestTransactionEnds(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		mustExec(t, eng, "CREATE TABLE p (id INTEGER PRIMARY KEY)")
+		mustExec(t, eng, "CREATE TABLE c (id INTEGER PRIMARY KEY, p INTEGER REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED)")
+		mustExec(t, eng, "INSERT INTO p (id) VALUES (1)")
+		inUse := func(when string) {
+			t.Helper()
+			if n := eng.DB().Stats().InUse; n != 0 {
+				t.Errorf("%s: %d connections still in use", when, n)
+			}
+		}
+		for _, tc := range []struct {
+			name    string
+			commit  bool
+			insertP int
+			wantErr bool
+			want    int64 // rows of c afterwards
+		}{
+			{"commit with an open result", true, 1, false, 1},
+			{"rollback with an open result", false, 1, false, 1},
+			{"failed commit", true, 99, true, 1},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				tx, err := eng.Begin(ctx, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				n := queryInt(t, tx, "SELECT count(*) FROM c") + 1
+				mustExec(t, tx, "INSERT INTO c (id, p) VALUES ("+ph(eng, 1)+", "+ph(eng, 2)+")", n, tc.insertP)
+				rows, err := tx.Query(ctx, "SELECT id FROM p")
+				if err != nil {
+					t.Fatal(err)
+				}
+				_ = rows.Next() // read, never closed
+				if tc.commit {
+					err = tx.Commit()
+				} else {
+					err = tx.Rollback()
+				}
+				if tc.wantErr != (err != nil) {
+					t.Fatalf("end: %v", err)
+				}
+				if tc.wantErr && !errors.Is(err, arcerr.ErrIntegrity) {
+					t.Errorf("failed commit: %v, want ErrIntegrity", err)
+				}
+				inUse(tc.name)
+				if got := queryInt(t, eng, "SELECT count(*) FROM c"); got != tc.want {
+					t.Errorf("rows of c = %d, want %d", got, tc.want)
+				}
+			})
+		}
+		// The pool's connections still work after all that.
+		if err := eng.InTx(ctx, func(tx *engine.Tx) error {
+			_, err := tx.Exec(ctx, "INSERT INTO c (id, p) VALUES (10, 1)")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		inUse("after InTx")
+	})
+}

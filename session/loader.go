@@ -19,6 +19,7 @@ type slab struct {
 	next  unsafe.Pointer // the next free struct, nil when the chunk is used up
 	left  int
 	made  int
+	first int // the size of the first chunk when known ahead (see newLoader), else 0
 }
 
 const maxChunk = 128
@@ -28,6 +29,9 @@ func newSlab(t reflect.Type) slab { return slab{slice: reflect.SliceOf(t), size:
 func (a *slab) get() unsafe.Pointer {
 	if a.left == 0 {
 		n := min(max(a.made, 1), maxChunk)
+		if a.made == 0 && a.first > 0 {
+			n = min(a.first, maxChunk)
+		}
 		a.next = reflect.MakeSlice(a.slice, n, n).UnsafePointer()
 		a.left = n
 		a.made += n
@@ -63,8 +67,19 @@ func (s *Session) newLoader(t *meta.Table, populate bool, batch *loadBatch) *loa
 	if h := int(cd.loadHint.Load()); h >= minReserve {
 		s.reserve(t, h)
 	}
-	return &loader{s: s, t: t, cd: cd, populate: populate, batch: batch, objs: cd.slab, snaps: cd.snapSlab}
+	l := &loader{s: s, t: t, cd: cd, populate: populate, batch: batch, objs: cd.slab, snaps: cd.snapSlab}
+	// When the last two loads of the table made about as many objects,
+	// the next one likely will too: take them in one chunk instead of
+	// 1, 1, 2, 4 … (the smaller of the two, so a one-row load between
+	// large ones does not take a large chunk).
+	if h := int(min(cd.loadHint.Load(), cd.prevHint.Load())); h > 1 {
+		l.objs.first, l.snaps.first = h, h
+	}
+	return l
 }
+
+// hint is how many objects this load likely makes (see newLoader), or 0.
+func (l *loader) hint() int { return l.objs.first }
 
 // newState returns a zeroed state. States come from chunks that grow
 // with the session (up to maxChunk), like a loader's structs.
@@ -87,8 +102,13 @@ const minReserve = 64
 // the same large result in every new session does not grow them by
 // doubling each time.
 func (l *loader) done() {
-	if n := int32(min(l.made, 1<<16)); n != l.cd.loadHint.Load() {
+	n := int32(min(l.made, 1<<16))
+	last := l.cd.loadHint.Load()
+	if n != last {
 		l.cd.loadHint.Store(n)
+	}
+	if l.cd.prevHint.Load() != last { // written only when it changes: the codec is shared
+		l.cd.prevHint.Store(last)
 	}
 }
 

@@ -409,9 +409,12 @@ func (q *Query[T]) all(ctx context.Context, variant byte, method string) ([]*T, 
 	if q.stmt == nil {
 		defer putEntityPlan(q.t, plan)
 	}
-	var out []*T
 	var seen map[unsafe.Pointer]bool
 	ld := s.newLoader(q.t, q.populate, &loadBatch{})
+	var out []*T
+	if h := ld.hint(); h > 0 {
+		out = make([]*T, 0, h)
+	}
 	for rows.Next() {
 		fresh := ld.fresh()
 		if err := plan.Scan(rows, fresh); err != nil {

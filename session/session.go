@@ -112,12 +112,22 @@ func From(ctx context.Context) *Session {
 // after it is detached. Plain structs work without one.
 type Holder struct {
 	owner unsafe.Pointer
-	sess  *Session
-	st    *state
-	// After detachment: the identity and snapshot, so that re-adding the
-	// object makes it persistent and a later flush updates only changed columns.
-	detSnap *snapshot
-	detKey  ikey
+	sess  *Session // nil once the object leaves the session
+	// st is the object's state in sess; after the object is detached, the
+	// state it left with (status Detached, its identity and snapshot), so
+	// that re-adding the object makes it persistent and a later flush
+	// updates only changed columns. Three words: every record.Base model
+	// carries a Holder, and loads copy and snapshot models by the hundred.
+	st *state
+}
+
+// detached returns the state a detached object left its session with,
+// or nil when the object is not detached with an identity.
+func (h *Holder) detached() *state {
+	if h.sess == nil && h.st != nil && h.st.status == Detached && h.st.snap != nil {
+		return h.st
+	}
+	return nil
 }
 
 // Tracked is implemented by models that embed a Holder through
@@ -132,6 +142,14 @@ func (h *Holder) Session() *Session {
 		return h.sess
 	}
 	return nil
+}
+
+// detachedState is detached for a possibly nil holder.
+func (h *Holder) detachedState() *state {
+	if h == nil {
+		return nil
+	}
+	return h.detached()
 }
 
 func holderOf(obj any, p unsafe.Pointer) *Holder {
@@ -238,15 +256,15 @@ func (s *Session) add(obj any, p unsafe.Pointer, t *meta.Table) (*state, error) 
 	if len(t.Relations) > 0 {
 		s.relModels = true
 	}
-	if h != nil && h.detSnap != nil {
+	if d := h.detachedState(); d != nil {
 		// Re-attach a detached object.
-		if other := s.identity.get(h.detKey); other != nil && other.obj != p {
+		if other := s.identity.get(d.key); other != nil && other.obj != p {
 			return nil, fmt.Errorf("%w: cannot attach %s: another instance with the same key is already in this session (use Merge)",
 				arcerr.ErrInvalidRequest, describe(other))
 		}
 		st.status = Persistent
-		st.key, st.hasKey = h.detKey, true
-		st.snap = h.detSnap
+		st.key, st.hasKey = d.key, true
+		st.snap = d.snap
 		s.identity.put(st.key, st)
 	} else {
 		// A new object that carries a key already mapped here (say, a plain
@@ -329,7 +347,7 @@ func StateOf(obj any) Status {
 	if h.Session() != nil && h.st != nil {
 		return h.st.status
 	}
-	if h.detSnap != nil {
+	if h.detached() != nil {
 		return Detached
 	}
 	return Transient
@@ -348,7 +366,7 @@ func (s *Session) Delete(obj any) error {
 	st := s.states[p]
 	if st == nil {
 		h := holderOf(obj, p)
-		if h == nil || h.detSnap == nil {
+		if h.detachedState() == nil {
 			return fmt.Errorf("%w: %s is not persisted (transient); nothing to delete", arcerr.ErrInvalidRequest, t.GoType.Name())
 		}
 		if st, err = s.add(obj, p, t); err != nil {
@@ -418,7 +436,7 @@ func (s *Session) detachState(st *state) {
 	}
 	if h := st.holder; h != nil && h.st == st {
 		if (prev == Persistent || prev == Deleted) && st.snap != nil {
-			*h = Holder{owner: st.obj, detSnap: st.snap, detKey: st.key}
+			*h = Holder{owner: st.obj, st: st}
 		} else {
 			*h = Holder{owner: st.obj}
 		}

@@ -245,6 +245,7 @@ type codec struct {
 	all      []int        // every column
 	snapSlab slab         // an empty slab of snapType
 	loadHint atomic.Int32 // new objects the last load of the table made (see loader.done)
+	prevHint atomic.Int32 // and the load before
 }
 
 type colCodec struct {

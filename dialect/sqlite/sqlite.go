@@ -34,7 +34,7 @@ type Dialect struct{ dialect.Base }
 // New returns the SQLite dialect.
 func New() *Dialect {
 	return &Dialect{dialect.Base{
-		Features: dialect.Returning | dialect.TupleInValues | dialect.Savepoints | dialect.TransactionalDDL,
+		Features: dialect.Returning | dialect.TupleInValues | dialect.Savepoints | dialect.TransactionalDDL | dialect.ConnTx,
 		Params:   MaxParams,
 		Reserved: dialect.ReservedWords,
 	}}
@@ -121,6 +121,10 @@ func (*Dialect) DSN(u *url.URL) (string, dialect.ConnOptions, error) {
 	}
 	set("_foreign_keys", "1")
 	set("_busy_timeout", "5000")
+	// The driver keeps up to this many compiled statements per connection:
+	// transactions prepare on their connection (dialect.ConnTx), and
+	// this makes a statement compiled by one transaction ready for the next.
+	set("_stmt_cache_size", "128")
 	memory := path == "" || path == ":memory:" || q.Get("mode") == "memory"
 	if memory {
 		// Every connection to :memory: is a new database: keep one.
