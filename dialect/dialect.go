@@ -54,8 +54,8 @@ const (
 	// the driver's own BEGIN, not through database/sql's Tx, which starts
 	// a goroutine per transaction and per query to watch the context
 	// (measured at up to a quarter of a 100-row read on SQLite). Right for
-	// a driver that keeps prepared statements per connection, so that
-	// statements prepared in one transaction are reused by the next.
+	// a driver that keeps its statements compiled per connection, so that
+	// statements run unprepared on the connection are not parsed again.
 	ConnTx
 	// NullsDistinctIndexes etc. may follow.
 )

@@ -142,7 +142,10 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Engine, error) {
 }
 
 // New wraps a *sql.DB the caller already has, for the named dialect
-// ("sqlite" or "postgres"). Close does not close db.
+// ("sqlite" or "postgres"). Close does not close db. For SQLite, open db
+// with _stmt_cache_size in its DSN (Open sets 128): transactions run
+// their statements unprepared on their connection, and without the
+// driver's cache each is compiled again every time.
 func New(db *sql.DB, dialectName string, opts ...Option) (*Engine, error) {
 	d, err := dialect.Lookup(dialectName)
 	if err != nil {

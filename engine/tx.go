@@ -18,9 +18,9 @@ import (
 // dialect.ConnTx (SQLite), on a connection taken from the pool and the
 // driver's own transaction: database/sql's Tx watches its context with a
 // goroutine per transaction and per query, which costs a multi-row read
-// up to a quarter of its time on SQLite. On a connection, statements are
-// prepared once per transaction and the driver keeps them compiled for
-// the next one. Cancelling the context of a running statement still
+// up to a quarter of its time on SQLite. On a connection, statements run
+// unprepared and the driver keeps them compiled per connection (go-sqlite3's
+// _stmt_cache_size, which the SQLite dialect sets). Cancelling the context of a running statement still
 // interrupts it; the transaction then ends with Rollback, which the
 // session always calls.
 type Tx struct {
@@ -79,17 +79,13 @@ func (e *Engine) beginConn(ctx context.Context, opts *sql.TxOptions) (*Tx, error
 }
 
 // end finishes a transaction on a connection with the driver's COMMIT or
-// ROLLBACK, closes the results and statements still open on it and
-// gives the connection back.
+// ROLLBACK, closes the results still open on it and gives the
+// connection back.
 func (t *Tx) end(commit bool) error {
 	for _, r := range t.open {
 		_ = r.Close() // as database/sql's Tx does: a result left open would block the connection
 	}
 	t.open = nil
-	for _, s := range t.stmts {
-		_ = s.Close() // the driver keeps the compiled statement for the next transaction
-	}
-	t.stmts = nil
 	// As database/sql does: the driver ends the transaction whatever
 	// COMMIT returns (go-sqlite3 rolls back a COMMIT that failed), and a
 	// connection the driver calls bad is dropped instead of pooled.
@@ -178,15 +174,10 @@ func (t *Tx) stmt(ctx context.Context, q string, nargs int) *sql.Stmt {
 	}
 	var s *sql.Stmt
 	if t.conn != nil {
-		var err error
-		if s, err = t.conn.PrepareContext(ctx, q); err != nil {
-			return nil // run unprepared: the error, if any, comes from running it
-		}
-		if t.stmts == nil {
-			t.stmts = make(map[string]*sql.Stmt, 8)
-		}
-		t.stmts[q] = s
-		return s
+		// Run on the connection unprepared: go-sqlite3 keeps the compiled
+		// statement per connection (_stmt_cache_size) for its one-shot
+		// queries only, so this is what reuses it across transactions.
+		return nil
 	}
 	ds := t.e.cached(q)
 	if ds == nil && t.e.canPrepareWithoutWaiting() {

@@ -5,7 +5,8 @@
 //
 // URLs: sqlite:///relative/path.db, sqlite:////absolute/path.db,
 // sqlite:///:memory: and sqlite::memory:. Every connection gets
-// foreign_keys=ON, WAL journaling (file databases) and a 5 s busy timeout;
+// foreign_keys=ON, WAL journaling (file databases), a 5 s busy timeout and
+// a cache of 128 compiled statements (_stmt_cache_size);
 // transactions are DEFERRED (readers never block writers; add
 // _txlock=immediate to the URL for write-heavy programs, at the cost of a
 // session that has only read holding the write lock);
@@ -121,9 +122,9 @@ func (*Dialect) DSN(u *url.URL) (string, dialect.ConnOptions, error) {
 	}
 	set("_foreign_keys", "1")
 	set("_busy_timeout", "5000")
-	// The driver keeps up to this many compiled statements per connection:
-	// transactions prepare on their connection (dialect.ConnTx), and
-	// this makes a statement compiled by one transaction ready for the next.
+	// The driver keeps up to this many compiled statements per connection
+	// for the statements run on it unprepared, as transactions do
+	// (dialect.ConnTx): a statement compiled once is ready for the next.
 	set("_stmt_cache_size", "128")
 	memory := path == "" || path == ":memory:" || q.Get("mode") == "memory"
 	if memory {
