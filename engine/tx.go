@@ -19,17 +19,17 @@ import (
 // driver's own transaction: database/sql's Tx watches its context with a
 // goroutine per transaction and per query, which costs a multi-row read
 // up to a quarter of its time on SQLite. On a connection, statements run
-// unprepared and the driver keeps them compiled per connection (go-sqlite3's
-// _stmt_cache_size, which the SQLite dialect sets). Cancelling the context of a running statement still
-// interrupts it; the transaction then ends with Rollback, which the
-// session always calls.
+// unprepared and the driver keeps them compiled per connection
+// (go-sqlite3's _stmt_cache_size, which the SQLite dialect sets).
+// Cancelling the context of a running statement still interrupts it; the
+// transaction then ends with Rollback, which the session always calls.
 type Tx struct {
 	e     *Engine
 	tx    *sql.Tx   // nil on a connection
 	conn  *sql.Conn // the connection, with dtx the driver's transaction
 	dtx   driver.Tx
-	open  []*sql.Rows // results handed out on the connection (see track)
-	stmts map[string]*sql.Stmt
+	open  []*sql.Rows          // results handed out on the connection (see track)
+	stmts map[string]*sql.Stmt // statements bound to tx
 	done  bool
 }
 
@@ -127,13 +127,7 @@ func (t *Tx) track(rows *sql.Rows) {
 // no statement cache, echoed and wrapped as Exec is.
 func (t *Tx) ExecOnce(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	start := t.e.clock()
-	var res sql.Result
-	var err error
-	if t.conn != nil {
-		res, err = t.conn.ExecContext(ctx, q, args...)
-	} else {
-		res, err = t.tx.ExecContext(ctx, q, args...)
-	}
+	res, err := t.execDirect(ctx, q, args)
 	t.e.logStmt(q, args, start, err)
 	return res, t.e.wrap(err, q, args)
 }
@@ -141,18 +135,29 @@ func (t *Tx) ExecOnce(ctx context.Context, q string, args ...any) (sql.Result, e
 // QueryOnce runs a query that is not worth preparing, as ExecOnce.
 func (t *Tx) QueryOnce(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	start := t.e.clock()
-	var rows *sql.Rows
-	var err error
-	if t.conn != nil {
-		rows, err = t.conn.QueryContext(ctx, q, args...)
-	} else {
-		rows, err = t.tx.QueryContext(ctx, q, args...)
-	}
-	if rows != nil && t.conn != nil {
-		t.track(rows)
-	}
+	rows, err := t.queryDirect(ctx, q, args)
 	t.e.logStmt(q, args, start, err)
 	return rows, t.e.wrap(err, q, args)
+}
+
+// execDirect runs q unprepared on the transaction.
+func (t *Tx) execDirect(ctx context.Context, q string, args []any) (sql.Result, error) {
+	if t.conn != nil {
+		return t.conn.ExecContext(ctx, q, args...)
+	}
+	return t.tx.ExecContext(ctx, q, args...)
+}
+
+// queryDirect runs q unprepared on the transaction.
+func (t *Tx) queryDirect(ctx context.Context, q string, args []any) (*sql.Rows, error) {
+	if t.conn == nil {
+		return t.tx.QueryContext(ctx, q, args...)
+	}
+	rows, err := t.conn.QueryContext(ctx, q, args...)
+	if rows != nil {
+		t.track(rows)
+	}
+	return rows, err
 }
 
 // Done reports whether the transaction was committed or rolled back.
@@ -166,6 +171,12 @@ func (t *Tx) Done() bool { return t.done }
 // connection (with a full pool, or SQLite :memory:'s single connection, it
 // would deadlock); otherwise it is prepared on the transaction alone.
 func (t *Tx) stmt(ctx context.Context, q string, nargs int) *sql.Stmt {
+	if t.conn != nil {
+		// Run on the connection unprepared: go-sqlite3 keeps the compiled
+		// statement per connection (_stmt_cache_size) for its one-shot
+		// statements only, so this is what reuses it across transactions.
+		return nil
+	}
 	if s := t.stmts[q]; s != nil {
 		return s
 	}
@@ -173,12 +184,6 @@ func (t *Tx) stmt(ctx context.Context, q string, nargs int) *sql.Stmt {
 		return nil
 	}
 	var s *sql.Stmt
-	if t.conn != nil {
-		// Run on the connection unprepared: go-sqlite3 keeps the compiled
-		// statement per connection (_stmt_cache_size) for its one-shot
-		// queries only, so this is what reuses it across transactions.
-		return nil
-	}
 	ds := t.e.cached(q)
 	if ds == nil && t.e.canPrepareWithoutWaiting() {
 		ds = t.e.stmt(ctx, q, nargs)
@@ -219,10 +224,8 @@ func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error
 	var err error
 	if s := t.stmt(ctx, q, len(args)); s != nil {
 		res, err = s.ExecContext(ctx, args...)
-	} else if t.conn != nil {
-		res, err = t.conn.ExecContext(ctx, q, args...)
 	} else {
-		res, err = t.tx.ExecContext(ctx, q, args...)
+		res, err = t.execDirect(ctx, q, args)
 	}
 	t.e.logStmt(q, args, start, err)
 	return res, t.e.wrap(err, q, args)
@@ -235,13 +238,8 @@ func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error
 	var err error
 	if s := t.stmt(ctx, q, len(args)); s != nil {
 		rows, err = s.QueryContext(ctx, args...)
-	} else if t.conn != nil {
-		rows, err = t.conn.QueryContext(ctx, q, args...)
 	} else {
-		rows, err = t.tx.QueryContext(ctx, q, args...)
-	}
-	if rows != nil && t.conn != nil {
-		t.track(rows)
+		rows, err = t.queryDirect(ctx, q, args)
 	}
 	t.e.logStmt(q, args, start, err)
 	return rows, t.e.wrap(err, q, args)

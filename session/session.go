@@ -122,9 +122,9 @@ type Holder struct {
 }
 
 // detached returns the state a detached object left its session with,
-// or nil when the object is not detached with an identity.
+// or nil when the object is not detached with an identity (or h is nil).
 func (h *Holder) detached() *state {
-	if h.sess == nil && h.st != nil && h.st.status == Detached && h.st.snap != nil {
+	if h != nil && h.sess == nil && h.st != nil && h.st.status == Detached && h.st.snap != nil {
 		return h.st
 	}
 	return nil
@@ -142,14 +142,6 @@ func (h *Holder) Session() *Session {
 		return h.sess
 	}
 	return nil
-}
-
-// detachedState is detached for a possibly nil holder.
-func (h *Holder) detachedState() *state {
-	if h == nil {
-		return nil
-	}
-	return h.detached()
 }
 
 func holderOf(obj any, p unsafe.Pointer) *Holder {
@@ -256,7 +248,7 @@ func (s *Session) add(obj any, p unsafe.Pointer, t *meta.Table) (*state, error) 
 	if len(t.Relations) > 0 {
 		s.relModels = true
 	}
-	if d := h.detachedState(); d != nil {
+	if d := h.detached(); d != nil {
 		// Re-attach a detached object.
 		if other := s.identity.get(d.key); other != nil && other.obj != p {
 			return nil, fmt.Errorf("%w: cannot attach %s: another instance with the same key is already in this session (use Merge)",
@@ -366,7 +358,7 @@ func (s *Session) Delete(obj any) error {
 	st := s.states[p]
 	if st == nil {
 		h := holderOf(obj, p)
-		if h.detachedState() == nil {
+		if h.detached() == nil {
 			return fmt.Errorf("%w: %s is not persisted (transient); nothing to delete", arcerr.ErrInvalidRequest, t.GoType.Name())
 		}
 		if st, err = s.add(obj, p, t); err != nil {
