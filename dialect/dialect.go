@@ -12,6 +12,7 @@
 package dialect
 
 import (
+	"database/sql/driver"
 	"fmt"
 	"net/url"
 	"slices"
@@ -56,6 +57,8 @@ const (
 	// (measured at up to a quarter of a 100-row read on SQLite). Right for
 	// a driver that keeps its statements compiled per connection, so that
 	// statements run unprepared on the connection are not parsed again.
+	// An engine whose dialect opens its databases through a Connector
+	// (PostgreSQL) runs its transactions this way too, without the flag.
 	ConnTx
 	// NullsDistinctIndexes etc. may follow.
 )
@@ -89,6 +92,16 @@ type Dialect interface {
 	// TableExistsSQL is a query with one placeholder (the table name) that
 	// returns a row when the table exists.
 	TableExistsSQL() string
+}
+
+// Connector is implemented by a dialect that opens the databases of
+// engine.Open through a driver.Connector of its own. PostgreSQL's keeps
+// each connection's statements prepared (internal/stmtcache), which lets
+// its transactions run on a pooled connection as SQLite's do (see
+// ConnTx): stmtCache bounds the statements kept per connection, 0 turns
+// the cache off.
+type Connector interface {
+	Connector(dsn string, stmtCache int) (driver.Connector, error)
 }
 
 // ConnOptions are pool settings a dialect requires for a URL.

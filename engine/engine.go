@@ -36,6 +36,10 @@ type Engine struct {
 	url     string
 	ownsDB  bool
 	noCache bool
+	// connTx: transactions run on a pooled connection with the driver's
+	// BEGIN (see Tx): the dialect has dialect.ConnTx, or Open made the
+	// pool through the dialect's Connector.
+	connTx bool
 
 	mu       sync.RWMutex
 	stmts    map[string]*sql.Stmt
@@ -45,6 +49,11 @@ type Engine struct {
 // MaxCachedStatements bounds the prepared-statement cache; past it, new
 // statements run unprepared (the cache never thrashes).
 const MaxCachedStatements = 2000
+
+// MaxConnStatements bounds the statements each connection keeps prepared
+// when the dialect opens its pool through a dialect.Connector
+// (PostgreSQL), least recently used evicted first.
+const MaxConnStatements = 256
 
 type config struct {
 	echo         bool
@@ -85,12 +94,15 @@ func WithConnMaxLifetime(d time.Duration) Option { return func(c *config) { c.ma
 // WithConnMaxIdleTime sets database/sql's SetConnMaxIdleTime.
 func WithConnMaxIdleTime(d time.Duration) Option { return func(c *config) { c.maxIdleTime = d } }
 
-// WithoutStatementCache turns the prepared-statement cache off.
+// WithoutStatementCache turns the prepared-statement caches off: the
+// engine's and, on PostgreSQL, each connection's.
 func WithoutStatementCache() Option { return func(c *config) { c.noStmtCache = true } }
 
 // WithStatementCacheSize bounds the prepared-statement cache to n
 // statements (default MaxCachedStatements). Past the bound, new statement
-// texts run unprepared; cached ones stay.
+// texts run unprepared; cached ones stay. On PostgreSQL it also bounds
+// the statements each connection keeps prepared (default
+// MaxConnStatements; there the least recently used is evicted).
 func WithStatementCacheSize(n int) Option { return func(c *config) { c.stmtCache = n } }
 
 // WithoutPing makes Open skip the initial connection check (connections
@@ -120,16 +132,30 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("arc: open %q: %w", redact(rawURL), err)
 	}
-	db, err := sql.Open(d.DriverName(), dsn)
-	if err != nil {
+	cfg := newConfig(opts)
+	var db *sql.DB
+	dc, viaConnector := d.(dialect.Connector)
+	if viaConnector {
+		size := MaxConnStatements
+		if cfg.noStmtCache {
+			size = 0
+		} else if cfg.stmtCache > 0 {
+			size = cfg.stmtCache
+		}
+		c, err := dc.Connector(dsn, size)
+		if err != nil {
+			return nil, fmt.Errorf("arc: open %q: %w", redact(rawURL), err)
+		}
+		db = sql.OpenDB(c)
+	} else if db, err = sql.Open(d.DriverName(), dsn); err != nil {
 		return nil, fmt.Errorf("arc: open %q: %w", redact(rawURL), err)
 	}
-	cfg := newConfig(opts)
 	if copts.MaxOpenConns > 0 && !cfg.maxOpenGiven {
 		cfg.maxOpen = copts.MaxOpenConns
 		cfg.maxOpenGiven = true
 	}
 	e := newEngine(db, d, cfg)
+	e.connTx = e.connTx || viaConnector
 	e.url = redact(rawURL)
 	e.ownsDB = true
 	if !cfg.skipPing {
@@ -181,7 +207,8 @@ func newEngine(db *sql.DB, d dialect.Dialect, cfg *config) *Engine {
 	if l == nil {
 		l = logrus.New()
 	}
-	e := &Engine{db: db, d: d, log: l, stmts: map[string]*sql.Stmt{}, noCache: cfg.noStmtCache, maxStmts: MaxCachedStatements}
+	e := &Engine{db: db, d: d, log: l, stmts: map[string]*sql.Stmt{}, noCache: cfg.noStmtCache, maxStmts: MaxCachedStatements,
+		connTx: d.Has(dialect.ConnTx)}
 	if cfg.stmtCache > 0 {
 		e.maxStmts = cfg.stmtCache
 	}

@@ -14,13 +14,16 @@ import (
 // Tx is a database transaction with its own view of the statement cache
 // and savepoint support. A Tx is not safe for concurrent use.
 //
-// It runs either on a database/sql Tx or, where the dialect has
-// dialect.ConnTx (SQLite), on a connection taken from the pool and the
-// driver's own transaction: database/sql's Tx watches its context with a
-// goroutine per transaction and per query, which costs a multi-row read
-// up to a quarter of its time on SQLite. On a connection, statements run
-// unprepared and the driver keeps them compiled per connection
-// (go-sqlite3's _stmt_cache_size, which the SQLite dialect sets).
+// It runs on a connection taken from the pool and the driver's own
+// transaction wherever the connection keeps its statements prepared:
+// SQLite (dialect.ConnTx: go-sqlite3's _stmt_cache_size, which the
+// dialect sets) and PostgreSQL engines made by Open (the dialect's
+// Connector, internal/stmtcache). database/sql's Tx watches its context
+// with a goroutine per transaction and per query, which costs a
+// multi-row read up to a quarter of its time. On a connection, statements
+// run unprepared and the connection's cache reuses them. Elsewhere
+// (engine.New on a PostgreSQL pool) it is a database/sql Tx running the
+// engine's prepared statements.
 // Cancelling the context of a running statement still interrupts it; the
 // transaction then ends with Rollback, which the session always calls.
 type Tx struct {
@@ -35,7 +38,7 @@ type Tx struct {
 
 // Begin starts a transaction.
 func (e *Engine) Begin(ctx context.Context, opts *sql.TxOptions) (*Tx, error) {
-	if e.d.Has(dialect.ConnTx) {
+	if e.connTx {
 		return e.beginConn(ctx, opts)
 	}
 	tx, err := e.db.BeginTx(ctx, opts)

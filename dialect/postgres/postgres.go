@@ -7,6 +7,7 @@
 package postgres
 
 import (
+	"database/sql/driver"
 	"errors"
 	"net/url"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/dialect"
+	"github.com/arcorm/arc/internal/stmtcache"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -125,4 +127,28 @@ func (*Dialect) DSN(u *url.URL) (string, dialect.ConnOptions, error) {
 	return v.String(), dialect.ConnOptions{}, nil
 }
 
-var _ dialect.Dialect = (*Dialect)(nil)
+// Connector opens lib/pq connections that keep the statements they run
+// prepared (internal/stmtcache): a statement with arguments costs lib/pq
+// two round trips unprepared and one prepared, and the engine runs its
+// transactions' statements unprepared on their connection.
+func (*Dialect) Connector(dsn string, stmtCache int) (driver.Connector, error) {
+	c, err := pq.NewConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return stmtcache.New(c, stmtCache, staleStatement), nil
+}
+
+// staleStatement reports an error after which a prepared statement must be
+// prepared again: 0A000 "cached plan must not change result type" (the
+// table changed under it) and 26000 "prepared statement does not exist"
+// (DISCARD ALL or DEALLOCATE).
+func staleStatement(err error) bool {
+	var pe *pq.Error
+	return errors.As(err, &pe) && (pe.Code == "0A000" || pe.Code == "26000")
+}
+
+var (
+	_ dialect.Dialect   = (*Dialect)(nil)
+	_ dialect.Connector = (*Dialect)(nil)
+)

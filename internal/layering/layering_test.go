@@ -21,6 +21,7 @@ var rank = map[string]int{
 	"internal/tag":        0,
 	"internal/naming":     0,
 	"internal/toposort":   0,
+	"internal/stmtcache":  0, // database/sql driver wrapper (dialect/postgres)
 	"internal/layering":   0, // this test; no code
 	"arcerr":              0,
 	"meta":                1,
