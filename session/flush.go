@@ -484,7 +484,11 @@ func setDefault(obj unsafe.Pointer, c *meta.Column, now time.Time) {
 // columns, where masks do not reach.
 func insertShape(st *state, now time.Time) (r insertRow) {
 	t, cd := st.t, st.cd
-	wide := len(cd.cols) > 64
+	var wide *insertCols
+	if len(cd.cols) > 64 {
+		wide = &insertCols{}
+		r.wide = wide
+	}
 	r.st = st
 	st.filled = 0
 	for i := range cd.cols {
@@ -495,8 +499,8 @@ func insertShape(st *state, now time.Time) (r insertRow) {
 			case c.AutoIncrement, c.ServerDefault != "" || c.Sequence != "":
 				r.retMask |= bit(i)
 				st.filled |= bit(i)
-				if wide {
-					r.ret = append(r.ret, c)
+				if wide != nil {
+					wide.ret = append(wide.ret, c)
 				}
 				continue
 			case c.HasDefault:
@@ -509,8 +513,8 @@ func insertShape(st *state, now time.Time) (r insertRow) {
 			st.filled |= bit(i)
 		}
 		r.mask |= bit(i)
-		if wide {
-			r.cols = append(r.cols, c)
+		if wide != nil {
+			wide.cols = append(wide.cols, c)
 		}
 	}
 	return r
@@ -575,23 +579,27 @@ const (
 	insSingle
 )
 
-// insertRow is one pending object's INSERT shape.
+// insertRow is one pending object's INSERT shape: the columns it sets
+// and those the database fills, as bit masks over the table's columns,
+// and as lists only for a table of more than 64 columns.
 type insertRow struct {
 	st            *state
-	cols, ret     []*meta.Column
 	mask, retMask uint64
+	wide          *insertCols
 }
 
-func insertModeFor(t *meta.Table, r *insertRow) insertMode {
-	if len(r.ret) == 0 {
+type insertCols struct{ cols, ret []*meta.Column }
+
+func insertModeFor(t *meta.Table, cols, ret []*meta.Column) insertMode {
+	if len(ret) == 0 {
 		return insPlain
 	}
-	if len(r.cols) == 0 {
+	if len(cols) == 0 {
 		return insSingle // DEFAULT VALUES
 	}
 	byKey := len(t.PrimaryKey) > 0
 	for _, c := range t.PrimaryKey {
-		if !slices.Contains(r.cols, c) {
+		if !slices.Contains(cols, c) {
 			byKey = false
 			break
 		}
@@ -599,7 +607,7 @@ func insertModeFor(t *meta.Table, r *insertRow) insertMode {
 	if byKey {
 		return insByKey
 	}
-	if ai := t.AutoPK(); ai != nil && slices.Contains(r.ret, ai) && isIntKind(ai.GoType.Kind()) {
+	if ai := t.AutoPK(); ai != nil && slices.Contains(ret, ai) && isIntKind(ai.GoType.Kind()) {
 		return insOrdered
 	}
 	return insSingle
@@ -620,11 +628,14 @@ func (s *Session) execInserts(ctx context.Context, tx *engine.Tx, t *meta.Table,
 	for start := 0; start < len(rows); {
 		// A batch: consecutive rows with the same column set.
 		first := &rows[start]
-		if !wide {
-			first.cols, first.ret = columnsOf(t, first.mask), columnsOf(t, first.retMask)
+		var cols, firstRet []*meta.Column
+		if wide {
+			cols, firstRet = first.wide.cols, first.wide.ret
+		} else {
+			cols, firstRet = columnsOf(t, first.mask), columnsOf(t, first.retMask)
 		}
-		mode := insertModeFor(t, first)
-		ret, retMask := first.ret, first.retMask
+		mode := insertModeFor(t, cols, firstRet)
+		ret, retMask := firstRet, first.retMask
 		if mode == insByKey {
 			for i, c := range t.Columns {
 				if c.PrimaryKey && !slices.Contains(ret, c) {
@@ -634,7 +645,7 @@ func (s *Session) execInserts(ctx context.Context, tx *engine.Tx, t *meta.Table,
 			}
 		}
 		limit := MaxInsertBatch
-		if n := len(first.cols); n > 0 {
+		if n := len(cols); n > 0 {
 			limit = min(limit, d.MaxParams()/n)
 		}
 		if mode == insSingle || !d.Has(dialect.Returning) && len(ret) > 0 {
@@ -642,24 +653,24 @@ func (s *Session) execInserts(ctx context.Context, tx *engine.Tx, t *meta.Table,
 		}
 		end := start + 1
 		for end < len(rows) && end-start < limit && rows[end].mask == first.mask && rows[end].retMask == first.retMask &&
-			(!wide || slices.Equal(rows[end].cols, first.cols) && slices.Equal(rows[end].ret, first.ret)) {
+			(!wide || slices.Equal(rows[end].wide.cols, cols) && slices.Equal(rows[end].wide.ret, firstRet)) {
 			end++
 		}
 		batch := rows[start:end]
-		args := make([]any, 0, len(batch)*len(first.cols))
+		args := make([]any, 0, len(batch)*len(cols))
 		for _, r := range batch {
 			cd := r.st.cd
 			for i := range cd.cols {
-				if r.mask&bit(i) != 0 || (i >= 64 && slices.Contains(first.cols, cd.cols[i].c)) {
+				if r.mask&bit(i) != 0 || (i >= 64 && slices.Contains(cols, cd.cols[i].c)) {
 					args = append(args, cd.cols[i].get(unsafe.Add(r.st.obj, cd.cols[i].c.Offset)))
 				}
 			}
 		}
 		var q string
 		if mode == insOrdered && len(batch) > 1 {
-			q = insertOrderedSQL(d, t, first.cols, first.mask, len(batch), ret, retMask)
+			q = insertOrderedSQL(d, t, cols, first.mask, len(batch), ret, retMask)
 		} else {
-			q = insertSQL(d, t, first.cols, first.mask, len(batch), ret, retMask)
+			q = insertSQL(d, t, cols, first.mask, len(batch), ret, retMask)
 		}
 		objs := make([]*state, len(batch))
 		for i, r := range batch {
@@ -860,12 +871,11 @@ func (s *Session) commitPlan(p *flushPlan, ex *executed) {
 	if len(ex.inserted) > 8 {
 		s.identity.reserve(ex.inserted[0].t, len(ex.inserted))
 	}
-	snaps := takeAll(ex.inserted)
-	for i, st := range ex.inserted {
+	snapAll(ex.inserted)
+	for _, st := range ex.inserted {
 		st.status = Persistent
 		st.key, st.hasKey = identityOf(st.t, st.obj), true
 		st.newInTx = true
-		st.snap = snaps[i]
 		s.identity.put(st.key, st)
 	}
 	s.pending = s.pending[:0]

@@ -898,6 +898,9 @@ func (s *Session) relCommitPlan(*flushPlan) {
 			st.snap = st.cd.take(st.obj)
 		}
 	}
+	if !s.relModels {
+		return // no object of a model with relationships
+	}
 	for _, st := range s.states {
 		if len(st.t.Relations) == 0 || st.status != Persistent {
 			continue

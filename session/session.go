@@ -28,8 +28,9 @@ type Session struct {
 	states     map[unsafe.Pointer]*state
 	statesRoom int // the size states was made for (see reserve)
 	stChunk    []state
-	relModels  bool // an object with relationship fields joined the session (since the last ExpungeAll)
-	stNext     int  // stChunk[stNext:] are free (see newState)
+	relModels  bool   // an object with relationship fields joined the session (since the last ExpungeAll)
+	lastCodec  *codec // the codec add used last (a run of Adds is usually of one model)
+	stNext     int    // stChunk[stNext:] are free (see newState)
 	identity   identityMap
 	pending    []*state // in Add order
 	deleted    []*state // Delete() order
@@ -244,7 +245,12 @@ func (s *Session) add(obj any, p unsafe.Pointer, t *meta.Table) (*state, error) 
 		return nil, fmt.Errorf("%w: %s belongs to another open session; close it or Expunge the object first", arcerr.ErrInvalidRequest, t.GoType.Name())
 	}
 	st := s.newState()
-	st.obj, st.t, st.cd, st.holder = p, t, codecOf(t), h
+	cd := s.lastCodec
+	if cd == nil || cd.t != t {
+		cd = codecOf(t)
+		s.lastCodec = cd
+	}
+	st.obj, st.t, st.cd, st.holder = p, t, cd, h
 	if len(t.Relations) > 0 {
 		s.relModels = true
 	}

@@ -428,12 +428,10 @@ func (cd *codec) takeAt(obj unsafe.Pointer, s *snapshot, dst unsafe.Pointer) {
 	}
 }
 
-// takeAll snapshots many objects with few allocations: runs of objects of
-// one table share one backing array. (A snapshot is replaced, never
-// written, so sharing is safe; the array lives while any of them does.)
-func takeAll(sts []*state) []*snapshot {
-	out := make([]*snapshot, len(sts))
-	snaps := make([]snapshot, len(sts))
+// snapAll takes the snapshot of every state in sts (just inserted),
+// in the states' own snapshot storage where it is free, and a chunk per
+// run of the same table for the copies.
+func snapAll(sts []*state) {
 	for i := 0; i < len(sts); {
 		cd := sts[i].cd
 		j := i + 1
@@ -442,7 +440,7 @@ func takeAll(sts []*state) []*snapshot {
 		}
 		if j-i == 1 || cd.nExtra > 0 {
 			for k := i; k < j; k++ {
-				out[k] = cd.take(sts[k].obj)
+				sts[k].snap = cd.take(sts[k].obj)
 			}
 			i = j
 			continue
@@ -450,14 +448,16 @@ func takeAll(sts []*state) []*snapshot {
 		size := cd.snapType.Size()
 		base := reflect.MakeSlice(cd.snapSlab.slice, j-i, j-i).UnsafePointer()
 		for k := i; k < j; k++ {
-			sp := &snaps[k]
-			sp.p = unsafe.Add(base, uintptr(k-i)*size)
-			cd.copyCols(sp.p, sts[k].obj)
-			out[k] = sp
+			st := sts[k]
+			sp := &st.first
+			if sp.p != nil { // a state that was loaded before keeps its first snapshot
+				sp = new(snapshot)
+			}
+			cd.takeAt(st.obj, sp, unsafe.Add(base, uintptr(k-i)*size))
+			st.snap = sp
 		}
 		i = j
 	}
-	return out
 }
 
 // copyCols copies the column fields of src (an object or a snapshot)
