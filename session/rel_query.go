@@ -92,13 +92,56 @@ func joinTargets(sel *expr.Select) []expr.FromItem {
 
 // joinedLoad is one Joined or ContainsEager option being run.
 type joinedLoad struct {
-	opt    *relations.Option
-	r      *meta.Relationship
-	from   expr.FromItem
-	plan   *engine.ScanPlan
-	hold   []any
-	ld     *loader
-	groups map[unsafe.Pointer][]unsafe.Pointer
+	opt   *relations.Option
+	r     *meta.Relationship
+	from  expr.FromItem
+	plan  *engine.ScanPlan
+	hold  []any
+	ld    *loader
+	pairs []joinedPair // a row's parent (index into the result) and child, nil when the outer join found none
+}
+
+type joinedPair struct {
+	parent int
+	child  unsafe.Pointer
+}
+
+// groups returns the children of each parent, in row order without
+// repeats, from one backing array.
+func (jl *joinedLoad) groups(parents int) [][]unsafe.Pointer {
+	counts := make([]int, parents+1)
+	for _, p := range jl.pairs {
+		if p.child != nil {
+			counts[p.parent+1]++
+		}
+	}
+	for i := 1; i <= parents; i++ {
+		counts[i] += counts[i-1]
+	}
+	all := make([]unsafe.Pointer, counts[parents])
+	next := counts[:parents:parents]
+	for _, p := range jl.pairs {
+		if p.child != nil {
+			all[next[p.parent]] = p.child
+			next[p.parent]++
+		}
+	}
+	out := make([][]unsafe.Pointer, parents)
+	start := 0
+	for i := range out {
+		g := all[start:next[i]:next[i]]
+		start = next[i]
+		// The same child comes back once per row of another joined
+		// collection (a cartesian product): keep its first place.
+		kept := g[:0]
+		for _, x := range g {
+			if !containsPtr(kept, x) {
+				kept = append(kept, x)
+			}
+		}
+		out[i] = kept
+	}
+	return out
 }
 
 // allJoined runs an entity query with Joined / ContainsEager options in
@@ -125,7 +168,7 @@ func (q *Query[T]) allJoined(ctx context.Context, s *Session, variant byte) (out
 			rest = append(rest, o)
 			continue
 		}
-		loads = append(loads, &joinedLoad{opt: sp, r: r, groups: map[unsafe.Pointer][]unsafe.Pointer{}})
+		loads = append(loads, &joinedLoad{opt: sp, r: r})
 	}
 	if len(loads) == 0 || q.stmt != nil || !q.isEntityOnly() || len(q.sel.Compounds) > 0 {
 		return nil, false, nil
@@ -202,8 +245,9 @@ func (q *Query[T]) allJoined(ctx context.Context, s *Session, variant byte) (out
 	ld := s.newLoader(q.t, q.populate, &loadBatch{})
 	for _, jl := range loads {
 		jl.ld = s.newLoader(jl.r.Target, false, nil)
+		jl.pairs = make([]joinedPair, 0, max(jl.ld.hint(), ld.hint(), 16)) // a row per child, at least one per parent
 	}
-	seen := map[unsafe.Pointer]bool{}
+	seen := make(map[unsafe.Pointer]int, ld.hint()) // parent -> index in out
 	var dests []any
 	for rows.Next() {
 		fresh := ld.fresh()
@@ -218,8 +262,10 @@ func (q *Query[T]) allJoined(ctx context.Context, s *Session, variant byte) (out
 		if err != nil {
 			return nil, true, err
 		}
-		if !seen[pp] {
-			seen[pp] = true
+		pi, ok := seen[pp]
+		if !ok {
+			pi = len(out)
+			seen[pp] = pi
 			out = append(out, (*T)(pp))
 		}
 		for _, jl := range loads {
@@ -227,13 +273,7 @@ func (q *Query[T]) allJoined(ctx context.Context, s *Session, variant byte) (out
 			if err != nil {
 				return nil, true, err
 			}
-			g, ok := jl.groups[pp]
-			if !ok {
-				jl.groups[pp] = nil
-			}
-			if cp != nil && !containsPtr(g, cp) {
-				jl.groups[pp] = append(g, cp)
-			}
+			jl.pairs = append(jl.pairs, joinedPair{pi, cp})
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -246,11 +286,12 @@ func (q *Query[T]) allJoined(ctx context.Context, s *Session, variant byte) (out
 	}
 	for _, jl := range loads {
 		var children []unsafe.Pointer
-		for _, o := range out {
+		groups := jl.groups(len(out))
+		for i, o := range out {
 			op := unsafe.Pointer(o)
 			c := coreOf(op, jl.r.Field)
 			if !c.Loaded() || q.populate || jl.opt.Strategy == relations.StrategyContainsEager {
-				s.fill(jl.r, op, jl.groups[op])
+				s.fill(jl.r, op, groups[i])
 			}
 			children = append(children, c.Items()...)
 		}
