@@ -430,7 +430,8 @@ func (cd *codec) takeAt(obj unsafe.Pointer, s *snapshot, dst unsafe.Pointer) {
 
 // snapAll takes the snapshot of every state in sts (just inserted),
 // in the states' own snapshot storage where it is free, and a chunk per
-// run of the same table for the copies.
+// run of the same table for the copies. (A snapshot is replaced, never
+// written, so sharing a chunk is safe; it lives while any of them does.)
 func snapAll(sts []*state) {
 	for i := 0; i < len(sts); {
 		cd := sts[i].cd
