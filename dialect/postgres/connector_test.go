@@ -36,13 +36,20 @@ func prepared(t *testing.T, conn *sql.Conn) int {
 	return n
 }
 
+// insertRows inserts rows 0..n-1 of t, all with v = 'x', through one
+// statement text.
+func insertRows(t *testing.T, conn *sql.Conn, n int) {
+	t.Helper()
+	for i := range n {
+		_, err := conn.ExecContext(context.Background(), "INSERT INTO t (id, v) VALUES ($1, $2)", i, "x")
+		require.NoError(t, err)
+	}
+}
+
 func TestConnectorCachesStatementsPerConnection(t *testing.T) {
 	ctx := context.Background()
 	_, conn := openCached(t, 2)
-	for i := range 5 {
-		_, err := conn.ExecContext(ctx, "INSERT INTO t (id, v) VALUES ($1, $2)", i, "x")
-		require.NoError(t, err)
-	}
+	insertRows(t, conn, 5)
 	require.Equal(t, 1, prepared(t, conn), "one INSERT, prepared once")
 
 	var v string
@@ -103,10 +110,7 @@ func TestConnectorDropsStaleStatements(t *testing.T) {
 func TestConnectorRefusesAStatementWhileAResultIsOpen(t *testing.T) {
 	ctx := context.Background()
 	_, conn := openCached(t, 8)
-	for i := range 3 {
-		_, err := conn.ExecContext(ctx, "INSERT INTO t (id, v) VALUES ($1, $2)", i, "x")
-		require.NoError(t, err)
-	}
+	insertRows(t, conn, 3)
 	rows, err := conn.QueryContext(ctx, "SELECT id FROM t WHERE id >= $1 ORDER BY id", 0)
 	require.NoError(t, err)
 	require.True(t, rows.Next())
