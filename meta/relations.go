@@ -92,8 +92,6 @@ func (r *Relationship) Name() string { return r.Owner.GoType.Name() + "." + r.Fi
 // (many-to-one).
 func (r *Relationship) FKOnOwner() bool { return r.Dir == ManyToOne }
 
-var relCache sync.Map // *RelationField -> *relEntry
-
 type relEntry struct {
 	r   *Relationship
 	err error
@@ -107,21 +105,19 @@ var relMu sync.Mutex
 // cascade and loading options. Errors name both models. The result is
 // cached.
 func Resolve(rf *RelationField) (*Relationship, error) {
-	if e, ok := relCache.Load(rf); ok {
-		re := e.(*relEntry)
+	if re := rf.resolved.Load(); re != nil {
 		return re.r, re.err
 	}
 	relMu.Lock()
 	defer relMu.Unlock()
-	if e, ok := relCache.Load(rf); ok {
-		re := e.(*relEntry)
+	if re := rf.resolved.Load(); re != nil {
 		return re.r, re.err
 	}
 	r, err := resolveRel(rf)
 	if err != nil && errors.Is(err, errNoSecondary) {
 		return nil, err // the association model may be registered later
 	}
-	relCache.Store(rf, &relEntry{r, err})
+	rf.resolved.Store(&relEntry{r, err})
 	return r, err
 }
 

@@ -3,6 +3,7 @@ package meta
 import (
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -157,6 +158,8 @@ type RelationField struct {
 	Target reflect.Type // the related struct type
 	// Tag holds the relationship's tag words (back_populates, order_by, ...).
 	Tag map[string]string
+
+	resolved atomic.Pointer[relEntry] // Resolve's result, once known
 }
 
 // RelationKind tells a to-one field from a collection.

@@ -876,7 +876,7 @@ func (s *Session) commitPlan(p *flushPlan, ex *executed) {
 		st.status = Persistent
 		st.key, st.hasKey = identityOf(st.t, st.obj), true
 		st.newInTx = true
-		s.identity.put(st.key, st)
+		s.identity.put(st)
 	}
 	s.pending = s.pending[:0]
 	for _, u := range ex.updated {
@@ -888,7 +888,7 @@ func (s *Session) commitPlan(p *flushPlan, ex *executed) {
 		if newKey := identityOf(st.t, st.obj); newKey != st.key {
 			s.identity.del(st.key)
 			st.key = newKey
-			s.identity.put(newKey, st)
+			s.identity.put(st)
 		}
 	}
 	for _, st := range ex.deleted {

@@ -297,7 +297,7 @@ func (s *Session) refresh(ctx context.Context, st *state, hard bool) error {
 	}
 	if !found {
 		s.identity.del(st.key)
-		delete(s.states, st.obj)
+		s.states.del(ptrKey(st.obj))
 		st.status = Detached
 		return fmt.Errorf("%w: %s", arcerr.ErrObjectDeleted, describe(st))
 	}
@@ -370,7 +370,7 @@ func Merge[T any](ctx context.Context, s *Session, obj *T) (*T, error) {
 		return nil, err
 	}
 	p := unsafe.Pointer(obj)
-	if st := s.states[p]; st != nil {
+	if st := s.stateAt(p); st != nil {
 		return obj, nil
 	}
 	key := pkValues(t, p)

@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"maps"
 	"reflect"
 	"unsafe"
 
@@ -115,14 +114,7 @@ func (l *loader) done() {
 // reserve makes room in the session's maps for n more objects of t.
 func (s *Session) reserve(t *meta.Table, n int) {
 	s.identity.reserve(t, n)
-	if want := len(s.states) + n; want > s.statesRoom {
-		// Grow at least twofold, so a session that keeps loading copies
-		// its map O(log n) times, as a map growing by itself would.
-		room := max(want, 2*len(s.states))
-		m := make(map[unsafe.Pointer]*state, room)
-		maps.Copy(m, s.states)
-		s.states, s.statesRoom = m, room
-	}
+	s.states.reserve(n)
 }
 
 // fresh returns a zeroed struct to scan a row into.
@@ -188,8 +180,8 @@ func (s *Session) adopt(ctx context.Context, st *state, t *meta.Table, cd *codec
 		st.batch = batch
 		batch.n++
 	}
-	s.identity.put(k, st)
-	s.states[fresh] = st
+	s.identity.put(st)
+	s.states.put(st)
 	if len(t.Relations) > 0 {
 		s.relModels = true
 		s.relLoaded(st) // bind relationship fields (rel_session.go)

@@ -33,7 +33,7 @@ func (s *Session) batchLoad(ctx context.Context, st *state, r *meta.Relationship
 		return false, nil
 	}
 	var members []*state
-	for _, o := range s.states {
+	for o := range s.states.all() {
 		if o.batch == st.batch && o.t == st.t && o.status == Persistent && !coreOf(o.obj, r.Field).Loaded() {
 			members = append(members, o)
 		}
@@ -72,7 +72,7 @@ func (s *Session) LoadRelation(ctx context.Context, owner unsafe.Pointer, r *met
 	if s.closed {
 		return fmt.Errorf("%w: cannot load %s: its session is closed", arcerr.ErrDetached, r.Name())
 	}
-	st := s.states[owner]
+	st := s.stateAt(owner)
 	c := coreOf(owner, r.Field)
 	if st == nil || st.status == Detached {
 		return fmt.Errorf("%w: cannot load %s: its owner is not in this session", arcerr.ErrDetached, r.Name())
@@ -477,7 +477,7 @@ func (s *Session) QueryRelation(ctx context.Context, owner unsafe.Pointer, r *me
 	if err := s.check(); err != nil {
 		return err
 	}
-	st := s.states[owner]
+	st := s.stateAt(owner)
 	c := coreOf(owner, r.Field)
 	if st == nil || st.status == Pending {
 		// No identity yet: the members are the ones appended in memory.

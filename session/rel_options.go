@@ -136,7 +136,7 @@ func (s *Session) applyStrategy(ctx context.Context, r *meta.Relationship, st re
 			children = append(children, c.Items()...)
 			continue
 		}
-		if stt := s.states[o]; stt == nil || stt.status != Persistent {
+		if stt := s.stateAt(o); stt == nil || stt.status != Persistent {
 			continue
 		}
 		need = append(need, o)

@@ -125,7 +125,7 @@ func (s *Session) relCascadeAdd(st *state) error {
 			continue
 		}
 		for _, it := range c.Items() {
-			if it == nil || s.states[it] != nil {
+			if it == nil || s.stateAt(it) != nil {
 				continue
 			}
 			if _, err := s.add(ifaceOf(r.Target, it), it, r.Target); err != nil {
@@ -164,7 +164,7 @@ type preImage struct {
 // keepPre records obj's pre-image once per flush, so a failed flush can
 // undo what relationship bookkeeping did before the plan took its backups.
 func (s *Session) keepPre(obj unsafe.Pointer) {
-	st := s.states[obj]
+	st := s.stateAt(obj)
 	if st == nil {
 		return
 	}
@@ -284,7 +284,7 @@ func (s *Session) relStates(out []*state, skipMarked bool) []*state {
 		}
 	}
 	n := len(out)
-	for _, st := range s.states {
+	for st := range s.states.all() {
 		if st.status != Pending && !(skipMarked && st.markedDelete) && s.relWork(st) {
 			out = append(out, st)
 		}
@@ -376,7 +376,7 @@ func (s *Session) relPreFlush(ctx context.Context) error {
 	}
 	// Pass 2: additions (FKs set, association inserts).
 	for _, a := range adds {
-		if a.st.markedDelete || s.states[a.st.obj] != a.st {
+		if a.st.markedDelete || s.stateAt(a.st.obj) != a.st {
 			continue // orphaned in pass 1
 		}
 		r := a.c.Rel()
@@ -394,7 +394,7 @@ func (s *Session) relPreFlush(ctx context.Context) error {
 			}
 		case meta.OneToMany:
 			for _, it := range a.items {
-				cst := s.states[it]
+				cst := s.stateAt(it)
 				if cst == nil || cst.markedDelete {
 					continue
 				}
@@ -554,7 +554,7 @@ func (s *Session) relRemoved(rf *relFlush, st *state, r *meta.Relationship, it u
 		}
 		return nil
 	case meta.OneToMany:
-		cst := s.states[it]
+		cst := s.stateAt(it)
 		if r.Cascade.Has(meta.CascadeDeleteOrphan) {
 			if cst == nil {
 				return nil
@@ -637,7 +637,7 @@ func (s *Session) relDeleteOne(ctx context.Context, rf *relFlush, st *state) err
 				}
 			}
 			for _, it := range members {
-				cst := s.states[it]
+				cst := s.stateAt(it)
 				if cst == nil || cst.markedDelete || cst.status != Persistent {
 					continue
 				}
@@ -677,13 +677,13 @@ func (s *Session) relSyncBeforeInsert(ins []*state) error {
 	rf := v.(*relFlush)
 	for i := range rf.syncs {
 		sy := &rf.syncs[i]
-		cst := s.states[sy.child]
+		cst := s.stateAt(sy.child)
 		if cst == nil || !slices.Contains(ins, cst) {
 			continue
 		}
 		vals, ok := keyValues(sy.parent, sy.parentCols)
 		if !ok {
-			if pst := s.states[sy.parent]; pst != nil && slices.Contains(ins, pst) {
+			if pst := s.stateAt(sy.parent); pst != nil && slices.Contains(ins, pst) {
 				// Parent and child in one INSERT batch (self-referential):
 				// insert the child with a NULL key, UPDATE it afterwards.
 				sy.post = true
@@ -711,7 +711,7 @@ func (s *Session) relAfterSaves(ctx context.Context, tx *engine.Tx, p *flushPlan
 	d := s.eng.Dialect()
 	for i := range rf.syncs {
 		sy := &rf.syncs[i]
-		cst := s.states[sy.child]
+		cst := s.stateAt(sy.child)
 		if cst == nil {
 			continue
 		}
@@ -901,7 +901,7 @@ func (s *Session) relCommitPlan(*flushPlan) {
 	if !s.relModels {
 		return // no object of a model with relationships
 	}
-	for _, st := range s.states {
+	for st := range s.states.all() {
 		if len(st.t.Relations) == 0 || st.status != Persistent {
 			continue
 		}

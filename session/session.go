@@ -25,16 +25,15 @@ type Session struct {
 	closed    bool
 	iterating int // open iterators holding the connection
 
-	states     map[unsafe.Pointer]*state
-	statesRoom int // the size states was made for (see reserve)
-	stChunk    []state
-	relModels  bool   // an object with relationship fields joined the session (since the last ExpungeAll)
-	lastCodec  *codec // the codec add used last (a run of Adds is usually of one model)
-	stNext     int    // stChunk[stNext:] are free (see newState)
-	identity   identityMap
-	pending    []*state // in Add order
-	deleted    []*state // Delete() order
-	addSeq     int
+	states    stateTable // object address → state
+	stChunk   []state
+	relModels bool   // an object with relationship fields joined the session (since the last ExpungeAll)
+	lastCodec *codec // the codec add used last (a run of Adds is usually of one model)
+	stNext    int    // stChunk[stNext:] are free (see newState)
+	identity  identityMap
+	pending   []*state // in Add order
+	deleted   []*state // Delete() order
+	addSeq    int
 
 	nested []*Nested
 	md     *meta.MetaData
@@ -86,8 +85,11 @@ func New(eng *engine.Engine, opts ...Option) *Session {
 	for _, f := range opts {
 		f(&o)
 	}
-	return &Session{eng: eng, opts: o, states: map[unsafe.Pointer]*state{}}
+	return &Session{eng: eng, opts: o}
 }
+
+// stateAt returns the state of the object at p, or nil.
+func (s *Session) stateAt(p unsafe.Pointer) *state { return s.states.get(ptrKey(p)) }
 
 // Engine returns the session's engine.
 func (s *Session) Engine() *engine.Engine { return s.eng }
@@ -234,7 +236,7 @@ func (s *Session) AddAll(objs ...any) error {
 }
 
 func (s *Session) add(obj any, p unsafe.Pointer, t *meta.Table) (*state, error) {
-	if st := s.states[p]; st != nil {
+	if st := s.stateAt(p); st != nil {
 		if st.markedDelete {
 			return st, nil
 		}
@@ -263,7 +265,7 @@ func (s *Session) add(obj any, p unsafe.Pointer, t *meta.Table) (*state, error) 
 		st.status = Persistent
 		st.key, st.hasKey = d.key, true
 		st.snap = d.snap
-		s.identity.put(st.key, st)
+		s.identity.put(st)
 	} else {
 		// A new object that carries a key already mapped here (say, a plain
 		// struct loaded by another session, or a decoded payload) would
@@ -278,7 +280,7 @@ func (s *Session) add(obj any, p unsafe.Pointer, t *meta.Table) (*state, error) 
 		s.addSeq++
 		s.pending = append(s.pending, st)
 	}
-	s.states[p] = st
+	s.states.put(st)
 	if h != nil {
 		*h = Holder{owner: p, sess: s, st: st}
 	}
@@ -311,7 +313,7 @@ func (s *Session) Contains(obj any) bool {
 	if err != nil {
 		return false
 	}
-	st := s.states[p]
+	st := s.stateAt(p)
 	return st != nil && st.status != Deleted
 }
 
@@ -323,7 +325,7 @@ func (s *Session) StateOf(obj any) Status {
 	if err != nil {
 		return Transient
 	}
-	if st := s.states[p]; st != nil {
+	if st := s.stateAt(p); st != nil {
 		return st.status
 	}
 	return StateOf(obj)
@@ -361,7 +363,7 @@ func (s *Session) Delete(obj any) error {
 	if err != nil {
 		return err
 	}
-	st := s.states[p]
+	st := s.stateAt(p)
 	if st == nil {
 		h := holderOf(obj, p)
 		if h.detached() == nil {
@@ -391,7 +393,7 @@ func (s *Session) Expunge(obj any) error {
 	if err != nil {
 		return err
 	}
-	st := s.states[p]
+	st := s.stateAt(p)
 	if st == nil {
 		return fmt.Errorf("%w: %s is not in this session", arcerr.ErrInvalidRequest, t.GoType.Name())
 	}
@@ -401,10 +403,10 @@ func (s *Session) Expunge(obj any) error {
 
 // ExpungeAll detaches every object.
 func (s *Session) ExpungeAll() {
-	for _, st := range s.states {
+	for st := range s.states.all() {
 		s.detachState(st)
 	}
-	clear(s.states)
+	s.states.clear()
 	s.identity.clear()
 	s.relModels = false
 	s.pending = s.pending[:0]
@@ -412,7 +414,7 @@ func (s *Session) ExpungeAll() {
 }
 
 func (s *Session) detach(st *state) {
-	delete(s.states, st.obj)
+	s.states.del(ptrKey(st.obj))
 	if st.hasKey && s.identity.get(st.key) == st {
 		s.identity.del(st.key)
 	}
@@ -486,7 +488,7 @@ func (s *Session) IsModified(obj any) bool {
 	if err != nil {
 		return false
 	}
-	st := s.states[p]
+	st := s.stateAt(p)
 	if st == nil {
 		return false
 	}
@@ -560,7 +562,7 @@ func (s *Session) stateOf(obj any) (*state, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := s.states[p]
+	st := s.stateAt(p)
 	if st == nil {
 		return nil, fmt.Errorf("%w: %s is not in this session", arcerr.ErrDetached, t.GoType.Name())
 	}

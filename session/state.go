@@ -90,27 +90,38 @@ func encodeKey(vals []any) string {
 }
 
 // identityMap maps identities to states. Single-integer keys, the
-// common case, live in one map[int64] per table, which hashes fastest.
+// common case, live in one stateTable per table, keyed by the state's
+// key.n; any other key in a Go map.
 type identityMap struct {
-	ints  map[*meta.Table]map[int64]*state
-	order []map[int64]*state // the maps of ints, for iterating without ranging over ints
+	ints  map[*meta.Table]*stateTable
+	order []*stateTable // the tables of ints, for iterating without ranging over ints
 	other map[ikey]*state
+	lastT *meta.Table // the table intsOf or get found last (loads go a table at a time)
+	last  *stateTable
 }
 
-// intsOf returns table t's map of integer keys, creating it.
-func (m *identityMap) intsOf(t *meta.Table) map[int64]*state {
-	if im := m.ints[t]; im != nil {
-		return im
+// intsOf returns table t's set of integer keys, creating it.
+func (m *identityMap) intsOf(t *meta.Table) *stateTable {
+	if m.last != nil && t == m.lastT {
+		return m.last
 	}
-	return m.newInts(t, 0)
+	im := m.ints[t]
+	if im == nil {
+		im = m.newInts(t, 0)
+	}
+	m.lastT, m.last = t, im
+	return im
 }
 
-// newInts makes table t's map of integer keys, with room for n.
-func (m *identityMap) newInts(t *meta.Table, n int) map[int64]*state {
+// newInts makes table t's set of integer keys, with room for n.
+func (m *identityMap) newInts(t *meta.Table, n int) *stateTable {
 	if m.ints == nil {
-		m.ints = map[*meta.Table]map[int64]*state{}
+		m.ints = map[*meta.Table]*stateTable{}
 	}
-	im := make(map[int64]*state, n)
+	im := &stateTable{byKey: true}
+	if n > 0 {
+		im.reserve(n)
+	}
 	m.ints[t] = im
 	m.order = append(m.order, im)
 	return im
@@ -118,25 +129,35 @@ func (m *identityMap) newInts(t *meta.Table, n int) map[int64]*state {
 
 func (m *identityMap) get(k ikey) *state {
 	if k.s == "" {
-		return m.ints[k.t][k.n]
+		if m.last != nil && k.t == m.lastT {
+			return m.last.get(uint64(k.n))
+		}
+		if im := m.ints[k.t]; im != nil {
+			m.lastT, m.last = k.t, im
+			return im.get(uint64(k.n))
+		}
+		return nil
 	}
 	return m.other[k]
 }
 
-func (m *identityMap) put(k ikey, st *state) {
-	if k.s == "" {
-		m.intsOf(k.t)[k.n] = st
+// put maps st under its key, st.key (the tables read it from the state).
+func (m *identityMap) put(st *state) {
+	if st.key.s == "" {
+		m.intsOf(st.key.t).put(st)
 		return
 	}
 	if m.other == nil {
 		m.other = map[ikey]*state{}
 	}
-	m.other[k] = st
+	m.other[st.key] = st
 }
 
 func (m *identityMap) del(k ikey) {
 	if k.s == "" {
-		delete(m.ints[k.t], k.n)
+		if im := m.ints[k.t]; im != nil {
+			im.del(uint64(k.n))
+		}
 		return
 	}
 	delete(m.other, k)
@@ -145,35 +166,29 @@ func (m *identityMap) del(k ikey) {
 func (m *identityMap) len() int {
 	n := len(m.other)
 	for _, im := range m.order {
-		n += len(im)
+		n += im.n
 	}
 	return n
 }
 
-// clear empties the map; the per-table maps stay.
+// clear empties the map; the per-table sets keep their room.
 func (m *identityMap) clear() {
 	for _, im := range m.order {
-		clear(im)
+		im.clear()
 	}
 	clear(m.other)
 }
 
-// reserve makes room for n integer keys of table t when it has no map
-// yet.
+// reserve makes room for n more integer keys of table t.
 func (m *identityMap) reserve(t *meta.Table, n int) {
-	if m.ints[t] == nil {
-		m.newInts(t, n)
-	}
+	m.intsOf(t).reserve(n)
 }
 
 // all iterates over the mapped states.
 func (m *identityMap) all() iter.Seq[*state] {
 	return func(yield func(*state) bool) {
 		for _, im := range m.order {
-			if len(im) == 0 {
-				continue // ranging over a map costs a random start even when empty
-			}
-			for _, st := range im {
+			for st := range im.all() {
 				if !yield(st) {
 					return
 				}

@@ -61,7 +61,7 @@ func (s *Session) Commit(ctx context.Context) error {
 			return fmt.Errorf("arc: commit: %w", err)
 		}
 	}
-	for p, st := range s.states {
+	for st := range s.states.all() {
 		switch st.status {
 		case Deleted:
 			s.detach(st)
@@ -73,7 +73,6 @@ func (s *Session) Commit(ctx context.Context) error {
 				s.expireRelations(st)
 			}
 		}
-		_ = p
 	}
 	s.txFlushed = false
 	for _, fn := range s.afterCommit {
@@ -110,7 +109,7 @@ func (s *Session) Rollback(ctx context.Context) error {
 }
 
 func (s *Session) rollbackObjects() {
-	for _, st := range s.states {
+	for st := range s.states.all() {
 		switch {
 		case st.status == Pending || st.newInTx:
 			s.detach(st)
@@ -122,7 +121,7 @@ func (s *Session) rollbackObjects() {
 		case st.status == Deleted || st.deletedInTx:
 			st.status = Persistent
 			st.deletedInTx = false
-			s.identity.put(st.key, st)
+			s.identity.put(st)
 		}
 		st.markedDelete = false
 		if st.txSnap != nil {
@@ -154,7 +153,7 @@ func (s *Session) rekey(st *state) {
 		s.identity.del(st.key)
 	}
 	st.key = k
-	s.identity.put(k, st)
+	s.identity.put(st)
 }
 
 // Close rolls back any open transaction, detaches every object and closes
@@ -216,7 +215,7 @@ func (s *Session) BeginNested(ctx context.Context) (*Nested, error) {
 	if err := tx.Savepoint(ctx, n.name); err != nil {
 		return nil, err
 	}
-	for _, st := range s.states {
+	for st := range s.states.all() {
 		n.saved[st] = savedState{status: st.status, snap: st.snap, values: st.cd.take(st.obj), marked: st.markedDelete, newIn: st.newInTx}
 	}
 	s.nested = append(s.nested, n)
@@ -260,7 +259,7 @@ func (n *Nested) Rollback(ctx context.Context) error {
 		return err
 	}
 	s.failed = nil
-	for _, st := range s.states {
+	for st := range s.states.all() {
 		sv, ok := n.saved[st]
 		if !ok {
 			// Added or loaded after the savepoint.
@@ -277,7 +276,7 @@ func (n *Nested) Rollback(ctx context.Context) error {
 			if st.status == Deleted {
 				st.status = Persistent
 				st.deletedInTx = false
-				s.identity.put(st.key, st)
+				s.identity.put(st)
 			}
 			st.markedDelete = false
 			st.expired = true
@@ -292,7 +291,7 @@ func (n *Nested) Rollback(ctx context.Context) error {
 		st.newInTx = sv.newIn
 		if sv.status != st.status {
 			if st.status == Deleted && sv.status == Persistent {
-				s.identity.put(st.key, st)
+				s.identity.put(st)
 				st.deletedInTx = false
 			}
 			if sv.status == Pending && st.status == Persistent {
@@ -305,7 +304,7 @@ func (n *Nested) Rollback(ctx context.Context) error {
 	}
 	s.deleted = s.deleted[:0]
 	for st, sv := range n.saved {
-		if sv.marked && s.states[st.obj] == st {
+		if sv.marked && s.stateAt(st.obj) == st {
 			s.deleted = append(s.deleted, st)
 		}
 	}
