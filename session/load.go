@@ -341,7 +341,7 @@ func (s *Session) loadRow(ctx context.Context, t *meta.Table, fresh unsafe.Point
 	cd := codecOf(t)
 	st := s.newState()
 	cd.takeInto(fresh, &st.first)
-	return s.adopt(ctx, st, t, cd, fresh, k, batch)
+	return s.adopt(ctx, st, t, cd, fresh, k, batch, nil)
 }
 
 func (s *Session) afterLoad(ctx context.Context, st *state) error {

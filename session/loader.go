@@ -59,6 +59,7 @@ type loader struct {
 	snaps    slab
 	made     int            // new objects adopted
 	spare    unsafe.Pointer // a scanned struct the identity map did not need, zeroed
+	ids      *stateTable    // the identity map's integer keys of t, once needed
 }
 
 func (s *Session) newLoader(t *meta.Table, populate bool, batch *loadBatch) *loader {
@@ -138,15 +139,26 @@ func (l *loader) recycle(p unsafe.Pointer) {
 func (l *loader) load(ctx context.Context, fresh unsafe.Pointer) (unsafe.Pointer, error) {
 	s := l.s
 	k := identityOf(l.t, fresh)
-	if st := s.identity.get(k); st != nil {
+	var st *state
+	if k.s == "" {
+		// Integer key: go to the table's set directly (a joined load
+		// alternates between two tables on every row).
+		if l.ids == nil {
+			l.ids = s.identity.intsOf(l.t)
+		}
+		st = l.ids.get(uint64(k.n))
+	} else {
+		st = s.identity.get(k)
+	}
+	if st != nil {
 		p, err := s.loadExisting(ctx, st, fresh, l.populate, l.batch)
 		l.recycle(fresh)
 		return p, err
 	}
-	st := s.newState()
+	st = s.newState()
 	l.made++
 	l.cd.takeAt(fresh, &st.first, l.snaps.get())
-	return s.adopt(ctx, st, l.t, l.cd, fresh, k, l.batch)
+	return s.adopt(ctx, st, l.t, l.cd, fresh, k, l.batch, l.ids)
 }
 
 // loadExisting handles a row whose identity is already mapped to st.
@@ -165,8 +177,9 @@ func (s *Session) loadExisting(ctx context.Context, st *state, fresh unsafe.Poin
 }
 
 // adopt makes fresh, whose snapshot is already in st.first, a new
-// persistent object of the session under key k.
-func (s *Session) adopt(ctx context.Context, st *state, t *meta.Table, cd *codec, fresh unsafe.Pointer, k ikey, batch *loadBatch) (unsafe.Pointer, error) {
+// persistent object of the session under key k. ids is the identity
+// map's set of t's integer keys when the caller has it, else nil.
+func (s *Session) adopt(ctx context.Context, st *state, t *meta.Table, cd *codec, fresh unsafe.Pointer, k ikey, batch *loadBatch, ids *stateTable) (unsafe.Pointer, error) {
 	st.obj, st.t, st.cd = fresh, t, cd
 	st.status, st.key, st.hasKey = Persistent, k, true
 	st.snap = &st.first
@@ -180,7 +193,11 @@ func (s *Session) adopt(ctx context.Context, st *state, t *meta.Table, cd *codec
 		st.batch = batch
 		batch.n++
 	}
-	s.identity.put(st)
+	if ids != nil && k.s == "" {
+		ids.put(st)
+	} else {
+		s.identity.put(st)
+	}
 	s.states.put(st)
 	if len(t.Relations) > 0 {
 		s.relModels = true
