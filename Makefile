@@ -3,7 +3,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: demo test test-short lint vet fmt bench bench-quick build arctl
+.PHONY: demo test test-short lint vet fmt bench bench-quick bench-targets build arctl
 
 demo:
 	$(GO) run ./examples/tutorial
@@ -41,3 +41,13 @@ bench:
 bench-quick:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 -benchtime 200x ./session/
 	cd benchmarks && GO=$(GO) ./bench.sh quick
+
+# The issues' speed targets: the benchmarks they name, 8 rounds, each Arc
+# result divided by the hand-written database/sql result of the same round
+# (see docs/performance.md). About 4 minutes; raw output in
+# benchmarks/results/latest/targets.txt.
+TARGETS := '^Benchmark(InsertCommit|UpdateOneColumn|Get|Flush|Query|RelSelectIn|RelJoined)$$'
+bench-targets:
+	mkdir -p benchmarks/results/latest
+	$(GO) test -run '^$$' -bench $(TARGETS) -benchmem -count 8 -benchtime 0.2s -timeout 30m ./session/ | tee benchmarks/results/latest/targets.txt
+	cd benchmarks && $(GO) run ./cmd/ratios < results/latest/targets.txt

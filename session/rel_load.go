@@ -312,9 +312,12 @@ func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners [
 		return out, nil
 	}
 	// Owners by key: integer keys (the common case) in a map[int64],
-	// which hashes much faster than interface keys.
-	byInt := make(map[int64][]int32, len(owners))
-	var byKey map[any][]int32
+	// which hashes much faster than interface keys. Each map holds the
+	// last owner with the key; sameKey chains the others (owners of a
+	// many-to-one load often share one).
+	byInt := make(map[int64]int32, len(owners))
+	var byKey map[any]int32
+	sameKey := make([]int32, len(owners))
 	var keys []any
 	for i, o := range owners {
 		vals, ok := keyValues(o, okc)
@@ -322,19 +325,25 @@ func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners [
 			continue
 		}
 		if n, isInt := vals[0].(int64); isInt {
-			if _, seen := byInt[n]; !seen {
-				keys = append(keys, n)
+			if prev, seen := byInt[n]; seen {
+				sameKey[i] = prev
+			} else {
+				sameKey[i] = -1
+				keys = append(keys, vals[0])
 			}
-			byInt[n] = append(byInt[n], int32(i))
+			byInt[n] = int32(i)
 			continue
 		}
 		if byKey == nil {
-			byKey = map[any][]int32{}
+			byKey = map[any]int32{}
 		}
-		if _, seen := byKey[vals[0]]; !seen {
+		if prev, seen := byKey[vals[0]]; seen {
+			sameKey[i] = prev
+		} else {
+			sameKey[i] = -1
 			keys = append(keys, vals[0])
 		}
-		byKey[vals[0]] = append(byKey[vals[0]], int32(i))
+		byKey[vals[0]] = int32(i)
 	}
 	chunk := d.MaxParams() - 1
 	if n := int(selectInChunk.Load()); n > 0 && n < chunk {
@@ -353,14 +362,19 @@ func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners [
 	count := make([]int32, len(owners))
 	for start := 0; start < len(keys); start += chunk {
 		part := keys[start:min(len(keys), start+chunk)]
-		_, err := s.runRel(ctx, x, r, cachedRelSQL(d, r, len(part)), part, 1, func(key any, p unsafe.Pointer) {
-			var idx []int32
-			if n, isInt := key.(int64); isInt {
-				idx = byInt[n]
-			} else {
-				idx = byKey[key]
+		_, err := s.runRel(ctx, x, r, cachedRelSQL(d, r, len(part)), part, 1, func(k ownerKey, p unsafe.Pointer) {
+			oi, found := int32(0), false
+			switch {
+			case k.null:
+			case k.v == nil:
+				oi, found = byInt[k.n]
+			default:
+				oi, found = byKey[k.v]
 			}
-			for _, oi := range idx {
+			if !found {
+				return
+			}
+			for ; oi >= 0; oi = sameKey[oi] {
 				pairs = append(pairs, pair{oi, p})
 				count[oi]++
 			}
@@ -396,7 +410,7 @@ func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners [
 // table), otherwise the target row's own foreign key, read from the row
 // as the database returned it (not from a mapped object that may hold an
 // unflushed change).
-func (s *Session) runRel(ctx context.Context, x engine.Executor, r *meta.Relationship, q string, args []any, nkey int, each func(any, unsafe.Pointer)) ([]unsafe.Pointer, error) {
+func (s *Session) runRel(ctx context.Context, x engine.Executor, r *meta.Relationship, q string, args []any, nkey int, each func(ownerKey, unsafe.Pointer)) ([]unsafe.Pointer, error) {
 	rows, err := x.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("arc: loading %s: %w", r.Name(), err)
@@ -421,18 +435,18 @@ func (s *Session) runRel(ctx context.Context, x engine.Executor, r *meta.Relatio
 		if err != nil {
 			return nil, fmt.Errorf("arc: loading %s: %w", r.Name(), err)
 		}
+		var k ownerKey
 		if keyFromRow {
-			key = rowKey(fresh, r.TargetCols[0])
+			k = rowOwnerKey(fresh, r.TargetCols[0])
+		} else if each != nil {
+			k = toOwnerKey(key)
 		}
 		p, err := ld.load(ctx, fresh)
 		if err != nil {
 			return nil, err
 		}
 		if each != nil {
-			if _, ok := key.(int64); !ok && key != nil {
-				key = normValue(reflect.ValueOf(key))
-			}
-			each(key, p)
+			each(k, p)
 		} else {
 			items = append(items, p)
 		}
@@ -443,23 +457,49 @@ func (s *Session) runRel(ctx context.Context, x engine.Executor, r *meta.Relatio
 	return items, nil
 }
 
-// rowKey reads a single-column key from a scanned row, normalised as
+// ownerKey is the owner key a relationship load reads from a row: an
+// integer, kept unboxed (v == nil), any other value normalised as
+// keyValues does, or NULL.
+type ownerKey struct {
+	n    int64
+	v    any
+	null bool
+}
+
+// toOwnerKey makes the owner key of a value scanned from the database.
+func toOwnerKey(v any) ownerKey {
+	switch x := v.(type) {
+	case nil:
+		return ownerKey{null: true}
+	case int64:
+		return ownerKey{n: x}
+	}
+	if nv := normValue(reflect.ValueOf(v)); nv != nil {
+		if n, ok := nv.(int64); ok {
+			return ownerKey{n: n}
+		}
+		return ownerKey{v: nv}
+	}
+	return ownerKey{null: true}
+}
+
+// rowOwnerKey reads a single-column key from a scanned row, normalised as
 // keyValues does (an int64 for any integer column, pointers followed).
-func rowKey(row unsafe.Pointer, c *meta.Column) any {
+func rowOwnerKey(row unsafe.Pointer, c *meta.Column) ownerKey {
 	switch {
 	case c.GoType.Kind() == reflect.Int64:
-		return *(*int64)(unsafe.Add(row, c.Offset))
+		return ownerKey{n: *(*int64)(unsafe.Add(row, c.Offset))}
 	case c.Ptr && c.Elem.Kind() == reflect.Int64:
 		if p := *(**int64)(unsafe.Add(row, c.Offset)); p != nil {
-			return *p
+			return ownerKey{n: *p}
 		}
-		return nil
+		return ownerKey{null: true}
 	}
 	vals, ok := keyValues(row, []*meta.Column{c})
 	if !ok {
-		return nil
+		return ownerKey{null: true}
 	}
-	return vals[0]
+	return toOwnerKey(vals[0])
 }
 
 // dynamicMembers loads every member of a dynamic relationship (for delete

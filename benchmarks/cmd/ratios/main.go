@@ -1,0 +1,128 @@
+// Command ratios reads the output of the in-package benchmarks
+// (session/*bench_test.go) run with -count N and prints, for every Arc
+// benchmark, its ratio to the hand-written database/sql benchmark of the
+// same group ("raw", its sibling), paired round by round: with -count N
+// the go tool runs each top-level benchmark N times, so round i of "arc"
+// and round i of "raw" ran seconds apart. On a machine whose speed drifts
+// (a shared VM), the median of the per-round ratios is much steadier than
+// the ratio of two medians taken minutes apart; both are printed, with
+// the issue's target where there is one.
+//
+//	go test -run '^$' -bench 'BenchmarkQuery$' -benchmem -count 8 -benchtime 300x ./session/ | tee q.txt
+//	go run ./cmd/ratios < q.txt
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// line matches "BenchmarkName/sub-2   1000   1234 ns/op ...".
+var line = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op`)
+
+// targets are the issues' limits, by benchmark name without the dialect.
+var targets = map[string]float64{
+	"BenchmarkInsertCommit/arc":    1.15,
+	"BenchmarkUpdateOneColumn/arc": 1.15,
+	"BenchmarkGet/miss/arc":        1.15,
+	"BenchmarkFlush/1000/arc":      1.5,
+	"BenchmarkQuery/1row/arc":      1.15,
+	"BenchmarkQuery/100rows/arc":   1.25,
+	"BenchmarkRelSelectIn/arc":     1.3,
+	"BenchmarkRelJoined/arc":       1.3,
+}
+
+func main() {
+	runs, order, err := read(os.Stdin)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ratios:", err)
+		os.Exit(1)
+	}
+	fmt.Println("| benchmark | rounds | time/op (median) | raw (median) | ratio of medians | paired ratio: median [min, max] | target |")
+	fmt.Println("|---|--:|--:|--:|--:|--:|:-:|")
+	for _, name := range order {
+		i := strings.LastIndexByte(name, '/')
+		if i < 0 || strings.HasPrefix(name[i+1:], "raw") {
+			continue
+		}
+		base, ok := runs[name[:i]+"/raw"]
+		if !ok {
+			continue
+		}
+		xs := runs[name]
+		n := min(len(xs), len(base))
+		paired := make([]float64, n)
+		for r := range n {
+			paired[r] = xs[r] / base[r]
+		}
+		pm := median(paired)
+		tgt, verdict := "", ""
+		if t, ok := targets[withoutDialect(name)]; ok {
+			verdict = "✗"
+			if pm <= t {
+				verdict = "✓"
+			}
+			tgt = fmt.Sprintf("≤ %.2f %s", t, verdict)
+		}
+		fmt.Printf("| %s | %d | %s | %s | %.2f× | **%.2f×** [%.2f, %.2f] | %s |\n",
+			name, n, dur(median(xs)), dur(median(base)), median(xs)/median(base),
+			pm, slices.Min(paired), slices.Max(paired), tgt)
+	}
+}
+
+// read collects ns/op per benchmark name in the order of the input.
+func read(r io.Reader) (map[string][]float64, []string, error) {
+	runs := map[string][]float64{}
+	var order []string
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		m := line.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
+		}
+		v, err := strconv.ParseFloat(m[2], 64)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%q: %w", sc.Text(), err)
+		}
+		if _, seen := runs[m[1]]; !seen {
+			order = append(order, m[1])
+		}
+		runs[m[1]] = append(runs[m[1]], v)
+	}
+	return runs, order, sc.Err()
+}
+
+// withoutDialect drops the "/sqlite" or "/postgres" element.
+func withoutDialect(name string) string {
+	parts := strings.Split(name, "/")
+	parts = slices.DeleteFunc(parts, func(p string) bool { return p == "sqlite" || p == "postgres" || p == "mysql" })
+	return strings.Join(parts, "/")
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func dur(ns float64) string {
+	switch {
+	case ns >= 1e6:
+		return fmt.Sprintf("%.2f ms", ns/1e6)
+	case ns >= 1e3:
+		return fmt.Sprintf("%.1f µs", ns/1e3)
+	}
+	return fmt.Sprintf("%.0f ns", ns)
+}
