@@ -56,7 +56,15 @@ func NewSelect(cols ...any) *Select {
 // Clone returns a shallow copy whose slices can be appended to without
 // touching s.
 func (s *Select) Clone() *Select {
-	n := *s
+	n := new(Select)
+	s.CloneTo(n)
+	return n
+}
+
+// CloneTo makes *n a copy of s as Clone does (for a caller that allocates
+// the copy together with other things).
+func (s *Select) CloneTo(n *Select) {
+	*n = *s
 	n.With = clip(s.With)
 	n.Columns = clip(s.Columns)
 	n.From = clip(s.From)
@@ -66,7 +74,6 @@ func (s *Select) Clone() *Select {
 	n.Having = clip(s.Having)
 	n.OrderBy = clip(s.OrderBy)
 	n.Compounds = clip(s.Compounds)
-	return &n
 }
 
 func clip[E any](s []E) []E { return s[:len(s):len(s)] }

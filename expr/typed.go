@@ -1,26 +1,31 @@
 package expr
 
+import (
+	"reflect"
+	"unsafe"
+)
+
 // Typed predicates: the value's type must match the field's, checked by the
 // Go compiler. For a nullable field (*V), pass a *V or nil (nil renders IS
 // NULL); EqV and friends in the untyped builder take plain values.
 
 // Eq is col = v (col IS NULL when v is nil).
-func Eq[V any](col *V, v V) Expr { return Op(Field(col), "=", v) }
+func Eq[V any](col *V, v V) Expr { return fieldOp(col, "=", v) }
 
 // Ne is col != v (col IS NOT NULL when v is nil).
-func Ne[V any](col *V, v V) Expr { return Op(Field(col), "!=", v) }
+func Ne[V any](col *V, v V) Expr { return fieldOp(col, "!=", v) }
 
 // Lt is col < v.
-func Lt[V any](col *V, v V) Expr { return Op(Field(col), "<", v) }
+func Lt[V any](col *V, v V) Expr { return fieldOp(col, "<", v) }
 
 // Le is col <= v.
-func Le[V any](col *V, v V) Expr { return Op(Field(col), "<=", v) }
+func Le[V any](col *V, v V) Expr { return fieldOp(col, "<=", v) }
 
 // Gt is col > v.
-func Gt[V any](col *V, v V) Expr { return Op(Field(col), ">", v) }
+func Gt[V any](col *V, v V) Expr { return fieldOp(col, ">", v) }
 
 // Ge is col >= v.
-func Ge[V any](col *V, v V) Expr { return Op(Field(col), ">=", v) }
+func Ge[V any](col *V, v V) Expr { return fieldOp(col, ">=", v) }
 
 // In is col IN (vs...); an empty list is false.
 func In[V any](col *V, vs ...V) Expr {
@@ -160,3 +165,21 @@ func (e ColExpr) Asc() *Ordering { return &Ordering{X: e.X} }
 
 // Desc orders descending.
 func (e ColExpr) Desc() *Ordering { return &Ordering{X: e.X, Desc: true} }
+
+// fieldBinary is a comparison of a field with a value and the field's
+// reference, allocated together.
+type fieldBinary struct {
+	b Binary
+	f FieldRef
+}
+
+// fieldOp is Op(Field(col), op, v) in one allocation (and the value's box).
+func fieldOp[V any](col *V, op string, v V) Expr {
+	var a any = v
+	if isNil(a) {
+		return Op(Field(col), op, a)
+	}
+	x := &fieldBinary{f: FieldRef{P: unsafe.Pointer(col), Typ: reflect.TypeFor[V]()}}
+	x.b = Binary{L: &x.f, Op: op, R: a}
+	return &x.b
+}

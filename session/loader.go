@@ -13,6 +13,7 @@ import (
 // costs O(log n) allocations instead of n. A chunk stays alive while any
 // struct in it does: the cap bounds what one retained object can pin.
 type slab struct {
+	elem  reflect.Type // T
 	slice reflect.Type // []T
 	size  uintptr
 	next  unsafe.Pointer // the next free struct, nil when the chunk is used up
@@ -23,7 +24,7 @@ type slab struct {
 
 const maxChunk = 128
 
-func newSlab(t reflect.Type) slab { return slab{slice: reflect.SliceOf(t), size: t.Size()} }
+func newSlab(t reflect.Type) slab { return slab{elem: t, slice: reflect.SliceOf(t), size: t.Size()} }
 
 func (a *slab) get() unsafe.Pointer {
 	if a.left == 0 {
@@ -31,7 +32,11 @@ func (a *slab) get() unsafe.Pointer {
 		if a.made == 0 && a.first > 0 {
 			n = min(a.first, maxChunk)
 		}
-		a.next = reflect.MakeSlice(a.slice, n, n).UnsafePointer()
+		if n == 1 {
+			a.next = reflect.New(a.elem).UnsafePointer() // no slice header to allocate
+		} else {
+			a.next = reflect.MakeSlice(a.slice, n, n).UnsafePointer()
+		}
 		a.left = n
 		a.made += n
 	}
@@ -63,11 +68,18 @@ type loader struct {
 }
 
 func (s *Session) newLoader(t *meta.Table, populate bool, batch *loadBatch) *loader {
+	l := s.makeLoader(t, populate, batch)
+	return &l
+}
+
+// makeLoader is newLoader for a caller that keeps the loader in a
+// variable (on its stack).
+func (s *Session) makeLoader(t *meta.Table, populate bool, batch *loadBatch) loader {
 	cd := codecOf(t)
 	if h := int(cd.loadHint.Load()); h >= minReserve {
 		s.reserve(t, h)
 	}
-	l := &loader{s: s, t: t, cd: cd, populate: populate, batch: batch, objs: cd.slab, snaps: cd.snapSlab}
+	l := loader{s: s, t: t, cd: cd, populate: populate, batch: batch, objs: cd.slab, snaps: cd.snapSlab}
 	// When the last two loads of the table made about as many objects,
 	// the next one likely will too: take them in one chunk instead of
 	// 1, 1, 2, 4 … (the smaller of the two, so a one-row load between

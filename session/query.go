@@ -97,13 +97,26 @@ func Select[T any]() *Query[T] {
 // from one (and share the SQL compiled for "every T").
 var baseQueryMemo = new(byte)
 
-func (q *Query[T]) clone() *Query[T] {
-	n := *q
-	n.sel = q.sel.Clone()
-	n.opts = q.opts[:len(q.opts):len(q.opts)]
-	n.items = q.items[:len(q.items):len(q.items)]
-	n.cache = &shapeCache{}
-	return &n
+// queryBox holds a cloned query with its SELECT, its compiled-SQL cache
+// and room for one WHERE predicate: building a query inline (Select,
+// Where, All) costs one allocation per builder call instead of four.
+type queryBox[T any] struct {
+	q     Query[T]
+	sel   expr.Select
+	cache shapeCache
+	where [1]expr.Expr
+}
+
+func (q *Query[T]) clone() *Query[T] { return &q.cloneBox().q }
+
+func (q *Query[T]) cloneBox() *queryBox[T] {
+	b := &queryBox[T]{q: *q}
+	q.sel.CloneTo(&b.sel)
+	b.q.sel = &b.sel
+	b.q.opts = q.opts[:len(q.opts):len(q.opts)]
+	b.q.items = q.items[:len(q.items):len(q.items)]
+	b.q.cache = &b.cache
+	return b
 }
 
 // cloneSameShape copies the query for a change that does not alter its
@@ -149,9 +162,12 @@ func (q *Query[T]) Where(preds ...expr.Expr) *Query[T] {
 	if q.limited() {
 		return q.fail(fmt.Errorf("%w: Where called on a query that already has LIMIT or OFFSET", arcerr.ErrInvalidRequest))
 	}
-	n := q.clone()
-	n.sel.Where = append(n.sel.Where, preds...)
-	return n
+	b := q.cloneBox()
+	if len(b.sel.Where) == 0 && len(preds) <= len(b.where) {
+		b.sel.Where = b.where[:0:len(b.where)] // clones clip it: never appended to in place twice
+	}
+	b.sel.Where = append(b.sel.Where, preds...)
+	return &b.q
 }
 
 // FilterBy adds column = value conditions by Go field name or column name
@@ -410,7 +426,7 @@ func (q *Query[T]) all(ctx context.Context, variant byte, method string) ([]*T, 
 		defer putEntityPlan(q.t, plan)
 	}
 	var seen map[unsafe.Pointer]bool
-	ld := s.newLoader(q.t, q.populate, &loadBatch{})
+	ld := s.makeLoader(q.t, q.populate, &loadBatch{})
 	var out []*T
 	if h := ld.hint(); h > 0 {
 		out = make([]*T, 0, h)

@@ -421,7 +421,7 @@ func (s *Session) runRel(ctx context.Context, x engine.Executor, r *meta.Relatio
 	var items []unsafe.Pointer
 	var key any
 	var dests []any
-	ld := s.newLoader(t, false, nil)
+	ld := s.makeLoader(t, false, nil)
 	defer ld.done()
 	keyFromRow := nkey > 0 && r.Dir != meta.ManyToMany
 	for rows.Next() {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
-	"sync"
 	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
@@ -67,8 +66,6 @@ type ownerDelete struct {
 	obj  unsafe.Pointer
 	ref  []*meta.Column
 }
-
-var relFlushes sync.Map // *Session -> *relFlush
 
 func (rf *relFlush) empty() bool {
 	return rf == nil || len(rf.syncs) == 0 && len(rf.linkAdd) == 0 && len(rf.linkDel) == 0 && len(rf.ownerDel) == 0
@@ -139,8 +136,7 @@ func (s *Session) relCascadeAdd(st *state) error {
 func (s *Session) relCascadeDelete(*state) error { return nil }
 
 func (s *Session) relHasChanges(*state) bool {
-	v, ok := relFlushes.Load(s)
-	return ok && !v.(*relFlush).empty()
+	return !s.relFlush.empty()
 }
 
 func (s *Session) relExpire(st *state) {
@@ -152,7 +148,7 @@ func (s *Session) relExpire(st *state) {
 	}
 }
 
-func (s *Session) relRollback() { relFlushes.Delete(s) }
+func (s *Session) relRollback() { s.relFlush = nil }
 
 // preImage is an object as it was before relPreFlush wrote a foreign key
 // into it or marked it for a cascade delete.
@@ -298,7 +294,7 @@ func (s *Session) relStates(out []*state, skipMarked bool) []*state {
 // children deleted), deletes orphans, and writes foreign keys from the
 // relationship fields.
 func (s *Session) relPreFlush(ctx context.Context) error {
-	relFlushes.Delete(s)
+	s.relFlush = nil
 	var rels []*state
 	if s.relModels { // else no object has relationship fields: skip the scan
 		rels = s.relStates(rels, false)
@@ -415,7 +411,7 @@ func (s *Session) relPreFlush(ctx context.Context) error {
 		}
 	}
 	if !rf.empty() || len(rf.passiveDel) > 0 {
-		relFlushes.Store(s, rf)
+		s.relFlush = rf
 	}
 	return nil
 }
@@ -670,11 +666,10 @@ func (s *Session) relDeleteOne(ctx context.Context, rf *relFlush, st *state) err
 // relSyncBeforeInsert copies the keys parents got in this flush into the
 // FKs of the children about to be inserted.
 func (s *Session) relSyncBeforeInsert(ins []*state) error {
-	v, ok := relFlushes.Load(s)
-	if !ok {
+	rf := s.relFlush
+	if rf == nil {
 		return nil
 	}
-	rf := v.(*relFlush)
 	for i := range rf.syncs {
 		sy := &rf.syncs[i]
 		cst := s.stateAt(sy.child)
@@ -703,11 +698,10 @@ func (s *Session) relSyncBeforeInsert(ins []*state) error {
 // FKs of persistent children whose new parent was just inserted, then
 // association rows.
 func (s *Session) relAfterSaves(ctx context.Context, tx *engine.Tx, p *flushPlan) error {
-	v, ok := relFlushes.Load(s)
-	if !ok {
+	rf := s.relFlush
+	if rf == nil {
 		return nil
 	}
-	rf := v.(*relFlush)
 	d := s.eng.Dialect()
 	for i := range rf.syncs {
 		sy := &rf.syncs[i]
@@ -884,14 +878,14 @@ func (s *Session) relAfterSaves(ctx context.Context, tx *engine.Tx, p *flushPlan
 }
 
 func (s *Session) relDeletedByCascade(st *state) bool {
-	v, ok := relFlushes.Load(s)
-	return ok && v.(*relFlush).passiveDel[st]
+	return s.relFlush != nil && s.relFlush.passiveDel[st]
 }
 
 // relCommitPlan records the new memberships after a successful flush.
 func (s *Session) relCommitPlan(*flushPlan) {
-	if v, ok := relFlushes.LoadAndDelete(s); ok {
-		for _, st := range v.(*relFlush).resnap {
+	if rf := s.relFlush; rf != nil {
+		s.relFlush = nil
+		for _, st := range rf.resnap {
 			if st.txSnap == nil {
 				st.txSnap = st.snap
 			}

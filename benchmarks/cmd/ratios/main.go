@@ -1,15 +1,19 @@
 // Command ratios reads the output of the in-package benchmarks
-// (session/*bench_test.go) run with -count N and prints, for every Arc
-// benchmark, its ratio to the hand-written database/sql benchmark of the
-// same group ("raw", its sibling), paired round by round: with -count N
-// the go tool runs each top-level benchmark N times, so round i of "arc"
-// and round i of "raw" ran seconds apart. On a machine whose speed drifts
-// (a shared VM), the median of the per-round ratios is much steadier than
-// the ratio of two medians taken minutes apart; both are printed, with
-// the target where there is one.
+// (session/*bench_test.go) run several times over (rounds) and prints, for
+// every Arc benchmark, its ratio to the hand-written database/sql
+// benchmark of the same group ("raw", its sibling), paired round by round:
+// round i of "arc" is divided by round i of "raw", which ran seconds
+// apart in the same process. On a machine whose speed drifts (a shared
+// VM), the median of these paired ratios is much steadier than the ratio
+// of two medians; both are printed, with the target where there
+// is one. Run the test binary once per round (not with -count, which
+// repeats each benchmark back to back), as make bench-targets does:
 //
-//	go test -run '^$' -bench 'BenchmarkQuery$' -benchmem -count 8 -benchtime 300x ./session/ | tee q.txt
-//	go run ./cmd/ratios < q.txt
+//	go test -c -o /tmp/session.test ./session/
+//	cd session && for r in 1 2 3 4 5 6 7 8; do
+//	  /tmp/session.test -test.run '^$' -test.bench '^BenchmarkQuery$' -test.benchtime 0.2s
+//	done > /tmp/q.txt
+//	cd ../benchmarks && go run ./cmd/ratios < /tmp/q.txt
 package main
 
 import (
