@@ -195,7 +195,11 @@ func (s *Session) adopt(ctx context.Context, st *state, t *meta.Table, cd *codec
 	st.obj, st.t, st.cd = fresh, t, cd
 	st.status, st.key, st.hasKey = Persistent, k, true
 	st.snap = &st.first
-	if cd.tracked {
+	if cd.inHolder {
+		h := (*Holder)(unsafe.Add(fresh, cd.holderAt))
+		st.holder = h
+		*h = Holder{owner: fresh, sess: s, st: st}
+	} else if cd.tracked {
 		if h := holderOf(reflect.NewAt(t.GoType, fresh).Interface(), fresh); h != nil {
 			st.holder = h
 			*h = Holder{owner: fresh, sess: s, st: st}

@@ -253,6 +253,8 @@ type codec struct {
 	cols     []colCodec
 	nExtra   int
 	tracked  bool         // *T embeds record.Base (implements Tracked)
+	inHolder bool         // tracked, and the Holder is a field of T at holderAt
+	holderAt uintptr
 	slab     slab         // an empty slab of T, copied by loaders
 	snapType reflect.Type // the columns at their offsets (see snapshot)
 	spans    []span       // byte ranges of memory-comparable columns (see anyChanged)
@@ -295,6 +297,17 @@ func codecOf(t *meta.Table) *codec {
 			cc.deep = deepFor(c)
 		}
 		cd.cols = append(cd.cols, cc)
+	}
+	if cd.tracked {
+		// Where ArcHolder's Holder lies in T (record.Base embedded: a
+		// field), so that loads reach it without an interface call.
+		probe := reflect.New(t.GoType)
+		if h := probe.Interface().(Tracked).ArcHolder(); h != nil {
+			off := uintptr(unsafe.Pointer(h)) - uintptr(probe.UnsafePointer())
+			if off < t.GoType.Size() && off+unsafe.Sizeof(Holder{}) <= t.GoType.Size() {
+				cd.inHolder, cd.holderAt = true, off
+			}
+		}
 	}
 	cd.spans, cd.rest, cd.all = spansOf(cd.cols)
 	cd.snapType = snapTypeOf(t)
