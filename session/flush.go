@@ -150,10 +150,10 @@ func (s *Session) newPlan() *flushPlan {
 		p.touched = make([]*state, 0, len(s.pending))
 	}
 	for _, st := range s.pending {
-		p.inserts[st.t] = append(p.inserts[st.t], st)
+		p.inserts[st.cd.t] = append(p.inserts[st.cd.t], st)
 		p.touched = append(p.touched, st)
-		if !slices.Contains(tables, st.t) {
-			tables = append(tables, st.t)
+		if !slices.Contains(tables, st.cd.t) {
+			tables = append(tables, st.cd.t)
 		}
 	}
 	for _, st := range s.persistentStates() {
@@ -164,10 +164,10 @@ func (s *Session) newPlan() *flushPlan {
 			if p.updates == nil {
 				p.updates = map[*meta.Table][]*update{}
 			}
-			p.updates[st.t] = append(p.updates[st.t], &update{st: st, setUpdatedAt: -1})
+			p.updates[st.cd.t] = append(p.updates[st.cd.t], &update{st: st, setUpdatedAt: -1})
 			p.touched = append(p.touched, st)
-			if !slices.Contains(tables, st.t) {
-				tables = append(tables, st.t)
+			if !slices.Contains(tables, st.cd.t) {
+				tables = append(tables, st.cd.t)
 			}
 		}
 	}
@@ -175,15 +175,15 @@ func (s *Session) newPlan() *flushPlan {
 		p.deletes = map[*meta.Table][]*state{}
 	}
 	for _, st := range s.deleted {
-		p.deletes[st.t] = append(p.deletes[st.t], st)
+		p.deletes[st.cd.t] = append(p.deletes[st.cd.t], st)
 		p.touched = append(p.touched, st)
-		if !slices.Contains(tables, st.t) {
-			tables = append(tables, st.t)
+		if !slices.Contains(tables, st.cd.t) {
+			tables = append(tables, st.cd.t)
 		}
 	}
 	p.tables = sortTables(tables)
 	for _, st := range p.touched {
-		if lightRestore(st.t) {
+		if lightRestore(st.cd.t) {
 			switch {
 			case st.status == Pending:
 				st.filled = 0
@@ -229,7 +229,7 @@ func (p *flushPlan) restore() {
 	if p.lightPersistent {
 		for _, ups := range p.updates {
 			for _, u := range ups {
-				if !lightRestore(u.st.t) {
+				if !lightRestore(u.st.cd.t) {
 					continue
 				}
 				if u.setUpdatedAt >= 0 {
@@ -237,7 +237,7 @@ func (p *flushPlan) restore() {
 					u.setUpdatedAt = -1
 				}
 				if u.bumped {
-					v := u.st.t.Version
+					v := u.st.cd.t.Version
 					f := reflect.NewAt(v.GoType, unsafe.Add(u.st.obj, v.Offset)).Elem()
 					f.SetInt(f.Int() - 1)
 					u.bumped = false
@@ -356,7 +356,7 @@ func (s *Session) runAfterHooks(ctx context.Context, p *flushPlan) error {
 }
 
 func callHooks(ctx context.Context, st *state, hooks ...meta.HookSet) error {
-	h := st.t.Hooks
+	h := st.cd.t.Hooks
 	if h == 0 {
 		return nil
 	}
@@ -385,7 +385,7 @@ func callHooks(ctx context.Context, st *state, hooks ...meta.HookSet) error {
 			err, name = st.ifc().(meta.AfterDeleter).AfterDelete(ctx), "AfterDelete"
 		}
 		if err != nil {
-			return fmt.Errorf("arc: %s.%s hook on %s: %w", st.t.GoType.Name(), name, describe(st), err)
+			return fmt.Errorf("arc: %s.%s hook on %s: %w", st.cd.t.GoType.Name(), name, describe(st), err)
 		}
 	}
 	return nil
@@ -483,7 +483,7 @@ func setDefault(obj unsafe.Pointer, c *meta.Column, now time.Time) {
 // them again. Column lists are built only for tables wider than 64
 // columns, where masks do not reach.
 func insertShape(st *state, now time.Time) (r insertRow) {
-	t, cd := st.t, st.cd
+	t, cd := st.cd.t, st.cd
 	var wide *insertCols
 	if len(cd.cols) > 64 {
 		wide = &insertCols{}
@@ -807,10 +807,10 @@ func flushErr(op string, st *state, err error) error {
 }
 
 func (s *Session) pkArgs(st *state, args []any, snap *snapshot) []any {
-	for _, c := range st.t.PrimaryKey {
+	for _, c := range st.cd.t.PrimaryKey {
 		args = append(args, readCol(st.cd, c, snap.p))
 	}
-	if v := st.t.Version; v != nil {
+	if v := st.cd.t.Version; v != nil {
 		args = append(args, readCol(st.cd, v, snap.p))
 	}
 	return args
@@ -829,7 +829,7 @@ func (s *Session) execUpdate(ctx context.Context, tx *engine.Tx, u *update) erro
 	st := u.st
 	d := s.eng.Dialect()
 	cols := make([]*meta.Column, len(u.cols))
-	args := make([]any, 0, len(u.cols)+len(st.t.PrimaryKey)+1)
+	args := make([]any, 0, len(u.cols)+len(st.cd.t.PrimaryKey)+1)
 	for i, ci := range u.cols {
 		cc := &st.cd.cols[ci]
 		cols[i] = cc.c
@@ -838,7 +838,7 @@ func (s *Session) execUpdate(ctx context.Context, tx *engine.Tx, u *update) erro
 	// The WHERE uses the key and version as loaded (the snapshot), so a
 	// changed primary key updates the right row.
 	args = s.pkArgs(st, args, st.snap)
-	q := updateSQL(d, st.t, cols, u.mask) // not cached for tables over 64 columns
+	q := updateSQL(d, st.cd.t, cols, u.mask) // not cached for tables over 64 columns
 	res, err := tx.Exec(ctx, q, args...)
 	if err != nil {
 		return flushErr("update", st, err)
@@ -846,7 +846,7 @@ func (s *Session) execUpdate(ctx context.Context, tx *engine.Tx, u *update) erro
 	if n, err := res.RowsAffected(); err == nil && n != 1 {
 		return flushErr("update", st, fmt.Errorf("%w: UPDATE matched %d rows, expected 1 (row deleted or version changed by someone else)", arcerr.ErrStaleData, n))
 	}
-	if v := st.t.Version; v != nil {
+	if v := st.cd.t.Version; v != nil {
 		f := reflect.NewAt(v.GoType, unsafe.Add(st.obj, v.Offset)).Elem()
 		f.SetInt(f.Int() + 1)
 		u.bumped = true
@@ -855,7 +855,7 @@ func (s *Session) execUpdate(ctx context.Context, tx *engine.Tx, u *update) erro
 }
 
 func (s *Session) execDelete(ctx context.Context, tx *engine.Tx, st *state) error {
-	q := deleteSQL(s.eng.Dialect(), st.t)
+	q := deleteSQL(s.eng.Dialect(), st.cd.t)
 	res, err := tx.Exec(ctx, q, s.pkArgs(st, nil, st.snap)...)
 	if err != nil {
 		return flushErr("delete", st, err)
@@ -869,12 +869,12 @@ func (s *Session) execDelete(ctx context.Context, tx *engine.Tx, st *state) erro
 // commitPlan moves objects to their new states after a successful flush.
 func (s *Session) commitPlan(p *flushPlan, ex *executed) {
 	if len(ex.inserted) > 8 {
-		s.identity.reserve(ex.inserted[0].t, len(ex.inserted))
+		s.identity.reserve(ex.inserted[0].cd.t, len(ex.inserted))
 	}
 	snapAll(ex.inserted)
 	for _, st := range ex.inserted {
 		st.status = Persistent
-		st.key, st.hasKey = identityOf(st.t, st.obj), true
+		st.key, st.hasKey = identityOf(st.cd.t, st.obj), true
 		st.newInTx = true
 		s.identity.put(st)
 	}
@@ -885,7 +885,7 @@ func (s *Session) commitPlan(p *flushPlan, ex *executed) {
 			st.txSnap = st.snap
 		}
 		st.snap = st.cd.take(st.obj)
-		if newKey := identityOf(st.t, st.obj); newKey != st.key {
+		if newKey := identityOf(st.cd.t, st.obj); newKey != st.key {
 			s.identity.del(st.key)
 			st.key = newKey
 			s.identity.put(st)

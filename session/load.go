@@ -291,7 +291,7 @@ func (s *Session) rowPlan(t *meta.Table) *engine.ScanPlan {
 // refresh reloads an object's row. hard overwrites every column; soft
 // (after commit expiry) keeps columns the user changed since the snapshot.
 func (s *Session) refresh(ctx context.Context, st *state, hard bool) error {
-	fresh, found, err := s.selectByKey(ctx, st.t, st.keyArgs())
+	fresh, found, err := s.selectByKey(ctx, st.cd.t, st.keyArgs())
 	if err != nil {
 		return err
 	}
@@ -345,9 +345,9 @@ func (s *Session) loadRow(ctx context.Context, t *meta.Table, fresh unsafe.Point
 }
 
 func (s *Session) afterLoad(ctx context.Context, st *state) error {
-	if st.t.Hooks.Has(meta.HookAfterLoad) {
+	if st.cd.t.Hooks.Has(meta.HookAfterLoad) {
 		if err := st.ifc().(meta.AfterLoader).AfterLoad(ctx); err != nil {
-			return fmt.Errorf("arc: %s.AfterLoad hook: %w", st.t.GoType.Name(), err)
+			return fmt.Errorf("arc: %s.AfterLoad hook: %w", st.cd.t.GoType.Name(), err)
 		}
 	}
 	return nil

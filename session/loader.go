@@ -192,7 +192,7 @@ func (s *Session) loadExisting(ctx context.Context, st *state, fresh unsafe.Poin
 // persistent object of the session under key k. ids is the identity
 // map's set of t's integer keys when the caller has it, else nil.
 func (s *Session) adopt(ctx context.Context, st *state, t *meta.Table, cd *codec, fresh unsafe.Pointer, k ikey, batch *loadBatch, ids *stateTable) (unsafe.Pointer, error) {
-	st.obj, st.t, st.cd = fresh, t, cd
+	st.obj, st.cd = fresh, cd
 	st.status, st.key, st.hasKey = Persistent, k, true
 	st.snap = &st.first
 	if cd.inHolder {

@@ -265,7 +265,7 @@ func (q *Query[T]) syncBulk(s *Session, keys []ikey, sets []assignment, del bool
 		}
 		// Move the object to its new key; an object mapped there is stale
 		// (the database took the key, so no row had it).
-		if nk := identityOf(st.t, st.obj); nk != st.key {
+		if nk := identityOf(st.cd.t, st.obj); nk != st.key {
 			if other := s.identity.get(nk); other != nil && other != st {
 				s.detach(other)
 			}
@@ -285,7 +285,7 @@ func setColumn(st *state, i int, v any) bool {
 	if i < 0 || i >= len(st.cd.cols) {
 		return false
 	}
-	c := st.t.Columns[i]
+	c := st.cd.t.Columns[i]
 	fv, ok := fieldValue(c.GoType, v)
 	if !ok {
 		return false

@@ -34,7 +34,7 @@ func (s *Session) batchLoad(ctx context.Context, st *state, r *meta.Relationship
 	}
 	var members []*state
 	for o := range s.states.all() {
-		if o.batch == st.batch && o.t == st.t && o.status == Persistent && !coreOf(o.obj, r.Field).Loaded() {
+		if o.batch == st.batch && o.cd.t == st.cd.t && o.status == Persistent && !coreOf(o.obj, r.Field).Loaded() {
 			members = append(members, o)
 		}
 	}

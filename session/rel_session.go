@@ -84,7 +84,7 @@ func ifaceOf(t *meta.Table, p unsafe.Pointer) any { return reflect.NewAt(t.GoTyp
 
 // bindRelations binds st's relationship fields to it and to the session.
 func (s *Session) bindRelations(st *state) error {
-	for _, rf := range st.t.Relations {
+	for _, rf := range st.cd.t.Relations {
 		r, err := meta.Resolve(rf)
 		if err != nil {
 			return err
@@ -98,7 +98,7 @@ func (s *Session) bindRelations(st *state) error {
 
 // relLoaded is called for each object a query or Get maps for the first time.
 func (s *Session) relLoaded(st *state) {
-	if len(st.t.Relations) > 0 {
+	if len(st.cd.t.Relations) > 0 {
 		_ = s.bindRelations(st)
 	}
 }
@@ -106,13 +106,13 @@ func (s *Session) relLoaded(st *state) {
 // relCascadeAdd binds the object's relationships and adds the related
 // objects it reaches (save-update cascade).
 func (s *Session) relCascadeAdd(st *state) error {
-	if len(st.t.Relations) == 0 {
+	if len(st.cd.t.Relations) == 0 {
 		return nil
 	}
 	if err := s.bindRelations(st); err != nil {
 		return err
 	}
-	for _, rf := range st.t.Relations {
+	for _, rf := range st.cd.t.Relations {
 		c := coreOf(st.obj, rf)
 		r := c.Rel()
 		if st.status == Pending && rf.Kind != meta.RelDynamic {
@@ -140,10 +140,10 @@ func (s *Session) relHasChanges(*state) bool {
 }
 
 func (s *Session) relExpire(st *state) {
-	if len(st.t.Relations) == 0 {
+	if len(st.cd.t.Relations) == 0 {
 		return
 	}
-	for _, rf := range st.t.Relations {
+	for _, rf := range st.cd.t.Relations {
 		coreOf(st.obj, rf).Expire()
 	}
 }
@@ -328,7 +328,7 @@ func (s *Session) relPreFlush(ctx context.Context) error {
 	}
 	var adds []addition
 	for _, st := range rels {
-		for _, f := range st.t.Relations {
+		for _, f := range st.cd.t.Relations {
 			c := coreOf(st.obj, f)
 			r := c.Rel()
 			if r == nil {
@@ -421,7 +421,7 @@ func (s *Session) relPreFlush(ctx context.Context) error {
 // last loaded or flushed membership. Unchanged objects are skipped, so
 // an autoflush costs little in a large session.
 func (s *Session) relWork(st *state) bool {
-	if len(st.t.Relations) == 0 {
+	if len(st.cd.t.Relations) == 0 {
 		return false
 	}
 	switch st.status {
@@ -431,7 +431,7 @@ func (s *Session) relWork(st *state) bool {
 	default:
 		return false
 	}
-	for _, f := range st.t.Relations {
+	for _, f := range st.cd.t.Relations {
 		c := coreOf(st.obj, f)
 		if !c.Bound() {
 			if len(c.Items()) > 0 {
@@ -512,7 +512,7 @@ func (s *Session) fkConflict(st *state, r *meta.Relationship, parent unsafe.Poin
 		return nil
 	}
 	return fmt.Errorf("%w: %s: %s was set to %v but %s.%s points to %v; change one of them",
-		arcerr.ErrInvalidRequest, describe(st), r.Name(), want, st.t.GoType.Name(), r.OwnerCols[0].Field, cur)
+		arcerr.ErrInvalidRequest, describe(st), r.Name(), want, st.cd.t.GoType.Name(), r.OwnerCols[0].Field, cur)
 }
 
 // syncFK makes child's FK columns refer to parent (nil: NULL). When the
@@ -589,7 +589,7 @@ func (s *Session) relRemoved(rf *relFlush, st *state, r *meta.Relationship, it u
 // relDeleteOne applies the relationships of a deleted object: children
 // deleted (cascade delete) or their FK nulled, association rows removed.
 func (s *Session) relDeleteOne(ctx context.Context, rf *relFlush, st *state) error {
-	for _, f := range st.t.Relations {
+	for _, f := range st.cd.t.Relations {
 		c := coreOf(st.obj, f)
 		r := c.Rel()
 		if r == nil {
@@ -709,7 +709,7 @@ func (s *Session) relAfterSaves(ctx context.Context, tx *engine.Tx, p *flushPlan
 		if cst == nil {
 			continue
 		}
-		inserted := slices.Contains(p.inserts[cst.t], cst)
+		inserted := slices.Contains(p.inserts[cst.cd.t], cst)
 		if inserted && !sy.post || !inserted && (cst.status != Persistent || cst.snap == nil) {
 			continue
 		}
@@ -727,7 +727,7 @@ func (s *Session) relAfterSaves(ctx context.Context, tx *engine.Tx, p *flushPlan
 			return err
 		}
 		b := []byte("UPDATE ")
-		b = d.AppendIdent(b, cst.t.Name)
+		b = d.AppendIdent(b, cst.cd.t.Name)
 		b = append(b, " SET "...)
 		n := 0
 		var args []any
@@ -741,7 +741,7 @@ func (s *Session) relAfterSaves(ctx context.Context, tx *engine.Tx, p *flushPlan
 			args = append(args, vals[i])
 		}
 		b = append(b, " WHERE "...)
-		for i, c := range cst.t.PrimaryKey {
+		for i, c := range cst.cd.t.PrimaryKey {
 			if i > 0 {
 				b = append(b, " AND "...)
 			}
@@ -754,7 +754,7 @@ func (s *Session) relAfterSaves(ctx context.Context, tx *engine.Tx, p *flushPlan
 			keySrc = &snapshot{p: cst.obj}
 		}
 		args = s.pkArgs(cst, args, keySrc)
-		if cst.t.Version != nil {
+		if cst.cd.t.Version != nil {
 			args = args[:len(args)-1]
 		}
 		if _, err := tx.Exec(ctx, string(b), args...); err != nil {
@@ -896,10 +896,10 @@ func (s *Session) relCommitPlan(*flushPlan) {
 		return // no object of a model with relationships
 	}
 	for st := range s.states.all() {
-		if len(st.t.Relations) == 0 || st.status != Persistent {
+		if len(st.cd.t.Relations) == 0 || st.status != Persistent {
 			continue
 		}
-		for _, f := range st.t.Relations {
+		for _, f := range st.cd.t.Relations {
 			c := coreOf(st.obj, f)
 			if f.Kind == meta.RelDynamic {
 				c.ClearQueued()

@@ -189,18 +189,18 @@ func objectOf(obj any) (unsafe.Pointer, *meta.Table, error) {
 
 func describe(st *state) string {
 	if st.hasKey {
-		return st.t.GoType.Name() + keyString(st.keyArgs())
+		return st.cd.t.GoType.Name() + keyString(st.keyArgs())
 	}
-	return st.t.GoType.Name() + "(pending)"
+	return st.cd.t.GoType.Name() + "(pending)"
 }
 
 // keyArgs returns the object's key values as loaded or last flushed (the
 // snapshot's), else as they are now.
 func (st *state) keyArgs() []any {
 	if st.snap != nil {
-		return pkValues(st.t, st.snap.p)
+		return pkValues(st.cd.t, st.snap.p)
 	}
-	return pkValues(st.t, st.obj)
+	return pkValues(st.cd.t, st.obj)
 }
 
 func keyString(k []any) string {
@@ -253,7 +253,7 @@ func (s *Session) add(obj any, p unsafe.Pointer, t *meta.Table) (*state, error) 
 		cd = codecOf(t)
 		s.lastCodec = cd
 	}
-	st.obj, st.t, st.cd, st.holder = p, t, cd, h
+	st.obj, st.cd, st.holder = p, cd, h
 	if len(t.Relations) > 0 {
 		s.relModels = true
 	}
@@ -294,17 +294,17 @@ func (s *Session) add(obj any, p unsafe.Pointer, t *meta.Table) (*state, error) 
 // clientKey returns the identity a new object's key fields give, when
 // every one of them is set.
 func clientKey(st *state) (ikey, bool) {
-	for _, c := range st.t.PrimaryKey {
+	for _, c := range st.cd.t.PrimaryKey {
 		for i := range st.cd.cols {
 			if cc := &st.cd.cols[i]; cc.c == c && cc.zero(unsafe.Add(st.obj, c.Offset)) {
 				return ikey{}, false
 			}
 		}
 	}
-	if len(st.t.PrimaryKey) == 0 {
+	if len(st.cd.t.PrimaryKey) == 0 {
 		return ikey{}, false
 	}
-	return identityOf(st.t, st.obj), true
+	return identityOf(st.cd.t, st.obj), true
 }
 
 // Contains reports whether obj is in the session (pending, persistent or

@@ -208,8 +208,7 @@ func (m *identityMap) all() iter.Seq[*state] {
 // state is the session's bookkeeping for one object.
 type state struct {
 	obj unsafe.Pointer
-	t   *meta.Table
-	cd  *codec
+	cd  *codec // cd.t is the object's table
 	key ikey
 
 	snap   *snapshot // column values as loaded or last flushed (nil while pending)
@@ -230,7 +229,7 @@ type state struct {
 }
 
 // ifc returns the object as an interface value (the *T).
-func (st *state) ifc() any { return reflect.NewAt(st.t.GoType, st.obj).Interface() }
+func (st *state) ifc() any { return reflect.NewAt(st.cd.t.GoType, st.obj).Interface() }
 
 // loadBatch groups the objects one multi-row query loaded (N+1 guard).
 type loadBatch struct{ n int }
@@ -252,8 +251,8 @@ type codec struct {
 	t        *meta.Table
 	cols     []colCodec
 	nExtra   int
-	tracked  bool         // *T embeds record.Base (implements Tracked)
-	inHolder bool         // tracked, and the Holder is a field of T at holderAt
+	tracked  bool // *T embeds record.Base (implements Tracked)
+	inHolder bool // tracked, and the Holder is a field of T at holderAt
 	holderAt uintptr
 	slab     slab         // an empty slab of T, copied by loaders
 	snapType reflect.Type // the columns at their offsets (see snapshot)

@@ -145,7 +145,7 @@ func (s *Session) rekey(st *state) {
 	if !st.hasKey {
 		return
 	}
-	k := identityOf(st.t, st.obj)
+	k := identityOf(st.cd.t, st.obj)
 	if k == st.key {
 		return
 	}

@@ -12,7 +12,7 @@ func errorsIs(err, target error) bool { return errors.Is(err, target) }
 // flush order.
 func sortStates(sts []*state) {
 	slices.SortFunc(sts, func(a, b *state) int {
-		if c := cmp.Compare(a.t.Name, b.t.Name); c != 0 {
+		if c := cmp.Compare(a.cd.t.Name, b.cd.t.Name); c != 0 {
 			return c
 		}
 		if c := cmp.Compare(a.key.n, b.key.n); c != 0 {
