@@ -119,11 +119,11 @@ func (s *Session) LoadRelation(ctx context.Context, owner unsafe.Pointer, r *met
 	if err := s.autoflush(ctx); err != nil {
 		return err
 	}
-	groups, err := s.loadGroups(ctx, r, []unsafe.Pointer{owner}, false)
+	groups, _, err := s.loadGroups(ctx, r, []unsafe.Pointer{owner}, false)
 	if err != nil {
 		return err
 	}
-	s.fill(r, owner, groups[owner])
+	s.fill(r, owner, groups[0])
 	return nil
 }
 
@@ -279,37 +279,40 @@ func ownerKeyCols(r *meta.Relationship) []*meta.Column {
 	return r.OwnerCols
 }
 
-// loadGroups loads r's targets for owners and groups them by owner. A
-// single owner uses "? = fk"; several use chunked IN lists.
-func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners []unsafe.Pointer, in bool) (map[unsafe.Pointer][]unsafe.Pointer, error) {
+// loadGroups loads r's targets for owners and groups them by owner:
+// groups[i] are owners[i]'s, and all holds every group in owner order (one
+// array: the groups are slices of it). A single owner uses "? = fk";
+// several use chunked IN lists.
+func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners []unsafe.Pointer, in bool) (groups [][]unsafe.Pointer, all []unsafe.Pointer, err error) {
 	x, err := s.executor(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	d := x.Dialect()
-	out := make(map[unsafe.Pointer][]unsafe.Pointer, len(owners))
+	groups = make([][]unsafe.Pointer, len(owners))
 	okc := ownerKeyCols(r)
 	if len(owners) == 1 && (!in || len(okc) != 1) {
 		vals, ok := keyValues(owners[0], okc)
 		if !ok {
-			return out, nil
+			return groups, nil, nil
 		}
 		items, err := s.runRel(ctx, x, r, cachedRelSQL(d, r, 0), vals, 0, nil)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		out[owners[0]] = items
-		return out, nil
+		groups[0] = items
+		return groups, items, nil
 	}
 	if len(okc) != 1 {
-		for _, o := range owners {
-			g, err := s.loadGroups(ctx, r, []unsafe.Pointer{o}, false)
+		for i, o := range owners {
+			g, _, err := s.loadGroups(ctx, r, []unsafe.Pointer{o}, false)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			out[o] = g[o]
+			groups[i] = g[0]
+			all = append(all, g[0]...)
 		}
-		return out, nil
+		return groups, all, nil
 	}
 	// Owners by key: integer keys (the common case) in a map[int64],
 	// which hashes much faster than interface keys. Each map holds the
@@ -380,7 +383,7 @@ func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners [
 			}
 		})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	backing := make([]unsafe.Pointer, len(pairs))
@@ -397,11 +400,11 @@ func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners [
 	next = 0
 	for i, n := range count {
 		if n > 0 {
-			out[owners[i]] = backing[next : next+n : next+n]
+			groups[i] = backing[next : next+n : next+n]
 		}
 		next += n
 	}
-	return out, nil
+	return groups, backing, nil
 }
 
 // runRel runs a relationship SELECT and maps its rows. With nkey > 0 each
@@ -505,11 +508,8 @@ func rowOwnerKey(row unsafe.Pointer, c *meta.Column) ownerKey {
 // dynamicMembers loads every member of a dynamic relationship (for delete
 // processing).
 func (s *Session) dynamicMembers(ctx context.Context, owner unsafe.Pointer, r *meta.Relationship) ([]unsafe.Pointer, error) {
-	g, err := s.loadGroups(ctx, r, []unsafe.Pointer{owner}, false)
-	if err != nil {
-		return nil, err
-	}
-	return g[owner], nil
+	_, all, err := s.loadGroups(ctx, r, []unsafe.Pointer{owner}, false)
+	return all, err
 }
 
 // QueryRelation implements relations.Loader for Dynamic fields.

@@ -147,15 +147,17 @@ func (s *Session) applyStrategy(ctx context.Context, r *meta.Relationship, st re
 	if r.Dir == meta.ManyToOne {
 		return s.loadManyToOne(ctx, r, need, children)
 	}
-	groups, err := s.loadGroups(ctx, r, need, true)
+	groups, all, err := s.loadGroups(ctx, r, need, true)
 	if err != nil {
 		return nil, err
 	}
-	for _, o := range need {
-		s.fill(r, o, groups[o])
-		children = append(children, groups[o]...)
+	for i, o := range need {
+		s.fill(r, o, groups[i])
 	}
-	return children, nil
+	if len(children) == 0 {
+		return all, nil // the groups' array, in owner order
+	}
+	return append(children, all...), nil
 }
 
 // loadManyToOne loads the targets of many-to-one r for objs: from the
