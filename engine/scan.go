@@ -80,13 +80,14 @@ func converterFor(c *meta.Column) func(unsafe.Pointer, *meta.Column, any) error 
 		if conv == nil || reflect.PointerTo(c.Elem).Implements(scannerType) {
 			return scanReflect
 		}
+		alloc := ptrAlloc(c.Elem)
 		return func(p unsafe.Pointer, col *meta.Column, src any) error {
 			pp := (*unsafe.Pointer)(p)
 			if src == nil {
 				*pp = nil
 				return nil
 			}
-			v := reflect.New(col.Elem).UnsafePointer()
+			v := alloc()
 			if err := conv(v, src); err != nil {
 				return err
 			}
@@ -168,6 +169,30 @@ func scanJSON(p unsafe.Pointer, c *meta.Column, src any) error {
 
 // basicConv returns a converter for Go types whose kind is basic (bool,
 // ints, floats, string, []byte) or time.Time, writing at p.
+// ptrAlloc returns how to allocate the target of a pointer column of
+// element type t: new(T) for the common kinds (a named type over a basic
+// kind has the same memory), reflect.New otherwise.
+func ptrAlloc(t reflect.Type) func() unsafe.Pointer {
+	if t == timeType {
+		return func() unsafe.Pointer { return unsafe.Pointer(new(time.Time)) }
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return func() unsafe.Pointer { return unsafe.Pointer(new(string)) }
+	case reflect.Int64:
+		return func() unsafe.Pointer { return unsafe.Pointer(new(int64)) }
+	case reflect.Int:
+		return func() unsafe.Pointer { return unsafe.Pointer(new(int)) }
+	case reflect.Int32:
+		return func() unsafe.Pointer { return unsafe.Pointer(new(int32)) }
+	case reflect.Bool:
+		return func() unsafe.Pointer { return unsafe.Pointer(new(bool)) }
+	case reflect.Float64:
+		return func() unsafe.Pointer { return unsafe.Pointer(new(float64)) }
+	}
+	return func() unsafe.Pointer { return reflect.New(t).UnsafePointer() }
+}
+
 func basicConv(t reflect.Type) func(p unsafe.Pointer, src any) error {
 	if t == timeType {
 		return convTime
