@@ -167,32 +167,34 @@ func scanJSON(p unsafe.Pointer, c *meta.Column, src any) error {
 	return json.Unmarshal(data, v.Interface())
 }
 
-// basicConv returns a converter for Go types whose kind is basic (bool,
-// ints, floats, string, []byte) or time.Time, writing at p.
 // ptrAlloc returns how to allocate the target of a pointer column of
 // element type t: new(T) for the common kinds (a named type over a basic
 // kind has the same memory), reflect.New otherwise.
 func ptrAlloc(t reflect.Type) func() unsafe.Pointer {
 	if t == timeType {
-		return func() unsafe.Pointer { return unsafe.Pointer(new(time.Time)) }
+		return newOf[time.Time]
 	}
 	switch t.Kind() {
 	case reflect.String:
-		return func() unsafe.Pointer { return unsafe.Pointer(new(string)) }
+		return newOf[string]
 	case reflect.Int64:
-		return func() unsafe.Pointer { return unsafe.Pointer(new(int64)) }
+		return newOf[int64]
 	case reflect.Int:
-		return func() unsafe.Pointer { return unsafe.Pointer(new(int)) }
+		return newOf[int]
 	case reflect.Int32:
-		return func() unsafe.Pointer { return unsafe.Pointer(new(int32)) }
+		return newOf[int32]
 	case reflect.Bool:
-		return func() unsafe.Pointer { return unsafe.Pointer(new(bool)) }
+		return newOf[bool]
 	case reflect.Float64:
-		return func() unsafe.Pointer { return unsafe.Pointer(new(float64)) }
+		return newOf[float64]
 	}
 	return func() unsafe.Pointer { return reflect.New(t).UnsafePointer() }
 }
 
+func newOf[T any]() unsafe.Pointer { return unsafe.Pointer(new(T)) }
+
+// basicConv returns a converter for Go types whose kind is basic (bool,
+// ints, floats, string, []byte) or time.Time, writing at p.
 func basicConv(t reflect.Type) func(p unsafe.Pointer, src any) error {
 	if t == timeType {
 		return convTime
