@@ -327,26 +327,18 @@ func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners [
 		if !ok {
 			continue
 		}
+		var first bool
 		if n, isInt := vals[0].(int64); isInt {
-			if prev, seen := byInt[n]; seen {
-				sameKey[i] = prev
-			} else {
-				sameKey[i] = -1
-				keys = append(keys, vals[0])
-			}
-			byInt[n] = int32(i)
-			continue
-		}
-		if byKey == nil {
-			byKey = map[any]int32{}
-		}
-		if prev, seen := byKey[vals[0]]; seen {
-			sameKey[i] = prev
+			first = chainOwner(byInt, n, i, sameKey)
 		} else {
-			sameKey[i] = -1
+			if byKey == nil {
+				byKey = map[any]int32{}
+			}
+			first = chainOwner(byKey, vals[0], i, sameKey)
+		}
+		if first {
 			keys = append(keys, vals[0])
 		}
-		byKey[vals[0]] = int32(i)
 	}
 	chunk := d.MaxParams() - 1
 	if n := int(selectInChunk.Load()); n > 0 && n < chunk {
@@ -458,6 +450,19 @@ func (s *Session) runRel(ctx context.Context, x engine.Executor, r *meta.Relatio
 		return nil, s.eng.Wrap(err, q, args)
 	}
 	return items, nil
+}
+
+// chainOwner records owner i under key k: m keeps the last owner with the
+// key and sameKey[i] the one before it (-1 for the first). It reports
+// whether k is new.
+func chainOwner[K comparable](m map[K]int32, k K, i int, sameKey []int32) bool {
+	prev, seen := m[k]
+	if !seen {
+		prev = -1
+	}
+	sameKey[i] = prev
+	m[k] = int32(i)
+	return !seen
 }
 
 // ownerKey is the owner key a relationship load reads from a row: an
