@@ -19,25 +19,41 @@ import (
 // encoding/json do) instead of failing. Build one per query; a plan is not
 // safe for concurrent use, because it reuses its destination slice.
 type ScanPlan struct {
-	cols  []*meta.Column
-	scans []fieldScanner
-	dests []any
+	cols     []*meta.Column
+	scans    []fieldScanner
+	dests    []any
+	rewrites bool
 }
 
 // NewScanPlan prepares scanning of cols (in result order) into structs.
 // A nil entry skips that result column.
 func NewScanPlan(cols []*meta.Column) *ScanPlan {
-	p := &ScanPlan{cols: cols, scans: make([]fieldScanner, len(cols)), dests: make([]any, len(cols))}
+	p := &ScanPlan{cols: cols, scans: make([]fieldScanner, len(cols)), dests: make([]any, len(cols)), rewrites: true}
 	for i, c := range cols {
 		if c == nil {
 			p.dests[i] = new(any)
 			continue
 		}
-		p.scans[i] = fieldScanner{col: c, conv: converterFor(c)}
+		conv, basic := converterFor(c)
+		p.scans[i] = fieldScanner{col: c, conv: conv}
 		p.dests[i] = &p.scans[i]
+		p.rewrites = p.rewrites && basic
 	}
 	return p
 }
+
+// Rewrites reports whether every scan of a row assigns each of the plan's
+// fields a value of its own, NULL included, and never writes through
+// what a field held before (the plan has only basic kinds, pointers to
+// them and time.Time; no Scanner, sql.Null type or JSON column). A struct
+// that only this plan scanned into then needs no zeroing before the next
+// scan: its other fields were never written.
+func (p *ScanPlan) Rewrites() bool { return p.rewrites }
+
+// Null reports whether result column i was NULL in the row last scanned.
+// Only a plan that Rewrites accepts NULL for every column; scanning NULL
+// with any other plan may fail in a Scanner of the model's.
+func (p *ScanPlan) Null(i int) bool { return p.scans[i].null }
 
 // Columns returns the plan's columns.
 func (p *ScanPlan) Columns() []*meta.Column { return p.cols }
@@ -59,26 +75,31 @@ type fieldScanner struct {
 	col  *meta.Column
 	base unsafe.Pointer
 	conv func(p unsafe.Pointer, c *meta.Column, src any) error
+	null bool // the last value scanned was NULL
 }
 
 // Scan implements sql.Scanner.
 func (f *fieldScanner) Scan(src any) error {
+	f.null = src == nil
 	if err := f.conv(unsafe.Add(f.base, f.col.Offset), f.col, src); err != nil {
 		return fmt.Errorf("column %s (field %s.%s): %w", f.col.Name, f.col.Table.GoType.Name(), f.col.Field, err)
 	}
 	return nil
 }
 
-func converterFor(c *meta.Column) func(unsafe.Pointer, *meta.Column, any) error {
+// converterFor returns how to store a value of column c, and whether
+// that is a basic conversion: one that assigns the whole field for every
+// value, NULL included (see ScanPlan.Rewrites).
+func converterFor(c *meta.Column) (conv func(unsafe.Pointer, *meta.Column, any) error, basic bool) {
 	switch {
 	case c.JSON:
-		return scanJSON
+		return scanJSON, false
 	case c.Scanner || c.NullType:
-		return scanReflect
+		return scanReflect, false
 	case c.Ptr:
 		conv := basicConv(c.Elem)
 		if conv == nil || reflect.PointerTo(c.Elem).Implements(scannerType) {
-			return scanReflect
+			return scanReflect, false
 		}
 		alloc := ptrAlloc(c.Elem)
 		return func(p unsafe.Pointer, col *meta.Column, src any) error {
@@ -93,13 +114,13 @@ func converterFor(c *meta.Column) func(unsafe.Pointer, *meta.Column, any) error 
 			}
 			*pp = v
 			return nil
-		}
+		}, true
 	}
 	if conv := basicConv(c.GoType); conv != nil {
 		// Basic kinds, named types over them (type Status string), and time.Time.
-		return func(p unsafe.Pointer, _ *meta.Column, src any) error { return conv(p, src) }
+		return func(p unsafe.Pointer, _ *meta.Column, src any) error { return conv(p, src) }, true
 	}
-	return scanReflect
+	return scanReflect, false
 }
 
 var scannerType = reflect.TypeFor[sql.Scanner]()

@@ -210,3 +210,59 @@ func TestScanOverflow(t *testing.T) {
 		}
 	})
 }
+
+// Rewrites holds for plans of basic kinds only; Null reports the NULLs of
+// the row last scanned.
+func TestScanPlanRewritesAndNull(t *testing.T) {
+	type Row struct {
+		ID    int64
+		Name  string
+		Ptr   *int64
+		When  time.Time
+		Raw   []byte
+		Note  sql.NullString
+		Price Money
+		Tags  []string `arc:"json"`
+	}
+	tb, err := meta.RowTypeOf(reflect.TypeFor[Row]())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		cols []string
+		want bool
+	}{
+		{[]string{"id", "name", "ptr", "when", "raw"}, true},
+		{[]string{"id", "note"}, false},
+		{[]string{"id", "price"}, false},
+		{[]string{"id", "tags"}, false},
+	}
+	for _, c := range cases {
+		cols := colsByName(tb, c.cols)
+		for i, col := range cols {
+			if col == nil {
+				t.Fatalf("no column %s", c.cols[i])
+			}
+		}
+		if got := engine.NewScanPlan(cols).Rewrites(); got != c.want {
+			t.Errorf("Rewrites(%v) = %v, want %v", c.cols, got, c.want)
+		}
+	}
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		rows, err := eng.Query(ctx, "SELECT 1 AS id, NULL AS name, NULL AS ptr")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		plan := engine.NewScanPlan(colsByName(tb, []string{"id", "name", "ptr"}))
+		v := int64(4)
+		r := Row{Name: "x", Ptr: &v}
+		rows.Next()
+		if err := plan.Scan(rows, unsafe.Pointer(&r)); err != nil {
+			t.Fatal(err)
+		}
+		if plan.Null(0) || !plan.Null(1) || !plan.Null(2) || r.Name != "" || r.Ptr != nil {
+			t.Errorf("Null = %v %v %v, row %+v", plan.Null(0), plan.Null(1), plan.Null(2), r)
+		}
+	})
+}

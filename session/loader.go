@@ -63,8 +63,11 @@ type loader struct {
 	objs     slab
 	snaps    slab
 	made     int            // new objects adopted
-	spare    unsafe.Pointer // a scanned struct the identity map did not need, zeroed
-	ids      *stateTable    // the identity map's integer keys of t, once needed
+	spare    unsafe.Pointer // a scanned struct the identity map did not need, zeroed unless rescans
+	// rescans: every struct from fresh is scanned with one plan that
+	// Rewrites, so a recycled struct needs no zeroing (see engine.ScanPlan).
+	rescans bool
+	ids     *stateTable // the identity map's integer keys of t, once needed
 }
 
 func (s *Session) newLoader(t *meta.Table, populate bool, batch *loadBatch) *loader {
@@ -88,6 +91,16 @@ func (s *Session) makeLoader(t *meta.Table, populate bool, batch *loadBatch) loa
 		l.objs.first, l.snaps.first = h, h
 	}
 	return l
+}
+
+// expectSpare sizes the first chunk for one struct more than the hint:
+// a load whose rows repeat objects (a joined load's parents) scans the
+// repeats into one spare struct, which would otherwise start a new chunk
+// as large as the first.
+func (l *loader) expectSpare() {
+	if l.objs.first > 0 {
+		l.objs.first++
+	}
 }
 
 // hint is how many objects this load likely makes (see newLoader), or 0.
@@ -141,7 +154,9 @@ func (l *loader) fresh() unsafe.Pointer {
 
 // recycle takes back a struct from fresh that was not adopted.
 func (l *loader) recycle(p unsafe.Pointer) {
-	reflect.NewAt(l.t.GoType, p).Elem().SetZero()
+	if !l.rescans {
+		reflect.NewAt(l.t.GoType, p).Elem().SetZero()
+	}
 	l.spare = p
 }
 

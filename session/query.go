@@ -427,6 +427,7 @@ func (q *Query[T]) all(ctx context.Context, variant byte, method string) ([]*T, 
 	}
 	var seen map[unsafe.Pointer]bool
 	ld := s.makeLoader(q.t, q.populate, &loadBatch{})
+	ld.rescans = plan.Rewrites()
 	var out []*T
 	if h := ld.hint(); h > 0 {
 		out = make([]*T, 0, h)
@@ -676,6 +677,7 @@ func (q *Query[T]) Iter(ctx context.Context) iter.Seq2[*T, error] {
 			return
 		}
 		ld := s.newLoader(q.t, q.populate, nil)
+		ld.rescans = plan.Rewrites()
 		for rows.Next() {
 			fresh := ld.fresh()
 			if err := plan.Scan(rows, fresh); err != nil {

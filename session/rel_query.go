@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 	"unsafe"
 
@@ -92,13 +93,19 @@ func joinTargets(sel *expr.Select) []expr.FromItem {
 
 // joinedLoad is one Joined or ContainsEager option being run.
 type joinedLoad struct {
-	opt   *relations.Option
-	r     *meta.Relationship
-	from  expr.FromItem
-	plan  *engine.ScanPlan
-	hold  []any
-	ld    *loader
-	pairs []joinedPair // a row's parent (index into the result) and child, nil when the outer join found none
+	opt  *relations.Option
+	r    *meta.Relationship
+	from expr.FromItem
+	plan *engine.ScanPlan
+	hold []any // the child's columns as scanned, when !direct
+	// direct: the row's child columns are scanned straight into fresh
+	// (the plan Rewrites, so an outer join's NULLs scan cleanly) and pk
+	// holds the plan indexes of the key columns that tell a missing child.
+	direct bool
+	pk     []int
+	fresh  unsafe.Pointer
+	ld     *loader
+	pairs  []joinedPair // a row's parent (index into the result) and child, nil when the outer join found none
 }
 
 type joinedPair struct {
@@ -219,11 +226,16 @@ func (q *Query[T]) allJoined(ctx context.Context, s *Session, variant byte) (out
 				}
 			}
 		}
-		for _, c := range r.Target.Columns {
-			sel.Columns = append(sel.Columns, &expr.ColRef{From: jl.from, Col: c})
-			jl.hold = append(jl.hold, new(any))
-		}
 		jl.plan = engine.NewScanPlan(r.Target.Columns)
+		jl.direct = jl.plan.Rewrites()
+		for i, c := range r.Target.Columns {
+			sel.Columns = append(sel.Columns, &expr.ColRef{From: jl.from, Col: c})
+			if !jl.direct {
+				jl.hold = append(jl.hold, new(any))
+			} else if c.PrimaryKey {
+				jl.pk = append(jl.pk, i)
+			}
+		}
 	}
 	if err := s.autoflush(ctx); err != nil {
 		return nil, true, err
@@ -243,17 +255,31 @@ func (q *Query[T]) allJoined(ctx context.Context, s *Session, variant byte) (out
 	defer rows.Close()
 	plan := engine.NewScanPlan(q.t.Columns)
 	ld := s.newLoader(q.t, q.populate, &loadBatch{})
+	ld.rescans = plan.Rewrites()
+	ld.expectSpare() // parents repeat: one struct scans the repeats
+	// The plans' destinations are the same slices on every row (Dests
+	// only points them at the row's structs), so the row's list is built
+	// once.
+	dests := slices.Clone(plan.Dests(nil))
 	for _, jl := range loads {
 		jl.ld = s.newLoader(jl.r.Target, false, nil)
+		jl.ld.rescans = jl.direct
 		jl.pairs = make([]joinedPair, 0, max(jl.ld.hint(), ld.hint(), 16)) // a row per child, at least one per parent
+		if jl.direct {
+			dests = append(dests, jl.plan.Dests(nil)...)
+		} else {
+			dests = append(dests, jl.hold...)
+		}
 	}
 	seen := make(map[unsafe.Pointer]int, ld.hint()) // parent -> index in out
-	var dests []any
 	for rows.Next() {
 		fresh := ld.fresh()
-		dests = append(dests[:0], plan.Dests(fresh)...)
+		plan.Dests(fresh)
 		for _, jl := range loads {
-			dests = append(dests, jl.hold...)
+			if jl.direct {
+				jl.fresh = jl.ld.fresh()
+				jl.plan.Dests(jl.fresh)
+			}
 		}
 		if err := rows.Scan(dests...); err != nil {
 			return nil, true, fmt.Errorf("arc: loading %s: %w", q.t.GoType.Name(), err)
@@ -293,7 +319,9 @@ func (q *Query[T]) allJoined(ctx context.Context, s *Session, variant byte) (out
 			if !c.Loaded() || q.populate || jl.opt.Strategy == relations.StrategyContainsEager {
 				s.fill(jl.r, op, groups[i])
 			}
-			children = append(children, c.Items()...)
+			if len(jl.opt.Next) > 0 {
+				children = append(children, c.Items()...)
+			}
 		}
 		if len(jl.opt.Next) > 0 {
 			if err := s.applyOptions(ctx, jl.r.Target, jl.opt.Next, children, 1); err != nil {
@@ -331,6 +359,17 @@ func containsPtr(xs []unsafe.Pointer, p unsafe.Pointer) bool {
 // child maps the related row of the current result row, or nil when the
 // outer join found none.
 func (jl *joinedLoad) child(ctx context.Context, s *Session) (unsafe.Pointer, error) {
+	if jl.direct {
+		fresh := jl.fresh
+		jl.fresh = nil
+		for _, i := range jl.pk {
+			if jl.plan.Null(i) {
+				jl.ld.recycle(fresh)
+				return nil, nil
+			}
+		}
+		return jl.ld.load(ctx, fresh)
+	}
 	t := jl.r.Target
 	for i, c := range t.Columns {
 		if c.PrimaryKey && *(jl.hold[i].(*any)) == nil {
