@@ -874,7 +874,7 @@ func (s *Session) commitPlan(p *flushPlan, ex *executed) {
 	snapAll(ex.inserted)
 	for _, st := range ex.inserted {
 		st.status = Persistent
-		st.key, st.hasKey = identityOf(st.cd.t, st.obj), true
+		st.key, st.hasKey = identityOf(st.cd.t, st.obj).sk(), true
 		st.newInTx = true
 		s.identity.put(st)
 	}
@@ -885,9 +885,9 @@ func (s *Session) commitPlan(p *flushPlan, ex *executed) {
 			st.txSnap = st.snap
 		}
 		st.snap = st.cd.take(st.obj)
-		if newKey := identityOf(st.cd.t, st.obj); newKey != st.key {
-			s.identity.del(st.key)
-			st.key = newKey
+		if newKey := identityOf(st.cd.t, st.obj); newKey != st.ikey() {
+			s.identity.del(st.ikey())
+			st.key = newKey.sk()
 			s.identity.put(st)
 		}
 	}
@@ -895,8 +895,8 @@ func (s *Session) commitPlan(p *flushPlan, ex *executed) {
 		st.status = Deleted
 		st.markedDelete = false
 		st.deletedInTx = true
-		if s.identity.get(st.key) == st {
-			s.identity.del(st.key)
+		if s.identity.get(st.ikey()) == st {
+			s.identity.del(st.ikey())
 		}
 	}
 	s.deleted = s.deleted[:0]

@@ -296,7 +296,7 @@ func (s *Session) refresh(ctx context.Context, st *state, hard bool) error {
 		return err
 	}
 	if !found {
-		s.identity.del(st.key)
+		s.identity.del(st.ikey())
 		s.states.del(ptrKey(st.obj))
 		st.status = Detached
 		return fmt.Errorf("%w: %s", arcerr.ErrObjectDeleted, describe(st))

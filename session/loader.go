@@ -208,15 +208,12 @@ func (s *Session) loadExisting(ctx context.Context, st *state, fresh unsafe.Poin
 // map's set of t's integer keys when the caller has it, else nil.
 func (s *Session) adopt(ctx context.Context, st *state, t *meta.Table, cd *codec, fresh unsafe.Pointer, k ikey, batch *loadBatch, ids *stateTable) (unsafe.Pointer, error) {
 	st.obj, st.cd = fresh, cd
-	st.status, st.key, st.hasKey = Persistent, k, true
+	st.status, st.key, st.hasKey = Persistent, k.sk(), true
 	st.snap = &st.first
 	if cd.inHolder {
-		h := (*Holder)(unsafe.Add(fresh, cd.holderAt))
-		st.holder = h
-		*h = Holder{owner: fresh, sess: s, st: st}
+		*(*Holder)(unsafe.Add(fresh, cd.holderAt)) = Holder{owner: fresh, sess: s, st: st}
 	} else if cd.tracked {
 		if h := holderOf(reflect.NewAt(t.GoType, fresh).Interface(), fresh); h != nil {
-			st.holder = h
 			*h = Holder{owner: fresh, sess: s, st: st}
 		}
 	}

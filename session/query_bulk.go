@@ -232,7 +232,7 @@ func (q *Query[T]) syncBulk(s *Session, keys []ikey, sets []assignment, del bool
 			st.status = Deleted
 			st.markedDelete = false
 			st.deletedInTx = true
-			s.identity.del(st.key)
+			s.identity.del(st.ikey())
 			s.deleted = removeState(s.deleted, st)
 			continue
 		}
@@ -265,7 +265,7 @@ func (q *Query[T]) syncBulk(s *Session, keys []ikey, sets []assignment, del bool
 		}
 		// Move the object to its new key; an object mapped there is stale
 		// (the database took the key, so no row had it).
-		if nk := identityOf(st.cd.t, st.obj); nk != st.key {
+		if nk := identityOf(st.cd.t, st.obj); nk != st.ikey() {
 			if other := s.identity.get(nk); other != nil && other != st {
 				s.detach(other)
 			}

@@ -16,10 +16,9 @@ import (
 // Relationships in the unit of work.
 //
 // Each relationship field holds a relations.Core bound to its owner and
-// to the session (the Loader). The session keeps, per object and
-// relationship, the membership as last loaded or flushed (state.rel); a
-// flush diffs the fields against it to set or null foreign keys, delete
-// orphans and insert or delete association rows.
+// to the session (the Loader). The Core also keeps the membership as last
+// loaded or flushed; a flush diffs the fields against it to set or null
+// foreign keys, delete orphans and insert or delete association rows.
 
 // LoadOption is a relationship loading option (relations.SelectIn, ...).
 type LoadOption = relations.LoadOption
@@ -71,11 +70,6 @@ func (rf *relFlush) empty() bool {
 	return rf == nil || len(rf.syncs) == 0 && len(rf.linkAdd) == 0 && len(rf.linkDel) == 0 && len(rf.ownerDel) == 0
 }
 
-// relMarker marks a state whose object has relationship fields, so that
-// hasChanges asks relHasChanges about it. It is never written to: the
-// memberships live in the fields (relations.Core snapshots).
-var relMarker = map[*meta.RelationField]any{}
-
 func coreOf(obj unsafe.Pointer, rf *meta.RelationField) *relations.Core {
 	return relations.CoreAt(unsafe.Add(obj, rf.Offset))
 }
@@ -92,7 +86,7 @@ func (s *Session) bindRelations(st *state) error {
 		c := coreOf(st.obj, rf)
 		c.Bind(st.obj, r, s)
 	}
-	st.rel = relMarker
+	st.relBound = true
 	return nil
 }
 

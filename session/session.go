@@ -253,13 +253,13 @@ func (s *Session) add(obj any, p unsafe.Pointer, t *meta.Table) (*state, error) 
 		cd = codecOf(t)
 		s.lastCodec = cd
 	}
-	st.obj, st.cd, st.holder = p, cd, h
+	st.obj, st.cd = p, cd
 	if len(t.Relations) > 0 {
 		s.relModels = true
 	}
 	if d := h.detached(); d != nil {
 		// Re-attach a detached object.
-		if other := s.identity.get(d.key); other != nil && other.obj != p {
+		if other := s.identity.get(d.ikey()); other != nil && other.obj != p {
 			return nil, fmt.Errorf("%w: cannot attach %s: another instance with the same key is already in this session (use Merge)",
 				arcerr.ErrInvalidRequest, describe(other))
 		}
@@ -416,8 +416,8 @@ func (s *Session) ExpungeAll() {
 
 func (s *Session) detach(st *state) {
 	s.states.del(ptrKey(st.obj))
-	if st.hasKey && s.identity.get(st.key) == st {
-		s.identity.del(st.key)
+	if st.hasKey && s.identity.get(st.ikey()) == st {
+		s.identity.del(st.ikey())
 	}
 	s.pending = removeState(s.pending, st)
 	s.deleted = removeState(s.deleted, st)
@@ -435,7 +435,7 @@ func (s *Session) detachState(st *state) {
 	default:
 		st.status = Detached
 	}
-	if h := st.holder; h != nil && h.st == st {
+	if h := st.holder(); h != nil && h.st == st {
 		if (prev == Persistent || prev == Deleted) && st.snap != nil {
 			*h = Holder{owner: st.obj, st: st}
 		} else {
@@ -521,7 +521,7 @@ func (s *Session) hasChanges() bool {
 		if st.status == Persistent && st.snap != nil && st.cd.anyChanged(st.obj, st.snap) {
 			return true
 		}
-		if st.rel != nil && s.relChanged(st) {
+		if st.relBound && s.relChanged(st) {
 			return true
 		}
 	}

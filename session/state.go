@@ -52,6 +52,18 @@ type ikey struct {
 	s string
 }
 
+// skey is an identity without its table: what a state keeps (its codec
+// knows the table).
+type skey struct {
+	n int64
+	s string
+}
+
+func (k ikey) sk() skey { return skey{k.n, k.s} }
+
+// ikey returns the state's identity.
+func (st *state) ikey() ikey { return ikey{st.cd.t, st.key.n, st.key.s} }
+
 // makeKey builds the identity of table t from normalised key values.
 func makeKey(t *meta.Table, vals []any) ikey {
 	if len(vals) == 1 {
@@ -144,13 +156,13 @@ func (m *identityMap) get(k ikey) *state {
 // put maps st under its key, st.key (the tables read it from the state).
 func (m *identityMap) put(st *state) {
 	if st.key.s == "" {
-		m.intsOf(st.key.t).put(st)
+		m.intsOf(st.cd.t).put(st)
 		return
 	}
 	if m.other == nil {
 		m.other = map[ikey]*state{}
 	}
-	m.other[st.key] = st
+	m.other[st.ikey()] = st
 }
 
 func (m *identityMap) del(k ikey) {
@@ -209,7 +221,7 @@ func (m *identityMap) all() iter.Seq[*state] {
 type state struct {
 	obj unsafe.Pointer
 	cd  *codec // cd.t is the object's table
-	key ikey
+	key skey   // the identity's key values (see ikey), valid when hasKey
 
 	snap   *snapshot // column values as loaded or last flushed (nil while pending)
 	first  snapshot  // storage for the snapshot taken at load, saving an allocation; never rewritten
@@ -222,14 +234,26 @@ type state struct {
 	newInTx      bool   // INSERT flushed in the current transaction
 	deletedInTx  bool   // DELETE flushed in the current transaction
 	markedDelete bool   // Delete() called, not flushed
+	relBound     bool   // the object's relationship fields are bound to the session (rel_session.go)
 	filled       uint64 // columns the running flush's INSERT filled in (see insertShape)
 	batch        *loadBatch
-	holder       *Holder
-	rel          map[*meta.RelationField]any // per-relationship bookkeeping, owned by the relations layer
 }
 
 // ifc returns the object as an interface value (the *T).
 func (st *state) ifc() any { return reflect.NewAt(st.cd.t.GoType, st.obj).Interface() }
+
+// holder returns the Holder of a tracked object (record.Base), or nil.
+// It is found where the codec says, or asked of the object when the
+// model keeps it outside its own struct (see Session.add).
+func (st *state) holder() *Holder {
+	switch {
+	case st.cd.inHolder:
+		return (*Holder)(unsafe.Add(st.obj, st.cd.holderAt))
+	case st.cd.tracked:
+		return st.ifc().(Tracked).ArcHolder()
+	}
+	return nil
+}
 
 // loadBatch groups the objects one multi-row query loaded (N+1 guard).
 type loadBatch struct{ n int }

@@ -114,7 +114,7 @@ func (s *Session) rollbackObjects() {
 		case st.status == Pending || st.newInTx:
 			s.detach(st)
 			st.status = Transient
-			if h := st.holder; h != nil {
+			if h := st.holder(); h != nil {
 				*h = Holder{owner: st.obj}
 			}
 			continue
@@ -146,13 +146,13 @@ func (s *Session) rekey(st *state) {
 		return
 	}
 	k := identityOf(st.cd.t, st.obj)
-	if k == st.key {
+	if k == st.ikey() {
 		return
 	}
-	if s.identity.get(st.key) == st {
-		s.identity.del(st.key)
+	if s.identity.get(st.ikey()) == st {
+		s.identity.del(st.ikey())
 	}
-	st.key = k
+	st.key = k.sk()
 	s.identity.put(st)
 }
 
@@ -266,7 +266,7 @@ func (n *Nested) Rollback(ctx context.Context) error {
 			if st.status == Pending || st.newInTx {
 				s.detach(st)
 				st.status = Transient
-				if h := st.holder; h != nil {
+				if h := st.holder(); h != nil {
 					*h = Holder{owner: st.obj}
 				}
 				continue
@@ -295,7 +295,7 @@ func (n *Nested) Rollback(ctx context.Context) error {
 				st.deletedInTx = false
 			}
 			if sv.status == Pending && st.status == Persistent {
-				s.identity.del(st.key)
+				s.identity.del(st.ikey())
 				st.hasKey = false
 				s.pending = append(s.pending, st)
 			}
