@@ -212,9 +212,11 @@ func (s *Session) adopt(ctx context.Context, st *state, t *meta.Table, cd *codec
 	st.snap = &st.first
 	if cd.inHolder {
 		*(*Holder)(unsafe.Add(fresh, cd.holderAt)) = Holder{owner: fresh, sess: s, st: st}
+		s.holders = true
 	} else if cd.tracked {
 		if h := holderOf(reflect.NewAt(t.GoType, fresh).Interface(), fresh); h != nil {
 			*h = Holder{owner: fresh, sess: s, st: st}
+			s.holders = true
 		}
 	}
 	if batch != nil {

@@ -29,6 +29,7 @@ type Session struct {
 	states    stateTable // object address → state
 	stChunk   []state
 	relModels bool   // an object with relationship fields joined the session (since the last ExpungeAll)
+	holders   bool   // a tracked object (with a Holder) joined the session (since the last ExpungeAll)
 	lastCodec *codec // the codec add used last (a run of Adds is usually of one model)
 	stNext    int    // stChunk[stNext:] are free (see newState)
 	identity  identityMap
@@ -284,6 +285,7 @@ func (s *Session) add(obj any, p unsafe.Pointer, t *meta.Table) (*state, error) 
 	s.states.put(st)
 	if h != nil {
 		*h = Holder{owner: p, sess: s, st: st}
+		s.holders = true
 	}
 	if err := s.cascadeAdd(st); err != nil {
 		return nil, err
@@ -404,12 +406,16 @@ func (s *Session) Expunge(obj any) error {
 
 // ExpungeAll detaches every object.
 func (s *Session) ExpungeAll() {
-	for st := range s.states.all() {
-		s.detachState(st)
+	// Only a Holder can reach a state once the indexes forget it, so
+	// without tracked objects there is no state worth marking detached.
+	if s.holders {
+		for st := range s.states.all() {
+			s.detachState(st)
+		}
 	}
 	s.states.clear()
 	s.identity.clear()
-	s.relModels = false
+	s.relModels, s.holders = false, false
 	s.pending = s.pending[:0]
 	s.deleted = s.deleted[:0]
 }
