@@ -51,22 +51,70 @@ const (
 // Core is the state every relationship field holds: its binding (owner,
 // relationship, loader) and its in-memory members. It is exported for
 // package session; models use One, Many and Dynamic.
+//
+// Every model with relationships carries a Core per field, and a load
+// makes one per field of every object, so it is kept small (72 bytes):
+// the members and the snapshot are stored as an array pointer with 32-bit
+// lengths instead of two slice headers (see list and snapshot).
 type Core struct {
 	owner unsafe.Pointer
 	rel   *meta.Relationship
 	ld    Loader
-	items []unsafe.Pointer
-	// snap is the membership as last loaded or flushed (the unit of work
-	// diffs against it). items and snap may share an array: members are
-	// never written in place, so neither sees the other's changes.
-	snap []unsafe.Pointer
+	// items[:n:capa] are the members in memory.
+	items *unsafe.Pointer
+	// snap[:sn] is the membership as last loaded or flushed (the unit of
+	// work diffs against it). items and snap may share an array: members
+	// are never written in place, so neither sees the other's changes.
+	snap *unsafe.Pointer
 	// q holds, for Dynamic and unloaded collections, the changes queued
 	// until flush or load; nil when there are none (most fields never
-	// queue, and every model with relationships carries a Core per field).
+	// queue).
 	q       *queued
+	n, capa int32
+	sn      int32
 	loaded  bool
 	snapped bool
 	mode    Mode
+}
+
+// emptyList stands for an empty, non-nil slice. It is never written:
+// only its address is used.
+var emptyList unsafe.Pointer
+
+// pack returns the array pointer of s, nil for a nil slice and emptyList
+// for an empty one without an array. A collection never nears 2^31
+// members (that is 16 GiB of pointers), so the lengths fit an int32.
+func pack(s []unsafe.Pointer) *unsafe.Pointer {
+	switch {
+	case s == nil:
+		return nil
+	case cap(s) == 0:
+		return &emptyList
+	}
+	return unsafe.SliceData(s)
+}
+
+func unpack(p *unsafe.Pointer, n, capa int32) []unsafe.Pointer {
+	if p == nil {
+		return nil
+	}
+	return unsafe.Slice(p, int(capa))[:n]
+}
+
+// list returns the members in memory.
+func (c *Core) list() []unsafe.Pointer { return unpack(c.items, c.n, c.capa) }
+
+// setList stores s as the members in memory.
+func (c *Core) setList(s []unsafe.Pointer) {
+	c.items, c.n, c.capa = pack(s), int32(len(s)), int32(cap(s))
+}
+
+// snapshot returns the membership as last loaded or flushed.
+func (c *Core) snapshot() []unsafe.Pointer { return unpack(c.snap, c.sn, c.sn) }
+
+// setSnapshot records s as the membership as last loaded or flushed.
+func (c *Core) setSnapshot(s []unsafe.Pointer) {
+	c.snap, c.sn, c.snapped = pack(s[:len(s):len(s)]), int32(len(s)), true
 }
 
 type queued struct{ added, removed []unsafe.Pointer }
@@ -94,10 +142,10 @@ func (c *Core) queue() *queued {
 
 // Snapshot returns the membership as last loaded or flushed, and whether
 // there is one.
-func (c *Core) Snapshot() ([]unsafe.Pointer, bool) { return c.snap, c.snapped }
+func (c *Core) Snapshot() ([]unsafe.Pointer, bool) { return c.snapshot(), c.snapped }
 
 // TakeSnapshot records the current members as the flushed membership.
-func (c *Core) TakeSnapshot() { c.snap, c.snapped = c.items, true }
+func (c *Core) TakeSnapshot() { c.setSnapshot(c.list()) }
 
 // CoreAt returns the relationship field that starts at p.
 func CoreAt(p unsafe.Pointer) *Core { return (*Core)(p) }
@@ -117,7 +165,7 @@ func (c *Core) Bind(owner unsafe.Pointer, r *meta.Relationship, ld Loader) {
 		c.ld = ld
 	}
 	if fresh {
-		for _, it := range c.items {
+		for _, it := range c.list() {
 			c.linkBack(it)
 		}
 	}
@@ -145,7 +193,7 @@ func (c *Core) Loaded() bool { return c.loaded || c.mode == ModeNoLoad }
 func (c *Core) MarkLoaded() { c.loaded = true }
 
 // Items returns the members in memory (a to-one field has 0 or 1).
-func (c *Core) Items() []unsafe.Pointer { return c.items }
+func (c *Core) Items() []unsafe.Pointer { return c.list() }
 
 // SetMode sets the loading mode (query options Raise and NoLoad).
 func (c *Core) SetMode(m Mode) { c.mode = m }
@@ -157,9 +205,10 @@ func (c *Core) GetMode() Mode { return c.mode }
 // loaded. Changes made in memory while it was unloaded are merged:
 // appended members stay, removed ones stay out.
 func (c *Core) SetLoaded(items []unsafe.Pointer) {
-	c.snap, c.snapped = items, true
-	if len(c.items) == 0 && len(c.added()) == 0 && len(c.removed()) == 0 {
-		c.items, c.loaded, c.mode = items, true, ModeDefault
+	c.setSnapshot(items)
+	if c.n == 0 && len(c.added()) == 0 && len(c.removed()) == 0 {
+		c.setList(items)
+		c.loaded, c.mode = true, ModeDefault
 		return
 	}
 	out := make([]unsafe.Pointer, 0, len(items)+len(c.added()))
@@ -168,15 +217,16 @@ func (c *Core) SetLoaded(items []unsafe.Pointer) {
 			out = append(out, it)
 		}
 	}
-	for _, it := range c.items {
+	for _, it := range c.list() {
 		if !slices.Contains(out, it) && !slices.Contains(c.removed(), it) {
 			out = append(out, it)
 		}
 	}
-	if c.rel != nil && !c.rel.Uselist() && len(c.items) > 0 {
-		out = []unsafe.Pointer{c.items[0]} // a to-one set in memory wins
+	if c.rel != nil && !c.rel.Uselist() && c.n > 0 {
+		out = []unsafe.Pointer{c.list()[0]} // a to-one set in memory wins
 	}
-	c.items, c.loaded, c.mode = out, true, ModeDefault
+	c.setList(out)
+	c.loaded, c.mode = true, ModeDefault
 	if c.rel == nil || c.rel.Field.Kind != meta.RelDynamic {
 		c.q = nil
 	}
@@ -185,8 +235,9 @@ func (c *Core) SetLoaded(items []unsafe.Pointer) {
 // Expire forgets the loaded members of a persistent owner; the next Load
 // reads them again. In-memory changes are dropped.
 func (c *Core) Expire() {
-	c.items, c.loaded, c.q, c.mode = nil, false, nil, ModeDefault
-	c.snap, c.snapped = nil, false
+	c.setList(nil)
+	c.loaded, c.q, c.mode = false, nil, ModeDefault
+	c.snap, c.sn, c.snapped = nil, 0, false
 }
 
 // Queued returns the members appended and removed while unloaded (and, for
@@ -254,26 +305,26 @@ func (c *Core) unlinkBack(it unsafe.Pointer) {
 }
 
 func (c *Core) one() unsafe.Pointer {
-	if len(c.items) == 0 {
+	if c.n == 0 {
 		return nil
 	}
-	return c.items[0]
+	return *c.items
 }
 
 func (c *Core) setOneRaw(p unsafe.Pointer) {
 	if p == nil {
-		c.items = nil
+		c.setList(nil)
 	} else {
-		c.items = []unsafe.Pointer{p} // never in place: snap may share the array
+		c.setList([]unsafe.Pointer{p}) // never in place: snap may share the array
 	}
 	c.loaded = true
 }
 
 func (c *Core) addRaw(p unsafe.Pointer) bool {
-	if slices.Contains(c.items, p) {
+	if slices.Contains(c.list(), p) {
 		return false
 	}
-	c.items = append(c.items, p)
+	c.setList(append(c.list(), p))
 	if i := slices.Index(c.removed(), p); i >= 0 {
 		c.q.removed = slices.Delete(c.q.removed, i, i+1)
 	} else if !c.loaded || (c.rel != nil && c.rel.Field.Kind == meta.RelDynamic) {
@@ -284,9 +335,9 @@ func (c *Core) addRaw(p unsafe.Pointer) bool {
 }
 
 func (c *Core) removeRaw(p unsafe.Pointer) bool {
-	i := slices.Index(c.items, p)
+	i := slices.Index(c.list(), p)
 	if i >= 0 {
-		c.items = slices.Delete(slices.Clone(c.items), i, i+1) // never in place
+		c.setList(slices.Delete(slices.Clone(c.list()), i, i+1)) // never in place
 	}
 	if j := slices.Index(c.added(), p); j >= 0 {
 		c.q.added = slices.Delete(c.q.added, j, j+1)
@@ -318,7 +369,7 @@ func (c *Core) Remove(p unsafe.Pointer) bool {
 
 // SetAll replaces the members; removed ones are de-associated.
 func (c *Core) SetAll(ps []unsafe.Pointer) {
-	for _, old := range slices.Clone(c.items) {
+	for _, old := range slices.Clone(c.list()) {
 		if !slices.Contains(ps, old) {
 			c.Remove(old)
 		}
@@ -327,13 +378,13 @@ func (c *Core) SetAll(ps []unsafe.Pointer) {
 		c.Append(p)
 	}
 	// Keep the order given.
-	order := make([]unsafe.Pointer, 0, len(c.items))
+	order := make([]unsafe.Pointer, 0, c.n)
 	for _, p := range ps {
 		if p != nil && !slices.Contains(order, p) {
 			order = append(order, p)
 		}
 	}
-	c.items = order
+	c.setList(order)
 	c.loaded = c.loaded || c.ld == nil || c.owner == nil
 }
 

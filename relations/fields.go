@@ -70,7 +70,10 @@ func (*Many[T]) ArcRelation() (meta.RelationKind, reflect.Type) {
 // Items returns the members in memory, in order. It never does I/O; an
 // unloaded collection of a persistent object holds only what was
 // appended in memory (Cached tells). The slice must not be modified.
-func (m *Many[T]) Items() []*T { return *(*[]*T)(unsafe.Pointer(&m.c.items)) }
+func (m *Many[T]) Items() []*T {
+	s := m.c.list()
+	return *(*[]*T)(unsafe.Pointer(&s))
+}
 
 // Cached returns the members and whether the collection is loaded.
 func (m *Many[T]) Cached() ([]*T, bool) { return m.Items(), m.c.Loaded() }
@@ -85,10 +88,10 @@ func (m *Many[T]) Get() ([]*T, error) {
 }
 
 // Len is the number of members in memory.
-func (m *Many[T]) Len() int { return len(m.c.items) }
+func (m *Many[T]) Len() int { return int(m.c.n) }
 
 // At returns member i.
-func (m *Many[T]) At(i int) *T { return (*T)(m.c.items[i]) }
+func (m *Many[T]) At(i int) *T { return (*T)(m.c.list()[i]) }
 
 // Load returns the collection, loading it on first use (after autoflush,
 // ordered by the relationship's order_by). It loads once per session

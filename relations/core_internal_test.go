@@ -1,0 +1,50 @@
+package relations
+
+import (
+	"testing"
+	"unsafe"
+)
+
+// The compact members/snapshot storage gives back the slices it was given:
+// nil stays nil, empty stays empty and non-nil, and a snapshot that shares
+// the members' array does not see later appends or removals.
+func TestCoreListStorage(t *testing.T) {
+	a, b, c := new(int), new(int), new(int)
+	pa, pb, pc := unsafe.Pointer(a), unsafe.Pointer(b), unsafe.Pointer(c)
+	cases := []struct {
+		name string
+		in   []unsafe.Pointer
+	}{
+		{"nil", nil},
+		{"empty", []unsafe.Pointer{}},
+		{"empty with room", make([]unsafe.Pointer, 0, 4)},
+		{"two", []unsafe.Pointer{pa, pb}},
+		{"tail of a larger array", []unsafe.Pointer{pa, pb, pc}[1:2]},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var co Core
+			co.SetLoaded(tc.in)
+			got := co.Items()
+			if (got == nil) != (tc.in == nil) || len(got) != len(tc.in) || cap(got) != cap(tc.in) {
+				t.Fatalf("Items() = %v (nil %v, cap %d), want %v (nil %v, cap %d)", got, got == nil, cap(got), tc.in, tc.in == nil, cap(tc.in))
+			}
+			for i := range got {
+				if got[i] != tc.in[i] {
+					t.Fatalf("Items()[%d] differs", i)
+				}
+			}
+			snap, ok := co.Snapshot()
+			if !ok || (snap == nil) != (tc.in == nil) || len(snap) != len(tc.in) {
+				t.Fatalf("Snapshot() = %v, %v", snap, ok)
+			}
+			co.addRaw(pc)
+			if s, _ := co.Snapshot(); len(s) != len(tc.in) {
+				t.Fatalf("the snapshot saw an append: %v", s)
+			}
+			if co.Items()[len(co.Items())-1] != pc || !co.removeRaw(pc) || len(co.Items()) != len(tc.in) {
+				t.Fatalf("append/remove: %v", co.Items())
+			}
+		})
+	}
+}
