@@ -321,23 +321,22 @@ func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners [
 	byInt := make(map[int64]int32, len(owners))
 	var byKey map[any]int32
 	sameKey := make([]int32, len(owners))
-	var keys []any
+	keys := make([]any, 0, len(owners))
 	for i, o := range owners {
-		vals, ok := keyValues(o, okc)
-		if !ok {
-			continue
-		}
-		var first bool
-		if n, isInt := vals[0].(int64); isInt {
-			first = chainOwner(byInt, n, i, sameKey)
-		} else {
+		k := rowOwnerKey(o, okc[0]) // an integer key is read unboxed
+		switch {
+		case k.null, k.v == nil && k.n == 0 && okc[0].PrimaryKey: // no key yet (as keyValues)
+		case k.v == nil:
+			if chainOwner(byInt, k.n, i, sameKey) {
+				keys = append(keys, k.n)
+			}
+		default:
 			if byKey == nil {
 				byKey = map[any]int32{}
 			}
-			first = chainOwner(byKey, vals[0], i, sameKey)
-		}
-		if first {
-			keys = append(keys, vals[0])
+			if chainOwner(byKey, k.v, i, sameKey) {
+				keys = append(keys, k.v)
+			}
 		}
 	}
 	chunk := d.MaxParams() - 1
