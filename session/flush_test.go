@@ -367,3 +367,33 @@ func TestDefaultsAndTimestamps(t *testing.T) {
 		assert.True(t, n.UpdatedAt.After(created))
 	})
 }
+
+// A snapshot keeps its own copy of a pointer column's target (in the
+// snapshot itself), so changing the target in place is a change, after a
+// load as after a rollback restored the value; the object never shares
+// memory with its snapshot.
+func TestPointerTargetOwnedBySnapshot(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := setup(t, eng)
+		g := &Gadget{Label: "p", Maybe: ptr[int64](4), Tags: []string{}}
+		require.NoError(t, s.Add(g))
+		require.NoError(t, s.Commit(ctx))
+		s2 := session.New(eng)
+		defer s2.Close(ctx)
+		g2, err := session.Get[Gadget](ctx, s2, g.ID)
+		require.NoError(t, err)
+		require.Empty(t, s2.Dirty())
+		*g2.Maybe = 5 // in place, after a load
+		require.Len(t, s2.Dirty(), 1)
+		require.NoError(t, s2.Flush(ctx))
+		require.NoError(t, s2.Rollback(ctx)) // restores 4 into the object
+		require.Equal(t, int64(4), *g2.Maybe)
+		require.Empty(t, s2.Dirty())
+		*g2.Maybe = 6 // in place, after the restore
+		require.Len(t, s2.Dirty(), 1)
+		require.NoError(t, s2.Commit(ctx))
+		var got int64
+		require.NoError(t, eng.DB().QueryRow("SELECT maybe FROM gadgets WHERE id = "+fmt.Sprint(g.ID)).Scan(&got))
+		require.Equal(t, int64(6), got)
+	})
+}

@@ -289,13 +289,17 @@ type codec struct {
 }
 
 type colCodec struct {
-	c     *meta.Column
-	eq    func(a, b unsafe.Pointer) bool // nil for extra-tracked columns
-	deep  func(dst unsafe.Pointer)       // re-owns mutable memory in a snapshot copy
-	extra int                            // index in snapshot.extra, or -1
-	cp    func(dst, src unsafe.Pointer)  // copies the field's value
-	get   func(p unsafe.Pointer) any     // the bind value of the field
-	zero  func(p unsafe.Pointer) bool    // the field holds its zero value
+	c    *meta.Column
+	eq   func(a, b unsafe.Pointer) bool // nil for extra-tracked columns
+	deep func(dst unsafe.Pointer)       // re-owns mutable memory in a copy (object or snapshot)
+	// snapDeep is deep for a copy in a snapshot: a pointer column's target
+	// goes into the snapshot's own slot for it (see snapTypeOf) instead of
+	// a new allocation.
+	snapDeep func(dst unsafe.Pointer)
+	extra    int                           // index in snapshot.extra, or -1
+	cp       func(dst, src unsafe.Pointer) // copies the field's value
+	get      func(p unsafe.Pointer) any    // the bind value of the field
+	zero     func(p unsafe.Pointer) bool   // the field holds its zero value
 	// special: the INSERT may fill or read back this column (autoincrement,
 	// server or client default, timestamps, version).
 	special bool
@@ -333,8 +337,16 @@ func codecOf(t *meta.Table) *codec {
 		}
 	}
 	cd.spans, cd.rest, cd.all = spansOf(cd.cols)
-	cd.snapType = snapTypeOf(t)
+	var slots map[*meta.Column]uintptr
+	cd.snapType, slots = snapTypeOf(t)
 	cd.snapSlab = newSlab(cd.snapType)
+	for i := range cd.cols {
+		cc := &cd.cols[i]
+		cc.snapDeep = cc.deep
+		if off, ok := slots[cc.c]; ok && cc.deep != nil {
+			cc.snapDeep = inlineDeep(cc.c.Elem, off-cc.c.Offset)
+		}
+	}
 	v, _ := codecs.LoadOrStore(t, cd)
 	return v.(*codec)
 }
@@ -344,14 +356,19 @@ func codecOf(t *meta.Table) *codec {
 // last column: the snapshot of a model with relationships or an embedded
 // record.Base is a fraction of the model's size and holds no pointers
 // the GC must follow but the columns'. t's own type is the fallback.
-func snapTypeOf(t *meta.Table) reflect.Type {
+//
+// After the columns come slots for the targets of pointer columns of the
+// common kinds (*int64, *string, *time.Time ...): a snapshot's copy of
+// such a column points at its slot, so taking a snapshot allocates nothing
+// per pointer column. slots gives each slot's offset.
+func snapTypeOf(t *meta.Table) (typ reflect.Type, slots map[*meta.Column]uintptr) {
 	cols := slices.Clone(t.Columns)
 	slices.SortFunc(cols, func(a, b *meta.Column) int { return cmp.Compare(a.Offset, b.Offset) })
 	var fields []reflect.StructField
 	var off uintptr
 	for i, c := range cols {
 		if c.Offset < off {
-			return t.GoType // overlapping fields: cannot happen for a Go struct
+			return t.GoType, nil // overlapping fields: cannot happen for a Go struct
 		}
 		if gap := c.Offset - off; gap > 0 {
 			fields = append(fields, reflect.StructField{Name: fmt.Sprintf("Pad%d", i), Type: reflect.ArrayOf(int(gap), reflect.TypeFor[byte]())})
@@ -359,14 +376,58 @@ func snapTypeOf(t *meta.Table) reflect.Type {
 		fields = append(fields, reflect.StructField{Name: fmt.Sprintf("C%d", i), Type: c.GoType})
 		off = c.Offset + c.GoType.Size()
 	}
+	for i, c := range cols {
+		if c.Ptr && inlineDeep(c.Elem, 0) != nil {
+			fields = append(fields, reflect.StructField{Name: fmt.Sprintf("V%d", i), Type: c.Elem})
+		}
+	}
 	st := reflect.StructOf(fields)
 	for i, c := range cols {
 		f, ok := st.FieldByName(fmt.Sprintf("C%d", i))
 		if !ok || f.Offset != c.Offset {
-			return t.GoType
+			return t.GoType, nil
+		}
+		if v, ok := st.FieldByName(fmt.Sprintf("V%d", i)); ok {
+			if slots == nil {
+				slots = map[*meta.Column]uintptr{}
+			}
+			slots[c] = v.Offset
 		}
 	}
-	return st
+	return st, slots
+}
+
+// inlineDeep returns, for a pointer column whose target is of type t,
+// the deep copy that moves the target into the snapshot slot rel bytes
+// after the column (see snapTypeOf), or nil when t is not a common kind.
+func inlineDeep(t reflect.Type, rel uintptr) func(p unsafe.Pointer) {
+	if t == timeType {
+		return deepInto[time.Time](rel)
+	}
+	if t.PkgPath() == "" {
+		switch t.Kind() {
+		case reflect.Int64, reflect.Int, reflect.Float64, reflect.Uint64:
+			return deepInto[int64](rel)
+		case reflect.Int32:
+			return deepInto[int32](rel)
+		case reflect.String:
+			return deepInto[string](rel)
+		case reflect.Bool:
+			return deepInto[bool](rel)
+		}
+	}
+	return nil
+}
+
+func deepInto[T any](rel uintptr) func(p unsafe.Pointer) {
+	return func(p unsafe.Pointer) {
+		pp := (**T)(p)
+		if *pp != nil {
+			slot := (*T)(unsafe.Add(p, rel))
+			*slot = **pp
+			*pp = slot
+		}
+	}
 }
 
 // span is a byte range of an object (and of its snapshot).
@@ -520,8 +581,8 @@ func (cd *codec) copyCols(dst, src unsafe.Pointer) {
 		cc := &cd.cols[i]
 		off := cc.c.Offset
 		cc.cp(unsafe.Add(dst, off), unsafe.Add(src, off))
-		if cc.deep != nil {
-			cc.deep(unsafe.Add(dst, off))
+		if cc.snapDeep != nil {
+			cc.snapDeep(unsafe.Add(dst, off))
 		}
 	}
 }
