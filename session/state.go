@@ -344,7 +344,8 @@ func codecOf(t *meta.Table) *codec {
 		cc := &cd.cols[i]
 		cc.snapDeep = cc.deep
 		if off, ok := slots[cc.c]; ok && cc.deep != nil {
-			cc.snapDeep = inlineDeep(cc.c.Elem, off-cc.c.Offset)
+			_, into := ptrCopiers(cc.c.Elem)
+			cc.snapDeep = into(off - cc.c.Offset)
 		}
 	}
 	v, _ := codecs.LoadOrStore(t, cd)
@@ -377,7 +378,7 @@ func snapTypeOf(t *meta.Table) (typ reflect.Type, slots map[*meta.Column]uintptr
 		off = c.Offset + c.GoType.Size()
 	}
 	for i, c := range cols {
-		if c.Ptr && inlineDeep(c.Elem, 0) != nil {
+		if _, into := ptrCopiers(c.Elem); c.Ptr && into != nil {
 			fields = append(fields, reflect.StructField{Name: fmt.Sprintf("V%d", i), Type: c.Elem})
 		}
 	}
@@ -397,26 +398,28 @@ func snapTypeOf(t *meta.Table) (typ reflect.Type, slots map[*meta.Column]uintptr
 	return st, slots
 }
 
-// inlineDeep returns, for a pointer column whose target is of type t,
-// the deep copy that moves the target into the snapshot slot rel bytes
-// after the column (see snapTypeOf), or nil when t is not a common kind.
-func inlineDeep(t reflect.Type, rel uintptr) func(p unsafe.Pointer) {
+// ptrCopiers returns the deep copies of a pointer column whose target is
+// of a common kind (time.Time, integers, floats, strings, bools, not of a
+// named type): deep allocates a new target (for objects), into moves it
+// into the snapshot slot rel bytes after the column (see snapTypeOf).
+// Both are nil for other targets.
+func ptrCopiers(t reflect.Type) (deep func(p unsafe.Pointer), into func(rel uintptr) func(p unsafe.Pointer)) {
 	if t == timeType {
-		return deepInto[time.Time](rel)
+		return deepPtr[time.Time], deepInto[time.Time]
 	}
 	if t.PkgPath() == "" {
 		switch t.Kind() {
 		case reflect.Int64, reflect.Int, reflect.Float64, reflect.Uint64:
-			return deepInto[int64](rel)
+			return deepPtr[int64], deepInto[int64]
 		case reflect.Int32:
-			return deepInto[int32](rel)
+			return deepPtr[int32], deepInto[int32]
 		case reflect.String:
-			return deepInto[string](rel)
+			return deepPtr[string], deepInto[string]
 		case reflect.Bool:
-			return deepInto[bool](rel)
+			return deepPtr[bool], deepInto[bool]
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 func deepInto[T any](rel uintptr) func(p unsafe.Pointer) {
@@ -784,20 +787,8 @@ func deepFor(c *meta.Column) func(p unsafe.Pointer) {
 	switch {
 	case c.Ptr:
 		t := c.Elem
-		if t == timeType {
-			return deepPtr[time.Time]
-		}
-		if t.PkgPath() == "" {
-			switch t.Kind() {
-			case reflect.Int64, reflect.Int, reflect.Float64:
-				return deepPtr[int64]
-			case reflect.Int32:
-				return deepPtr[int32]
-			case reflect.String:
-				return deepPtr[string]
-			case reflect.Bool:
-				return deepPtr[bool]
-			}
+		if deep, _ := ptrCopiers(t); deep != nil {
+			return deep
 		}
 		return func(p unsafe.Pointer) {
 			pp := (*unsafe.Pointer)(p)
