@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"unsafe"
 
+	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -64,25 +65,25 @@ type loader struct {
 	snaps    slab
 	made     int            // new objects adopted
 	spare    unsafe.Pointer // a scanned struct the identity map did not need, zeroed unless rescans
-	// rescans: every struct from fresh is scanned with one plan that
-	// Rewrites, so a recycled struct needs no zeroing (see engine.ScanPlan).
+	// rescans: the loader's plan Rewrites, and it is the only one that
+	// scans into structs from fresh, so a recycled struct needs no zeroing.
 	rescans bool
 	ids     *stateTable // the identity map's integer keys of t, once needed
 }
 
-func (s *Session) newLoader(t *meta.Table, populate bool, batch *loadBatch) *loader {
-	l := s.makeLoader(t, populate, batch)
+func (s *Session) newLoader(t *meta.Table, plan *engine.ScanPlan, populate bool, batch *loadBatch) *loader {
+	l := s.makeLoader(t, plan, populate, batch)
 	return &l
 }
 
 // makeLoader is newLoader for a caller that keeps the loader in a
 // variable (on its stack).
-func (s *Session) makeLoader(t *meta.Table, populate bool, batch *loadBatch) loader {
+func (s *Session) makeLoader(t *meta.Table, plan *engine.ScanPlan, populate bool, batch *loadBatch) loader {
 	cd := codecOf(t)
 	if h := int(cd.loadHint.Load()); h >= minReserve {
 		s.reserve(t, h)
 	}
-	l := loader{s: s, t: t, cd: cd, populate: populate, batch: batch, objs: cd.slab, snaps: cd.snapSlab}
+	l := loader{s: s, t: t, cd: cd, populate: populate, batch: batch, objs: cd.slab, snaps: cd.snapSlab, rescans: plan.Rewrites()}
 	// When the last two loads of the table made about as many objects,
 	// the next one likely will too: take them in one chunk instead of
 	// 1, 1, 2, 4 … (the smaller of the two, so a one-row load between
@@ -210,14 +211,9 @@ func (s *Session) adopt(ctx context.Context, st *state, t *meta.Table, cd *codec
 	st.obj, st.cd = fresh, cd
 	st.status, st.key, st.hasKey = Persistent, k.sk(), true
 	st.snap = &st.first
-	if cd.inHolder {
-		*(*Holder)(unsafe.Add(fresh, cd.holderAt)) = Holder{owner: fresh, sess: s, st: st}
+	if h := st.holder(); h != nil { // fresh was never tracked: no copy to tell apart (see holderOf)
+		*h = Holder{owner: fresh, sess: s, st: st}
 		s.holders = true
-	} else if cd.tracked {
-		if h := holderOf(reflect.NewAt(t.GoType, fresh).Interface(), fresh); h != nil {
-			*h = Holder{owner: fresh, sess: s, st: st}
-			s.holders = true
-		}
 	}
 	if batch != nil {
 		st.batch = batch

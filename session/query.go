@@ -426,8 +426,7 @@ func (q *Query[T]) all(ctx context.Context, variant byte, method string) ([]*T, 
 		defer putEntityPlan(q.t, plan)
 	}
 	var seen map[unsafe.Pointer]bool
-	ld := s.makeLoader(q.t, q.populate, &loadBatch{})
-	ld.rescans = plan.Rewrites()
+	ld := s.makeLoader(q.t, plan, q.populate, &loadBatch{})
 	var out []*T
 	if h := ld.hint(); h > 0 {
 		out = make([]*T, 0, h)
@@ -676,8 +675,7 @@ func (q *Query[T]) Iter(ctx context.Context) iter.Seq2[*T, error] {
 			yield(nil, err)
 			return
 		}
-		ld := s.newLoader(q.t, q.populate, nil)
-		ld.rescans = plan.Rewrites()
+		ld := s.newLoader(q.t, plan, q.populate, nil)
 		for rows.Next() {
 			fresh := ld.fresh()
 			if err := plan.Scan(rows, fresh); err != nil {

@@ -415,8 +415,7 @@ func (s *Session) runRel(ctx context.Context, x engine.Executor, r *meta.Relatio
 	var items []unsafe.Pointer
 	var key any
 	var dests []any
-	ld := s.makeLoader(t, false, nil)
-	ld.rescans = plan.Rewrites()
+	ld := s.makeLoader(t, plan, false, nil)
 	defer ld.done()
 	keyFromRow := nkey > 0 && r.Dir != meta.ManyToMany
 	for rows.Next() {
