@@ -113,6 +113,7 @@ type opts struct {
 	check, dryRun, allowDrop, seq, timestamp bool
 	digits                                   int
 	ignore                                   string
+	renames                                  []string
 }
 
 var negNumber = regexp.MustCompile(`^-[0-9]+$`)
@@ -267,7 +268,7 @@ func (e *env) dispatch(args []string) error {
 func takesValue(flagArg string) bool {
 	n := strings.TrimLeft(flagArg, "-")
 	switch n {
-	case "database", "dir", "source", "models", "config", "digits", "ignore":
+	case "database", "dir", "source", "models", "config", "digits", "ignore", "rename":
 		return true
 	}
 	return false
@@ -333,12 +334,14 @@ func commands() *command {
 			{name: "diff", args: "NAME", short: "write a migration from the difference between models and database",
 				long: "Compare the models with the database and write the next NNNNNN_NAME.up.sql/.down.sql\n" +
 					"pair. Drops and type narrowing are written only with --allow-drop; possible renames are\n" +
-					"reported, never guessed. --check exits 1 when there is a difference (for CI).",
+					"noted, never guessed (--rename writes them). --check exits 1 when there is a difference (for CI).",
 				flags: func(fs *flag.FlagSet, o *opts) {
 					fs.BoolVar(&o.check, "check", false, "write nothing; exit 1 if models and database differ")
 					fs.BoolVar(&o.dryRun, "dry-run", false, "print the files to stdout instead of writing them")
 					fs.BoolVar(&o.allowDrop, "allow-drop", false, "also drop tables/columns not in the models and narrow types")
 					fs.StringVar(&o.ignore, "ignore", "", "comma-separated patterns of tables to leave alone")
+					fs.Func("rename", "table.old_column=new_column or old_table=new_table: write a rename (repeatable)",
+						func(v string) error { o.renames = append(o.renames, v); return nil })
 				}, run: cmdDiff},
 			{name: "fixtures", short: "load YAML fixtures", subs: []*command{
 				{name: "load", args: "DIR", short: "load the fixture files in DIR (needs models)",
@@ -730,6 +733,13 @@ func cmdDiff(e *env, o *opts, args []string) error {
 	if o.ignore != "" {
 		dopts.IgnoreTables = strings.Split(o.ignore, ",")
 	}
+	for _, r := range o.renames {
+		rn, err := migrate.ParseRename(r)
+		if err != nil {
+			return usagef("--rename: %v", err)
+		}
+		dopts.Renames = append(dopts.Renames, rn)
+	}
 	if _, err := os.Stat(e.dir); err == nil {
 		src := migrate.Dir(e.dir)
 		dopts.Source = &src
@@ -743,6 +753,9 @@ func cmdDiff(e *env, o *opts, args []string) error {
 	}
 	for _, s := range p.Skipped {
 		fmt.Fprintf(e.stderr, "skipped (needs --allow-drop): %s\n", s)
+	}
+	for _, b := range p.Broken {
+		fmt.Fprintf(e.stderr, "broken: %s\n", b)
 	}
 	switch {
 	case o.check:

@@ -15,6 +15,17 @@ func widens(a, b string) bool {
 	isChar := func(n string) bool { return n == "VARCHAR" || n == "CHARACTER VARYING" }
 	isText := func(n string) bool { return n == "TEXT" || (isChar(n)) }
 	switch {
+	case intRank[na] > 0 && (nb == "NUMERIC" || nb == "DECIMAL"):
+		// NUMERIC(p,s) holds every integer of the type when it has
+		// enough digits before the point.
+		if len(ab) == 0 {
+			return true
+		}
+		s := 0
+		if len(ab) > 1 {
+			s = ab[1]
+		}
+		return ab[0]-s >= map[int]int{1: 5, 2: 10, 3: 19}[intRank[na]]
 	case isChar(na) && isText(nb):
 		if nb == "TEXT" || len(ab) == 0 {
 			return true

@@ -48,6 +48,9 @@ func TestWidens(t *testing.T) {
 		{"numeric(10,2)", "numeric(12,2)", true},
 		{"numeric(10,2)", "numeric(10,3)", false},
 		{"text", "integer", false},
+		{"bigint", "numeric(22,2)", true},
+		{"bigint", "numeric(20,2)", false},
+		{"integer", "numeric", true},
 	} {
 		if got := widens(tc.a, tc.b); got != tc.want {
 			t.Errorf("widens(%s, %s) = %v", tc.a, tc.b, got)
