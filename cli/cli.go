@@ -40,6 +40,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -184,16 +185,24 @@ func (e *env) report(err error) {
 }
 
 // parse parses flags anywhere among args (flags after positional
-// arguments too); a negative number is a positional argument.
+// arguments too); a negative number is a positional argument unless it is
+// the value of the flag before it.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
-		// flag would take a negative number for a flag: it is positional.
-		for len(args) > 0 && negNumber.MatchString(args[0]) {
-			pos = append(pos, args[0])
-			args = args[1:]
+		// Cut args before the first negative number that is not a flag's
+		// value: the flag package would take it for a flag.
+		cut := len(args)
+		for i, a := range args {
+			if a == "--" {
+				break
+			}
+			if negNumber.MatchString(a) && (i == 0 || !isValueFlag(fs, args[i-1])) {
+				cut = i
+				break
+			}
 		}
-		if err := fs.Parse(args); err != nil {
+		if err := fs.Parse(args[:cut]); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, errHelp
 			}
@@ -201,14 +210,33 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
-			return pos, nil
+			if cut == len(args) {
+				return pos, nil
+			}
+			pos = append(pos, args[cut])
+			args = args[cut+1:]
+			continue
 		}
 		if rest[0] == "--" {
-			return append(pos, rest[1:]...), nil
+			return slices.Concat(pos, rest[1:], args[cut:]), nil
 		}
 		pos = append(pos, rest[0])
-		args = rest[1:]
+		args = slices.Concat(rest[1:], args[cut:])
 	}
+}
+
+// isValueFlag reports whether arg is a flag of fs that takes the next
+// argument as its value (-name or --name, not boolean, without =).
+func isValueFlag(fs *flag.FlagSet, arg string) bool {
+	if !strings.HasPrefix(arg, "-") || strings.Contains(arg, "=") || negNumber.MatchString(arg) {
+		return false
+	}
+	f := fs.Lookup(strings.TrimLeft(arg, "-"))
+	if f == nil {
+		return false
+	}
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return !ok || !b.IsBoolFlag()
 }
 
 func (e *env) globalFlags(fs *flag.FlagSet) {
