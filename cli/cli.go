@@ -40,8 +40,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"slices"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -125,8 +125,8 @@ type command struct {
 	long     string
 	examples []string
 	flags    func(fs *flag.FlagSet, o *opts)
-	run   func(e *env, o *opts, args []string) error
-	subs  []*command
+	run      func(e *env, o *opts, args []string) error
+	subs     []*command
 }
 
 // opts holds every command-specific flag.
