@@ -256,18 +256,58 @@ func TestModelCommands(t *testing.T) {
 	}
 }
 
-// TestModelsFlag runs the stock binary with --models: it writes a main
-// importing the package and runs it with go run (one compile).
+// TestModelsFlag runs the stock binary with --models: it builds arctl
+// with the package once and caches the binary by the sources' content.
 func TestModelsFlag(t *testing.T) {
 	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
 	}
+	cache := t.TempDir()
+	env := []string{"ARCTL_CACHE=" + cache}
 	url := "sqlite:///" + filepath.Join(t.TempDir(), "m.db")
-	r := run(t, root, nil, "--models", "./cli/testdata/models", "create-all", "--database", url)
-	want(t, r, 0, "create-all: done", "")
-	r = run(t, root, nil, "diff", "--check", "--models=./cli/testdata/models", "--database", url, "--dir", t.TempDir())
+	r := run(t, root, env, "--models", "./cli/testdata/models", "create-all", "--database", url)
+	want(t, r, 0, "create-all: done", "building arctl with the models")
+	r = run(t, root, env, "diff", "--check", "--models=./cli/testdata/models", "--database", url, "--dir", t.TempDir())
 	want(t, r, 0, "no differences", "")
-	r = run(t, root, nil, "--models", "./no/such/pkg", "create-all", "--database", url)
+	if strings.Contains(r.stderr, "building") {
+		t.Fatalf("second call rebuilt:\n%s", r.stderr)
+	}
+	r = run(t, root, env, "--models", "./no/such/pkg", "create-all", "--database", url)
 	want(t, r, 1, "", "--models ./no/such/pkg")
+	// The helper's own error and exit code, not go run's "exit status 1".
+	r = run(t, root, env, "--models", "./cli/testdata/models", "migrate", "up", "--database", url, "--dir", "no/dir")
+	want(t, r, 1, "", "no migrations directory no/dir")
+	if strings.Contains(r.stderr, "exit status") {
+		t.Fatalf("stderr has the go tool's exit status line:\n%s", r.stderr)
+	}
+	want(t, run(t, root, env, "--models", "./cli/testdata/models", "diff", "--check", "--database", url, "--dir", "x", "--bogus"), 2, "", "-bogus")
+}
+
+// TestRegression_ModelsCacheFollowsSources: editing the models package
+// rebuilds the cached helper; a package that does not compile shows the
+// compiler's message.
+func TestRegression_ModelsCacheFollowsSources(t *testing.T) {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkgDir, err := os.MkdirTemp(filepath.Join(root, "cli", "testdata"), "models_tmp_")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(pkgDir) })
+	rel := "./cli/testdata/" + filepath.Base(pkgDir)
+	env := []string{"ARCTL_CACHE=" + t.TempDir()}
+	url := "sqlite:///" + filepath.Join(t.TempDir(), "m.db")
+	v1 := "package models\n\ntype Thing struct {\n\tID   int64\n\tName string\n}\n\nfunc Models() []any { return []any{Thing{}} }\n"
+	writeFile(t, filepath.Join(pkgDir, "models.go"), v1)
+	want(t, run(t, root, env, "--models", rel, "create-all", "--database", url), 0, "create-all: done", "building")
+	want(t, run(t, root, env, "--models", rel, "diff", "--check", "--database", url, "--dir", t.TempDir()), 0, "no differences", "")
+	v2 := strings.Replace(v1, "\tName string\n", "\tName string\n\tColor string\n", 1)
+	writeFile(t, filepath.Join(pkgDir, "models.go"), v2)
+	want(t, run(t, root, env, "--models", rel, "diff", "--check", "--database", url, "--dir", t.TempDir()), 3, "add column things.color", "building")
+	writeFile(t, filepath.Join(pkgDir, "models.go"), strings.Replace(v2, "func Models", "func Modelz", 1))
+	r := run(t, root, env, "--models", rel, "create-all", "--database", url)
+	want(t, r, 1, "", "undefined: models.Models")
 }
