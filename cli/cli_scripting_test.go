@@ -262,3 +262,26 @@ func TestChecksumFile(t *testing.T) {
 		want(t, runIn(t, nil, "migrate", "up", db, d), 0, "no change", "")
 	})
 }
+
+// Item 16: fixtures load --replace empties the fixtures' tables first.
+func TestFixturesLoadReplace(t *testing.T) {
+	eachURL(t, func(t *testing.T, url string) {
+		db := "--database=" + url
+		models := []any{gadget2{}}
+		want(t, runIn(t, models, "create-all", db), 0, "done", "")
+		fx := t.TempDir()
+		writeFile(t, filepath.Join(fx, "gadgets.yml"), "g1:\n  name: one\ng2:\n  name: two\n")
+		want(t, runIn(t, models, "fixtures", "load", fx, db), 0, "fixtures loaded", "")
+		want(t, runIn(t, models, "fixtures", "load", fx, "--replace", db), 1, "", "without --yes")
+		want(t, runIn(t, models, "fixtures", "load", "--replace", "--yes", fx, db), 0, "fixtures loaded", "")
+		eng, err := engine.Open(context.Background(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer eng.Close()
+		var n int
+		if err := eng.DB().QueryRow("SELECT count(*) FROM gadgets").Scan(&n); err != nil || n != 2 {
+			t.Fatalf("gadgets after --replace: %d rows, %v (want 2)", n, err)
+		}
+	})
+}
