@@ -45,7 +45,7 @@ type Session struct {
 	// when the transaction ends.
 	leftInTx map[*state]struct{}
 	md       *meta.MetaData
-	plans  map[*meta.Table]*engine.ScanPlan // whole-row scan plans (selectByKey)
+	plans    map[*meta.Table]*engine.ScanPlan // whole-row scan plans (selectByKey)
 
 	beforeFlush   []func(context.Context, *Session) error
 	afterCommit   []func(context.Context, *Session)
