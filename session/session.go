@@ -273,6 +273,7 @@ func (s *Session) add(obj any, p unsafe.Pointer, t *meta.Table) (*state, error) 
 		st.status = Persistent
 		st.key, st.hasKey = d.key, true
 		st.snap = d.snap
+		st.expired = d.expired // an expired object still reloads at its next use
 		if _, ok := s.leftInTx[d]; ok {
 			// Expunged in this transaction: what it did to the object
 			// still has to be undone by a rollback.
