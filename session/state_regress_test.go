@@ -140,3 +140,28 @@ func TestRegression_BulkUpdateReloadRolledBack(t *testing.T) {
 		require.Equal(t, "old", u.Name)
 	})
 }
+
+// Found by TestRandomizedUnitOfWork: an expired object expunged and added
+// again came back as fresh, so a bulk UPDATE wrote into it and a Get
+// returned its stale values without reloading.
+func TestRegression_ReaddExpiredStaysExpired(t *testing.T) {
+	U := expr.Cols[User]()
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := setup(t, eng)
+		u := &User{Name: "w1"}
+		require.NoError(t, s.Add(u))
+		require.NoError(t, s.Commit(ctx)) // expired
+		require.NoError(t, s.Expunge(u))
+		require.NoError(t, s.Add(u))
+		_, err := eng.DB().Exec(phs(eng, "UPDATE users SET nickname = ? WHERE id = ?"), "elsewhere", u.ID)
+		require.NoError(t, err)
+		_, err = session.NewQuery[User](s).Where(expr.Eq(&U.ID, u.ID)).Update(ctx, expr.P{"Name": "w2"})
+		require.NoError(t, err)
+		require.Equal(t, "w1", u.Name, "an expired object is not written into: it reloads")
+		got, err := session.Get[User](ctx, s, u.ID)
+		require.NoError(t, err)
+		require.Same(t, u, got)
+		require.Equal(t, "w2", u.Name)
+		require.Equal(t, "elsewhere", u.Nickname, "reloaded, not served stale")
+	})
+}
