@@ -217,12 +217,11 @@ func Contains(field any, obj any) expr.Expr {
 		}
 		return expr.Exists(sel)
 	}
+	// obj's FK is read when the query runs, after its autoflush (NULL
+	// matches no row).
 	var terms []expr.Expr
-	for i, v := range keyArgs(p, r.TargetCols) {
-		if v == nil {
-			return expr.Raw("1 != 1")
-		}
-		terms = append(terms, &expr.Binary{L: col(owner, r.OwnerCols[i]), Op: "=", R: v})
+	for i, c := range r.TargetCols {
+		terms = append(terms, &expr.Binary{L: col(owner, r.OwnerCols[i]), Op: "=", R: objectValue{p, c}})
 	}
 	return expr.And(terms...)
 }
