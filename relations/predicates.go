@@ -68,12 +68,10 @@ func ParentCriteria(r *meta.Relationship, owner unsafe.Pointer, target expr.From
 			out = append(out, &expr.Binary{L: expr.Value{V: v}, Op: "=", R: col(target, r.TargetCols[i])})
 		}
 	case meta.ManyToOne:
-		for i, v := range keyArgs(owner, r.OwnerCols) {
-			if v == nil {
-				out = append(out, expr.Raw("1 != 1"))
-				continue
-			}
-			out = append(out, &expr.Binary{L: expr.Value{V: v}, Op: "=", R: col(target, r.TargetCols[i])})
+		// owner's FK is read when the query runs, after its autoflush
+		// (NULL matches no row).
+		for i, c := range r.OwnerCols {
+			out = append(out, &expr.Binary{L: expr.Value{V: objectValue{owner, c}}, Op: "=", R: col(target, r.TargetCols[i])})
 		}
 	}
 	return out

@@ -434,21 +434,46 @@ func TestRegression_BackrefLinkNotReappliedAfterDelete(t *testing.T) {
 }
 
 // Item 20: a foreign key Arc nulled (its parent was deleted) is not a
-// user change that conflicts with a later move of the child.
+// user change that conflicts with a move of the child, in the same flush
+// or after an autoflush.
 func TestRegression_ArcFKClearIsNotUserChange(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
-		ctx, s := uwSetup(t, eng)
-		p2, p3, p5 := uwNew(&UWPost{Title: "p2"}), uwNew(&UWPost{Title: "p3"}), uwNew(&UWPost{Title: "p5"})
-		p2.Replies.Append(p3)
-		require.NoError(t, s.AddAll(p2, p5))
-		require.NoError(t, s.Commit(ctx))
-		require.NoError(t, s.Delete(p2))
-		require.NoError(t, s.Flush(ctx))
-		require.Nil(t, p3.ParentID)
-		p5.Replies.Append(p3)
-		require.NoError(t, s.Commit(ctx))
-		require.Equal(t, uwRow{Exists: true, ParentID: some(p5.ID)}, uwPostRow(t, eng, p3.ID))
-	})
+	for _, tc := range []struct {
+		name                    string
+		loadParent, flushBefore bool
+	}{
+		{"same flush", false, false},
+		{"same flush, to-one loaded", true, false},
+		{"after an autoflush", false, true},
+		{"after an autoflush, to-one loaded", true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+				ctx, s := uwSetup(t, eng)
+				p2, p3, p5 := uwNew(&UWPost{Title: "p2"}), uwNew(&UWPost{Title: "p3"}), uwNew(&UWPost{Title: "p5"})
+				p2.Replies.Append(p3)
+				require.NoError(t, s.AddAll(p2, p5))
+				require.NoError(t, s.Commit(ctx))
+				if tc.loadParent {
+					got, err := p3.Parent.Load(ctx)
+					require.NoError(t, err)
+					require.Same(t, p2, got)
+				}
+				require.NoError(t, s.Delete(p2))
+				if tc.flushBefore {
+					_, err := session.Select[UWPost]().Where(expr.Eq(&UP.Title, "none")).All(ctx) // autoflush
+					require.NoError(t, err)
+					require.Nil(t, p3.ParentID)
+				}
+				p5.Replies.Append(p3)
+				require.NoError(t, s.Flush(ctx))
+				require.Same(t, p5, p3.Parent.Get())
+				require.Equal(t, p5.ID, *p3.ParentID)
+				require.NoError(t, s.Commit(ctx))
+				require.False(t, uwPostRow(t, eng, p2.ID).Exists)
+				require.Equal(t, uwRow{Exists: true, ParentID: some(p5.ID)}, uwPostRow(t, eng, p3.ID))
+			})
+		})
+	}
 }
 
 // Item 21: the values of objects in predicates are read when the query
@@ -472,6 +497,16 @@ func TestRegression_ContainsReadsAfterAutoflush(t *testing.T) {
 		got, err = q.All(ctx) // the same query value, run again
 		require.NoError(t, err)
 		require.Equal(t, []*UWPost{p1}, got)
+		// WithParent over a many-to-one reads r's FK at run time too.
+		wp := session.Select[UWPost]().Where(relations.WithParent(r, &UP.Parent))
+		p2.Replies.Append(r)
+		got, err = wp.All(ctx)
+		require.NoError(t, err)
+		require.Equal(t, []*UWPost{p2}, got)
+		r.Parent.Set(nil)
+		got, err = wp.All(ctx)
+		require.NoError(t, err)
+		require.Empty(t, got)
 	})
 }
 
