@@ -109,6 +109,9 @@ func (p *planner) rebuild(td *tableDiff) {
 	for _, c := range td.changed {
 		if lc, dc := l.Column(c.name), ds.Column(c.name); c.typ {
 			up = insertAfterFirst(up, narrowingWarningIf(c.narrowing, t.Name, c.name, lc.Type, dc.Type))
+			if c.narrowing {
+				p.note("WARNING: %s.%s narrows from %s to %s (up file)", t.Name, c.name, lc.Type, dc.Type)
+			}
 			if !widens(dc.Type, lc.Type) {
 				down = append(down, "-- WARNING: changes "+t.Name+"."+c.name+" back from "+dc.Type+" to "+lc.Type+
 					" (SQLite keeps each value as it is stored, converting by the column's affinity)")
