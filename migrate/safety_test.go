@@ -688,3 +688,60 @@ func TestRegression_PGDownNarrowingMarked(t *testing.T) {
 		t.Fatal("the down file cut the value")
 	}
 }
+
+type rPerson5 struct {
+	ID          int64
+	DisplayName string `arc:"size:40;notnull"`
+	Age         int64  `arc:"notnull;server_default:0;index"`
+}
+
+func (rPerson5) TableName() string { return "persons" }
+
+// Item 9 with everything at once: a table and one of its columns renamed,
+// the column's index dropped, another column made NOT NULL (a backfill;
+// on SQLite a rebuild that carries the column rename in its copy). The
+// down file undoes the renames before it re-creates what it rebuilt from
+// the old definitions.
+func TestRegression_DiffRenamesWithOtherChanges(t *testing.T) {
+	ctx := context.Background()
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		dir := t.TempDir()
+		src := migrate.Dir(dir)
+		opts := migrate.DiffOptions{Source: &src}
+		writePlan(t, dir, "init", diffPlan(t, eng, opts, rPerson1{}, rPet1{}))
+		m := openMigrator(t, eng, src)
+		if err := m.Up(ctx); err != nil {
+			t.Fatal(err)
+		}
+		execAll(t, eng, "INSERT INTO people (id, name, age) VALUES (1, 'Ann', 30), (2, 'Bob', NULL)",
+			"INSERT INTO pets (id, name, owner_id) VALUES (1, 'Rex', 2)")
+		opts.Renames = []migrate.Rename{{From: "people", To: "persons"}, {Table: "persons", From: "name", To: "display_name"}}
+		opts.AllowDrop = true
+		p := diffPlan(t, eng, opts, rPerson5{}, rPet2{})
+		if strings.Contains(p.UpSQL(), "DROP COLUMN") || !strings.Contains(p.UpSQL(), "UPDATE persons SET age = 0 WHERE age IS NULL") {
+			t.Fatalf("up:\n%s", p.UpSQL())
+		}
+		writePlan(t, dir, "everything", p)
+		m = openMigrator(t, eng, src)
+		for i := 0; i < 2; i++ {
+			if err := m.Up(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if s := scalar[string](t, eng, "SELECT display_name || ':' || CAST(age AS TEXT) FROM persons JOIN pets ON pets.owner_id = persons.id"); s != "Bob:0" {
+				t.Fatalf("after up: %q", s)
+			}
+			if err := migrate.Check(ctx, eng, migrate.DiffOptions{}, rPerson5{}, rPet2{}); err != nil {
+				t.Fatal(err)
+			}
+			if err := m.Steps(ctx, -1); err != nil {
+				t.Fatal(err)
+			}
+			if s := scalar[string](t, eng, "SELECT people.name FROM people JOIN pets ON pets.owner_id = people.id"); s != "Bob" {
+				t.Fatalf("after down: %q", s)
+			}
+			if err := migrate.Check(ctx, eng, migrate.DiffOptions{}, rPerson1{}, rPet1{}); err != nil {
+				t.Fatalf("after down: %v", err)
+			}
+		}
+	})
+}
