@@ -22,6 +22,9 @@ type OnConflict struct {
 	Columns   []string // the conflict target
 	DoNothing bool
 	Update    []string // columns to set from EXCLUDED
+	// Increment lists columns set to their current value plus one on
+	// update (an optimistic-locking version).
+	Increment []string
 }
 
 func (*Insert) statement() {}
@@ -71,7 +74,7 @@ func (in *Insert) AppendSQL(c *Compiler) {
 			c.Ident(col)
 		}
 		c.Byte(')')
-		if oc.DoNothing || len(oc.Update) == 0 {
+		if oc.DoNothing || len(oc.Update)+len(oc.Increment) == 0 {
 			c.Write(" DO NOTHING")
 		} else {
 			c.Write(" DO UPDATE SET ")
@@ -82,6 +85,17 @@ func (in *Insert) AppendSQL(c *Compiler) {
 				c.Ident(col)
 				c.Write(" = excluded.")
 				c.Ident(col)
+			}
+			for i, col := range oc.Increment {
+				if i > 0 || len(oc.Update) > 0 {
+					c.Write(", ")
+				}
+				c.Ident(col)
+				c.Write(" = ")
+				c.Ident(in.Table.Name)
+				c.Byte('.')
+				c.Ident(col)
+				c.Write(" + 1")
 			}
 		}
 	}
