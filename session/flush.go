@@ -128,6 +128,7 @@ func (s *Session) Flush(ctx context.Context) error {
 		} else {
 			_ = tx.Rollback()
 			s.tx = nil
+			s.forgetTx()
 		}
 		return err
 	}
