@@ -11,3 +11,5 @@ require (
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/sys v0.46.0
 )
+
+require github.com/google/uuid v1.6.0
