@@ -17,7 +17,8 @@ type Insert struct {
 	OnConflict *OnConflict
 }
 
-// OnConflict is an upsert clause (PostgreSQL and SQLite ≥ 3.24).
+// OnConflict is an upsert clause (PostgreSQL and SQLite ≥ 3.24). Without
+// Columns it is ON CONFLICT DO NOTHING, which any unique violation meets.
 type OnConflict struct {
 	Columns   []string // the conflict target
 	DoNothing bool
@@ -66,14 +67,21 @@ func (in *Insert) AppendSQL(c *Compiler) {
 		}
 	}
 	if oc := in.OnConflict; oc != nil {
-		c.Write(" ON CONFLICT (")
-		for i, col := range oc.Columns {
-			if i > 0 {
-				c.Write(", ")
-			}
-			c.Ident(col)
+		c.Write(" ON CONFLICT")
+		if len(oc.Columns) == 0 && !(oc.DoNothing || len(oc.Update)+len(oc.Increment) == 0) {
+			c.Fail(fmt.Errorf("%w: INSERT INTO %s: ON CONFLICT DO UPDATE needs the conflict columns", arcerr.ErrInvalidRequest, in.Table.Name))
+			return
 		}
-		c.Byte(')')
+		if len(oc.Columns) > 0 {
+			c.Write(" (")
+			for i, col := range oc.Columns {
+				if i > 0 {
+					c.Write(", ")
+				}
+				c.Ident(col)
+			}
+			c.Byte(')')
+		}
 		if oc.DoNothing || len(oc.Update)+len(oc.Increment) == 0 {
 			c.Write(" DO NOTHING")
 		} else {

@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -192,43 +191,15 @@ func (s *Session) upsert(ctx context.Context, t *meta.Table, objs []unsafe.Point
 		}
 	}
 
-	tx, err := s.begin(ctx)
+	var rows []unsafe.Pointer
+	err = s.writeNow(ctx, "arc_upsert", func(tx *engine.Tx) (err error) {
+		rows, err = s.execUpsert(ctx, tx, plan, objs)
+		return err
+	})
 	if err != nil {
 		restore()
-		return nil, err
+		return nil, fmt.Errorf("arc: Upsert of %s: %w", name, err)
 	}
-	useSavepoint := s.txFlushed || len(s.nested) > 0
-	const sp = "arc_upsert"
-	if useSavepoint {
-		if err := tx.Savepoint(ctx, sp); err != nil {
-			restore()
-			return nil, err
-		}
-	}
-	rows, err := s.execUpsert(ctx, tx, plan, objs)
-	if err != nil {
-		restore()
-		err = fmt.Errorf("arc: Upsert of %s: %w", name, err)
-		if useSavepoint {
-			if rerr := tx.RollbackTo(ctx, sp); rerr != nil {
-				s.failed = err
-				return nil, errors.Join(err, rerr)
-			}
-			_ = tx.Release(ctx, sp)
-		} else {
-			_ = tx.Rollback()
-			s.tx = nil
-		}
-		return nil, err
-	}
-	if useSavepoint {
-		if err := tx.Release(ctx, sp); err != nil {
-			restore()
-			s.failed = err
-			return nil, err
-		}
-	}
-	s.txFlushed = true
 
 	// Map each row: the session's object for it when there is one,
 	// refreshed; else the caller's object becomes persistent.
