@@ -557,18 +557,22 @@ func (p *planner) compareTable(t *meta.Table, l, ds *dialect.TableSchema, alter 
 		}
 	}
 
+	addC, dropC := checkChanges(l, ds) // CHECK constraints, enum: values among them
 	if alter {
 		p.alterTable(t, l, ds, added, dropped, changed, pkDiff, addU, dropU, addF, dropF, addI, dropI)
+		p.checkSteps(t, addC, dropC)
 		return
 	}
 	// SQLite: ADD COLUMN and CREATE/DROP INDEX where they suffice, else rebuild.
-	rebuild := len(dropped) > 0 || len(changed) > 0 || pkDiff || len(addU) > 0 || len(dropU) > 0 || len(addF) > 0 || len(dropF) > 0
+	rebuild := len(dropped) > 0 || len(changed) > 0 || pkDiff || len(addU) > 0 || len(dropU) > 0 || len(addF) > 0 || len(dropF) > 0 ||
+		len(addC) > 0 || len(dropC) > 0
 	for _, a := range added {
 		if !p.simpleAdd(t.ColumnByName(a)) {
 			rebuild = true
 		}
 	}
 	if rebuild {
+		p.checkChangeNotes(t.Name, addC, dropC)
 		p.rebuild(t, l, ds, added, dropped, changed, addU, dropU, addF, dropF, addI, dropI)
 		return
 	}
