@@ -17,11 +17,11 @@ func (u uuidV) Value() (driver.Value, error) { return u[:], nil }
 func (u *uuidV) Scan(any) error              { return nil }
 
 type TypeDoc struct {
-	ID      uuidV     `arc:"server_default:gen_random_uuid()"`
-	Owner   string    `arc:"uuid"`
-	Title   string    `arc:"size:50;notnull"`
-	Slug    string    `arc:"generated:lower(title)"`
-	State   string    `arc:"size:10;enum:draft,published;server_default:'draft'"`
+	ID      uuidV  `arc:"server_default:gen_random_uuid()"`
+	Owner   string `arc:"uuid"`
+	Title   string `arc:"size:50;notnull"`
+	Slug    string `arc:"generated:lower(title)"`
+	State   string `arc:"size:10;enum:draft,published;server_default:'draft'"`
 	Tags    []string
 	Counts  []int64
 	Ranks   []int32

@@ -91,8 +91,8 @@ type TypeShapes struct {
 	Tags    []string
 	Counts  []int64
 	State   Status
-	Kind    string `arc:"enum:a,b'c"`
-	Slug    string `arc:"generated:lower(text)"`
+	Kind    string         `arc:"enum:a,b'c"`
+	Slug    string         `arc:"generated:lower(text)"`
 	Doc     map[string]any `arc:"jsonb"`
 	Created int64
 }
