@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/lib/pq"
 	"github.com/stretchr/testify/require"
 
 	"github.com/arcorm/arc/arcerr"
@@ -374,6 +375,12 @@ func TestTypesArrays(t *testing.T) {
 		none, err := session.Get[TyPost](ctx2, s2, empty.ID)
 		require.NoError(t, err)
 		require.Nil(t, none.Tags, "NULL reads as a nil slice")
+
+		// In a query, bind an array through pq.Array.
+		tagged, err := session.Select[TyPost]().Where(expr.Text("ty_posts.tags @> :t", expr.P{"t": pq.Array([]string{"b c"})})).All(ctx2)
+		require.NoError(t, err)
+		require.Len(t, tagged, 1)
+		require.Same(t, got, tagged[0])
 
 		got.Tags[1] = "changed in place"
 		require.True(t, s2.IsModified(got))
