@@ -136,6 +136,14 @@ func (s *Session) Flush(ctx context.Context) error {
 		}
 	}
 	s.commitPlan(plan, done)
+	if !done.softAt.IsZero() {
+		for _, st := range done.deleted {
+			if s.softDeleting(st) {
+				setSoftDeleted(st, done.softAt)
+			}
+		}
+	}
+	s.hardDeletes = nil
 	s.txFlushed = true
 	s.relPre = nil
 	flushed = true
@@ -398,6 +406,7 @@ type executed struct {
 	inserted []*state
 	updated  []*update
 	deleted  []*state
+	softAt   time.Time // the time soft deletes of this flush wrote, or zero
 }
 
 func (s *Session) execute(ctx context.Context, tx *engine.Tx, p *flushPlan) (*executed, error) {
@@ -427,7 +436,16 @@ func (s *Session) execute(ctx context.Context, tx *engine.Tx, p *flushPlan) (*ex
 	for i := len(p.tables) - 1; i >= 0; i-- {
 		t := p.tables[i]
 		for _, st := range deleteOrder(t, p.deletes[t]) { // self-referential children first
-			if err := s.execDelete(ctx, tx, st); err != nil {
+			var err error
+			if s.softDeleting(st) {
+				if ex.softAt.IsZero() {
+					ex.softAt = flushNow()
+				}
+				err = s.execSoftDelete(ctx, tx, st, ex.softAt)
+			} else {
+				err = s.execDelete(ctx, tx, st)
+			}
+			if err != nil {
 				return nil, err
 			}
 			ex.deleted = append(ex.deleted, st)

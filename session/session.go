@@ -35,7 +35,10 @@ type Session struct {
 	identity  identityMap
 	pending   []*state // in Add order
 	deleted   []*state // Delete() order
-	addSeq    int
+	// hardDeletes marks objects of soft-delete models that HardDelete
+	// deletes for real (nil until used).
+	hardDeletes map[*state]bool
+	addSeq      int
 
 	nested []*Nested
 	// leftInTx holds the states of objects detached during the current

@@ -139,6 +139,7 @@ func (s *Session) rollbackObjects() {
 	}
 	s.deleted = s.deleted[:0]
 	s.pending = s.pending[:0]
+	s.hardDeletes = nil
 	s.relRollback()
 }
 
