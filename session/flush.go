@@ -66,7 +66,7 @@ func (s *Session) Flush(ctx context.Context) error {
 		return fmt.Errorf("%w (cause: %v)", arcerr.ErrNeedsRollback, s.failed)
 	}
 	if s.iterating > 0 {
-		return fmt.Errorf("%w: flush", arcerr.ErrBusy)
+		return fmt.Errorf("%w: flush", arcerr.ErrIteratorOpen)
 	}
 	// The relationship bookkeeping of this flush lives until it commits;
 	// every other way out undoes what it wrote into objects and drops it,
@@ -84,6 +84,10 @@ func (s *Session) Flush(ctx context.Context) error {
 	}
 	if !s.hasChanges() {
 		return nil
+	}
+	if s.opts.readOnly {
+		return fmt.Errorf("%w: flush in a read-only session (session.ReadOnly): %d new, %d deleted, %d changed objects cannot be written",
+			arcerr.ErrInvalidRequest, len(s.pending), len(s.deleted), len(s.Dirty()))
 	}
 	for _, fn := range s.beforeFlush {
 		if err := fn(ctx, s); err != nil {
