@@ -12,13 +12,14 @@ import (
 func (p *planner) renderSQLite(td *tableDiff) {
 	t := td.t
 	rebuild := len(td.dropped) > 0 || len(td.changed) > 0 || td.pkDiff || len(td.addU) > 0 || len(td.dropU) > 0 ||
-		len(td.addF) > 0 || len(td.dropF) > 0
+		len(td.addF) > 0 || len(td.dropF) > 0 || len(td.addC) > 0 || len(td.dropC) > 0
 	for _, a := range td.added {
 		if !p.simpleAdd(t.ColumnByName(a)) {
 			rebuild = true
 		}
 	}
 	if rebuild {
+		p.checkChangeNotes(t.Name, td.addC, td.dropC)
 		p.rebuild(td)
 		return
 	}
