@@ -70,12 +70,12 @@ bench-targets:
 # loopback proxy, then EVERYDAY_ROUNDS interleaved rounds in one process,
 # printed as medians of paired ratios (cmd/everyday). A few minutes;
 # output in benchmarks/results/latest/everyday.{txt,md}.
-EVERYDAY_ROUNDS ?= 8
+EVERYDAY_ROUNDS ?= 10
 bench-everyday:
 	mkdir -p benchmarks/results/latest
 	cd benchmarks && EVERYDAY_RT=results/latest/roundtrips.md $(GO) test -count=1 -run '^TestRoundTrips$$' .
 	cd benchmarks && EVERYDAY_ROUNDS=$(EVERYDAY_ROUNDS) $(GO) test -run '^$$' -bench '^BenchmarkEveryday$$' \
-		-benchtime 40ms -benchmem -timeout 30m . > results/latest/everyday.txt
+		-benchtime 30x -benchmem -timeout 30m . > results/latest/everyday.txt
 	cd benchmarks && $(GO) run ./cmd/everyday results/latest/roundtrips.md < results/latest/everyday.txt | tee results/latest/everyday.md
 
 # A PostgreSQL streaming replica of the local server on 127.0.0.1:5433

@@ -581,7 +581,8 @@ func wantN(got, n int) error {
 // BenchmarkEveryday: the five operations × every library × every dialect,
 // in EVERYDAY_ROUNDS interleaved rounds (names repeat; go test numbers
 // them #01, #02 …, which cmd/everyday strips). Run with a short
-// -benchtime (make bench-everyday: 40ms).
+// fixed -benchtime (make bench-everyday: 30x, so that one stall, such as
+// a WAL checkpoint, is amortised; a time-based one runs it once).
 func BenchmarkEveryday(b *testing.B) {
 	ctx := context.Background()
 	rounds := 8

@@ -147,4 +147,3 @@ func TestRoundTrips(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-
