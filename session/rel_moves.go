@@ -66,10 +66,11 @@ func (s *Session) movedAway(r *meta.Relationship, owner, it unsafe.Pointer) bool
 	return false
 }
 
-// isDeleted reports whether obj is being deleted in this flush.
+// isDeleted reports whether obj's row is being deleted in this flush (or
+// was): a soft delete keeps the row, its links and its children's keys.
 func (s *Session) isDeleted(obj unsafe.Pointer) bool {
 	st := s.stateAt(obj)
-	return st != nil && (st.markedDelete || st.status == Deleted)
+	return st != nil && (st.markedDelete || st.status == Deleted) && !s.softDeleting(st)
 }
 
 // deassociated reports whether st was taken out of the collection of a
