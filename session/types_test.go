@@ -561,3 +561,49 @@ func TestTypesNullableUUID(t *testing.T) {
 		require.NoError(t, s2.Commit(ctx2))
 	})
 }
+
+// A bulk Update changes generated columns in the database only: the
+// loaded objects it touches are expired, so their next use reads them.
+func TestRegression_BulkUpdateExpiresGeneratedColumns(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := typesSetup(t, eng, TyDoc{})
+		d := &TyDoc{Title: "Old", Words: 1}
+		require.NoError(t, s.Add(d))
+		require.NoError(t, s.Flush(ctx)) // not Commit: d stays unexpired
+		D := expr.Cols[TyDoc]()
+		n, err := session.Select[TyDoc]().Where(expr.Eq(&D.ID, d.ID)).Update(ctx, expr.P{"title": "New"})
+		require.NoError(t, err)
+		require.Equal(t, int64(1), n)
+		got, err := session.Get[TyDoc](ctx, s, d.ID)
+		require.NoError(t, err)
+		require.Same(t, d, got)
+		require.Equal(t, "New", got.Title)
+		require.Equal(t, "new", got.Slug)
+	})
+}
+
+// Bulk UPDATE and DELETE read back the keys of the rows they touched to
+// keep the identity map in step; a UUID key comes back as text and must
+// still match the loaded object.
+func TestRegression_BulkStatementsWithUUIDKeys(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := typesSetup(t, eng, TyAuthor{}, TyBook{})
+		a := &TyAuthor{Name: "old"}
+		b := &TyAuthor{Name: "gone"}
+		require.NoError(t, s.AddAll(a, b))
+		require.NoError(t, s.Commit(ctx))
+		A := expr.Cols[TyAuthor]()
+		n, err := session.Select[TyAuthor]().Where(expr.Eq(&A.ID, a.ID)).Update(ctx, expr.P{"name": "new"})
+		require.NoError(t, err)
+		require.Equal(t, int64(1), n)
+		got, err := session.Get[TyAuthor](ctx, s, a.ID)
+		require.NoError(t, err)
+		require.Same(t, a, got)
+		require.Equal(t, "new", a.Name, "the loaded object follows")
+		n, err = session.Select[TyAuthor]().Where(expr.Eq(&A.ID, b.ID)).Delete(ctx)
+		require.NoError(t, err)
+		require.Equal(t, int64(1), n)
+		require.Equal(t, session.Deleted, s.StateOf(b))
+		require.NoError(t, s.Commit(ctx))
+	})
+}
