@@ -165,8 +165,10 @@ func (p *planner) rebuild(td *tableDiff) {
 	down = append(down, dropObjects(p, deps)...)
 	down = append(down, ddl,
 		"INSERT INTO "+p.q(old)+" ("+dialect.IdentList(p.d, bdst)+") SELECT "+dialect.IdentList(p.d, bsrc)+" FROM "+p.q(o.Name))
-	if strings.Contains(strings.ToUpper(o.DDL), "AUTOINCREMENT") {
-		down = append(down, p.copySequence(o.Name, old)...)
+	for _, lc := range o.Columns {
+		if lc.AutoIncrement {
+			down = append(down, p.copySequence(o.Name, old)...)
+		}
 	}
 	down = append(down,
 		"DROP TABLE "+p.q(o.Name),
