@@ -84,21 +84,26 @@ func ParentCriteria(r *meta.Relationship, owner unsafe.Pointer, target expr.From
 // returns the secondary table to join first and its condition too.
 func JoinOn(r *meta.Relationship, from, to expr.FromItem) (sec expr.FromItem, secOn, on expr.Expr) {
 	if r.Dir == meta.ManyToMany {
-		st := expr.TableOf(r.Secondary)
-		var a, b []expr.Expr
-		for i, c := range r.OwnerRef {
-			a = append(a, &expr.Binary{L: col(from, c), Op: "=", R: col(st, r.SecOwner[i])})
-		}
-		for i, c := range r.TargetRef {
-			b = append(b, &expr.Binary{L: col(to, c), Op: "=", R: col(st, r.SecTarget[i])})
-		}
-		return st, expr.And(a...), expr.And(b...)
+		return JoinOnVia(r, from, expr.TableOf(r.Secondary), to)
 	}
 	var terms []expr.Expr
 	for i, c := range r.OwnerCols {
 		terms = append(terms, &expr.Binary{L: col(from, c), Op: "=", R: col(to, r.TargetCols[i])})
 	}
 	return nil, nil, expr.And(terms...)
+}
+
+// JoinOnVia is JoinOn for a many-to-many whose secondary table is joined
+// as st (the table, or an alias of it).
+func JoinOnVia(r *meta.Relationship, from, st, to expr.FromItem) (sec expr.FromItem, secOn, on expr.Expr) {
+	var a, b []expr.Expr
+	for i, c := range r.OwnerRef {
+		a = append(a, &expr.Binary{L: col(from, c), Op: "=", R: col(st, r.SecOwner[i])})
+	}
+	for i, c := range r.TargetRef {
+		b = append(b, &expr.Binary{L: col(to, c), Op: "=", R: col(st, r.SecTarget[i])})
+	}
+	return st, expr.And(a...), expr.And(b...)
 }
 
 // Join resolves a relationship field pointer (&U.Addresses) for
@@ -129,23 +134,31 @@ func resolveField(field any, what string) (*meta.Relationship, error) {
 	return meta.Resolve(rf)
 }
 
-// exists builds EXISTS (SELECT 1 FROM target[, secondary] WHERE <join> AND crit).
+// ownerCol names a column of r's owner: the row of the query being
+// compiled (up 0), or of the query enclosing the subquery (up 1). It finds
+// that row's FROM item when the SQL is written, so the owner may be an
+// alias (two levels deep, the target of the enclosing Any/Has).
+func ownerCol(c *meta.Column, up int) expr.Expr { return &expr.OwnerCol{Col: c, Up: up} }
+
+// exists builds EXISTS (SELECT 1 FROM target[, secondary] WHERE <join> AND
+// crit). The target is a RelTarget: written as an alias when the table is
+// already in an enclosing query (a self-referential relationship), and
+// named by the target model's field pointers inside crit.
 func exists(r *meta.Relationship, crit []expr.Expr) expr.Expr {
-	owner := expr.TableOf(r.Owner)
-	target := expr.TableOf(r.Target)
+	target := expr.NewRelTarget(r.Target)
 	sel := &expr.Select{From: []expr.FromItem{target}}
 	if r.Dir == meta.ManyToMany {
 		st := expr.TableOf(r.Secondary)
 		sel.From = []expr.FromItem{st, target}
 		for i, c := range r.OwnerRef {
-			sel.Where = append(sel.Where, &expr.Binary{L: col(owner, c), Op: "=", R: col(st, r.SecOwner[i])})
+			sel.Where = append(sel.Where, &expr.Binary{L: ownerCol(c, 1), Op: "=", R: col(st, r.SecOwner[i])})
 		}
 		for i, c := range r.TargetRef {
 			sel.Where = append(sel.Where, &expr.Binary{L: col(target, c), Op: "=", R: col(st, r.SecTarget[i])})
 		}
 	} else {
 		for i, c := range r.OwnerCols {
-			sel.Where = append(sel.Where, &expr.Binary{L: col(owner, c), Op: "=", R: col(target, r.TargetCols[i])})
+			sel.Where = append(sel.Where, &expr.Binary{L: ownerCol(c, 1), Op: "=", R: col(target, r.TargetCols[i])})
 		}
 	}
 	sel.Where = append(sel.Where, crit...)
@@ -205,12 +218,11 @@ func Contains(field any, obj any) expr.Expr {
 	if err := unsaved(p, append(r.TargetRef, r.TargetCols...), "Contains"); err != nil {
 		return expr.Err(err)
 	}
-	owner := expr.TableOf(r.Owner)
 	if r.Dir == meta.ManyToMany {
 		st := expr.TableOf(r.Secondary)
 		sel := &expr.Select{From: []expr.FromItem{st}}
 		for i, c := range r.OwnerRef {
-			sel.Where = append(sel.Where, &expr.Binary{L: col(owner, c), Op: "=", R: col(st, r.SecOwner[i])})
+			sel.Where = append(sel.Where, &expr.Binary{L: ownerCol(c, 1), Op: "=", R: col(st, r.SecOwner[i])})
 		}
 		for i, v := range keyArgs(p, r.TargetRef) {
 			sel.Where = append(sel.Where, &expr.Binary{L: expr.Value{V: v}, Op: "=", R: col(st, r.SecTarget[i])})
@@ -222,7 +234,7 @@ func Contains(field any, obj any) expr.Expr {
 		if v == nil {
 			return expr.Raw("1 != 1")
 		}
-		terms = append(terms, &expr.Binary{L: col(owner, r.OwnerCols[i]), Op: "=", R: v})
+		terms = append(terms, &expr.Binary{L: ownerCol(r.OwnerCols[i], 0), Op: "=", R: v})
 	}
 	return expr.And(terms...)
 }
@@ -244,19 +256,26 @@ func WithParent(parent any, field any) expr.Expr {
 		return expr.Err(err)
 	}
 	if r.Dir == meta.ManyToMany {
-		// EXISTS over the association table, correlated to the target.
-		target := expr.TableOf(r.Target)
+		// EXISTS over the association table, correlated to the target
+		// (the query's row).
 		st := expr.TableOf(r.Secondary)
 		sel := &expr.Select{From: []expr.FromItem{st}}
 		for i, v := range keyArgs(p, r.OwnerRef) {
 			sel.Where = append(sel.Where, &expr.Binary{L: expr.Value{V: v}, Op: "=", R: col(st, r.SecOwner[i])})
 		}
 		for i, c := range r.TargetRef {
-			sel.Where = append(sel.Where, &expr.Binary{L: col(target, c), Op: "=", R: col(st, r.SecTarget[i])})
+			sel.Where = append(sel.Where, &expr.Binary{L: ownerCol(c, 1), Op: "=", R: col(st, r.SecTarget[i])})
 		}
 		return expr.Exists(sel)
 	}
-	return expr.And(ParentCriteria(r, p, expr.TableOf(r.Target))...)
+	var terms []expr.Expr
+	for i, v := range keyArgs(p, r.OwnerCols) {
+		if v == nil && r.Dir == meta.ManyToOne {
+			return expr.Raw("1 != 1")
+		}
+		terms = append(terms, &expr.Binary{L: expr.Value{V: v}, Op: "=", R: ownerCol(r.TargetCols[i], 0)})
+	}
+	return expr.And(terms...)
 }
 
 // Is compares a many-to-one with an object: "? = addresses.user_id" (the
@@ -273,7 +292,6 @@ func isExpr(field, obj any, not bool) expr.Expr {
 	if err != nil {
 		return expr.Err(err)
 	}
-	owner := expr.TableOf(r.Owner)
 	if r.Uselist() {
 		return expr.Err(fmt.Errorf("%w: cannot compare the collection %s to an object; use Contains to test membership", arcerr.ErrInvalidRequest, r.Name()))
 	}
@@ -284,7 +302,7 @@ func isExpr(field, obj any, not bool) expr.Expr {
 	if obj == nil || (rv.Kind() == reflect.Pointer && rv.IsNil()) {
 		var terms []expr.Expr
 		for _, c := range r.OwnerCols {
-			terms = append(terms, &expr.NullTest{X: col(owner, c), Not: not})
+			terms = append(terms, &expr.NullTest{X: ownerCol(c, 0), Not: not})
 		}
 		return expr.And(terms...)
 	}
@@ -299,9 +317,9 @@ func isExpr(field, obj any, not bool) expr.Expr {
 	var terms []expr.Expr
 	for i, c := range r.OwnerCols {
 		if not {
-			terms = append(terms, expr.Or(&expr.Binary{L: col(owner, c), Op: "!=", R: vals[i]}, &expr.NullTest{X: col(owner, c)}))
+			terms = append(terms, expr.Or(&expr.Binary{L: ownerCol(c, 0), Op: "!=", R: vals[i]}, &expr.NullTest{X: ownerCol(c, 0)}))
 		} else {
-			terms = append(terms, &expr.Binary{L: expr.Value{V: vals[i]}, Op: "=", R: col(owner, c)})
+			terms = append(terms, &expr.Binary{L: expr.Value{V: vals[i]}, Op: "=", R: ownerCol(c, 0)})
 		}
 	}
 	return expr.And(terms...)
