@@ -383,3 +383,54 @@ func TestSelfRefNonSelfReferentialUnchanged(t *testing.T) {
 		require.ErrorIs(t, err, arcerr.ErrInvalidRequest)
 	})
 }
+
+// Chained eager loads down and up a self-referential tree.
+func TestSelfRefEagerChains(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		base, _ := selfRefSeed(t, eng)
+		for _, opt := range []*relations.Option{
+			relations.SelectIn(&N.Children).Then(relations.SelectIn(&N.Children)),
+			relations.Joined(&N.Children).Then(relations.Joined(&N.Children)),
+			relations.Joined(&N.Children).Then(relations.SelectIn(&N.Children)),
+		} {
+			s := session.New(eng)
+			t.Cleanup(func() { _ = s.Close(base) })
+			ctx := session.With(base, s)
+			roots, err := session.Select[Node]().Options(opt).Where(expr.IsNull(&N.ParentID)).OrderBy(&N.ID).All(ctx)
+			require.NoError(t, err)
+			require.Equal(t, "root,x", nodeNames(roots))
+			var got []string
+			for _, r := range roots {
+				kids, ok := r.Children.Cached()
+				require.True(t, ok)
+				for _, k := range kids {
+					gk, ok := k.Children.Cached()
+					require.True(t, ok, k.Name)
+					got = append(got, r.Name+">"+k.Name+">"+nodeNames(gk))
+				}
+			}
+			require.Equal(t, []string{"root>a>a1,a2", "root>b>b1", "x>x1>"}, got)
+			require.NoError(t, s.Close(ctx))
+		}
+		// Up the tree.
+		up := session.New(eng)
+		t.Cleanup(func() { _ = up.Close(base) })
+		ctx := session.With(base, up)
+		leaves, err := session.Select[Node]().Options(relations.Joined(&N.Parent).Then(relations.Joined(&N.Parent))).
+			Where(expr.Like(&N.Name, "%1")).OrderBy(&N.ID).All(ctx)
+		require.NoError(t, err)
+		var got []string
+		for _, l := range leaves {
+			p, ok := l.Parent.Cached()
+			require.True(t, ok)
+			gp, ok := p.Parent.Cached()
+			require.True(t, ok)
+			name := "-"
+			if gp != nil {
+				name = gp.Name
+			}
+			got = append(got, l.Name+"<"+p.Name+"<"+name)
+		}
+		require.Equal(t, []string{"a1<a<root", "b1<b<root", "x1<x<-"}, got)
+	})
+}
