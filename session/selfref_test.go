@@ -33,8 +33,8 @@ type Follow struct {
 }
 
 var (
-	N = expr.Cols[Node]()
-	M = expr.Cols[Member]()
+	ND = expr.Cols[Node]()
+	MB = expr.Cols[Member]()
 )
 
 // selfRefSeed writes two trees and a follower graph with fixed ids:
@@ -87,7 +87,7 @@ func memberNames(ms []*Member) string {
 // Any, Has, Contains, WithParent and Is over self-referential
 // relationships (one-to-many, many-to-one, many-to-many) alias the target,
 // and criteria inside Any/Has name the related row (the alias); Outer names
-// the row outside. Before the fix Any(&N.Children) compared nodes with
+// the row outside. Before the fix Any(&ND.Children) compared nodes with
 // itself and selected nothing.
 func TestRegression_SelfRefPredicates(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
@@ -109,28 +109,28 @@ func TestRegression_SelfRefPredicates(t *testing.T) {
 			pred expr.Expr
 			want string
 		}{
-			{"o2m any", relations.Any(&N.Children), "root,a,b,x"},
-			{"o2m any crit", relations.Any(&N.Children, expr.Eq(&N.Name, "a1")), "a"},
-			{"o2m not any", expr.Not(relations.Any(&N.Children)), "a1,a2,b1,x1"},
-			{"o2m any two levels", relations.Any(&N.Children, relations.Any(&N.Children, expr.Eq(&N.Name, "b1"))), "root"},
-			{"o2m any of m2o", relations.Any(&N.Children, relations.Has(&N.Parent, expr.Eq(&N.Name, "x"))), "x"},
-			{"m2o has", relations.Has(&N.Parent), "a,b,a1,a2,b1,x1"},
-			{"m2o has crit", relations.Has(&N.Parent, expr.Eq(&N.Name, "root")), "a,b"},
-			{"m2o not has", expr.Not(relations.Has(&N.Parent, expr.Eq(&N.Name, "root"))), "root,a1,a2,b1,x,x1"},
-			{"m2o has two levels", relations.Has(&N.Parent, relations.Has(&N.Parent, expr.Eq(&N.Name, "root"))), "a1,a2,b1"},
-			{"m2o has three levels", relations.Has(&N.Parent, relations.Has(&N.Parent, relations.Has(&N.Parent))), ""},
-			{"m2o has of o2m", relations.Has(&N.Parent, relations.Any(&N.Children, expr.Eq(&N.Name, "b1"))), "b1"},
-			{"outer row", relations.Has(&N.Parent, expr.Col(&N.ID).Lt(expr.Outer(&N.ID)), expr.Outer(expr.Like(&N.Name, "%1"))), "a1,b1,x1"},
-			{"outer two levels", relations.Has(&N.Parent, relations.Has(&N.Parent, expr.Outer(expr.Eq(&N.Name, "b")))), "b1"},
-			{"outer outer", relations.Has(&N.Parent, relations.Has(&N.Parent, expr.Outer(expr.Outer(expr.Eq(&N.Name, "a2"))))), "a2"},
-			{"o2m contains", relations.Contains(&N.Children, a1), "a"},
-			{"o2m with parent", relations.WithParent(root, &N.Children), "a,b"},
-			{"m2o with parent", relations.WithParent(a1, &N.Parent), "a"},
-			{"m2o is", relations.Is(&N.Parent, a), "a1,a2"},
-			{"m2o is not", relations.IsNot(&N.Parent, a), "root,a,b,b1,x,x1"},
+			{"o2m any", relations.Any(&ND.Children), "root,a,b,x"},
+			{"o2m any crit", relations.Any(&ND.Children, expr.Eq(&ND.Name, "a1")), "a"},
+			{"o2m not any", expr.Not(relations.Any(&ND.Children)), "a1,a2,b1,x1"},
+			{"o2m any two levels", relations.Any(&ND.Children, relations.Any(&ND.Children, expr.Eq(&ND.Name, "b1"))), "root"},
+			{"o2m any of m2o", relations.Any(&ND.Children, relations.Has(&ND.Parent, expr.Eq(&ND.Name, "x"))), "x"},
+			{"m2o has", relations.Has(&ND.Parent), "a,b,a1,a2,b1,x1"},
+			{"m2o has crit", relations.Has(&ND.Parent, expr.Eq(&ND.Name, "root")), "a,b"},
+			{"m2o not has", expr.Not(relations.Has(&ND.Parent, expr.Eq(&ND.Name, "root"))), "root,a1,a2,b1,x,x1"},
+			{"m2o has two levels", relations.Has(&ND.Parent, relations.Has(&ND.Parent, expr.Eq(&ND.Name, "root"))), "a1,a2,b1"},
+			{"m2o has three levels", relations.Has(&ND.Parent, relations.Has(&ND.Parent, relations.Has(&ND.Parent))), ""},
+			{"m2o has of o2m", relations.Has(&ND.Parent, relations.Any(&ND.Children, expr.Eq(&ND.Name, "b1"))), "b1"},
+			{"outer row", relations.Has(&ND.Parent, expr.Col(&ND.ID).Lt(expr.Outer(&ND.ID)), expr.Outer(expr.Like(&ND.Name, "%1"))), "a1,b1,x1"},
+			{"outer two levels", relations.Has(&ND.Parent, relations.Has(&ND.Parent, expr.Outer(expr.Eq(&ND.Name, "b")))), "b1"},
+			{"outer outer", relations.Has(&ND.Parent, relations.Has(&ND.Parent, expr.Outer(expr.Outer(expr.Eq(&ND.Name, "a2"))))), "a2"},
+			{"o2m contains", relations.Contains(&ND.Children, a1), "a"},
+			{"o2m with parent", relations.WithParent(root, &ND.Children), "a,b"},
+			{"m2o with parent", relations.WithParent(a1, &ND.Parent), "a"},
+			{"m2o is", relations.Is(&ND.Parent, a), "a1,a2"},
+			{"m2o is not", relations.IsNot(&ND.Parent, a), "root,a,b,b1,x,x1"},
 		}
 		for _, tc := range nodes {
-			got, err := session.Select[Node]().Where(tc.pred).OrderBy(&N.ID).All(ctx)
+			got, err := session.Select[Node]().Where(tc.pred).OrderBy(&ND.ID).All(ctx)
 			require.NoError(t, err, tc.name)
 			require.Equal(t, tc.want, nodeNames(got), tc.name)
 		}
@@ -139,29 +139,29 @@ func TestRegression_SelfRefPredicates(t *testing.T) {
 			pred expr.Expr
 			want string
 		}{
-			{"m2m any", relations.Any(&M.Followers), "ann,bob,cat"},
-			{"m2m any other side", relations.Any(&M.Following), "ann,bob,cat,dan"},
-			{"m2m any crit", relations.Any(&M.Followers, expr.Eq(&M.ID, bob.ID)), "ann"},
-			{"m2m any name", relations.Any(&M.Following, expr.Eq(&M.Name, "ann")), "bob,cat"},
-			{"m2m not any", expr.Not(relations.Any(&M.Following)), "eve"},
-			{"m2m two levels", relations.Any(&M.Followers, relations.Any(&M.Followers, expr.Eq(&M.Name, "dan"))), "ann"},
-			{"m2m mutual", relations.Any(&M.Followers, expr.Col(&M.ID).Eq(expr.Outer(&M.ID))), ""},
-			{"m2m mutual follow", relations.Any(&M.Followers, relations.Any(&M.Followers, expr.Col(&M.ID).Eq(expr.Outer(expr.Outer(&M.ID))))), "ann,bob"},
-			{"m2m contains", relations.Contains(&M.Followers, bob), "ann"},
-			{"m2m with parent", relations.WithParent(ann, &M.Followers), "bob,cat"},
-			{"m2m with parent other side", relations.WithParent(ann, &M.Following), "bob"},
+			{"m2m any", relations.Any(&MB.Followers), "ann,bob,cat"},
+			{"m2m any other side", relations.Any(&MB.Following), "ann,bob,cat,dan"},
+			{"m2m any crit", relations.Any(&MB.Followers, expr.Eq(&MB.ID, bob.ID)), "ann"},
+			{"m2m any name", relations.Any(&MB.Following, expr.Eq(&MB.Name, "ann")), "bob,cat"},
+			{"m2m not any", expr.Not(relations.Any(&MB.Following)), "eve"},
+			{"m2m two levels", relations.Any(&MB.Followers, relations.Any(&MB.Followers, expr.Eq(&MB.Name, "dan"))), "ann"},
+			{"m2m mutual", relations.Any(&MB.Followers, expr.Col(&MB.ID).Eq(expr.Outer(&MB.ID))), ""},
+			{"m2m mutual follow", relations.Any(&MB.Followers, relations.Any(&MB.Followers, expr.Col(&MB.ID).Eq(expr.Outer(expr.Outer(&MB.ID))))), "ann,bob"},
+			{"m2m contains", relations.Contains(&MB.Followers, bob), "ann"},
+			{"m2m with parent", relations.WithParent(ann, &MB.Followers), "bob,cat"},
+			{"m2m with parent other side", relations.WithParent(ann, &MB.Following), "bob"},
 		}
 		for _, tc := range members {
-			got, err := session.Select[Member]().Where(tc.pred).OrderBy(&M.ID).All(ctx)
+			got, err := session.Select[Member]().Where(tc.pred).OrderBy(&MB.ID).All(ctx)
 			require.NoError(t, err, tc.name)
 			require.Equal(t, tc.want, memberNames(got), tc.name)
 		}
 
 		// The SQL: the target is an alias, the owner the outer table.
-		text, _, err := session.Select[Node]().Where(relations.Has(&N.Parent, relations.Has(&N.Parent, expr.Eq(&N.Name, "root")))).SQL(eng.Dialect())
+		text, _, err := session.Select[Node]().Where(relations.Has(&ND.Parent, relations.Has(&ND.Parent, expr.Eq(&ND.Name, "root")))).SQL(eng.Dialect())
 		require.NoError(t, err)
 		require.Contains(t, text, phs(eng, "WHERE EXISTS (SELECT 1 FROM nodes AS nodes_1 WHERE nodes.parent_id = nodes_1.id AND EXISTS (SELECT 1 FROM nodes AS nodes_2 WHERE nodes_1.parent_id = nodes_2.id AND nodes_2.name = ?))"))
-		text, _, err = session.Select[Member]().Where(relations.Any(&M.Followers, expr.Eq(&M.ID, bob.ID))).SQL(eng.Dialect())
+		text, _, err = session.Select[Member]().Where(relations.Any(&MB.Followers, expr.Eq(&MB.ID, bob.ID))).SQL(eng.Dialect())
 		require.NoError(t, err)
 		require.Contains(t, text, phs(eng, "WHERE EXISTS (SELECT 1 FROM follows, members AS members_1 WHERE members.id = follows.followee_id AND members_1.id = follows.follower_id AND members_1.id = ?)"))
 	})
@@ -173,32 +173,32 @@ func TestRegression_SelfRefPredicates(t *testing.T) {
 func TestRegression_SelfRefJoin(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
 		ctx, _ := selfRefSeed(t, eng)
-		got, err := session.Select[Node]().Join(&N.Parent, nil).FilterBy(expr.P{"Name": "root"}).OrderBy(&N.ID).All(ctx)
+		got, err := session.Select[Node]().Join(&ND.Parent, nil).FilterBy(expr.P{"Name": "root"}).OrderBy(&ND.ID).All(ctx)
 		require.NoError(t, err)
 		require.Equal(t, "a,b", nodeNames(got))
-		got, err = session.Select[Node]().Join(&N.Parent, nil).Where(expr.Like(&N.Name, "a%")).OrderBy(&N.ID).All(ctx)
+		got, err = session.Select[Node]().Join(&ND.Parent, nil).Where(expr.Like(&ND.Name, "a%")).OrderBy(&ND.ID).All(ctx)
 		require.NoError(t, err)
 		require.Equal(t, "a,a1,a2", nodeNames(got))
-		got, err = session.Select[Node]().Distinct().Join(&N.Children, nil).FilterBy(expr.P{"Name": "a2"}).OrderBy(&N.ID).All(ctx)
+		got, err = session.Select[Node]().Distinct().Join(&ND.Children, nil).FilterBy(expr.P{"Name": "a2"}).OrderBy(&ND.ID).All(ctx)
 		require.NoError(t, err)
 		require.Equal(t, "a", nodeNames(got))
-		got, err = session.Select[Node]().OuterJoin(&N.Children, nil).FilterBy(expr.P{"ID": nil}).OrderBy(&N.ID).All(ctx)
+		got, err = session.Select[Node]().OuterJoin(&ND.Children, nil).FilterBy(expr.P{"ID": nil}).OrderBy(&ND.ID).All(ctx)
 		require.NoError(t, err)
 		require.Equal(t, "a1,a2,b1,x1", nodeNames(got))
-		text, _, err := session.Select[Node]().Join(&N.Parent, nil).SQL(eng.Dialect())
+		text, _, err := session.Select[Node]().Join(&ND.Parent, nil).SQL(eng.Dialect())
 		require.NoError(t, err)
 		require.Contains(t, text, "FROM nodes JOIN nodes AS nodes_1 ON nodes.parent_id = nodes_1.id")
 
-		ms, err := session.Select[Member]().Join(&M.Followers, nil).FilterBy(expr.P{"Name": "bob"}).OrderBy(&M.ID).All(ctx)
+		ms, err := session.Select[Member]().Join(&MB.Followers, nil).FilterBy(expr.P{"Name": "bob"}).OrderBy(&MB.ID).All(ctx)
 		require.NoError(t, err)
 		require.Equal(t, "ann", memberNames(ms))
-		ms, err = session.Select[Member]().Distinct().Join(&M.Following, nil).Where(expr.Ne(&M.Name, "dan")).OrderBy(&M.ID).All(ctx)
+		ms, err = session.Select[Member]().Distinct().Join(&MB.Following, nil).Where(expr.Ne(&MB.Name, "dan")).OrderBy(&MB.ID).All(ctx)
 		require.NoError(t, err)
 		require.Equal(t, "ann,bob,cat", memberNames(ms))
 
 		// An explicit alias names the joined side.
 		p := session.Alias[Node]("p")
-		got, err = session.Select[Node]().Join(p, relations.On(&N.Parent, p)).Where(expr.Eq(&p.Cols().Name, "a")).OrderBy(&N.ID).All(ctx)
+		got, err = session.Select[Node]().Join(p, relations.On(&ND.Parent, p)).Where(expr.Eq(&p.Cols().Name, "a")).OrderBy(&ND.ID).All(ctx)
 		require.NoError(t, err)
 		require.Equal(t, "a1,a2", nodeNames(got))
 
@@ -218,14 +218,14 @@ func TestRegression_SelfRefEager(t *testing.T) {
 		opt  func() session.LoadOption
 		join bool
 	}{
-		{"selectin", func() session.LoadOption { return relations.SelectIn(&N.Children) }, false},
-		{"joined", func() session.LoadOption { return relations.Joined(&N.Children) }, false},
+		{"selectin", func() session.LoadOption { return relations.SelectIn(&ND.Children) }, false},
+		{"joined", func() session.LoadOption { return relations.Joined(&ND.Children) }, false},
 	} {
 		t.Run("o2m "+tc.name, func(t *testing.T) {
 			dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
 				ctx, s := selfRefSeed(t, eng)
 				rec := dbtest.Record(eng)
-				ns, err := session.Select[Node]().Options(tc.opt()).OrderBy(&N.ID).All(ctx)
+				ns, err := session.Select[Node]().Options(tc.opt()).OrderBy(&ND.ID).All(ctx)
 				require.NoError(t, err)
 				require.Len(t, ns, 8)
 				n := len(rec.SQL())
@@ -249,14 +249,14 @@ func TestRegression_SelfRefEager(t *testing.T) {
 		name string
 		opt  func() session.LoadOption
 	}{
-		{"selectin", func() session.LoadOption { return relations.SelectIn(&N.Parent) }},
-		{"joined", func() session.LoadOption { return relations.Joined(&N.Parent) }},
-		{"joined inner", func() session.LoadOption { return relations.Joined(&N.Parent).InnerJoin() }},
+		{"selectin", func() session.LoadOption { return relations.SelectIn(&ND.Parent) }},
+		{"joined", func() session.LoadOption { return relations.Joined(&ND.Parent) }},
+		{"joined inner", func() session.LoadOption { return relations.Joined(&ND.Parent).InnerJoin() }},
 	} {
 		t.Run("m2o "+tc.name, func(t *testing.T) {
 			dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
 				ctx, _ := selfRefSeed(t, eng)
-				ns, err := session.Select[Node]().Options(tc.opt()).Where(expr.Ne(&N.Name, "root")).OrderBy(&N.ID).All(ctx)
+				ns, err := session.Select[Node]().Options(tc.opt()).Where(expr.Ne(&ND.Name, "root")).OrderBy(&ND.ID).All(ctx)
 				require.NoError(t, err)
 				want := map[string]string{"a": "root", "b": "root", "a1": "a", "a2": "a", "b1": "b", "x": "", "x1": "x"}
 				if strings.Contains(tc.name, "inner") {
@@ -279,13 +279,13 @@ func TestRegression_SelfRefEager(t *testing.T) {
 		name string
 		opt  func() session.LoadOption
 	}{
-		{"selectin", func() session.LoadOption { return relations.SelectIn(&M.Followers) }},
-		{"joined", func() session.LoadOption { return relations.Joined(&M.Followers) }},
+		{"selectin", func() session.LoadOption { return relations.SelectIn(&MB.Followers) }},
+		{"joined", func() session.LoadOption { return relations.Joined(&MB.Followers) }},
 	} {
 		t.Run("m2m "+tc.name, func(t *testing.T) {
 			dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
 				ctx, _ := selfRefSeed(t, eng)
-				ms, err := session.Select[Member]().Options(tc.opt()).OrderBy(&M.ID).All(ctx)
+				ms, err := session.Select[Member]().Options(tc.opt()).OrderBy(&MB.ID).All(ctx)
 				require.NoError(t, err)
 				require.Len(t, ms, 5)
 				want := map[string]string{"ann": "bob,cat", "bob": "ann", "cat": "dan", "dan": "", "eve": ""}
@@ -301,8 +301,8 @@ func TestRegression_SelfRefEager(t *testing.T) {
 		dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
 			ctx, _ := selfRefSeed(t, eng)
 			rec := dbtest.Record(eng)
-			ns, err := session.Select[Node]().Join(&N.Parent, nil).FilterBy(expr.P{"Name": "a"}).
-				Options(relations.ContainsEager(&N.Parent)).OrderBy(&N.ID).All(ctx)
+			ns, err := session.Select[Node]().Join(&ND.Parent, nil).FilterBy(expr.P{"Name": "a"}).
+				Options(relations.ContainsEager(&ND.Parent)).OrderBy(&ND.ID).All(ctx)
 			require.NoError(t, err)
 			require.Equal(t, "a1,a2", nodeNames(ns))
 			for _, x := range ns {
@@ -389,14 +389,14 @@ func TestSelfRefEagerChains(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
 		base, _ := selfRefSeed(t, eng)
 		for _, opt := range []*relations.Option{
-			relations.SelectIn(&N.Children).Then(relations.SelectIn(&N.Children)),
-			relations.Joined(&N.Children).Then(relations.Joined(&N.Children)),
-			relations.Joined(&N.Children).Then(relations.SelectIn(&N.Children)),
+			relations.SelectIn(&ND.Children).Then(relations.SelectIn(&ND.Children)),
+			relations.Joined(&ND.Children).Then(relations.Joined(&ND.Children)),
+			relations.Joined(&ND.Children).Then(relations.SelectIn(&ND.Children)),
 		} {
 			s := session.New(eng)
 			t.Cleanup(func() { _ = s.Close(base) })
 			ctx := session.With(base, s)
-			roots, err := session.Select[Node]().Options(opt).Where(expr.IsNull(&N.ParentID)).OrderBy(&N.ID).All(ctx)
+			roots, err := session.Select[Node]().Options(opt).Where(expr.IsNull(&ND.ParentID)).OrderBy(&ND.ID).All(ctx)
 			require.NoError(t, err)
 			require.Equal(t, "root,x", nodeNames(roots))
 			var got []string
@@ -416,8 +416,8 @@ func TestSelfRefEagerChains(t *testing.T) {
 		up := session.New(eng)
 		t.Cleanup(func() { _ = up.Close(base) })
 		ctx := session.With(base, up)
-		leaves, err := session.Select[Node]().Options(relations.Joined(&N.Parent).Then(relations.Joined(&N.Parent))).
-			Where(expr.Like(&N.Name, "%1")).OrderBy(&N.ID).All(ctx)
+		leaves, err := session.Select[Node]().Options(relations.Joined(&ND.Parent).Then(relations.Joined(&ND.Parent))).
+			Where(expr.Like(&ND.Name, "%1")).OrderBy(&ND.ID).All(ctx)
 		require.NoError(t, err)
 		var got []string
 		for _, l := range leaves {
