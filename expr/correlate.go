@@ -9,7 +9,7 @@ import (
 	"github.com/arcorm/arc/meta"
 )
 
-// RelTarget is the target table of a relationship predicate's subquery
+// TargetRef is the target table of a relationship predicate's subquery
 // (the FROM of Any/Has's EXISTS). Field pointers of the model's own probe
 // (&N.Name) name it wherever it is the innermost FROM item that holds
 // them, so criteria inside Any/Has bind to the related row, as SQLAlchemy
@@ -19,17 +19,17 @@ import (
 // self-referential relationship, or a nested predicate that comes back to
 // a table of an outer level), so the outer row and the related row are
 // never confused.
-type RelTarget struct{ T *meta.Table }
+type TargetRef struct{ T *meta.Table }
 
-// NewRelTarget returns the FROM item for the target of a relationship
+// NewTargetRef returns the FROM item for the target of a relationship
 // predicate over t.
-func NewRelTarget(t *meta.Table) *RelTarget { return &RelTarget{T: t} }
+func NewTargetRef(t *meta.Table) *TargetRef { return &TargetRef{T: t} }
 
 // Table returns the target table.
-func (r *RelTarget) Table() *meta.Table { return r.T }
+func (r *TargetRef) Table() *meta.Table { return r.T }
 
 // Qualifier is the table name, or the alias's when it must be aliased.
-func (r *RelTarget) Qualifier(c *Compiler) string {
+func (r *TargetRef) Qualifier(c *Compiler) string {
 	if c.relAliased(r) {
 		return c.aliasName(r, "", r.T.Name)
 	}
@@ -37,7 +37,7 @@ func (r *RelTarget) Qualifier(c *Compiler) string {
 }
 
 // AppendSQL writes "table" or "table AS alias".
-func (r *RelTarget) AppendSQL(c *Compiler) {
+func (r *TargetRef) AppendSQL(c *Compiler) {
 	c.Ident(r.T.Name)
 	if q := r.Qualifier(c); q != r.T.Name {
 		c.Write(" AS ")
@@ -45,14 +45,14 @@ func (r *RelTarget) AppendSQL(c *Compiler) {
 	}
 }
 
-func (r *RelTarget) columnAt(p unsafe.Pointer, typ reflect.Type) *meta.Column {
+func (r *TargetRef) columnAt(p unsafe.Pointer, typ reflect.Type) *meta.Column {
 	return probeColumn(r.T, r.T.Probe(), p, typ)
 }
 
 // relAliased reports whether r must be written as an alias: some FROM
 // item of an enclosing query (or another item of its own) goes by the
 // table's name. An aliased decision is kept for the rest of the compile.
-func (c *Compiler) relAliased(r *RelTarget) bool {
+func (c *Compiler) relAliased(r *TargetRef) bool {
 	if _, ok := c.aliases[r]; ok {
 		return true
 	}
@@ -72,7 +72,7 @@ func (c *Compiler) relAliased(r *RelTarget) bool {
 		if it == FromItem(r) {
 			continue
 		}
-		if _, nested := it.(*RelTarget); !nested && it.Qualifier(c) == r.T.Name {
+		if _, nested := it.(*TargetRef); !nested && it.Qualifier(c) == r.T.Name {
 			return true
 		}
 	}
@@ -98,7 +98,7 @@ func containsItem(items []FromItem, x FromItem) bool {
 // OwnerCol is a column of a relationship's owner, written against the FROM
 // item the owner's field pointers name Up levels of nesting out (0: the
 // query being compiled; 1: the query enclosing a subquery): the outer row
-// of Any/Has/Contains, which may itself be a RelTarget alias two levels
+// of Any/Has/Contains, which may itself be a TargetRef alias two levels
 // deep, or an alias the query selects from.
 type OwnerCol struct {
 	Col *meta.Column

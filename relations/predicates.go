@@ -141,11 +141,11 @@ func resolveField(field any, what string) (*meta.Relationship, error) {
 func ownerCol(c *meta.Column, up int) expr.Expr { return &expr.OwnerCol{Col: c, Up: up} }
 
 // exists builds EXISTS (SELECT 1 FROM target[, secondary] WHERE <join> AND
-// crit). The target is a RelTarget: written as an alias when the table is
+// crit). The target is a TargetRef: written as an alias when the table is
 // already in an enclosing query (a self-referential relationship), and
 // named by the target model's field pointers inside crit.
 func exists(r *meta.Relationship, crit []expr.Expr) expr.Expr {
-	target := expr.NewRelTarget(r.Target)
+	target := expr.NewTargetRef(r.Target)
 	sel := &expr.Select{From: []expr.FromItem{target}}
 	if r.Dir == meta.ManyToMany {
 		st := expr.TableOf(r.Secondary)
