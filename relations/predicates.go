@@ -68,12 +68,10 @@ func ParentCriteria(r *meta.Relationship, owner unsafe.Pointer, target expr.From
 			out = append(out, &expr.Binary{L: expr.Value{V: v}, Op: "=", R: col(target, r.TargetCols[i])})
 		}
 	case meta.ManyToOne:
-		for i, v := range keyArgs(owner, r.OwnerCols) {
-			if v == nil {
-				out = append(out, expr.Raw("1 != 1"))
-				continue
-			}
-			out = append(out, &expr.Binary{L: expr.Value{V: v}, Op: "=", R: col(target, r.TargetCols[i])})
+		// owner's FK is read when the query runs, after its autoflush
+		// (NULL matches no row).
+		for i, c := range r.OwnerCols {
+			out = append(out, &expr.Binary{L: expr.Value{V: objectValue{owner, c}}, Op: "=", R: col(target, r.TargetCols[i])})
 		}
 	}
 	return out
@@ -139,6 +137,18 @@ func resolveField(field any, what string) (*meta.Relationship, error) {
 // that row's FROM item when the SQL is written, so the owner may be an
 // alias (two levels deep, the target of the enclosing Any/Has).
 func ownerCol(c *meta.Column, up int) expr.Expr { return &expr.OwnerCol{Col: c, Up: up} }
+
+// eqFalseOnNull compares a key column with an object's column read when
+// the query runs: "col = ? AND (col = ?) IS NOT NULL". A NULL value makes
+// it FALSE rather than NULL, so Not(Contains(&U.Addresses, a)) for an
+// address with no user holds for every user, as it did when the value was
+// read up front. (A bare "? IS NOT NULL" cannot be typed by PostgreSQL.)
+func eqFalseOnNull(c expr.Expr, v objectValue) []expr.Expr {
+	return []expr.Expr{
+		&expr.Binary{L: c, Op: "=", R: v},
+		&expr.NullTest{X: &expr.Paren{X: &expr.Binary{L: c, Op: "=", R: v}}, Not: true},
+	}
+}
 
 // exists builds EXISTS (SELECT 1 FROM target[, secondary] WHERE <join> AND
 // crit). The target is a TargetRef: written as an alias when the table is
@@ -229,12 +239,11 @@ func Contains(field any, obj any) expr.Expr {
 		}
 		return expr.Exists(sel)
 	}
+	// obj's FK is read when the query runs, after its autoflush (NULL
+	// matches no row).
 	var terms []expr.Expr
-	for i, v := range keyArgs(p, r.TargetCols) {
-		if v == nil {
-			return expr.Raw("1 != 1")
-		}
-		terms = append(terms, &expr.Binary{L: ownerCol(r.OwnerCols[i], 0), Op: "=", R: v})
+	for i, c := range r.TargetCols {
+		terms = append(terms, eqFalseOnNull(ownerCol(r.OwnerCols[i], 0), objectValue{p, c})...)
 	}
 	return expr.And(terms...)
 }
@@ -268,12 +277,15 @@ func WithParent(parent any, field any) expr.Expr {
 		}
 		return expr.Exists(sel)
 	}
+	// The query's row is the target. A many-to-one parent's FK is read
+	// when the query runs, after its autoflush (NULL matches no row).
 	var terms []expr.Expr
-	for i, v := range keyArgs(p, r.OwnerCols) {
-		if v == nil && r.Dir == meta.ManyToOne {
-			return expr.Raw("1 != 1")
+	for i, c := range r.OwnerCols {
+		if r.Dir == meta.OneToMany {
+			terms = append(terms, &expr.Binary{L: expr.Value{V: keyArgs(p, r.OwnerCols)[i]}, Op: "=", R: ownerCol(r.TargetCols[i], 0)})
+			continue
 		}
-		terms = append(terms, &expr.Binary{L: expr.Value{V: v}, Op: "=", R: ownerCol(r.TargetCols[i], 0)})
+		terms = append(terms, eqFalseOnNull(ownerCol(r.TargetCols[i], 0), objectValue{p, c})...)
 	}
 	return expr.And(terms...)
 }

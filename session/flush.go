@@ -124,6 +124,7 @@ func (s *Session) Flush(ctx context.Context) error {
 		} else {
 			_ = tx.Rollback()
 			s.tx = nil
+			s.forgetTx()
 		}
 		return err
 	}
@@ -135,6 +136,14 @@ func (s *Session) Flush(ctx context.Context) error {
 		}
 	}
 	s.commitPlan(plan, done)
+	if !done.softAt.IsZero() {
+		for _, st := range done.deleted {
+			if s.softDeleting(st) {
+				setSoftDeleted(st, done.softAt)
+			}
+		}
+	}
+	s.hardDeletes = nil
 	s.txFlushed = true
 	s.relPre = nil
 	flushed = true
@@ -396,6 +405,7 @@ type executed struct {
 	inserted []*state
 	updated  []*update
 	deleted  []*state
+	softAt   time.Time // the time soft deletes of this flush wrote, or zero
 }
 
 func (s *Session) execute(ctx context.Context, tx *engine.Tx, p *flushPlan) (*executed, error) {
@@ -408,11 +418,13 @@ func (s *Session) execute(ctx context.Context, tx *engine.Tx, p *flushPlan) (*ex
 			ex.updated = append(ex.updated, u)
 		}
 		if ins := p.inserts[t]; len(ins) > 0 {
-			if err := s.relSyncBeforeInsert(ins); err != nil {
-				return nil, err
-			}
-			if err := s.execInserts(ctx, tx, t, ins); err != nil {
-				return nil, err
+			for _, lvl := range s.insertLevels(t, ins) { // self-referential parents first
+				if err := s.relSyncBeforeInsert(lvl); err != nil {
+					return nil, err
+				}
+				if err := s.execInserts(ctx, tx, t, lvl); err != nil {
+					return nil, err
+				}
 			}
 			ex.inserted = append(ex.inserted, ins...)
 		}
@@ -422,8 +434,17 @@ func (s *Session) execute(ctx context.Context, tx *engine.Tx, p *flushPlan) (*ex
 	}
 	for i := len(p.tables) - 1; i >= 0; i-- {
 		t := p.tables[i]
-		for _, st := range p.deletes[t] {
-			if err := s.execDelete(ctx, tx, st); err != nil {
+		for _, st := range deleteOrder(t, p.deletes[t]) { // self-referential children first
+			var err error
+			if s.softDeleting(st) {
+				if ex.softAt.IsZero() {
+					ex.softAt = flushNow()
+				}
+				err = s.execSoftDelete(ctx, tx, st, ex.softAt)
+			} else {
+				err = s.execDelete(ctx, tx, st)
+			}
+			if err != nil {
 				return nil, err
 			}
 			ex.deleted = append(ex.deleted, st)

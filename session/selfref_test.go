@@ -363,7 +363,7 @@ func TestSelfRefNonSelfReferentialUnchanged(t *testing.T) {
 			{"any outer", "users", relations.Any(&U.Addresses, expr.Eq(&U.Name, "jack")), "EXISTS (SELECT 1 FROM addresses WHERE users.id = addresses.user_id AND users.name = ?)", 1},
 			{"has", "addresses", relations.Has(&A.User, expr.Eq(&U.Name, "jack")), "EXISTS (SELECT 1 FROM users WHERE addresses.user_id = users.id AND users.name = ?)", 2},
 			{"m2m any", "posts", relations.Any(&P.Keywords), "EXISTS (SELECT 1 FROM post_keywords, keywords WHERE posts.id = post_keywords.post_id AND keywords.id = post_keywords.keyword_id)", 0},
-			{"contains", "users", relations.Contains(&U.Addresses, addrs[0]), "users.id = ?", 1},
+			{"contains", "users", relations.Contains(&U.Addresses, addrs[0]), "users.id = ? AND (users.id = ?) IS NOT NULL", 1},
 			{"with parent", "addresses", relations.WithParent(jack, &U.Addresses), "? = addresses.user_id", 2},
 			{"is", "addresses", relations.Is(&A.User, jack), "? = addresses.user_id", 2},
 			{"nested back to the outer table", "addresses",
@@ -432,5 +432,43 @@ func TestSelfRefEagerChains(t *testing.T) {
 			got = append(got, l.Name+"<"+p.Name+"<"+name)
 		}
 		require.Equal(t, []string{"a1<a<root", "b1<b<root", "x1<x<-"}, got)
+	})
+}
+
+// Contains over a one-to-many and WithParent over a many-to-one read the
+// object's foreign key when the query runs; a NULL key must make them
+// FALSE, not NULL, so that Not(...) holds for every row. Found by
+// TestQueryDifferential after the key was first read at run time:
+// NOT (users.id = NULL) selected no user at all.
+func TestRegression_NotContainsNullKey(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := relSetup(t, eng)
+		relSeed(t, eng)
+		stray := &RAddress{Email: "nobody@x"}
+		require.NoError(t, s.Add(stray))
+		require.NoError(t, s.Flush(ctx))
+		require.Nil(t, stray.UserID)
+		n, err := session.Select[RUser]().Where(relations.Contains(&U.Addresses, stray)).Count(ctx)
+		require.NoError(t, err)
+		require.Zero(t, n)
+		n, err = session.Select[RUser]().Where(expr.Not(relations.Contains(&U.Addresses, stray))).Count(ctx)
+		require.NoError(t, err)
+		require.EqualValues(t, 5, n, "no user holds the stray address")
+		n, err = session.Select[RUser]().Where(expr.Not(relations.WithParent(stray, &A.User))).Count(ctx)
+		require.NoError(t, err)
+		require.EqualValues(t, 5, n, "the stray address has no user")
+
+		require.NoError(t, s.Commit(ctx))
+
+		// Self-referential: a root node is nobody's child and has no parent.
+		ctx2, s2 := selfRefSeed(t, eng)
+		root, err := session.Get[Node](ctx2, s2, 1)
+		require.NoError(t, err)
+		ns, err := session.Select[Node]().Where(expr.Not(relations.Contains(&ND.Children, root))).Count(ctx2)
+		require.NoError(t, err)
+		require.EqualValues(t, 8, ns)
+		ns, err = session.Select[Node]().Where(expr.Not(relations.WithParent(root, &ND.Parent))).Count(ctx2)
+		require.NoError(t, err)
+		require.EqualValues(t, 8, ns)
 	})
 }

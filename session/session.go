@@ -35,11 +35,20 @@ type Session struct {
 	identity  identityMap
 	pending   []*state // in Add order
 	deleted   []*state // Delete() order
-	addSeq    int
+	// hardDeletes marks objects of soft-delete models that HardDelete
+	// deletes for real (nil until used).
+	hardDeletes map[*state]bool
+	addSeq      int
 
 	nested []*Nested
-	md     *meta.MetaData
-	plans  map[*meta.Table]*engine.ScanPlan // whole-row scan plans (selectByKey)
+	// leftInTx holds the states of objects detached during the current
+	// transaction that carry its bookkeeping (values at its start, inserted
+	// or deleted in it): an object added again before it ends takes that
+	// bookkeeping back, so that a rollback still puts it back. Cleared
+	// when the transaction ends.
+	leftInTx map[*state]struct{}
+	md       *meta.MetaData
+	plans    map[*meta.Table]*engine.ScanPlan // whole-row scan plans (selectByKey)
 
 	beforeFlush   []func(context.Context, *Session) error
 	afterCommit   []func(context.Context, *Session)
@@ -267,6 +276,13 @@ func (s *Session) add(obj any, p unsafe.Pointer, t *meta.Table) (*state, error) 
 		st.status = Persistent
 		st.key, st.hasKey = d.key, true
 		st.snap = d.snap
+		st.expired = d.expired // an expired object still reloads at its next use
+		if _, ok := s.leftInTx[d]; ok {
+			// Expunged in this transaction: what it did to the object
+			// still has to be undone by a rollback.
+			st.txSnap, st.newInTx, st.deletedInTx = d.txSnap, d.newInTx, d.deletedInTx
+			delete(s.leftInTx, d)
+		}
 		s.identity.put(st)
 	} else {
 		// A new object that carries a key already mapped here (say, a plain
@@ -435,6 +451,12 @@ func (s *Session) detach(st *state) {
 // record.Base keeps the identity and snapshot for a later re-attach.
 func (s *Session) detachState(st *state) {
 	prev := st.status
+	if s.tx != nil && (st.txSnap != nil || st.newInTx || st.deletedInTx) {
+		if s.leftInTx == nil {
+			s.leftInTx = map[*state]struct{}{}
+		}
+		s.leftInTx[st] = struct{}{}
+	}
 	switch prev {
 	case Pending:
 		st.status = Transient
@@ -534,9 +556,14 @@ func (s *Session) hasChanges() bool {
 	return false
 }
 
-// Expire marks obj so that its next refresh (Get, a query returning it,
-// Refresh) overwrites every column with the database's values, dropping
-// unflushed changes, which it reverts at once.
+// Expire reverts obj's unflushed changes at once and marks it so that
+// its next use (Get, a query returning it, a lazy load) reloads its row.
+// A field set after Expire is kept by that reload, as SQLAlchemy keeps
+// attributes set after expiry: Go has no attribute instrumentation, so a
+// column counts as set after expiry when its value differs from the one
+// Expire left in it (the snapshot); a field set back to that same value
+// is indistinguishable from an untouched one and takes the database's
+// value. Refresh overwrites every column.
 func (s *Session) Expire(obj any) error {
 	st, err := s.stateOf(obj)
 	if err != nil {
@@ -545,7 +572,7 @@ func (s *Session) Expire(obj any) error {
 	if st.snap != nil {
 		st.cd.restore(st.obj, st.snap)
 	}
-	st.expired, st.hardExpired = true, true
+	st.expired = true
 	s.expireRelations(st)
 	return nil
 }
@@ -556,7 +583,7 @@ func (s *Session) ExpireAll() {
 		if st.snap != nil {
 			st.cd.restore(st.obj, st.snap)
 		}
-		st.expired, st.hardExpired = true, true
+		st.expired = true
 		s.expireRelations(st)
 	}
 }

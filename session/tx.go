@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/engine"
@@ -75,6 +76,7 @@ func (s *Session) Commit(ctx context.Context) error {
 		}
 	}
 	s.txFlushed = false
+	clear(s.leftInTx)
 	for _, fn := range s.afterCommit {
 		fn(ctx, s)
 	}
@@ -102,6 +104,7 @@ func (s *Session) Rollback(ctx context.Context) error {
 	s.rollbackObjects()
 	s.failed = nil
 	s.txFlushed = false
+	clear(s.leftInTx)
 	for _, fn := range s.afterRollback {
 		fn(ctx, s)
 	}
@@ -136,6 +139,7 @@ func (s *Session) rollbackObjects() {
 	}
 	s.deleted = s.deleted[:0]
 	s.pending = s.pending[:0]
+	s.hardDeletes = nil
 	s.relRollback()
 }
 
@@ -186,18 +190,24 @@ func (s *Session) Close(ctx context.Context) error {
 
 // Nested is a SAVEPOINT inside the session's transaction.
 type Nested struct {
-	s     *Session
-	name  string
-	saved map[*state]savedState
+	s    *Session
+	name string
+	// saved is keyed by the object, not its state: an object expunged and
+	// added again inside the savepoint has a new state, and the savepoint's
+	// rollback must still put it back.
+	saved map[unsafe.Pointer]savedState
 	done  bool
 }
 
 type savedState struct {
-	status Status
-	snap   *snapshot
-	values *snapshot
-	marked bool
-	newIn  bool
+	status    Status
+	snap      *snapshot
+	txSnap    *snapshot
+	values    *snapshot
+	marked    bool
+	newIn     bool
+	deletedIn bool
+	expired   bool
 }
 
 // BeginNested flushes, then sets a SAVEPOINT. Its Rollback undoes the
@@ -211,12 +221,13 @@ func (s *Session) BeginNested(ctx context.Context) (*Nested, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Nested{s: s, name: "arc_sp_" + strconv.Itoa(len(s.nested)+1), saved: map[*state]savedState{}}
+	n := &Nested{s: s, name: "arc_sp_" + strconv.Itoa(len(s.nested)+1), saved: map[unsafe.Pointer]savedState{}}
 	if err := tx.Savepoint(ctx, n.name); err != nil {
 		return nil, err
 	}
 	for st := range s.states.all() {
-		n.saved[st] = savedState{status: st.status, snap: st.snap, values: st.cd.take(st.obj), marked: st.markedDelete, newIn: st.newInTx}
+		n.saved[st.obj] = savedState{status: st.status, snap: st.snap, txSnap: st.txSnap, values: st.cd.take(st.obj),
+			marked: st.markedDelete, newIn: st.newInTx, deletedIn: st.deletedInTx, expired: st.expired}
 	}
 	s.nested = append(s.nested, n)
 	return n, nil
@@ -260,7 +271,7 @@ func (n *Nested) Rollback(ctx context.Context) error {
 	}
 	s.failed = nil
 	for st := range s.states.all() {
-		sv, ok := n.saved[st]
+		sv, ok := n.saved[st.obj]
 		if !ok {
 			// Added or loaded after the savepoint.
 			if st.status == Pending || st.newInTx {
@@ -283,12 +294,26 @@ func (n *Nested) Rollback(ctx context.Context) error {
 			s.expireRelations(st)
 			continue
 		}
+		// What the savepoint wrote or reloaded is gone from the database:
+		// an object whose snapshot moved since is expired, and so is one
+		// that was expired at BeginNested (a reload inside the savepoint
+		// must not make its old values look fresh).
+		st.expired = sv.expired || st.snap != sv.snap
 		st.cd.restore(st.obj, sv.values)
-		st.snap = sv.snap
+		st.snap, st.txSnap = sv.snap, sv.txSnap
+		if !st.hasKey && sv.status != Pending && sv.snap != nil {
+			// Expunged and added again as new inside the savepoint.
+			st.key, st.hasKey = identityOf(st.cd.t, sv.snap.p).sk(), true
+			s.pending = removeState(s.pending, st)
+			if other := s.identity.get(st.ikey()); other != nil && other != st {
+				s.detach(other) // loaded after the savepoint: this object holds the row again
+			}
+			s.identity.put(st)
+		}
 		s.rekey(st)
 		s.expireRelations(st) // memberships flushed after the savepoint are gone too
 		st.markedDelete = sv.marked
-		st.newInTx = sv.newIn
+		st.newInTx, st.deletedInTx = sv.newIn, sv.deletedIn
 		if sv.status != st.status {
 			if st.status == Deleted && sv.status == Persistent {
 				s.identity.put(st)
@@ -303,8 +328,8 @@ func (n *Nested) Rollback(ctx context.Context) error {
 		}
 	}
 	s.deleted = s.deleted[:0]
-	for st, sv := range n.saved {
-		if sv.marked && s.stateAt(st.obj) == st {
+	for p, sv := range n.saved {
+		if st := s.stateAt(p); sv.marked && st != nil {
 			s.deleted = append(s.deleted, st)
 		}
 	}
@@ -366,4 +391,14 @@ func Transaction(ctx context.Context, eng *engine.Engine, fn func(ctx context.Co
 		return err
 	}
 	return s.Commit(ctx)
+}
+
+// forgetTx drops the bookkeeping of a transaction that ended without
+// writing anything (a failed first flush rolls it back): the snapshots
+// reloaded in it are what the database holds.
+func (s *Session) forgetTx() {
+	for st := range s.states.all() {
+		st.txSnap = nil
+	}
+	clear(s.leftInTx)
 }
