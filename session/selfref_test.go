@@ -157,8 +157,20 @@ func TestRegression_SelfRefPredicates(t *testing.T) {
 			require.Equal(t, tc.want, memberNames(got), tc.name)
 		}
 
+		// A query over an alias of the table is correlated to the alias.
+		al := session.Alias[Node]("n")
+		got, err := session.SelectAs[Node](al).Where(relations.Has(&ND.Parent, relations.Has(&ND.Parent, expr.Eq(&ND.Name, "root")))).OrderBy(&al.Cols().ID).All(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "a1,a2,b1", nodeNames(got))
+		got, err = session.SelectAs[Node](al).Where(relations.Any(&ND.Children, expr.Col(&ND.ID).Gt(expr.Outer(&al.Cols().ID))), expr.Ne(&al.Cols().Name, "x")).OrderBy(&al.Cols().ID).All(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "root,a,b", nodeNames(got))
+		text, _, err := session.SelectAs[Node](al).Where(relations.Has(&ND.Parent, expr.Eq(&ND.Name, "root"))).SQL(eng.Dialect())
+		require.NoError(t, err)
+		require.Contains(t, text, phs(eng, "FROM nodes AS n WHERE EXISTS (SELECT 1 FROM nodes WHERE n.parent_id = nodes.id AND nodes.name = ?)"))
+
 		// The SQL: the target is an alias, the owner the outer table.
-		text, _, err := session.Select[Node]().Where(relations.Has(&ND.Parent, relations.Has(&ND.Parent, expr.Eq(&ND.Name, "root")))).SQL(eng.Dialect())
+		text, _, err = session.Select[Node]().Where(relations.Has(&ND.Parent, relations.Has(&ND.Parent, expr.Eq(&ND.Name, "root")))).SQL(eng.Dialect())
 		require.NoError(t, err)
 		require.Contains(t, text, phs(eng, "WHERE EXISTS (SELECT 1 FROM nodes AS nodes_1 WHERE nodes.parent_id = nodes_1.id AND EXISTS (SELECT 1 FROM nodes AS nodes_2 WHERE nodes_1.parent_id = nodes_2.id AND nodes_2.name = ?))"))
 		text, _, err = session.Select[Member]().Where(relations.Any(&MB.Followers, expr.Eq(&MB.ID, bob.ID))).SQL(eng.Dialect())
