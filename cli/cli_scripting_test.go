@@ -12,22 +12,11 @@ import (
 	"github.com/arcorm/arc/migrate"
 )
 
-// eachURL runs fn per dialect with a database URL of its own (a SQLite
-// file, a PostgreSQL schema); ARC_TEST_DIALECTS limits the run.
+// eachURL runs fn per dialect of the shared harness with a database URL
+// of its own (a SQLite file, a PostgreSQL schema).
 func eachURL(t *testing.T, fn func(t *testing.T, url string)) {
 	t.Helper()
-	for _, name := range dbtest.Dialects {
-		t.Run(name, func(t *testing.T) {
-			if v := os.Getenv("ARC_TEST_DIALECTS"); v != "" && !strings.Contains(v, name) {
-				t.Skipf("dialect %s not in ARC_TEST_DIALECTS=%s", name, v)
-			}
-			if name == "sqlite" {
-				fn(t, "sqlite:///"+filepath.Join(t.TempDir(), "app.db"))
-				return
-			}
-			fn(t, dbtest.NewSchemaURL(t))
-		})
-	}
+	dbtest.EachDialect(t, func(t *testing.T, name string) { fn(t, dbtest.URL(t, name)) })
 }
 
 // migrationsDir writes a three-step migrations directory with its arc.sum.

@@ -7,6 +7,49 @@ import (
 	"github.com/arcorm/arc/meta"
 )
 
+// renderSQLite writes a table's differences on SQLite: ADD COLUMN,
+// RENAME COLUMN and CREATE/DROP INDEX where they suffice, else a rebuild.
+func (p *planner) renderSQLite(td *tableDiff) {
+	t := td.t
+	rebuild := len(td.dropped) > 0 || len(td.changed) > 0 || td.pkDiff || len(td.addU) > 0 || len(td.dropU) > 0 ||
+		len(td.addF) > 0 || len(td.dropF) > 0 || len(td.addC) > 0 || len(td.dropC) > 0
+	for _, a := range td.added {
+		if !p.simpleAdd(t.ColumnByName(a)) {
+			rebuild = true
+		}
+	}
+	if rebuild {
+		p.checkChangeNotes(t.Name, td.addC, td.dropC)
+		p.rebuild(td)
+		return
+	}
+	tn := "ALTER TABLE " + p.q(t.Name) + " "
+	for _, r := range td.colRen {
+		p.add(phRename, []string{tn + "RENAME COLUMN " + p.q(r[0]) + " TO " + p.q(r[1])},
+			[]string{tn + "RENAME COLUMN " + p.q(r[1]) + " TO " + p.q(r[0])})
+		p.change("rename column %s.%s to %s", t.Name, r[0], r[1])
+	}
+	for _, a := range td.added {
+		c := t.ColumnByName(a)
+		p.add(phColumns, []string{tn + "ADD COLUMN " + dialect.ColumnDef(p.d, c)},
+			[]string{tn + "DROP COLUMN " + p.q(a)})
+		p.change("add column %s.%s", t.Name, a)
+	}
+	p.indexSteps(td)
+}
+
+// simpleAdd reports whether SQLite can ADD COLUMN c without a rebuild.
+func (p *planner) simpleAdd(c *meta.Column) bool {
+	if c == nil || c.PrimaryKey || c.Unique || c.FK != nil {
+		return false
+	}
+	if !c.Nullable && c.ServerDefault == "" {
+		return false
+	}
+	d := strings.ToUpper(c.ServerDefault)
+	return !strings.Contains(d, "(") && !strings.Contains(d, "CURRENT_")
+}
+
 // rebuild writes SQLite's table rebuild: create the new shape under a
 // temporary name, copy the rows, drop the old table, rename, re-create
 // the indexes, and the views and triggers that use the table (SQLite
@@ -109,6 +152,9 @@ func (p *planner) rebuild(td *tableDiff) {
 	for _, c := range td.changed {
 		if lc, dc := l.Column(c.name), ds.Column(c.name); c.typ {
 			up = insertAfterFirst(up, narrowingWarningIf(c.narrowing, t.Name, c.name, lc.Type, dc.Type))
+			if c.narrowing {
+				p.note("WARNING: %s.%s narrows from %s to %s (up file)", t.Name, c.name, lc.Type, dc.Type)
+			}
 			if !widens(dc.Type, lc.Type) {
 				down = append(down, "-- WARNING: changes "+t.Name+"."+c.name+" back from "+dc.Type+" to "+lc.Type+
 					" (SQLite keeps each value as it is stored, converting by the column's affinity)")
@@ -119,8 +165,10 @@ func (p *planner) rebuild(td *tableDiff) {
 	down = append(down, dropObjects(p, deps)...)
 	down = append(down, ddl,
 		"INSERT INTO "+p.q(old)+" ("+dialect.IdentList(p.d, bdst)+") SELECT "+dialect.IdentList(p.d, bsrc)+" FROM "+p.q(o.Name))
-	if strings.Contains(strings.ToUpper(o.DDL), "AUTOINCREMENT") {
-		down = append(down, p.copySequence(o.Name, old)...)
+	for _, lc := range o.Columns {
+		if lc.AutoIncrement {
+			down = append(down, p.copySequence(o.Name, old)...)
+		}
 	}
 	down = append(down,
 		"DROP TABLE "+p.q(o.Name),

@@ -164,7 +164,7 @@ func (q *Query[T]) bulk(ctx context.Context, s *Session, values expr.P, del, har
 	if err != nil {
 		return 0, fmt.Errorf("%s of %s: %w", what, q.t.GoType.Name(), err)
 	}
-	x, err := s.executor(ctx)
+	x, err := s.writer(ctx)
 	if err != nil {
 		return 0, err
 	}

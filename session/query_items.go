@@ -674,7 +674,7 @@ func (q *Query[T]) exec(ctx context.Context, s *Session, c *compiled, variant by
 	if err := s.autoflush(ctx); err != nil {
 		return nil, err
 	}
-	x, err := s.executor(ctx)
+	x, err := s.queryExecutor(ctx, q.sel.Lock != "")
 	if err != nil {
 		return nil, err
 	}
