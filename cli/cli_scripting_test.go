@@ -274,3 +274,24 @@ func TestFixturesLoadReplace(t *testing.T) {
 		}
 	})
 }
+
+// Item 12: x-migrations-table also holds for diff, which reads the
+// version from that table and does not offer to drop it.
+func TestRegression_DiffWithMigrationsTable(t *testing.T) {
+	eachURL(t, func(t *testing.T, url string) {
+		sep := "?"
+		if strings.Contains(url, "?") {
+			sep = "&"
+		}
+		db := "--database=" + url + sep + "x-migrations-table=app_versions"
+		d := "--dir=" + filepath.Join(t.TempDir(), "migrations")
+		v1, v2 := []any{gadget{}}, []any{gadget2{}}
+		want(t, runIn(t, v1, "diff", "init", db, d), 0, "000001_init.up.sql", "")
+		want(t, runIn(t, v1, "migrate", "up", db, d), 0, "migrated from none to 1", "")
+		want(t, runIn(t, v1, "diff", "--check", db, d), 0, "no differences", "")
+		want(t, runIn(t, v2, "diff", "color", db, d), 0, "000002_color.up.sql", "")
+		want(t, runIn(t, v2, "diff", "more", db, d), 1, "", "not at the latest migration")
+		want(t, runIn(t, v2, "migrate", "up", db, d), 0, "to 2", "")
+		want(t, runIn(t, v2, "diff", "--check", db, d), 0, "no differences", "")
+	})
+}
