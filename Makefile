@@ -3,7 +3,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: demo test test-short lint vet fmt bench bench-quick bench-targets build arctl
+.PHONY: demo test test-short lint vet fmt bench bench-quick bench-targets build arctl replica bench-load fuzz-query
 
 demo:
 	$(GO) run ./examples/tutorial
@@ -62,3 +62,22 @@ bench-targets:
 			>> ../benchmarks/results/latest/targets.txt || exit 1; \
 	done
 	cd benchmarks && $(GO) run ./cmd/ratios < results/latest/targets.txt
+
+# A PostgreSQL streaming replica of the local server on 127.0.0.1:5433
+# (pg_basebackup -R into a second cluster; idempotent), for the replica
+# tests and bench-load. `scripts/pg-replica.sh stop` stops it.
+replica:
+	./scripts/pg-replica.sh
+
+# The load benchmark of docs/performance.md: N concurrent requests (8, 32,
+# 128), one session each, read-then-write and read-only, on SQLite (file,
+# default URL) and PostgreSQL (default options), against hand-written
+# database/sql in the same run. Loopback only, about a minute.
+bench-load:
+	cd benchmarks && $(GO) run ./cmd/load $(LOADFLAGS)
+
+# The differential query check, longer than CI's 5 x 100 predicates per
+# dialect (docs/querying.md#differential-check). QCHECKS per dataset.
+QCHECKS ?= 5000
+fuzz-query:
+	ARC_RAPID_CHECKS=$(QCHECKS) ARC_QDIFF_DATASETS=10 ARC_QDIFF_SEED=$$(date +%s) $(GO) test -count=1 -timeout 60m -run '^TestQueryDifferential$$' -v ./session/

@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/meta"
@@ -60,6 +61,9 @@ const (
 	// An engine whose dialect opens its databases through a Connector
 	// (PostgreSQL) runs its transactions this way too, without the flag.
 	ConnTx
+	// Arrays: native array column types (TEXT[], BIGINT[], ...) for
+	// slice fields (meta.KindArray).
+	Arrays
 	// NullsDistinctIndexes etc. may follow.
 )
 
@@ -104,11 +108,26 @@ type Connector interface {
 	Connector(dsn string, stmtCache int) (driver.Connector, error)
 }
 
+// WriteBeginner is implemented by a dialect whose write transactions
+// begin with a statement of their own instead of the driver's BEGIN:
+// SQLite's BEGIN IMMEDIATE, which takes the write lock up front. The
+// engine runs it for transactions begun with engine.TxOptions.Write on
+// a connection-based transaction (ConnTx), and COMMIT / ROLLBACK to end
+// them.
+type WriteBeginner interface {
+	BeginWriteSQL() string
+}
+
 // ConnOptions are pool settings a dialect requires for a URL.
 type ConnOptions struct {
 	// MaxOpenConns > 0 caps the pool (SQLite :memory: needs exactly one
 	// connection, because each connection is a new empty database).
 	MaxOpenConns int
+	// ConnMaxLifetime and ConnMaxIdleTime, when > 0, are the defaults
+	// engine.Open gives a pool of this dialect (a server's connections
+	// are renewed now and then, so that a failover or a load balancer's
+	// cut does not leave them stale forever).
+	ConnMaxLifetime, ConnMaxIdleTime time.Duration
 }
 
 // QuoteIdent returns ident quoted as d would write it.

@@ -25,9 +25,16 @@ type Table struct {
 	Sequences []string
 	// Version is the optimistic-locking column, or nil.
 	Version *Column
+	// SoftDelete is the column (tag softdelete, a nullable time) whose
+	// non-NULL value marks a row deleted, or nil: Delete sets it instead
+	// of deleting, and queries, Get and relationship loads skip such rows.
+	SoftDelete *Column
 	// CreatedAt and UpdatedAt are the timestamp columns the session fills, or nil.
 	CreatedAt, UpdatedAt *Column
-	Hooks                HookSet
+	// Generated lists the generated columns (`generated:`), read back by
+	// RETURNING after every INSERT and UPDATE.
+	Generated []*Column
+	Hooks     HookSet
 
 	byName   map[string]*Column
 	byField  map[string]*Column
@@ -95,6 +102,13 @@ type Column struct {
 	ServerDefault string // `server_default:`, a SQL expression used verbatim in DDL
 	Sequence      string // `seq:` (PostgreSQL; ignored on SQLite)
 	Check         string // `check:` expression
+	// Enum lists the values a string column allows (`enum:a,b,c`); a CHECK
+	// constraint named ck_<table>_<column>_enum enforces them.
+	Enum []string
+	// Generated is a generated column's SQL expression (`generated:`): the
+	// database computes the value (GENERATED ALWAYS AS (expr) STORED), the
+	// session never writes it and reads it back after INSERT and UPDATE.
+	Generated string
 
 	FK *ForeignKey // the single-column foreign key on this column, if any
 
@@ -110,7 +124,7 @@ type Column struct {
 
 // CanHoldNull reports whether the Go field can represent SQL NULL.
 func (c *Column) CanHoldNull() bool {
-	return c.Ptr || c.NullType || c.Kind == KindBytes || c.JSON || (c.Scanner && c.Valuer)
+	return c.Ptr || c.NullType || c.Kind == KindBytes || c.Kind == KindArray || c.JSON || (c.Scanner && c.Valuer)
 }
 
 // ForeignKey is a foreign key constraint.

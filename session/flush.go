@@ -66,7 +66,7 @@ func (s *Session) Flush(ctx context.Context) error {
 		return fmt.Errorf("%w (cause: %v)", arcerr.ErrNeedsRollback, s.failed)
 	}
 	if s.iterating > 0 {
-		return fmt.Errorf("%w: flush", arcerr.ErrBusy)
+		return fmt.Errorf("%w: flush", arcerr.ErrIteratorOpen)
 	}
 	// The relationship bookkeeping of this flush lives until it commits;
 	// every other way out undoes what it wrote into objects and drops it,
@@ -84,6 +84,10 @@ func (s *Session) Flush(ctx context.Context) error {
 	}
 	if !s.hasChanges() {
 		return nil
+	}
+	if s.opts.readOnly {
+		return fmt.Errorf("%w: flush in a read-only session (session.ReadOnly): %d new, %d deleted, %d changed objects cannot be written",
+			arcerr.ErrInvalidRequest, len(s.pending), len(s.deleted), len(s.Dirty()))
 	}
 	for _, fn := range s.beforeFlush {
 		if err := fn(ctx, s); err != nil {
@@ -136,6 +140,14 @@ func (s *Session) Flush(ctx context.Context) error {
 		}
 	}
 	s.commitPlan(plan, done)
+	if !done.softAt.IsZero() {
+		for _, st := range done.deleted {
+			if s.softDeleting(st) {
+				setSoftDeleted(st, done.softAt)
+			}
+		}
+	}
+	s.hardDeletes = nil
 	s.txFlushed = true
 	s.relPre = nil
 	flushed = true
@@ -210,7 +222,8 @@ func (s *Session) newPlan() *flushPlan {
 // relationship bookkeeping writes foreign keys, so objects of tables with
 // hooks, relationship fields or foreign keys get a full backup.
 func lightRestore(t *meta.Table) bool {
-	return t.Hooks&^meta.HookAfterLoad == 0 && len(t.Relations) == 0 && len(t.ForeignKeys) == 0 && len(t.Columns) <= 64
+	return t.Hooks&^meta.HookAfterLoad == 0 && len(t.Relations) == 0 && len(t.ForeignKeys) == 0 && len(t.Columns) <= 64 &&
+		len(t.Generated) == 0 // RETURNING overwrites generated fields, which need not be zero
 }
 
 // restore puts every touched object back as it was before the flush.
@@ -259,8 +272,8 @@ func (p *flushPlan) computeUpdates() {
 			u.cols = u.cols[:0]
 			u.mask = 0
 			for i := range st.cd.cols {
-				if st.cd.cols[i].c == t.Version {
-					continue
+				if c := st.cd.cols[i].c; c == t.Version || c.Generated != "" {
+					continue // the version is bumped by the UPDATE; generated columns are read-only
 				}
 				if st.cd.changed(i, st.obj, st.snap) {
 					u.cols = append(u.cols, i)
@@ -397,6 +410,7 @@ type executed struct {
 	inserted []*state
 	updated  []*update
 	deleted  []*state
+	softAt   time.Time // the time soft deletes of this flush wrote, or zero
 }
 
 func (s *Session) execute(ctx context.Context, tx *engine.Tx, p *flushPlan) (*executed, error) {
@@ -426,7 +440,16 @@ func (s *Session) execute(ctx context.Context, tx *engine.Tx, p *flushPlan) (*ex
 	for i := len(p.tables) - 1; i >= 0; i-- {
 		t := p.tables[i]
 		for _, st := range deleteOrder(t, p.deletes[t]) { // self-referential children first
-			if err := s.execDelete(ctx, tx, st); err != nil {
+			var err error
+			if s.softDeleting(st) {
+				if ex.softAt.IsZero() {
+					ex.softAt = flushNow()
+				}
+				err = s.execSoftDelete(ctx, tx, st, ex.softAt)
+			} else {
+				err = s.execDelete(ctx, tx, st)
+			}
+			if err != nil {
 				return nil, err
 			}
 			ex.deleted = append(ex.deleted, st)
@@ -497,15 +520,17 @@ func insertShape(st *state, now time.Time) (r insertRow) {
 	for i := range cd.cols {
 		cc := &cd.cols[i]
 		c := cc.c
-		if cc.special && cc.zero(unsafe.Add(st.obj, c.Offset)) {
+		if cc.special && (c.Generated != "" || cc.zero(unsafe.Add(st.obj, c.Offset))) {
 			switch {
-			case c.AutoIncrement, c.ServerDefault != "" || c.Sequence != "":
+			case c.AutoIncrement, c.ServerDefault != "" || c.Sequence != "", c.Generated != "":
 				r.retMask |= bit(i)
 				st.filled |= bit(i)
 				if wide != nil {
 					wide.ret = append(wide.ret, c)
 				}
 				continue
+			case autoUUID(c):
+				newUUID(c, unsafe.Add(st.obj, c.Offset))
 			case c.HasDefault:
 				setDefault(st.obj, c, now)
 			case c == t.CreatedAt || c == t.UpdatedAt:
@@ -842,11 +867,13 @@ func (s *Session) execUpdate(ctx context.Context, tx *engine.Tx, u *update) erro
 	// changed primary key updates the right row.
 	args = s.pkArgs(st, args, st.snap)
 	q := updateSQL(d, st.cd.t, cols, u.mask) // not cached for tables over 64 columns
-	res, err := tx.Exec(ctx, q, args...)
-	if err != nil {
+	if len(st.cd.t.Generated) > 0 && d.Has(dialect.Returning) {
+		if err := s.updateReturning(ctx, tx, st, q, args); err != nil {
+			return flushErr("update", st, err)
+		}
+	} else if res, err := tx.Exec(ctx, q, args...); err != nil {
 		return flushErr("update", st, err)
-	}
-	if n, err := res.RowsAffected(); err == nil && n != 1 {
+	} else if n, err := res.RowsAffected(); err == nil && n != 1 {
 		return flushErr("update", st, fmt.Errorf("%w: UPDATE matched %d rows, expected 1 (row deleted or version changed by someone else)", arcerr.ErrStaleData, n))
 	}
 	if v := st.cd.t.Version; v != nil {

@@ -115,6 +115,15 @@ func keyOf(t *meta.Table, vals []any) (ikey, error) {
 		}
 		v := reflect.ValueOf(vals[i])
 		ct := c.GoType
+		if c.Kind == meta.KindUUID && v.Kind() == reflect.String && ct.Kind() != reflect.String {
+			// A UUID key given as text (from a URL, say): parsed by the
+			// key type's own Scan.
+			u, err := uuidFromText(c, v.String())
+			if err != nil {
+				return ikey{}, fmt.Errorf("%w: key value %q for %s.%s: %w", arcerr.ErrInvalidRequest, v.String(), t.GoType.Name(), c.Field, err)
+			}
+			v = u
+		}
 		if !keyFits(v, ct) {
 			return ikey{}, fmt.Errorf("%w: key value %v (%T) does not fit %s.%s (%s)", arcerr.ErrInvalidRequest, vals[i], vals[i], t.GoType.Name(), c.Field, ct)
 		}
@@ -216,7 +225,7 @@ func (s *Session) get(ctx context.Context, t *meta.Table, key []any) (unsafe.Poi
 	} else {
 		args = normKeyArgs(t, key)
 	}
-	fresh, found, err := s.selectByKey(ctx, t, args)
+	fresh, found, err := s.selectByKey(ctx, t, args, true)
 	if err != nil {
 		return nil, err
 	}
@@ -254,12 +263,16 @@ func normKeyArgs(t *meta.Table, key []any) []any {
 
 // selectByKey loads one row by key (normalised values in key-column
 // order) into a new struct.
-func (s *Session) selectByKey(ctx context.Context, t *meta.Table, args []any) (unsafe.Pointer, bool, error) {
+func (s *Session) selectByKey(ctx context.Context, t *meta.Table, args []any, alive bool) (unsafe.Pointer, bool, error) {
 	x, err := s.executor(ctx)
 	if err != nil {
 		return nil, false, err
 	}
-	rows, err := x.Query(ctx, getSQL(x.Dialect(), t), args...)
+	q := getSQL(x.Dialect(), t)
+	if alive {
+		q = getAliveSQL(x.Dialect(), t)
+	}
+	rows, err := x.Query(ctx, q, args...)
 	if err != nil {
 		return nil, false, err
 	}
@@ -293,7 +306,7 @@ func (s *Session) rowPlan(t *meta.Table) *engine.ScanPlan {
 // differs from the snapshot — set since the commit, rollback or Expire
 // that expired it — are kept.
 func (s *Session) refresh(ctx context.Context, st *state, hard bool) error {
-	fresh, found, err := s.selectByKey(ctx, st.cd.t, st.keyArgs())
+	fresh, found, err := s.selectByKey(ctx, st.cd.t, st.keyArgs(), false)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/dialect"
+	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/expr"
 	"github.com/arcorm/arc/meta"
 )
@@ -33,16 +34,28 @@ import (
 // values are plain values or expressions.
 func (q *Query[T]) Update(ctx context.Context, values expr.P) (n int64, err error) {
 	err = q.withinSession(ctx, func(ctx context.Context, s *Session) error {
-		n, err = q.bulk(ctx, s, values, false)
+		n, err = q.bulk(ctx, s, values, false, false)
 		return err
 	})
 	return n, err
 }
 
-// Delete deletes every row the query matches and returns how many.
+// Delete deletes every row the query matches and returns how many. For
+// a model with a softdelete column it sets that column instead (an
+// UPDATE of the live rows matched); HardDelete deletes for real.
 func (q *Query[T]) Delete(ctx context.Context) (n int64, err error) {
 	err = q.withinSession(ctx, func(ctx context.Context, s *Session) error {
-		n, err = q.bulk(ctx, s, nil, true)
+		n, err = q.bulk(ctx, s, nil, true, false)
+		return err
+	})
+	return n, err
+}
+
+// HardDelete is Delete with real DELETE statements, also for a model with
+// a softdelete column (combine with WithDeleted to purge deleted rows).
+func (q *Query[T]) HardDelete(ctx context.Context) (n int64, err error) {
+	err = q.withinSession(ctx, func(ctx context.Context, s *Session) error {
+		n, err = q.bulk(ctx, s, nil, true, true)
 		return err
 	})
 	return n, err
@@ -99,7 +112,7 @@ func (q *Query[T]) assignments(values expr.P) ([]assignment, error) {
 	return out, nil
 }
 
-func (q *Query[T]) bulk(ctx context.Context, s *Session, values expr.P, del bool) (int64, error) {
+func (q *Query[T]) bulk(ctx context.Context, s *Session, values expr.P, del, hard bool) (int64, error) {
 	what := "Update"
 	if del {
 		what = "Delete"
@@ -112,6 +125,18 @@ func (q *Query[T]) bulk(ctx context.Context, s *Session, values expr.P, del bool
 		var err error
 		if sets, err = q.assignments(values); err != nil {
 			return 0, err
+		}
+	}
+	where := q.sel.Where
+	if sd := q.t.SoftDelete; sd != nil {
+		if q.deleted != softWith {
+			where = append(where[:len(where):len(where)], aliveTerm(q.entity, sd, q.deleted == softOnly))
+		}
+		if del && !hard {
+			// A soft delete of the matched rows: the objects the session
+			// holds get the time, as an Update's plain values do.
+			del = false
+			sets = []assignment{{col: sd, idx: slices.Index(q.t.Columns, sd), v: flushNow(), plain: true}}
 		}
 	}
 	if err := s.autoflush(ctx); err != nil {
@@ -128,9 +153,9 @@ func (q *Query[T]) bulk(ctx context.Context, s *Session, values expr.P, del bool
 		ret = pk
 	}
 	if del {
-		st = &expr.Delete{Table: q.t, Where: q.sel.Where, Returning: ret}
+		st = &expr.Delete{Table: q.t, Where: where, Returning: ret}
 	} else {
-		u := &expr.Update{Table: q.t, Where: q.sel.Where, Returning: ret}
+		u := &expr.Update{Table: q.t, Where: where, Returning: ret}
 		for _, a := range sets {
 			u.Set = append(u.Set, expr.Assign{Col: a.col.Name, V: a.v})
 		}
@@ -140,14 +165,14 @@ func (q *Query[T]) bulk(ctx context.Context, s *Session, values expr.P, del bool
 	if err != nil {
 		return 0, fmt.Errorf("%s of %s: %w", what, q.t.GoType.Name(), err)
 	}
-	x, err := s.executor(ctx)
+	x, err := s.writer(ctx)
 	if err != nil {
 		return 0, err
 	}
 	var keys []ikey
 	if ret == nil {
 		// No RETURNING: fetch the keys first, in the same transaction.
-		sel := &expr.Select{From: []expr.FromItem{q.entity}, Where: q.sel.Where}
+		sel := &expr.Select{From: []expr.FromItem{q.entity}, Where: where}
 		for _, c := range q.t.PrimaryKey {
 			sel.Columns = append(sel.Columns, &expr.ColRef{From: q.entity, Col: c})
 		}
@@ -184,35 +209,18 @@ func (q *Query[T]) readKeys(ctx context.Context, s *Session, sqlText string, arg
 	}
 	defer rows.Close()
 	var keys []ikey
-	vals := make([]any, len(q.t.PrimaryKey))
-	dests := make([]any, len(vals))
-	for i := range vals {
-		dests[i] = &vals[i]
-	}
+	// Scan the key into a scratch object, as rows are scanned into
+	// objects, so that it is the identity map's key for any key type
+	// (a uuid.UUID read back from text, a named type).
+	plan := engine.NewScanPlan(q.t.PrimaryKey)
+	tmp := reflect.New(q.t.GoType).UnsafePointer()
 	for rows.Next() {
-		if err := rows.Scan(dests...); err != nil {
+		if err := plan.Scan(rows, tmp); err != nil {
 			return nil, err
 		}
-		k, err := keyOf(q.t, normalizeKeyVals(q.t, vals))
-		if err != nil {
-			return nil, err
-		}
-		keys = append(keys, k)
+		keys = append(keys, identityOf(q.t, tmp))
 	}
 	return keys, rows.Err()
-}
-
-// normalizeKeyVals converts driver values ([]byte text) to the key
-// columns' kinds.
-func normalizeKeyVals(t *meta.Table, vals []any) []any {
-	out := make([]any, len(vals))
-	for i, v := range vals {
-		if b, ok := v.([]byte); ok && t.PrimaryKey[i].GoType.Kind() == reflect.String {
-			v = string(b)
-		}
-		out[i] = v
-	}
-	return out
 }
 
 // syncBulk brings the identity map in line with a bulk statement.
@@ -253,6 +261,9 @@ func (q *Query[T]) syncBulk(s *Session, keys []ikey, sets []assignment, del bool
 					keyKnown = false
 				}
 			}
+		}
+		if len(st.cd.t.Generated) > 0 {
+			st.expired = true // generated columns changed in the database only
 		}
 		if !keySet {
 			continue

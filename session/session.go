@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"reflect"
 	"unsafe"
@@ -35,7 +36,10 @@ type Session struct {
 	identity  identityMap
 	pending   []*state // in Add order
 	deleted   []*state // Delete() order
-	addSeq    int
+	// hardDeletes marks objects of soft-delete models that HardDelete
+	// deletes for real (nil until used).
+	hardDeletes map[*state]bool
+	addSeq      int
 
 	nested []*Nested
 	// leftInTx holds the states of objects detached during the current
@@ -53,6 +57,12 @@ type Session struct {
 
 	noAutoflushDepth int
 	scopes           int // open Transaction(...) calls
+
+	// wrote is set when the session first begins a write transaction:
+	// from then on its reads outside a transaction go to the primary.
+	wrote bool
+	// txIso is the isolation level a running Transaction asked for.
+	txIso sql.IsolationLevel
 }
 
 type options struct {
@@ -60,6 +70,9 @@ type options struct {
 	expireOnCommit bool
 	guard          LazyGuard
 	log            *logrus.Logger
+	readOnly       bool
+	primary        bool
+	isolation      sql.IsolationLevel
 }
 
 // LazyGuard is the N+1 guard's mode.
@@ -85,6 +98,28 @@ func WithExpireOnCommit(on bool) Option { return func(o *options) { o.expireOnCo
 
 // WithLazyGuard sets the N+1 guard mode.
 func WithLazyGuard(g LazyGuard) Option { return func(o *options) { o.guard = g } }
+
+// ReadOnly makes a read-only session: its reads never begin a
+// transaction (no BEGIN or ROLLBACK is sent), they go to a read replica
+// when the engine has one, and there is no autoflush. Flushing changes,
+// committing changes, bulk UPDATE or DELETE, BeginNested and locking
+// reads (ForUpdate) fail with arcerr.ErrInvalidRequest.
+func ReadOnly() Option { return func(o *options) { o.readOnly = true } }
+
+// WithPrimary makes every read of the session go to the primary, never
+// to a read replica (for a request that must not read stale data).
+func WithPrimary() Option { return func(o *options) { o.primary = true } }
+
+// WithIsolation sets the isolation level of the session's transactions
+// (sql.LevelSerializable, say). A session with a level begins its
+// transaction at its first statement, read or write, so that the level
+// covers its reads; without one, reads before the first write run
+// outside any transaction (see docs/session.md). On SQLite, whose
+// transactions are always serializable, the transaction begins with
+// BEGIN IMMEDIATE.
+func WithIsolation(level sql.IsolationLevel) Option {
+	return func(o *options) { o.isolation = level }
+}
 
 // New returns a session on eng. It holds no connection until it first
 // needs one.
@@ -624,7 +659,7 @@ func (s *Session) NoAutoflush(fn func() error) error {
 }
 
 func (s *Session) autoflush(ctx context.Context) error {
-	if !s.opts.autoflush || s.noAutoflushDepth > 0 {
+	if !s.opts.autoflush || s.noAutoflushDepth > 0 || s.opts.readOnly {
 		return nil
 	}
 	return s.Flush(ctx)

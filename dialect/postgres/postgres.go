@@ -10,8 +10,10 @@ import (
 	"database/sql/driver"
 	"errors"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/lib/pq"
 
@@ -32,7 +34,7 @@ func New() *Dialect {
 	return &Dialect{dialect.Base{
 		Features: dialect.Returning | dialect.ILike | dialect.Savepoints | dialect.Sequences |
 			dialect.TransactionalDDL | dialect.MatchTSQuery | dialect.LimitAll | dialect.OffsetWithoutLimit |
-			dialect.AlterColumn | dialect.ForUpdate,
+			dialect.AlterColumn | dialect.ForUpdate | dialect.Arrays,
 		Params:   MaxParams,
 		Reserved: dialect.ReservedWords,
 	}}
@@ -82,8 +84,27 @@ func (*Dialect) ColumnType(c *meta.Column) string {
 		return "TIMESTAMP WITH TIME ZONE"
 	case meta.KindBytes:
 		return "BYTEA"
+	case meta.KindUUID:
+		return "UUID"
+	case meta.KindArray:
+		return arrayType(c.Elem.Elem().Kind())
 	}
 	return "TEXT"
+}
+
+// arrayType is the PostgreSQL array type of a slice whose elements are of kind k.
+func arrayType(k reflect.Kind) string {
+	switch k {
+	case reflect.Int64:
+		return "BIGINT[]"
+	case reflect.Int32:
+		return "INTEGER[]"
+	case reflect.Float64:
+		return "DOUBLE PRECISION[]"
+	case reflect.Bool:
+		return "BOOLEAN[]"
+	}
+	return "TEXT[]"
 }
 
 // AutoIncrement uses an identity column.
@@ -92,11 +113,26 @@ func (*Dialect) AutoIncrement(*meta.Column) (string, string) {
 }
 
 // ClassifyError maps SQLSTATE class 23 (integrity constraint violation) to
-// arcerr.ErrIntegrity.
+// arcerr.ErrIntegrity, 40001 (serialization_failure) and 40P01
+// (deadlock_detected) to arcerr.ErrConflict, 55P03 (lock_not_available)
+// to arcerr.ErrDatabaseBusy, and class 08 (connection exception) and
+// 57P01-57P03 (the server shut the connection down) to
+// arcerr.ErrConnectionLost.
 func (*Dialect) ClassifyError(err error) error {
 	var pe *pq.Error
-	if errors.As(err, &pe) && strings.HasPrefix(string(pe.Code), "23") {
+	if !errors.As(err, &pe) {
+		return nil
+	}
+	code := string(pe.Code)
+	switch {
+	case strings.HasPrefix(code, "23"):
 		return arcerr.ErrIntegrity
+	case code == "40001" || code == "40P01":
+		return arcerr.ErrConflict
+	case code == "55P03":
+		return arcerr.ErrDatabaseBusy
+	case strings.HasPrefix(code, "08"), code == "57P01", code == "57P02", code == "57P03":
+		return arcerr.ErrConnectionLost
 	}
 	return nil
 }
@@ -111,21 +147,30 @@ func (*Dialect) TableExistsSQL() string {
 
 // DSN passes the URL to lib/pq, defaulting sslmode to disable for local
 // hosts.
+// The pool it asks for renews connections after ConnMaxLifetime and
+// closes the ones idle longer than ConnMaxIdleTime.
 func (*Dialect) DSN(u *url.URL) (string, dialect.ConnOptions, error) {
+	opts := dialect.ConnOptions{ConnMaxLifetime: ConnMaxLifetime, ConnMaxIdleTime: ConnMaxIdleTime}
 	v := *u
 	v.Scheme = "postgres"
 	q := v.Query()
 	switch v.Hostname() {
 	case "localhost", "127.0.0.1", "::1", "":
 	default:
-		return v.String(), dialect.ConnOptions{}, nil
+		return v.String(), opts, nil
 	}
 	if q.Get("sslmode") == "" {
 		q.Set("sslmode", "disable")
 		v.RawQuery = q.Encode()
 	}
-	return v.String(), dialect.ConnOptions{}, nil
+	return v.String(), opts, nil
 }
+
+// Pool defaults of engine.Open for PostgreSQL (engine options override).
+const (
+	ConnMaxLifetime = 30 * time.Minute
+	ConnMaxIdleTime = 5 * time.Minute
+)
 
 // Connector opens lib/pq connections that keep the statements they run
 // prepared (internal/stmtcache): a statement with arguments costs lib/pq
