@@ -284,9 +284,15 @@ func TestRegression_DiffWithMigrationsTable(t *testing.T) {
 			sep = "&"
 		}
 		db := "--database=" + url + sep + "x-migrations-table=app_versions"
-		d := "--dir=" + filepath.Join(t.TempDir(), "migrations")
+		mdir := filepath.Join(t.TempDir(), "migrations")
+		d := "--dir=" + mdir
 		v1, v2 := []any{gadget{}}, []any{gadget2{}}
 		want(t, runIn(t, v1, "diff", "init", db, d), 0, "000001_init.up.sql", "")
+		// diff wrote arc.sum with the pair (item 15).
+		sum, err := os.ReadFile(filepath.Join(mdir, migrate.SumFile))
+		if err != nil || !strings.Contains(string(sum), "000001_init.up.sql h1:") || !strings.Contains(string(sum), "000001_init.down.sql h1:") {
+			t.Fatalf("arc.sum after diff: %v\n%s", err, sum)
+		}
 		want(t, runIn(t, v1, "migrate", "up", db, d), 0, "migrated from none to 1", "")
 		want(t, runIn(t, v1, "diff", "--check", db, d), 0, "no differences", "")
 		want(t, runIn(t, v2, "diff", "color", db, d), 0, "000002_color.up.sql", "")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"crypto/rand"
+	"database/sql"
 	"encoding/binary"
 	"encoding/hex"
 	"github.com/arcorm/arc/arcerr"
@@ -85,4 +86,18 @@ func (s *Session) updateReturning(ctx context.Context, tx *engine.Tx, st *state,
 		return fmt.Errorf("%w: UPDATE matched %d rows, expected 1 (row deleted or version changed by someone else)", arcerr.ErrStaleData, n)
 	}
 	return nil
+}
+
+// uuidFromText parses s into a value of UUID column c's type through its
+// sql.Scanner (uuid.UUID.Scan accepts the usual text forms).
+func uuidFromText(c *meta.Column, s string) (reflect.Value, error) {
+	nv := reflect.New(c.GoType)
+	sc, ok := nv.Interface().(sql.Scanner)
+	if !ok {
+		return reflect.Value{}, fmt.Errorf("%s is not a sql.Scanner", c.GoType)
+	}
+	if err := sc.Scan(s); err != nil {
+		return reflect.Value{}, err
+	}
+	return nv.Elem(), nil
 }
