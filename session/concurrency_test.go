@@ -352,6 +352,7 @@ func TestTransactionConflictingSerializable(t *testing.T) {
 // TestIteratorOpenIsUsageError: ErrBusy is the deprecated name of
 // ErrIteratorOpen, which is not retryable.
 func TestIteratorOpenIsUsageError(t *testing.T) {
+	//lint:ignore SA1019 the deprecated name must keep matching
 	assert.True(t, errors.Is(arcerr.ErrBusy, arcerr.ErrIteratorOpen))
 	assert.False(t, arcerr.IsRetryable(fmt.Errorf("x: %w", arcerr.ErrIteratorOpen)))
 	assert.True(t, arcerr.IsRetryable(fmt.Errorf("x: %w", arcerr.ErrConflict)))

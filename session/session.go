@@ -48,7 +48,6 @@ type Session struct {
 	// bookkeeping back, so that a rollback still puts it back. Cleared
 	// when the transaction ends.
 	leftInTx map[*state]struct{}
-	md       *meta.MetaData
 	plans    map[*meta.Table]*engine.ScanPlan // whole-row scan plans (selectByKey)
 
 	beforeFlush   []func(context.Context, *Session) error
