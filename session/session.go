@@ -62,6 +62,10 @@ type Session struct {
 	wrote bool
 	// txIso is the isolation level a running Transaction asked for.
 	txIso sql.IsolationLevel
+
+	// committing: Commit's own flush runs, which may send a
+	// one-statement unit of work in autocommit (flush_single.go).
+	committing bool
 }
 
 type options struct {

@@ -113,7 +113,10 @@ func (s *Session) InTransaction() bool { return s.tx != nil }
 // (unless WithExpireOnCommit(false)); objects deleted in the transaction
 // become detached. Without an open transaction it only flushes.
 func (s *Session) Commit(ctx context.Context) error {
-	if err := s.Flush(ctx); err != nil {
+	s.committing = true
+	err := s.Flush(ctx)
+	s.committing = false
+	if err != nil {
 		return err
 	}
 	for len(s.nested) > 0 {
