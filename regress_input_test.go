@@ -1,0 +1,57 @@
+package arc_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/arcorm/arc"
+	"github.com/arcorm/arc/internal/dbtest"
+)
+
+// Blob has a nullable []byte column: nil is NULL, []byte{} is empty.
+type Blob struct {
+	ID   int64
+	Data []byte
+}
+
+// TestRegression_EmptyBytesNotNull: an empty []byte{} is written as an
+// empty value and reads back as empty and non-nil; nil reads back as nil
+// (NULL). Changing one into the other is a change the flush writes.
+func TestRegression_EmptyBytesNotNull(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *arc.Engine) {
+		ctx := context.Background()
+		require.NoError(t, arc.CreateAll(ctx, eng, Blob{}))
+		s := arc.NewSession(eng)
+		defer s.Close(ctx)
+		empty, null := &Blob{Data: []byte{}}, &Blob{}
+		require.NoError(t, s.AddAll(empty, null))
+		require.NoError(t, s.Commit(ctx))
+
+		var n int
+		require.NoError(t, eng.DB().QueryRowContext(ctx, "SELECT count(*) FROM blobs WHERE data IS NULL").Scan(&n))
+		assert.Equal(t, 1, n, "only the nil slice is NULL")
+
+		s2 := arc.NewSession(eng)
+		defer s2.Close(ctx)
+		got, err := arc.QueryOf[Blob](s2).OrderBy(&arc.Cols[Blob]().ID).All(ctx)
+		require.NoError(t, err)
+		require.Len(t, got, 2)
+		assert.NotNil(t, got[0].Data, "empty []byte must not read back as nil")
+		assert.Empty(t, got[0].Data)
+		assert.Nil(t, got[1].Data)
+
+		// nil -> empty and empty -> nil are changes.
+		got[0].Data, got[1].Data = nil, []byte{}
+		require.NoError(t, s2.Commit(ctx))
+		s3 := arc.NewSession(eng)
+		defer s3.Close(ctx)
+		again, err := arc.QueryOf[Blob](s3).OrderBy(&arc.Cols[Blob]().ID).All(ctx)
+		require.NoError(t, err)
+		assert.Nil(t, again[0].Data)
+		assert.NotNil(t, again[1].Data)
+		assert.Empty(t, again[1].Data)
+	})
+}
