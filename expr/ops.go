@@ -2,6 +2,7 @@ package expr
 
 import (
 	"reflect"
+	"unicode/utf8"
 )
 
 // Binary is "left op right".
@@ -102,16 +103,20 @@ func (b *Bool) AppendSQL(c *Compiler) {
 	}
 }
 
-// And joins predicates with AND.
+// And joins predicates with AND. A nil predicate makes the statement
+// fail to compile with ErrInvalidRequest.
 func And(preds ...Expr) Expr {
+	preds = checkPreds("And", preds)
 	if len(preds) == 1 {
 		return preds[0]
 	}
 	return &Bool{Op: "AND", Items: preds}
 }
 
-// Or joins predicates with OR.
+// Or joins predicates with OR. A nil predicate makes the statement fail
+// to compile with ErrInvalidRequest.
 func Or(preds ...Expr) Expr {
+	preds = checkPreds("Or", preds)
 	if len(preds) == 1 {
 		return preds[0]
 	}
@@ -132,6 +137,8 @@ func (n *NotExpr) AppendSQL(c *Compiler) {
 // the operator instead of wrapping it.
 func Not(p Expr) Expr {
 	switch x := p.(type) {
+	case nil:
+		return nilPred("Not")
 	case *InExpr:
 		y := *x
 		y.Not = !y.Not
@@ -158,6 +165,10 @@ type LikeExpr struct {
 	Pattern any
 	Not     bool
 	CI      bool // ILIKE
+	// Escape, when not 0, renders "ESCAPE 'c'": the character that makes
+	// the next %, _ or itself literal, on every dialect. Without it the
+	// dialect's default applies (PostgreSQL: backslash; SQLite: none).
+	Escape rune
 }
 
 // AppendSQL writes LIKE, or ILIKE natively where the dialect has it and
@@ -173,6 +184,7 @@ func (l *LikeExpr) AppendSQL(c *Compiler) {
 		c.Write(") " + not + "LIKE lower(")
 		c.Operand(l.Pattern)
 		c.Byte(')')
+		l.appendEscape(c)
 		return
 	}
 	l.X.AppendSQL(c)
@@ -184,6 +196,22 @@ func (l *LikeExpr) AppendSQL(c *Compiler) {
 		c.Write("LIKE ")
 	}
 	c.Operand(l.Pattern)
+	l.appendEscape(c)
+}
+
+// appendEscape writes " ESCAPE 'c'". The character is a constant chosen by
+// the program, checked here: one character, not a quote.
+func (l *LikeExpr) appendEscape(c *Compiler) {
+	if l.Escape == 0 {
+		return
+	}
+	if err := checkEscape(l.Escape); err != nil {
+		c.Fail(err)
+		return
+	}
+	c.Write(" ESCAPE '")
+	c.Buf = utf8.AppendRune(c.Buf, l.Escape)
+	c.Byte('\'')
 }
 
 // InExpr is "x [NOT] IN (...)" over values or a subquery.

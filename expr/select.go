@@ -198,12 +198,16 @@ func (s *Select) AppendSQL(c *Compiler) {
 	if len(s.With) > 0 {
 		c.Write("WITH ")
 		for _, w := range s.With {
-			if w.Recursive {
+			if w != nil && w.Recursive {
 				c.Write("RECURSIVE ")
 				break
 			}
 		}
 		for i, w := range s.With {
+			if w == nil {
+				c.Fail(fmt.Errorf("%w: nil CTE given to With", arcerr.ErrInvalidRequest))
+				return
+			}
 			if i > 0 {
 				c.Write(", ")
 			}

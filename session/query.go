@@ -75,6 +75,9 @@ func (q *Query[T]) within(ctx context.Context, fn func(ctx context.Context) erro
 func NewQuery[T any](s *Session) *Query[T] {
 	q := Select[T]()
 	q.s = s
+	if s != nil && s.eng == nil {
+		q.err = errNilEngine
+	}
 	return q
 }
 

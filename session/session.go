@@ -83,7 +83,10 @@ func WithLazyGuard(g LazyGuard) Option { return func(o *options) { o.guard = g }
 // New returns a session on eng. It holds no connection until it first
 // needs one.
 func New(eng *engine.Engine, opts ...Option) *Session {
-	o := options{autoflush: true, expireOnCommit: true, log: eng.Logger()}
+	o := options{autoflush: true, expireOnCommit: true}
+	if eng != nil {
+		o.log = eng.Logger()
+	}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -165,6 +168,9 @@ func holderOf(obj any, p unsafe.Pointer) *Holder {
 func (s *Session) check() error {
 	if s.closed {
 		return fmt.Errorf("%w: the session is closed", arcerr.ErrInvalidRequest)
+	}
+	if s.eng == nil {
+		return errNilEngine
 	}
 	return nil
 }
@@ -594,6 +600,9 @@ func (s *Session) OnAfterRollback(fn func(context.Context, *Session)) {
 
 // NoAutoflush runs fn with autoflush off.
 func (s *Session) NoAutoflush(fn func() error) error {
+	if fn == nil {
+		return fmt.Errorf("%w: NoAutoflush(nil)", arcerr.ErrInvalidRequest)
+	}
 	s.noAutoflushDepth++
 	defer func() { s.noAutoflushDepth-- }()
 	return fn()

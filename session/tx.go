@@ -319,6 +319,9 @@ func (n *Nested) Rollback(ctx context.Context) error {
 // ctx, it opens one on eng (which must then be non-nil), puts it in the
 // context fn receives, and closes it afterwards.
 func Transaction(ctx context.Context, eng *engine.Engine, fn func(ctx context.Context) error) (err error) {
+	if fn == nil {
+		return fmt.Errorf("%w: Transaction with a nil function", arcerr.ErrInvalidRequest)
+	}
 	s := From(ctx)
 	if s == nil {
 		if eng == nil {
