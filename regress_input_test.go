@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/arcorm/arc"
+	"github.com/arcorm/arc/expr"
 	"github.com/arcorm/arc/internal/dbtest"
 )
 
@@ -101,5 +102,116 @@ func TestRegression_LikeEscapeSameOnBothDialects(t *testing.T) {
 		// A bad escape character is an error, not SQL.
 		_, err := arc.QueryOf[Word](s).Where(arc.LikeEscape(&W.Text, "x", '\'')).All(ctx)
 		assert.ErrorIs(t, err, arc.ErrInvalidRequest)
+	})
+}
+
+// TestRegression_StringNamesChecked: a function name is a plain or dotted
+// identifier, an operator one of the known ones, and a column named by a
+// string must exist in the query's tables; otherwise the query fails with
+// an error instead of running injected SQL or sorting by a constant.
+func TestRegression_StringNamesChecked(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *arc.Engine) {
+		ctx := context.Background()
+		require.NoError(t, arc.CreateAll(ctx, eng, Word{}, Blob{}))
+		s := arc.NewSession(eng)
+		defer s.Close(ctx)
+		for _, w := range []string{"b", "a", "c"} {
+			require.NoError(t, s.Add(&Word{Text: w}))
+		}
+		require.NoError(t, s.Add(&Blob{Data: []byte("secret")}))
+		require.NoError(t, s.Commit(ctx))
+		W := arc.Cols[Word]()
+		bad := []struct {
+			name string
+			q    *arc.Query[Word]
+		}{
+			{"Func injection", arc.QueryOf[Word](s).Where(arc.Col(arc.Func("(SELECT data FROM blobs LIMIT 1) || lower", &W.Text)).Eq("b"))},
+			{"Func with space", arc.QueryOf[Word](s).OrderBy(arc.Func("lower (text) --", &W.Text))},
+			{"Func empty", arc.QueryOf[Word](s).OrderBy(arc.Func("", &W.Text))},
+			{"OrderBy unknown column", arc.QueryOf[Word](s).OrderBy("no_such_column")},
+			{"OrderBy unknown quoted column", arc.QueryOf[Word](s).OrderBy("NoSuchColumn")},
+			{"OrderBy field name, not column", arc.QueryOf[Word](s).OrderBy("Text")},
+			{"OrderBy unknown column desc", arc.QueryOf[Word](s).OrderBy(arc.Desc("no_such_column"))},
+			{"OrderBy unknown qualified", arc.QueryOf[Word](s).OrderBy("words.nope")},
+			{"Where C unknown", arc.QueryOf[Word](s).Where(arc.Col(arc.C("nope")).Eq("a"))},
+			{"GroupBy unknown", arc.QueryOf[Word](s).GroupBy("nope")},
+			{"Op injection", arc.QueryOf[Word](s).Where(expr.Op(&W.Text, "= 'b' OR 1=1 OR text =", "x"))},
+			{"Arith injection", arc.QueryOf[Word](s).Where(arc.Col(expr.Arith(&W.ID, "+ 0) OR (1", 1)).Eq(1))},
+		}
+		for _, tc := range bad {
+			ws, err := tc.q.All(ctx)
+			assert.Error(t, err, "%s: got %d rows", tc.name, len(ws))
+		}
+		// Valid names still work: columns by name, labels, dotted functions.
+		ws, err := arc.QueryOf[Word](s).OrderBy(arc.Desc("text")).All(ctx)
+		require.NoError(t, err)
+		require.Len(t, ws, 3)
+		assert.Equal(t, "c", ws[0].Text)
+		ws, err = arc.QueryOf[Word](s).OrderBy("words.text").All(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, "a", ws[0].Text)
+		ws, err = arc.QueryOf[Word](s).Where(arc.Col(arc.Func("lower", &W.Text)).Eq("a")).All(ctx)
+		require.NoError(t, err)
+		assert.Len(t, ws, 1)
+		type row struct{ T string }
+		rows, err := arc.Rows[row](arc.QueryOf[Word](s).Select(arc.Label(arc.Func("upper", &W.Text), "t")).OrderBy("t")).All(ctx)
+		require.NoError(t, err)
+		require.Len(t, rows, 3)
+		assert.Equal(t, "A", rows[0].T)
+	})
+}
+
+// TestRegression_AbortedTransactionNeedsRollback: after a failed
+// statement, PostgreSQL refuses the rest of the transaction (25P02); the
+// error is ErrNeedsRollback and names the statement that failed first.
+// SQLite goes on. After Rollback the session works on both.
+func TestRegression_AbortedTransactionNeedsRollback(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *arc.Engine) {
+		ctx := context.Background()
+		require.NoError(t, arc.CreateAll(ctx, eng, Word{}))
+		s := arc.NewSession(eng)
+		defer s.Close(ctx)
+		require.NoError(t, s.Add(&Word{Text: "a"}))
+		require.NoError(t, s.Flush(ctx))
+		_, err := arc.QueryOf[Word](s).FromStatement(arc.Text("SELECT * FROM no_such_table_x")).All(ctx)
+		require.Error(t, err)
+		assert.NotErrorIs(t, err, arc.ErrNeedsRollback, "the failing statement itself is its own error")
+		_, err = arc.QueryOf[Word](s).All(ctx)
+		if dbtest.Name(eng) == "postgres" {
+			require.ErrorIs(t, err, arc.ErrNeedsRollback)
+			assert.Contains(t, err.Error(), "no_such_table_x", "names the statement that failed first")
+			assert.Contains(t, err.Error(), "aborted")
+			// Still so for the next statement.
+			_, err = arc.QueryOf[Word](s).Count(ctx)
+			require.ErrorIs(t, err, arc.ErrNeedsRollback)
+			assert.Contains(t, err.Error(), "no_such_table_x")
+		} else {
+			require.NoError(t, err)
+		}
+		require.NoError(t, s.Rollback(ctx))
+		n, err := arc.QueryOf[Word](s).Count(ctx)
+		require.NoError(t, err)
+		assert.Zero(t, n, "the flushed row was rolled back")
+
+		// Inside a savepoint: rolling back to it makes the transaction
+		// usable again, and a later failure names its own first statement.
+		require.NoError(t, s.Add(&Word{Text: "b"}))
+		require.NoError(t, s.Flush(ctx))
+		sp, err := s.BeginNested(ctx)
+		require.NoError(t, err)
+		_, err = arc.QueryOf[Word](s).FromStatement(arc.Text("SELECT * FROM first_missing")).All(ctx)
+		require.Error(t, err)
+		require.NoError(t, sp.Rollback(ctx))
+		_, err = arc.QueryOf[Word](s).FromStatement(arc.Text("SELECT * FROM second_missing")).All(ctx)
+		require.Error(t, err)
+		_, err = arc.QueryOf[Word](s).All(ctx)
+		if dbtest.Name(eng) == "postgres" {
+			require.ErrorIs(t, err, arc.ErrNeedsRollback)
+			assert.Contains(t, err.Error(), "second_missing")
+			assert.NotContains(t, err.Error(), "first_missing")
+		} else {
+			require.NoError(t, err)
+		}
+		require.NoError(t, s.Rollback(ctx))
 	})
 }

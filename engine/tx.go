@@ -34,6 +34,10 @@ type Tx struct {
 	open  []*sql.Rows          // results handed out on the connection (see track)
 	stmts map[string]*sql.Stmt // statements bound to tx
 	done  bool
+	// failed is the first statement that failed since the transaction (or
+	// the last ROLLBACK TO SAVEPOINT) began, named when PostgreSQL refuses
+	// the statements after it (25P02, see wrap).
+	failed error
 }
 
 // Begin starts a transaction.
@@ -132,7 +136,7 @@ func (t *Tx) ExecOnce(ctx context.Context, q string, args ...any) (sql.Result, e
 	start := t.e.clock()
 	res, err := t.execDirect(ctx, q, args)
 	t.e.logStmt(q, args, start, err)
-	return res, t.e.wrap(err, q, args)
+	return res, t.wrap(err, q, args)
 }
 
 // QueryOnce runs a query that is not worth preparing, as ExecOnce.
@@ -140,7 +144,7 @@ func (t *Tx) QueryOnce(ctx context.Context, q string, args ...any) (*sql.Rows, e
 	start := t.e.clock()
 	rows, err := t.queryDirect(ctx, q, args)
 	t.e.logStmt(q, args, start, err)
-	return rows, t.e.wrap(err, q, args)
+	return rows, t.wrap(err, q, args)
 }
 
 // execDirect runs q unprepared on the transaction.
@@ -231,7 +235,7 @@ func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error
 		res, err = t.execDirect(ctx, q, args)
 	}
 	t.e.logStmt(q, args, start, err)
-	return res, t.e.wrap(err, q, args)
+	return res, t.wrap(err, q, args)
 }
 
 // Query runs a query in the transaction.
@@ -245,7 +249,7 @@ func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error
 		rows, err = t.queryDirect(ctx, q, args)
 	}
 	t.e.logStmt(q, args, start, err)
-	return rows, t.e.wrap(err, q, args)
+	return rows, t.wrap(err, q, args)
 }
 
 // Commit commits the transaction.
@@ -293,6 +297,9 @@ func (t *Tx) Savepoint(ctx context.Context, name string) error {
 // RollbackTo rolls back to a savepoint (keeping it).
 func (t *Tx) RollbackTo(ctx context.Context, name string) error {
 	_, err := t.Exec(ctx, "ROLLBACK TO SAVEPOINT "+dialect.QuoteIdent(t.e.d, name))
+	if err == nil {
+		t.failed = nil // the transaction is usable again
+	}
 	return err
 }
 

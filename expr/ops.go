@@ -1,8 +1,11 @@
 package expr
 
 import (
+	"fmt"
 	"reflect"
 	"unicode/utf8"
+
+	"github.com/arcorm/arc/arcerr"
 )
 
 // Binary is "left op right".
@@ -14,6 +17,14 @@ type Binary struct {
 
 // AppendSQL writes the comparison.
 func (b *Binary) AppendSQL(c *Compiler) {
+	if !binaryOps[b.Op] {
+		c.Fail(fmt.Errorf("%w: operator %q is not one of = != <> < <= > >= + - * / %% ||", arcerr.ErrInvalidRequest, b.Op))
+		return
+	}
+	if b.L == nil {
+		c.Fail(fmt.Errorf("%w: nil left operand of %s", arcerr.ErrInvalidRequest, b.Op))
+		return
+	}
 	b.L.AppendSQL(c)
 	c.Byte(' ')
 	c.Write(b.Op)

@@ -226,7 +226,7 @@ func (s *Select) AppendSQL(c *Compiler) {
 		cp.Sel.appendCore(c)
 	}
 	if len(s.OrderBy) > 0 {
-		c.push(s.items())
+		c.pushSel(s.items(), s)
 		c.Write(" ORDER BY ")
 		list(c, s.OrderBy)
 		c.pop()
@@ -240,7 +240,7 @@ func (s *Select) AppendSQL(c *Compiler) {
 
 func (s *Select) appendCore(c *Compiler) {
 	items := s.items()
-	c.push(items)
+	c.pushSel(items, s)
 	defer c.pop()
 	c.Write("SELECT ")
 	if s.Distinct {

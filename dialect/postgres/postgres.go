@@ -92,11 +92,15 @@ func (*Dialect) AutoIncrement(*meta.Column) (string, string) {
 }
 
 // ClassifyError maps SQLSTATE class 23 (integrity constraint violation) to
-// arcerr.ErrIntegrity.
+// arcerr.ErrIntegrity, and 25P02 (current transaction is aborted) to
+// arcerr.ErrNeedsRollback.
 func (*Dialect) ClassifyError(err error) error {
 	var pe *pq.Error
 	if errors.As(err, &pe) && strings.HasPrefix(string(pe.Code), "23") {
 		return arcerr.ErrIntegrity
+	}
+	if pe != nil && pe.Code == "25P02" { // in_failed_sql_transaction
+		return arcerr.ErrNeedsRollback
 	}
 	return nil
 }
