@@ -20,8 +20,11 @@
 // package must export `func Models() []any` or `var Models []any`.
 //
 // Results go to stdout, logs and errors to stderr. Exit codes: 0 success
-// (also "nothing to do"), 1 error (and diff --check finding a
-// difference), 2 usage.
+// (also "nothing to do"), 1 error, 2 usage (bad flag or argument,
+// malformed or unsupported database URL, unknown config key), 3 "not in
+// the expected state": diff --check found a difference, status found the
+// database dirty or at a version without a file (or, with --check,
+// pending migrations).
 package cli
 
 import (
@@ -30,14 +33,21 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"regexp"
+	"runtime"
+	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/fixtures"
 	"github.com/arcorm/arc/migrate"
@@ -51,7 +61,16 @@ const (
 	ExitOK    = 0
 	ExitError = 1
 	ExitUsage = 2
+	// ExitDiffers: diff --check found a difference between the models and
+	// the database; status found the database dirty, at a version without a
+	// file, or (status --check) with pending migrations.
+	ExitDiffers = 3
 )
+
+// Version is arctl's version, printed by --version. Release builds set it
+// with -ldflags "-X github.com/arcorm/arc/cli.Version=v1.2.3"; otherwise
+// the module's version from the build info is used.
+var Version = ""
 
 // Main runs arctl with os.Args and exits. models are the project's
 // models, for create-all, drop-all, diff and fixtures load.
@@ -95,17 +114,19 @@ type env struct {
 	log            *logrus.Logger
 
 	database, dir, modelsPkg, config string
-	yes, verbose                     bool
+	yes, verbose, version            bool
+	dbURL                            string // database without golang-migrate's x- options
 }
 
 type command struct {
-	name  string
-	args  string
-	short string
-	long  string
-	flags func(fs *flag.FlagSet, o *opts)
-	run   func(e *env, o *opts, args []string) error
-	subs  []*command
+	name     string
+	args     string
+	short    string
+	long     string
+	examples []string
+	flags    func(fs *flag.FlagSet, o *opts)
+	run      func(e *env, o *opts, args []string) error
+	subs     []*command
 }
 
 // opts holds every command-specific flag.
@@ -113,6 +134,7 @@ type opts struct {
 	check, dryRun, allowDrop, seq, timestamp bool
 	digits                                   int
 	ignore                                   string
+	replace                                  bool
 }
 
 var negNumber = regexp.MustCompile(`^-[0-9]+$`)
@@ -163,16 +185,24 @@ func (e *env) report(err error) {
 }
 
 // parse parses flags anywhere among args (flags after positional
-// arguments too); a negative number is a positional argument.
+// arguments too); a negative number is a positional argument unless it is
+// the value of the flag before it.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
-		// flag would take a negative number for a flag: it is positional.
-		for len(args) > 0 && negNumber.MatchString(args[0]) {
-			pos = append(pos, args[0])
-			args = args[1:]
+		// Cut args before the first negative number that is not a flag's
+		// value: the flag package would take it for a flag.
+		cut := len(args)
+		for i, a := range args {
+			if a == "--" {
+				break
+			}
+			if negNumber.MatchString(a) && (i == 0 || !isValueFlag(fs, args[i-1])) {
+				cut = i
+				break
+			}
 		}
-		if err := fs.Parse(args); err != nil {
+		if err := fs.Parse(args[:cut]); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, errHelp
 			}
@@ -180,26 +210,50 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
-			return pos, nil
+			if cut == len(args) {
+				return pos, nil
+			}
+			pos = append(pos, args[cut])
+			args = args[cut+1:]
+			continue
 		}
 		if rest[0] == "--" {
-			return append(pos, rest[1:]...), nil
+			return slices.Concat(pos, rest[1:], args[cut:]), nil
 		}
 		pos = append(pos, rest[0])
-		args = rest[1:]
+		args = slices.Concat(rest[1:], args[cut:])
 	}
 }
 
+// isValueFlag reports whether arg is a flag of fs that takes the next
+// argument as its value (-name or --name, not boolean, without =).
+func isValueFlag(fs *flag.FlagSet, arg string) bool {
+	if !strings.HasPrefix(arg, "-") || strings.Contains(arg, "=") || negNumber.MatchString(arg) {
+		return false
+	}
+	f := fs.Lookup(strings.TrimLeft(arg, "-"))
+	if f == nil {
+		return false
+	}
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return !ok || !b.IsBoolFlag()
+}
+
 func (e *env) globalFlags(fs *flag.FlagSet) {
-	fs.StringVar(&e.database, "database", e.database, "database URL: sqlite:///file.db, postgres://user@host/db (env ARC_DATABASE_URL)")
-	fs.StringVar(&e.dir, "dir", e.dir, "migrations directory (env ARC_MIGRATIONS_DIR; default migrations)")
-	fs.StringVar(&e.dir, "source", e.dir, "migrations source: a directory or file://DIR (same as --dir)")
-	fs.StringVar(&e.modelsPkg, "models", e.modelsPkg, "Go package exposing Models (func() []any or []any); arctl runs itself with it")
-	fs.StringVar(&e.config, "config", e.config, "config file (default ./arc.yaml if present; env ARC_CONFIG)")
+	fs.StringVar(&e.database, "database", e.database, "database `URL`: sqlite:///file.db, postgres://user@host/db; golang-migrate's x- options (x-migrations-table=...) work (env ARC_DATABASE_URL)")
+	fs.StringVar(&e.dir, "dir", e.dir, "migrations `DIR`ectory (env ARC_MIGRATIONS_DIR; default migrations)")
+	fs.StringVar(&e.dir, "source", e.dir, "migrations source: a `DIR`ectory or file://DIR (same as --dir)")
+	fs.StringVar(&e.modelsPkg, "models", e.modelsPkg, "Go `PACKAGE` exposing Models (func() []any or []any); arctl builds and runs itself with it")
+	fs.StringVar(&e.config, "config", e.config, "config `FILE` (default ./arc.yaml if present; env ARC_CONFIG)")
 	fs.BoolVar(&e.yes, "yes", e.yes, "answer yes to confirmations of destructive commands")
 	fs.BoolVar(&e.yes, "y", e.yes, "short for --yes")
-	fs.BoolVar(&e.verbose, "v", e.verbose, "log progress and SQL")
+	fs.BoolVar(&e.verbose, "v", e.verbose, "log progress and each migration's SQL to stderr")
+	fs.BoolVar(&e.version, "version", e.version, "print arctl's version and exit")
 }
+
+// globalNames are the flags every command has (printed after its own).
+var globalNames = map[string]bool{"database": true, "dir": true, "source": true, "models": true,
+	"config": true, "yes": true, "y": true, "v": true, "version": true}
 
 func (e *env) dispatch(args []string) error {
 	root := commands()
@@ -211,7 +265,7 @@ func (e *env) dispatch(args []string) error {
 		a := args[i]
 		if strings.HasPrefix(a, "-") && !negNumber.MatchString(a) {
 			rest = append(rest, a)
-			if !strings.Contains(a, "=") && takesValue(a) && i+1 < len(args) {
+			if !strings.Contains(a, "=") && takesValue(root, a) && i+1 < len(args) {
 				i++
 				rest = append(rest, args[i])
 			}
@@ -245,6 +299,10 @@ func (e *env) dispatch(args []string) error {
 	if err != nil {
 		return usagef("%v (see %s --help)", err, strings.Join(path, " "))
 	}
+	if e.version {
+		fmt.Fprintln(e.stdout, versionLine())
+		return nil
+	}
 	if e.modelsPkg != "" && os.Getenv(childEnv) == "" {
 		return e.runWithModels(args)
 	}
@@ -264,13 +322,60 @@ func (e *env) dispatch(args []string) error {
 	return cmd.run(e, &o, pos)
 }
 
-func takesValue(flagArg string) bool {
+// takesValue reports whether a flag written before the command word
+// takes the next argument as its value: a flag of any command that is not
+// a boolean.
+func takesValue(root *command, flagArg string) bool {
 	n := strings.TrimLeft(flagArg, "-")
-	switch n {
-	case "database", "dir", "source", "models", "config", "digits", "ignore":
-		return true
+	fs := flag.NewFlagSet("all", flag.ContinueOnError)
+	var e env
+	e.globalFlags(fs)
+	var walk func(c *command)
+	walk = func(c *command) {
+		if c.flags != nil {
+			cfs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+			c.flags(cfs, &opts{})
+			cfs.VisitAll(func(f *flag.Flag) {
+				if fs.Lookup(f.Name) == nil {
+					fs.Var(f.Value, f.Name, f.Usage)
+				}
+			})
+		}
+		for _, s := range c.subs {
+			walk(s)
+		}
 	}
-	return false
+	walk(root)
+	f := fs.Lookup(n)
+	if f == nil {
+		return false
+	}
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return !ok || !b.IsBoolFlag()
+}
+
+// versionLine is what --version prints.
+func versionLine() string {
+	v := Version
+	goVersion := runtime.Version()
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if v == "" {
+			if bi.Main.Path == "github.com/arcorm/arc" {
+				v = bi.Main.Version
+			} else {
+				for _, d := range bi.Deps {
+					if d.Path == "github.com/arcorm/arc" {
+						v = d.Version
+					}
+				}
+			}
+		}
+		goVersion = bi.GoVersion
+	}
+	if v == "" {
+		v = "(devel)"
+	}
+	return "arctl " + v + " (" + goVersion + ")"
 }
 
 func printHelp(w io.Writer, c *command, path []string, fs *flag.FlagSet) {
@@ -294,56 +399,135 @@ func printHelp(w io.Writer, c *command, path []string, fs *flag.FlagSet) {
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintln(w, "Flags:")
-	fs.SetOutput(w)
-	fs.PrintDefaults()
-	fs.SetOutput(io.Discard)
+	var own, global []*flag.Flag
+	fs.VisitAll(func(f *flag.Flag) {
+		if globalNames[f.Name] {
+			global = append(global, f)
+		} else {
+			own = append(own, f)
+		}
+	})
+	if len(own) > 0 {
+		fmt.Fprintln(w, "Flags:")
+		printFlags(w, own)
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w, "Global flags (before or after the command):")
+	printFlags(w, global)
+	if len(c.examples) > 0 {
+		fmt.Fprintln(w, "\nExamples:")
+		for _, ex := range c.examples {
+			fmt.Fprintf(w, "  %s\n", ex)
+		}
+	}
 	if len(c.subs) > 0 {
 		fmt.Fprintf(w, "\nRun '%s <command> --help' for a command's flags.\n", name)
 	}
 }
 
+// printFlags lists flags as --name VALUE (single letters as -y), the
+// usage on the next line, as the flag package does but with the
+// double-dash spelling.
+func printFlags(w io.Writer, flags []*flag.Flag) {
+	for _, f := range flags {
+		dash := "--"
+		if len(f.Name) == 1 {
+			dash = "-"
+		}
+		line := "  " + dash + f.Name
+		valueName, usage := flag.UnquoteUsage(f)
+		if valueName != "" {
+			line += " " + valueName
+		}
+		fmt.Fprintln(w, line)
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+			usage += " (default " + f.DefValue + ")"
+		}
+		fmt.Fprintf(w, "        %s\n", usage)
+	}
+}
+
 func commands() *command {
 	destructive := "Destructive: asks for confirmation when stdin is a terminal, refuses otherwise, unless --yes."
-	migrateCmd := &command{name: "migrate", short: "versioned SQL migrations (golang-migrate)", subs: []*command{
-		{name: "up", args: "[N]", short: "apply all pending migrations, or the next N", run: cmdUp},
-		{name: "down", args: "[N]", short: "revert all applied migrations, or the last N",
-			long: "Revert all applied migrations, or the last N.\n" + destructive, run: cmdDown},
-		{name: "goto", args: "V", short: "migrate up or down to version V", run: cmdGoto},
-		{name: "force", args: "V", short: "record version V (-1: none) as applied and clean, running nothing",
-			long: "Record version V (-1 for none) as applied and clean without running anything:\nthe way out of a dirty database after a failed migration.", run: cmdForce},
-		{name: "version", short: "print the applied version (and 'dirty')", run: cmdVersion},
-		{name: "status", short: "list migration files as applied or pending, marking the dirty one", run: cmdStatus},
-		{name: "create", args: "NAME", short: "write the next NNNNNN_NAME.up.sql / .down.sql pair",
-			flags: func(fs *flag.FlagSet, o *opts) {
-				fs.BoolVar(&o.seq, "seq", false, "number files 000001, 000002, ... (default: keep the directory's scheme)")
-				fs.BoolVar(&o.timestamp, "timestamp", false, "number files with the UTC time 20060102150405")
-				fs.IntVar(&o.digits, "digits", 0, "zero-padding of sequence numbers (default 6)")
-			}, run: cmdCreate},
-	}}
+	dryRun := func(fs *flag.FlagSet, o *opts) {
+		fs.BoolVar(&o.dryRun, "dry-run", false, "print the SQL of the files that would run, in order, and run nothing")
+	}
+	migrateCmd := &command{name: "migrate", short: "versioned SQL migrations (golang-migrate)",
+		examples: []string{"arctl migrate up --database sqlite:///app.db", "arctl migrate status --check", "arctl migrate down 1 --yes"},
+		subs: []*command{
+			{name: "up", args: "[N]", short: "apply all pending migrations, or the next N",
+				long: "Apply all pending migrations, or the next N. If the directory has an arc.sum, the files are\n" +
+					"checked against it first (see `arctl migrate hash`).",
+				examples: []string{"arctl migrate up", "arctl migrate up 1", "arctl migrate up --dry-run", "arctl -v migrate up"},
+				flags:    dryRun, run: cmdUp},
+			{name: "down", args: "[N]", short: "revert all applied migrations, or the last N",
+				long:     "Revert all applied migrations, or the last N.\n" + destructive,
+				examples: []string{"arctl migrate down 1 --yes", "arctl migrate down --dry-run"},
+				flags:    dryRun, run: cmdDown},
+			{name: "goto", args: "V", short: "migrate up or down to version V",
+				long:     "Migrate up or down to version V. Going down reverts migrations:\n" + destructive,
+				examples: []string{"arctl migrate goto 3", "arctl migrate goto 1 --yes", "arctl migrate goto 1 --dry-run"},
+				flags:    dryRun, run: cmdGoto},
+			{name: "force", args: "V", short: "record version V (-1: none) as applied and clean, running nothing",
+				long:     "Record version V (-1 for none) as applied and clean without running anything:\nthe way out of a dirty database after a failed migration.",
+				examples: []string{"arctl migrate force 2", "arctl migrate force -1 --database postgres://app@localhost/app"},
+				run:      cmdForce},
+			{name: "version", short: "print the applied version (and 'dirty')", examples: []string{"arctl migrate version"}, run: cmdVersion},
+			{name: "status", short: "list migration files as applied or pending, marking the dirty one",
+				long: "List the migration files as applied or pending, marking the dirty one.\n" +
+					"Exits 3 when the database is dirty or at a version without a file; with --check also\n" +
+					"when migrations are pending (for CI and deploy scripts).",
+				examples: []string{"arctl migrate status", "arctl migrate status --check && echo up to date"},
+				flags: func(fs *flag.FlagSet, o *opts) {
+					fs.BoolVar(&o.check, "check", false, "exit 3 when migrations are pending (as well as when dirty or missing)")
+				}, run: cmdStatus},
+			{name: "create", args: "NAME", short: "write the next NNNNNN_NAME.up.sql / .down.sql pair",
+				long: "Write the next NNNNNN_NAME.up.sql / .down.sql pair, numbered as the directory already is\n" +
+					"(sequence width or timestamps; mixing the two is refused), and update arc.sum.",
+				examples: []string{"arctl migrate create add_users", "arctl migrate create add_users --timestamp", "arctl migrate create init --digits 4"},
+				flags: func(fs *flag.FlagSet, o *opts) {
+					fs.BoolVar(&o.seq, "seq", false, "number files 000001, 000002, ... (default: keep the directory's scheme)")
+					fs.BoolVar(&o.timestamp, "timestamp", false, "number files with the UTC time 20060102150405")
+					fs.IntVar(&o.digits, "digits", 0, "zero-padding of sequence numbers in a new directory (default 6; an existing directory keeps its width)")
+				}, run: cmdCreate},
+			{name: "hash", short: "rewrite the directory's checksum file arc.sum",
+				long: "Rewrite arc.sum, the checksums of the migration files that `migrate up` checks. Run it after\n" +
+					"editing a migration on purpose (one no database has applied yet).",
+				examples: []string{"arctl migrate hash --dir db/migrations"},
+				run:      cmdHash},
+		}}
 	return &command{name: "arctl", short: "Arc's command line: migrations, create-all, drop-all, diff, fixtures",
 		long: "arctl manages an Arc database: versioned migrations, schema creation from models,\n" +
 			"autogenerated migrations and fixtures. Settings: flag > environment (ARC_DATABASE_URL,\n" +
-			"ARC_MIGRATIONS_DIR) > config file (arc.yaml) > default.",
+			"ARC_MIGRATIONS_DIR) > config file (arc.yaml) > default.\n" +
+			"Exit codes: 0 ok, 1 error, 2 usage, 3 differs (diff --check, status).",
+		examples: []string{"arctl migrate up --database postgres://app@localhost/app", "arctl --models ./models diff add_email", "arctl --version"},
 		subs: []*command{
 			migrateCmd,
-			{name: "create-all", short: "create the models' tables that do not exist (needs models)", run: cmdCreateAll},
+			{name: "create-all", short: "create the models' tables that do not exist (needs models)",
+				examples: []string{"arctl --models ./models create-all --database sqlite:///dev.db"}, run: cmdCreateAll},
 			{name: "drop-all", short: "drop the models' tables (needs models)",
-				long: "Drop the models' tables.\n" + destructive, run: cmdDropAll},
+				long: "Drop the models' tables.\n" + destructive, examples: []string{"arctl --models ./models drop-all --yes"}, run: cmdDropAll},
 			{name: "diff", args: "NAME", short: "write a migration from the difference between models and database",
 				long: "Compare the models with the database and write the next NNNNNN_NAME.up.sql/.down.sql\n" +
-					"pair. Drops and type narrowing are written only with --allow-drop; possible renames are\n" +
-					"reported, never guessed. --check exits 1 when there is a difference (for CI).",
+					"pair (and update arc.sum). Drops and type narrowing are written only with --allow-drop;\n" +
+					"possible renames are reported, never guessed. --check exits 3 when there is a difference (for CI).",
+				examples: []string{"arctl --models ./models diff add_email", "arctl --models ./models diff --check", "arctl --models ./models diff drop_old --allow-drop --dry-run"},
 				flags: func(fs *flag.FlagSet, o *opts) {
-					fs.BoolVar(&o.check, "check", false, "write nothing; exit 1 if models and database differ")
+					fs.BoolVar(&o.check, "check", false, "write nothing; exit 3 if models and database differ")
 					fs.BoolVar(&o.dryRun, "dry-run", false, "print the files to stdout instead of writing them")
 					fs.BoolVar(&o.allowDrop, "allow-drop", false, "also drop tables/columns not in the models and narrow types")
-					fs.StringVar(&o.ignore, "ignore", "", "comma-separated patterns of tables to leave alone")
+					fs.StringVar(&o.ignore, "ignore", "", "comma-separated `PATTERNS` of tables to leave alone")
 				}, run: cmdDiff},
 			{name: "fixtures", short: "load YAML fixtures", subs: []*command{
 				{name: "load", args: "DIR", short: "load the fixture files in DIR (needs models)",
 					long: "Load the fixture files in DIR into the database in one transaction.\n" +
-						"If target tables already have rows: asks when stdin is a terminal, refuses otherwise, unless --yes.",
+						"If target tables already have rows: asks when stdin is a terminal, refuses otherwise, unless --yes;\n" +
+						"--replace empties the fixtures' tables first (as Rails does), in the same transaction.",
+					examples: []string{"arctl --models ./models fixtures load testdata/fixtures", "arctl --models ./models fixtures load testdata/fixtures --replace --yes"},
+					flags: func(fs *flag.FlagSet, o *opts) {
+						fs.BoolVar(&o.replace, "replace", false, "delete the rows of the fixtures' tables before loading (destructive: --yes)")
+					},
 					run: cmdFixturesLoad},
 			}},
 		}}
@@ -386,6 +570,67 @@ func (e *env) needDatabase() error {
 	if e.database == "" {
 		return usagef("no database: pass --database URL, set ARC_DATABASE_URL, or put database: in %s", DefaultConfigFile)
 	}
+	return e.checkURL()
+}
+
+// checkURL refuses a malformed or unsupported database URL as a usage
+// error (exit 2) before anything connects, and keeps the URL without
+// golang-migrate's x- options for engine.Open.
+func (e *env) checkURL() error {
+	shown := redactURL(e.database)
+	u, err := url.Parse(e.database)
+	if err != nil {
+		return usagef("bad database URL %s: %v (want sqlite:///file.db or postgres://user@host/db)", shown, unwrapURLError(err))
+	}
+	if u.Scheme == "" {
+		return usagef("bad database URL %s: no scheme (want sqlite:///file.db or postgres://user@host/db)", shown)
+	}
+	d, err := dialect.Lookup(strings.ToLower(u.Scheme))
+	if err != nil {
+		return usagef("unsupported database URL %s: %v (arctl knows sqlite:// and postgres://)", shown, err)
+	}
+	clean, _, err := migrate.SplitURL(e.database)
+	if err != nil {
+		return &usageError{err.Error()}
+	}
+	cu, _ := url.Parse(clean)
+	if _, _, err := d.DSN(cu); err != nil {
+		return usagef("bad database URL %s: %v", shown, err)
+	}
+	e.dbURL = clean
+	return nil
+}
+
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// redactURL hides a password; a URL that does not parse is shown as is
+// up to its query.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return strconv.Quote(raw)
+	}
+	return strconv.Quote(u.Redacted())
+}
+
+// needDir fails when the migrations directory does not exist.
+func (e *env) needDir() error {
+	st, err := os.Stat(e.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no migrations directory %s (set --dir or ARC_MIGRATIONS_DIR)", e.dir)
+	}
+	if err != nil {
+		return fmt.Errorf("migrations directory %s: %w", e.dir, err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("migrations directory %s is not a directory (set --dir or ARC_MIGRATIONS_DIR)", e.dir)
+	}
 	return nil
 }
 
@@ -412,11 +657,14 @@ func (e *env) engine() (*engine.Engine, error) {
 	if e.verbose {
 		opts = append(opts, engine.WithEcho(true))
 	}
-	return engine.Open(e.ctx, e.database, opts...)
+	return engine.Open(e.ctx, e.dbURL, opts...)
 }
 
 func (e *env) migrator() (*migrate.Migrator, error) {
 	if err := e.needDatabase(); err != nil {
+		return nil, err
+	}
+	if err := e.needDir(); err != nil {
 		return nil, err
 	}
 	return migrate.Open(e.ctx, e.database, migrate.Dir(e.dir), migrate.WithLogger(e.log))
@@ -461,7 +709,7 @@ func (e *env) confirm(what string) error {
 	return fmt.Errorf("refusing to %s without --yes (stdin is not a terminal, so arctl cannot ask)", what)
 }
 
-func cmdUp(e *env, _ *opts, args []string) error {
+func cmdUp(e *env, o *opts, args []string) error {
 	n, err := optionalN(args)
 	if err != nil {
 		return err
@@ -471,6 +719,13 @@ func cmdUp(e *env, _ *opts, args []string) error {
 		return err
 	}
 	defer m.Close()
+	if o.dryRun {
+		to, err := m.Target(e.ctx, n)
+		if err != nil {
+			return err
+		}
+		return e.printPlan(m, to)
+	}
 	before, _, _ := m.Version(e.ctx)
 	if n > 0 {
 		err = m.Steps(e.ctx, n)
@@ -481,6 +736,27 @@ func cmdUp(e *env, _ *opts, args []string) error {
 		return err
 	}
 	return e.printMoved(m, before)
+}
+
+// printPlan prints the files moving to version to would run (--dry-run).
+func (e *env) printPlan(m *migrate.Migrator, to int) error {
+	steps, err := m.Plan(e.ctx, to)
+	if err != nil {
+		return err
+	}
+	if len(steps) == 0 {
+		v, _, _ := m.Version(e.ctx)
+		fmt.Fprintf(e.stderr, "dry run: nothing to run, at version %s\n", versionString(v))
+		return nil
+	}
+	for _, st := range steps {
+		fmt.Fprintf(e.stdout, "-- %s\n%s", st.File, st.SQL)
+		if !strings.HasSuffix(st.SQL, "\n") {
+			fmt.Fprintln(e.stdout)
+		}
+	}
+	fmt.Fprintf(e.stderr, "dry run: %d file(s) would run, to version %s; nothing was run\n", len(steps), versionString(to))
+	return nil
 }
 
 // optionalN reads the optional step count of migrate up/down (0: all).
@@ -514,7 +790,7 @@ func versionString(v int) string {
 	return strconv.Itoa(v)
 }
 
-func cmdDown(e *env, _ *opts, args []string) error {
+func cmdDown(e *env, o *opts, args []string) error {
 	n, err := optionalN(args)
 	if err != nil {
 		return err
@@ -527,6 +803,15 @@ func cmdDown(e *env, _ *opts, args []string) error {
 	before, _, err := m.Version(e.ctx)
 	if err != nil {
 		return err
+	}
+	if o.dryRun {
+		to := migrate.NilVersion
+		if n > 0 {
+			if to, err = m.Target(e.ctx, -n); err != nil {
+				return err
+			}
+		}
+		return e.printPlan(m, to)
 	}
 	what := "revert every applied migration"
 	if n > 0 {
@@ -548,7 +833,9 @@ func cmdDown(e *env, _ *opts, args []string) error {
 	return e.printMoved(m, before)
 }
 
-func cmdGoto(e *env, _ *opts, args []string) error {
+// cmdGoto moves to version V; going down reverts migrations, so it asks
+// for the same confirmation as down.
+func cmdGoto(e *env, o *opts, args []string) error {
 	if err := argCount(args, 1, 1, "one argument, the version V"); err != nil {
 		return err
 	}
@@ -561,7 +848,18 @@ func cmdGoto(e *env, _ *opts, args []string) error {
 		return err
 	}
 	defer m.Close()
-	before, _, _ := m.Version(e.ctx)
+	before, _, err := m.Version(e.ctx)
+	if err != nil {
+		return err
+	}
+	if o.dryRun {
+		return e.printPlan(m, int(v))
+	}
+	if before != migrate.NilVersion && int(v) < before {
+		if err := e.confirm(fmt.Sprintf("revert migrations down to version %d", v)); err != nil {
+			return err
+		}
+	}
 	if err := m.Goto(e.ctx, uint(v)); err != nil {
 		return err
 	}
@@ -609,7 +907,10 @@ func cmdVersion(e *env, _ *opts, args []string) error {
 	return nil
 }
 
-func cmdStatus(e *env, _ *opts, args []string) error {
+// cmdStatus lists the files; it exits ExitDiffers when the database is
+// dirty or at a version without a file, and with --check also when
+// migrations are pending.
+func cmdStatus(e *env, o *opts, args []string) error {
 	if err := argCount(args, 0, 0, ""); err != nil {
 		return err
 	}
@@ -627,10 +928,13 @@ func cmdStatus(e *env, _ *opts, args []string) error {
 		state += " (dirty)"
 	}
 	fmt.Fprintf(e.stdout, "database version: %s\n", state)
+	pending := 0
 	for _, f := range st.Files {
 		mark := "pending"
 		if f.Applied {
 			mark = "applied"
+		} else {
+			pending++
 		}
 		if f.Dirty {
 			mark = "DIRTY"
@@ -649,9 +953,35 @@ func cmdStatus(e *env, _ *opts, args []string) error {
 	for _, n := range st.Ignored {
 		fmt.Fprintf(e.stdout, "IGNORED  %s (not NNN_name.up.sql / .down.sql)\n", n)
 	}
-	if st.Dirty {
-		fmt.Fprintf(e.stderr, "the database is dirty: a migration failed part-way; fix it, then `arctl migrate force V`\n")
+	if err := m.Source().VerifySum(st.Version); err != nil {
+		fmt.Fprintf(e.stderr, "arctl: %v\n", err)
+		return exitCode(ExitDiffers)
 	}
+	switch {
+	case st.Dirty:
+		fmt.Fprintf(e.stderr, "the database is dirty: a migration failed part-way; fix it, then `arctl migrate force V`\n")
+		return exitCode(ExitDiffers)
+	case st.Missing:
+		fmt.Fprintf(e.stderr, "the database's version %d has no file in %s: restore it, or `arctl migrate force` a version that exists\n", st.Version, e.dir)
+		return exitCode(ExitDiffers)
+	case o.check && pending > 0:
+		fmt.Fprintf(e.stderr, "%d migration(s) pending\n", pending)
+		return exitCode(ExitDiffers)
+	}
+	return nil
+}
+
+func cmdHash(e *env, _ *opts, args []string) error {
+	if err := argCount(args, 0, 0, ""); err != nil {
+		return err
+	}
+	if err := e.needDir(); err != nil {
+		return err
+	}
+	if err := migrate.Hash(e.dir); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, filepath.Join(e.dir, migrate.SumFile))
 	return nil
 }
 
@@ -750,9 +1080,17 @@ func cmdDiff(e *env, o *opts, args []string) error {
 			for _, c := range p.Changes {
 				fmt.Fprintf(e.stdout, "%s\n", c)
 			}
-			return fmt.Errorf("%w (%d change(s), %d skipped)", migrate.ErrSchemaDrift, len(p.Changes), len(p.Skipped))
+			for _, c := range p.Skipped {
+				fmt.Fprintf(e.stdout, "%s (needs --allow-drop)\n", c)
+			}
+			fmt.Fprintf(e.stderr, "arctl: %v (%d change(s), %d skipped)\n", migrate.ErrSchemaDrift, len(p.Changes), len(p.Skipped))
+			return exitCode(ExitDiffers)
 		}
 		fmt.Fprintln(e.stdout, "no differences")
+		return nil
+	case p.Empty() && len(p.Skipped) > 0:
+		fmt.Fprintf(e.stderr, "nothing written: the database differs from the models only by the %d destructive change(s) above, "+
+			"which are skipped without --allow-drop\n", len(p.Skipped))
 		return nil
 	case p.Empty():
 		fmt.Fprintln(e.stderr, "no changes: the database matches the models; nothing written")
@@ -770,7 +1108,7 @@ func cmdDiff(e *env, o *opts, args []string) error {
 	return nil
 }
 
-func cmdFixturesLoad(e *env, _ *opts, args []string) error {
+func cmdFixturesLoad(e *env, o *opts, args []string) error {
 	if err := argCount(args, 1, 1, "one argument, the fixtures DIR"); err != nil {
 		return err
 	}
@@ -779,7 +1117,12 @@ func cmdFixturesLoad(e *env, _ *opts, args []string) error {
 		return err
 	}
 	defer eng.Close()
-	err = fixtures.LoadDir(e.ctx, eng, args[0], fixtures.LoadOptions{Force: e.yes}, e.models...)
+	if o.replace {
+		if err := e.confirm("delete every row of the fixtures' tables in " + eng.URL() + " and load the fixtures"); err != nil {
+			return err
+		}
+	}
+	err = fixtures.LoadDir(e.ctx, eng, args[0], fixtures.LoadOptions{Force: e.yes, Replace: o.replace}, e.models...)
 	if errors.Is(err, fixtures.ErrNotEmpty) {
 		if cerr := e.confirm("load fixtures into tables that already have rows"); cerr != nil {
 			return fmt.Errorf("%w; %v", err, cerr)

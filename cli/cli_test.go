@@ -128,10 +128,15 @@ func TestMigrateCommands(t *testing.T) {
 			want(t, r, 0, "000001_users.up.sql", "")
 			writeFile(t, filepath.Join(dir, "migrations/000001_users.up.sql"), "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(20));\nINSERT INTO users VALUES (1, 'ann');\n")
 			writeFile(t, filepath.Join(dir, "migrations/000001_users.down.sql"), "DROP TABLE users;\n")
+			// The pair was edited after create wrote arc.sum: create refuses until rehashed.
+			want(t, run(t, dir, nil, "migrate", "create", "posts", db), 1, "", "000001_users.up.sql, 000001_users.down.sql")
+			want(t, run(t, dir, nil, "migrate", "hash"), 0, "arc.sum", "")
 			r = run(t, dir, nil, "migrate", "create", "posts", db)
 			want(t, r, 0, "000002_posts.up.sql", "")
 			writeFile(t, filepath.Join(dir, "migrations/000002_posts.up.sql"), "CREATE TABLE posts (id INTEGER PRIMARY KEY);\n")
 			writeFile(t, filepath.Join(dir, "migrations/000002_posts.down.sql"), "DROP TABLE posts;\n")
+			want(t, run(t, dir, nil, "migrate", "up", db), 1, "", "changed since arc.sum was written: 000002_posts.up.sql, 000002_posts.down.sql")
+			want(t, run(t, dir, nil, "migrate", "hash"), 0, "arc.sum", "")
 
 			want(t, run(t, dir, nil, "migrate", "version", db), 0, "none", "")
 			want(t, run(t, dir, nil, "migrate", "up", db), 0, "migrated from none to 2", "")
@@ -146,19 +151,23 @@ func TestMigrateCommands(t *testing.T) {
 			// A failing migration: file and statement named, dirty, force recovers.
 			writeFile(t, filepath.Join(dir, "migrations/000003_bad.up.sql"), "CREATE TABLE t3 (id INTEGER PRIMARY KEY);\nINSERT INTO missing_table VALUES (1);\n")
 			writeFile(t, filepath.Join(dir, "migrations/000003_bad.down.sql"), "DROP TABLE t3;\n")
+			want(t, run(t, dir, nil, "migrate", "hash"), 0, "arc.sum", "")
 			r = run(t, dir, nil, "migrate", "up", db)
 			want(t, r, 1, "", "000003_bad.up.sql failed at statement 2 (line 2)")
 			want(t, r, 1, "", "INSERT INTO missing_table")
 			want(t, r, 1, "", "arctl migrate force 2")
 			want(t, run(t, dir, nil, "migrate", "version", db), 0, "3 (dirty)", "")
-			want(t, run(t, dir, nil, "migrate", "status", db), 0, "DIRTY    000003_bad.up.sql", "dirty")
+			want(t, run(t, dir, nil, "migrate", "status", db), 3, "DIRTY    000003_bad.up.sql", "dirty")
 			want(t, run(t, dir, nil, "migrate", "up", db), 1, "", "dirty")
 			want(t, run(t, dir, nil, "migrate", "force", "2", db), 0, "forced version 2", "")
 			writeFile(t, filepath.Join(dir, "migrations/000003_bad.up.sql"), "CREATE TABLE t3 (id INTEGER PRIMARY KEY);\n")
+			want(t, run(t, dir, nil, "migrate", "hash"), 0, "arc.sum", "")
 			want(t, run(t, dir, nil, "migrate", "up", db), 0, "migrated from 2 to 3", "")
 			// Missing file for the database's version.
 			os.Remove(filepath.Join(dir, "migrations/000003_bad.up.sql"))
 			os.Remove(filepath.Join(dir, "migrations/000003_bad.down.sql"))
+			want(t, run(t, dir, nil, "migrate", "hash"), 0, "arc.sum", "")
+			want(t, run(t, dir, nil, "migrate", "status", db), 3, "MISSING", "no file")
 			want(t, run(t, dir, nil, "migrate", "down", "--yes", db), 1, "", "version 3, which has no file")
 			want(t, run(t, dir, nil, "migrate", "force", "-1", db), 0, "forced version none", "")
 			want(t, run(t, dir, nil, "migrate", "force", "-1", db), 0, "", "")
@@ -184,12 +193,12 @@ func TestSettingsPrecedence(t *testing.T) {
 	}
 	want(t, run(t, dir, []string{"ARC_DATABASE_URL=" + envDB}, "migrate", "version", "--database", flagDB), 0, "none", "")
 	writeFile(t, filepath.Join(dir, "bad.yaml"), "datbase: x\n")
-	want(t, run(t, dir, nil, "--config", "bad.yaml", "migrate", "version"), 1, "", "datbase")
-	// Bad URL, unknown scheme, unreachable server: exit 1 with a message.
-	want(t, run(t, dir, nil, "migrate", "up", "--database", "nonsense"), 1, "", "bad database URL")
-	want(t, run(t, dir, nil, "migrate", "up", "--database", "mysql://h/db"), 1, "", "unknown dialect")
+	want(t, run(t, dir, nil, "--config", "bad.yaml", "migrate", "version"), 2, "", "datbase")
+	// Bad URL, unknown scheme: usage (2); unreachable server: error (1).
+	want(t, run(t, dir, nil, "migrate", "up", "--database", "nonsense"), 2, "", "bad database URL")
+	want(t, run(t, dir, nil, "migrate", "up", "--database", "mysql://h/db"), 2, "", "unsupported database URL")
 	want(t, run(t, dir, nil, "migrate", "up", "--database", "postgres://postgres@127.0.0.1:1/x"), 1, "", "cannot connect")
-	want(t, run(t, dir, nil, "migrate", "up", "--database", flagDB, "--dir", "nope"), 1, "", "nope")
+	want(t, run(t, dir, nil, "migrate", "up", "--database", flagDB, "--dir", "nope"), 1, "", "no migrations directory nope (set --dir or ARC_MIGRATIONS_DIR)")
 	// Model-aware commands on the stock binary.
 	want(t, run(t, dir, nil, "create-all", "--database", flagDB), 1, "", "--models")
 }
@@ -221,13 +230,13 @@ func TestModelCommands(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "migrations")
 			db, d := "--database="+url, "--dir="+dir
 			v1, v2 := []any{gadget{}}, []any{gadget2{}}
-			want(t, runIn(t, v1, "diff", "--check", db, d), 1, "create table gadgets", "")
+			want(t, runIn(t, v1, "diff", "--check", db, d), 3, "create table gadgets", "")
 			want(t, runIn(t, v1, "diff", "init", "--dry-run", db, d), 0, "CREATE TABLE gadgets", "")
 			want(t, runIn(t, v1, "diff", "init", db, d), 0, "000001_init.up.sql", "")
 			want(t, runIn(t, v1, "migrate", "up", db, d), 0, "migrated from none to 1", "")
 			want(t, runIn(t, v1, "diff", "--check", db, d), 0, "no differences", "")
 			want(t, runIn(t, v1, "diff", "again", db, d), 0, "", "no changes")
-			want(t, runIn(t, v2, "diff", "--check", db, d), 1, "add column gadgets.color", "")
+			want(t, runIn(t, v2, "diff", "--check", db, d), 3, "add column gadgets.color", "")
 			want(t, runIn(t, v2, "diff", "color", db, d), 0, "000002_color.up.sql", "")
 			// Not at the newest file: refused.
 			want(t, runIn(t, v2, "diff", "more", db, d), 1, "", "not at the latest migration")
@@ -247,18 +256,58 @@ func TestModelCommands(t *testing.T) {
 	}
 }
 
-// TestModelsFlag runs the stock binary with --models: it writes a main
-// importing the package and runs it with go run (one compile).
+// TestModelsFlag runs the stock binary with --models: it builds arctl
+// with the package once and caches the binary by the sources' content.
 func TestModelsFlag(t *testing.T) {
 	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
 	}
+	cache := t.TempDir()
+	env := []string{"ARCTL_CACHE=" + cache}
 	url := "sqlite:///" + filepath.Join(t.TempDir(), "m.db")
-	r := run(t, root, nil, "--models", "./cli/testdata/models", "create-all", "--database", url)
-	want(t, r, 0, "create-all: done", "")
-	r = run(t, root, nil, "diff", "--check", "--models=./cli/testdata/models", "--database", url, "--dir", t.TempDir())
+	r := run(t, root, env, "--models", "./cli/testdata/models", "create-all", "--database", url)
+	want(t, r, 0, "create-all: done", "building arctl with the models")
+	r = run(t, root, env, "diff", "--check", "--models=./cli/testdata/models", "--database", url, "--dir", t.TempDir())
 	want(t, r, 0, "no differences", "")
-	r = run(t, root, nil, "--models", "./no/such/pkg", "create-all", "--database", url)
+	if strings.Contains(r.stderr, "building") {
+		t.Fatalf("second call rebuilt:\n%s", r.stderr)
+	}
+	r = run(t, root, env, "--models", "./no/such/pkg", "create-all", "--database", url)
 	want(t, r, 1, "", "--models ./no/such/pkg")
+	// The helper's own error and exit code, not go run's "exit status 1".
+	r = run(t, root, env, "--models", "./cli/testdata/models", "migrate", "up", "--database", url, "--dir", "no/dir")
+	want(t, r, 1, "", "no migrations directory no/dir")
+	if strings.Contains(r.stderr, "exit status") {
+		t.Fatalf("stderr has the go tool's exit status line:\n%s", r.stderr)
+	}
+	want(t, run(t, root, env, "--models", "./cli/testdata/models", "diff", "--check", "--database", url, "--dir", "x", "--bogus"), 2, "", "-bogus")
+}
+
+// TestRegression_ModelsCacheFollowsSources: editing the models package
+// rebuilds the cached helper; a package that does not compile shows the
+// compiler's message.
+func TestRegression_ModelsCacheFollowsSources(t *testing.T) {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkgDir, err := os.MkdirTemp(filepath.Join(root, "cli", "testdata"), "models_tmp_")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(pkgDir) })
+	rel := "./cli/testdata/" + filepath.Base(pkgDir)
+	env := []string{"ARCTL_CACHE=" + t.TempDir()}
+	url := "sqlite:///" + filepath.Join(t.TempDir(), "m.db")
+	v1 := "package models\n\ntype Thing struct {\n\tID   int64\n\tName string\n}\n\nfunc Models() []any { return []any{Thing{}} }\n"
+	writeFile(t, filepath.Join(pkgDir, "models.go"), v1)
+	want(t, run(t, root, env, "--models", rel, "create-all", "--database", url), 0, "create-all: done", "building")
+	want(t, run(t, root, env, "--models", rel, "diff", "--check", "--database", url, "--dir", t.TempDir()), 0, "no differences", "")
+	v2 := strings.Replace(v1, "\tName string\n", "\tName string\n\tColor string\n", 1)
+	writeFile(t, filepath.Join(pkgDir, "models.go"), v2)
+	want(t, run(t, root, env, "--models", rel, "diff", "--check", "--database", url, "--dir", t.TempDir()), 3, "add column things.color", "building")
+	writeFile(t, filepath.Join(pkgDir, "models.go"), strings.Replace(v2, "func Models", "func Modelz", 1))
+	r := run(t, root, env, "--models", rel, "create-all", "--database", url)
+	want(t, r, 1, "", "undefined: models.Models")
 }

@@ -36,7 +36,8 @@ func readConfig(path string, explicit bool) (Config, error) {
 	dec := yaml.NewDecoder(bytesReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, errEOF) {
-		return c, fmt.Errorf("config file %s: %w", path, err)
+		// An unknown key or a malformed file is bad input, like a bad flag.
+		return c, &usageError{fmt.Sprintf("config file %s: %v (known keys: database, dir)", path, err)}
 	}
 	return c, nil
 }

@@ -17,11 +17,15 @@ type Insert struct {
 	OnConflict *OnConflict
 }
 
-// OnConflict is an upsert clause (PostgreSQL and SQLite ≥ 3.24).
+// OnConflict is an upsert clause (PostgreSQL and SQLite ≥ 3.24). Without
+// Columns it is ON CONFLICT DO NOTHING, which any unique violation meets.
 type OnConflict struct {
 	Columns   []string // the conflict target
 	DoNothing bool
 	Update    []string // columns to set from EXCLUDED
+	// Increment lists columns set to their current value plus one on
+	// update (an optimistic-locking version).
+	Increment []string
 }
 
 func (*Insert) statement() {}
@@ -63,15 +67,22 @@ func (in *Insert) AppendSQL(c *Compiler) {
 		}
 	}
 	if oc := in.OnConflict; oc != nil {
-		c.Write(" ON CONFLICT (")
-		for i, col := range oc.Columns {
-			if i > 0 {
-				c.Write(", ")
-			}
-			c.Ident(col)
+		c.Write(" ON CONFLICT")
+		if len(oc.Columns) == 0 && !(oc.DoNothing || len(oc.Update)+len(oc.Increment) == 0) {
+			c.Fail(fmt.Errorf("%w: INSERT INTO %s: ON CONFLICT DO UPDATE needs the conflict columns", arcerr.ErrInvalidRequest, in.Table.Name))
+			return
 		}
-		c.Byte(')')
-		if oc.DoNothing || len(oc.Update) == 0 {
+		if len(oc.Columns) > 0 {
+			c.Write(" (")
+			for i, col := range oc.Columns {
+				if i > 0 {
+					c.Write(", ")
+				}
+				c.Ident(col)
+			}
+			c.Byte(')')
+		}
+		if oc.DoNothing || len(oc.Update)+len(oc.Increment) == 0 {
 			c.Write(" DO NOTHING")
 		} else {
 			c.Write(" DO UPDATE SET ")
@@ -82,6 +93,17 @@ func (in *Insert) AppendSQL(c *Compiler) {
 				c.Ident(col)
 				c.Write(" = excluded.")
 				c.Ident(col)
+			}
+			for i, col := range oc.Increment {
+				if i > 0 || len(oc.Update) > 0 {
+					c.Write(", ")
+				}
+				c.Ident(col)
+				c.Write(" = ")
+				c.Ident(in.Table.Name)
+				c.Byte('.')
+				c.Ident(col)
+				c.Write(" + 1")
 			}
 		}
 	}

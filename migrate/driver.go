@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/golang-migrate/migrate/v4/database"
+	"github.com/sirupsen/logrus"
 )
 
 // MigrationError is a migration file that failed: which file, which
@@ -62,6 +63,7 @@ type driver struct {
 	target   int // target of the migration being run
 	files    func(version uint, up bool) string
 	lastFail *MigrationError
+	log      *logrus.Logger // each statement at Debug level, when set
 }
 
 func (d *driver) setContext(ctx context.Context) {
@@ -121,6 +123,15 @@ func (d *driver) Run(r io.Reader) error {
 		version = uint(max(cur, 0))
 	}
 	stmts := splitStatements(string(body))
+	if d.log != nil && d.log.IsLevelEnabled(logrus.DebugLevel) {
+		name := ""
+		if d.files != nil {
+			name = d.files(version, up)
+		}
+		for _, s := range stmts {
+			d.log.Debugf("%s: %s", name, s.SQL)
+		}
+	}
 	idx, err := runStatements(d.context(), d.db, string(body), stmts)
 	if err == nil {
 		return nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	gm "github.com/golang-migrate/migrate/v4"
@@ -65,6 +66,7 @@ type Migrator struct {
 	shared bool // db is an in-memory SQLite engine's pool: never closed here
 	log    *logrus.Logger
 	rawURL string
+	xopts  URLOptions
 	files  []File
 	stop   chan bool
 }
@@ -76,7 +78,12 @@ func Open(ctx context.Context, rawURL string, src Source, opts ...Option) (*Migr
 	for _, o := range opts {
 		o(m)
 	}
-	u, err := url.Parse(m.rawURL)
+	clean, xopts, err := SplitURL(m.rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("arc: migrate: %w", err)
+	}
+	m.xopts = xopts
+	u, err := url.Parse(clean)
 	if err != nil || u.Scheme == "" {
 		return nil, fmt.Errorf("arc: migrate: bad database URL %q (want sqlite:///file.db or postgres://...)", redact(m.rawURL))
 	}
@@ -140,9 +147,10 @@ func (m *Migrator) init(ctx context.Context, d dialect.Dialect, db *sql.DB) erro
 	var dbDrv database.Driver
 	switch d.Name() {
 	case "sqlite":
-		dbDrv, err = gmsqlite.WithInstance(db, &gmsqlite.Config{MigrationsTable: MigrationsTable})
+		dbDrv, err = gmsqlite.WithInstance(db, &gmsqlite.Config{MigrationsTable: m.xopts.table()})
 	case "postgres":
-		dbDrv, err = gmpostgres.WithInstance(db, &gmpostgres.Config{MigrationsTable: MigrationsTable})
+		dbDrv, err = gmpostgres.WithInstance(db, &gmpostgres.Config{MigrationsTable: m.xopts.table(),
+			MigrationsTableQuoted: m.xopts.MigrationsTableQuoted, StatementTimeout: m.xopts.StatementTimeout})
 	default:
 		err = fmt.Errorf("no golang-migrate driver for dialect %s", d.Name())
 	}
@@ -151,7 +159,7 @@ func (m *Migrator) init(ctx context.Context, d dialect.Dialect, db *sql.DB) erro
 		return fmt.Errorf("arc: migrate: %w", err)
 	}
 	m.db = db
-	m.drv = &driver{Driver: dbDrv, db: db, files: m.fileName}
+	m.drv = &driver{Driver: dbDrv, db: db, files: m.fileName, log: m.log}
 	gmm, err := gm.NewWithInstance("arc", srcDrv, d.Name(), m.drv)
 	if err != nil {
 		_ = srcDrv.Close()
@@ -211,6 +219,9 @@ func (m *Migrator) run(ctx context.Context, fn func() error) error {
 		return errors.New("arc: migrate: migrator is closed")
 	}
 	if err := m.checkVersionFile(ctx); err != nil {
+		return err
+	}
+	if err := m.verifySum(ctx); err != nil {
 		return err
 	}
 	m.drv.setContext(ctx)
@@ -385,6 +396,7 @@ func (m *Migrator) Status(ctx context.Context) (*Status, error) {
 	if err != nil {
 		return nil, err
 	}
+	ignored = slices.DeleteFunc(ignored, func(n string) bool { return n == SumFile })
 	st := &Status{Version: v, Dirty: dirty, Ignored: ignored, Missing: v != NilVersion}
 	for _, f := range m.files {
 		fs := FileStatus{File: f}

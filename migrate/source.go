@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -182,51 +181,12 @@ func Create(dir, name string, opts CreateOptions) (up, down string, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", "", fmt.Errorf("arc: create migration: %w", err)
 	}
-	files, _, err := Dir(dir).Files()
-	if err != nil {
+	if err := checkBeforeCreate(dir); err != nil {
 		return "", "", err
 	}
-	var last uint
-	lastDigits := 0
-	if len(files) > 0 {
-		last = files[len(files)-1].Version
-		f := files[len(files)-1]
-		fn := f.Up
-		if fn == "" {
-			fn = f.Down
-		}
-		lastDigits = strings.IndexByte(fn, '_')
-	}
-	num := opts.Numbering
-	if num == Auto {
-		num = Sequence
-		if lastDigits == 14 {
-			num = Timestamp
-		}
-	}
-	var version string
-	switch num {
-	case Timestamp:
-		now := time.Now
-		if opts.Now != nil {
-			now = opts.Now
-		}
-		version = now().UTC().Format("20060102150405")
-		if v, _ := strconv.ParseUint(version, 10, 64); uint(v) <= last {
-			return "", "", fmt.Errorf("arc: create migration: timestamp %s is not after the newest version %d in %s", version, last, dir)
-		}
-	default:
-		digits := opts.Digits
-		if digits <= 0 {
-			digits = 6
-			if lastDigits > digits && lastDigits != 14 {
-				digits = lastDigits
-			}
-		}
-		version = fmt.Sprintf("%0*d", digits, last+1)
-		if len(version) > digits {
-			return "", "", fmt.Errorf("arc: create migration: version %s has more than %d digits", version, digits)
-		}
+	version, err := nextVersion(dir, opts)
+	if err != nil {
+		return "", "", err
 	}
 	upBody, downBody := opts.Up, opts.Down
 	if upBody == "" {
@@ -243,6 +203,9 @@ func Create(dir, name string, opts CreateOptions) (up, down string, err error) {
 	if err := writeNew(down, downBody); err != nil {
 		_ = os.Remove(up)
 		return "", "", err
+	}
+	if err := Hash(dir); err != nil {
+		return up, down, err
 	}
 	return up, down, nil
 }

@@ -239,3 +239,26 @@ func All[T any](ctx context.Context) ([]*T, error) { return Where[T]().All(ctx) 
 
 // Table returns the metadata of T.
 func Table[T any]() (*meta.Table, error) { return meta.Of[T]() }
+
+// Upsert inserts obj or, when a row with the same unique key exists, does
+// what c says (session.OnConflict(...).DoNothing() or .DoUpdate(...)), in
+// one statement, and returns the object holding the row as the database
+// has it afterwards (see session.Upsert). With a session in ctx it joins
+// its transaction and identity map; without one it runs in its own
+// transaction on the default engine and the object comes back detached.
+func Upsert[T any](ctx context.Context, obj *T, c session.Conflict) (out *T, err error) {
+	err = run(ctx, func(ctx context.Context, s *session.Session) error {
+		out, err = session.Upsert(ctx, s, obj, c)
+		return err
+	})
+	return out, err
+}
+
+// UpsertAll is Upsert for a batch (see session.UpsertAll).
+func UpsertAll[T any](ctx context.Context, objs []*T, c session.Conflict) (out []*T, err error) {
+	err = run(ctx, func(ctx context.Context, s *session.Session) error {
+		out, err = session.UpsertAll(ctx, s, objs, c)
+		return err
+	})
+	return out, err
+}

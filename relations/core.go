@@ -38,6 +38,16 @@ type Loader interface {
 	QueryRelation(ctx context.Context, owner unsafe.Pointer, r *meta.Relationship, q DynamicQuery, out any) error
 }
 
+// Peeker is an optional interface of a Loader: it returns the object an
+// unloaded many-to-one field of owner refers to in the database, when that
+// object is in memory (the session's identity map), without I/O; nil
+// otherwise. Moving a member whose to-one side is not loaded uses it to
+// take the member out of its old parent's collection in memory
+// (SQLAlchemy reads the old value the same way, without SQL).
+type Peeker interface {
+	PeekOne(owner unsafe.Pointer, r *meta.Relationship) unsafe.Pointer
+}
+
 // Mode is a per-object loading mode set by query options.
 type Mode uint8
 
@@ -75,6 +85,9 @@ type Core struct {
 	loaded  bool
 	snapped bool
 	mode    Mode
+	// assigned: a to-one field was set in memory (to nil, too) since it
+	// was last loaded or flushed, so the flush writes its foreign key.
+	assigned bool
 }
 
 // emptyList stands for an empty, non-nil slice. It is never written:
@@ -115,9 +128,17 @@ func (c *Core) snapshot() []unsafe.Pointer { return unpack(c.snap, c.sn, c.sn) }
 // setSnapshot records s as the membership as last loaded or flushed.
 func (c *Core) setSnapshot(s []unsafe.Pointer) {
 	c.snap, c.sn, c.snapped = pack(s[:len(s):len(s)]), int32(len(s)), true
+	c.assigned = false
 }
 
-type queued struct{ added, removed []unsafe.Pointer }
+// queued holds the changes made to an unloaded field. replaced: Set
+// replaced the whole collection, so the members in memory are all of it
+// and the ones in the database that are not among them leave it (known
+// once it is loaded, at the latest by the next flush).
+type queued struct {
+	added, removed []unsafe.Pointer
+	replaced       bool
+}
 
 func (c *Core) added() []unsafe.Pointer {
 	if c.q == nil {
@@ -139,6 +160,15 @@ func (c *Core) queue() *queued {
 	}
 	return c.q
 }
+
+// Replaced reports whether Set replaced the members of the collection
+// while it was not loaded: the flush loads the current members to diff
+// against them.
+func (c *Core) Replaced() bool { return c.q != nil && c.q.replaced }
+
+// Assigned reports whether a to-one field was set in memory (nil included)
+// since it was last loaded or flushed.
+func (c *Core) Assigned() bool { return c.assigned }
 
 // Snapshot returns the membership as last loaded or flushed, and whether
 // there is one.
@@ -205,6 +235,10 @@ func (c *Core) GetMode() Mode { return c.mode }
 // loaded. Changes made in memory while it was unloaded are merged:
 // appended members stay, removed ones stay out.
 func (c *Core) SetLoaded(items []unsafe.Pointer) {
+	if c.Replaced() {
+		c.setReplaced(items)
+		return
+	}
 	c.setSnapshot(items)
 	if c.n == 0 && len(c.added()) == 0 && len(c.removed()) == 0 {
 		c.setList(items)
@@ -232,12 +266,36 @@ func (c *Core) SetLoaded(items []unsafe.Pointer) {
 	}
 }
 
+// setReplaced stores the members read from the database of a collection
+// that Set replaced while unloaded: the members in memory stay, the ones
+// read are the snapshot the flush diffs against, and those that left get
+// their inverse side cleared.
+func (c *Core) setReplaced(items []unsafe.Pointer) {
+	c.setSnapshot(items)
+	c.loaded, c.mode, c.q = true, ModeDefault, nil
+	for _, it := range items {
+		if slices.Contains(c.list(), it) {
+			continue
+		}
+		bc := c.back(it)
+		if bc == nil {
+			continue
+		}
+		if bc.rel.Uselist() {
+			bc.removeRaw(c.owner)
+		} else if !bc.loaded || bc.one() == c.owner {
+			bc.setOneRaw(nil)
+		}
+	}
+}
+
 // Expire forgets the loaded members of a persistent owner; the next Load
 // reads them again. In-memory changes are dropped.
 func (c *Core) Expire() {
 	c.setList(nil)
 	c.loaded, c.q, c.mode = false, nil, ModeDefault
 	c.snap, c.sn, c.snapped = nil, 0, false
+	c.assigned = false
 }
 
 // Queued returns the members appended and removed while unloaded (and, for
@@ -276,8 +334,11 @@ func (c *Core) linkBack(it unsafe.Pointer) {
 		bc.addRaw(c.owner)
 		return
 	}
-	old := bc.one()
+	old := bc.current()
 	if old == c.owner {
+		if !bc.loaded {
+			bc.setOneRaw(c.owner)
+		}
 		return
 	}
 	if old != nil && c.rel.Uselist() {
@@ -311,6 +372,18 @@ func (c *Core) one() unsafe.Pointer {
 	return *c.items
 }
 
+// current returns the target of a to-one field: the one in memory when
+// it is loaded, else the one its loader finds without I/O (or nil).
+func (c *Core) current() unsafe.Pointer {
+	if c.loaded || c.mode == ModeNoLoad {
+		return c.one()
+	}
+	if pk, ok := c.ld.(Peeker); ok && c.owner != nil && c.rel != nil {
+		return pk.PeekOne(c.owner, c.rel)
+	}
+	return nil
+}
+
 func (c *Core) setOneRaw(p unsafe.Pointer) {
 	if p == nil {
 		c.setList(nil)
@@ -318,6 +391,7 @@ func (c *Core) setOneRaw(p unsafe.Pointer) {
 		c.setList([]unsafe.Pointer{p}) // never in place: snap may share the array
 	}
 	c.loaded = true
+	c.assigned = true
 }
 
 func (c *Core) addRaw(p unsafe.Pointer) bool {
@@ -369,6 +443,10 @@ func (c *Core) Remove(p unsafe.Pointer) bool {
 
 // SetAll replaces the members; removed ones are de-associated.
 func (c *Core) SetAll(ps []unsafe.Pointer) {
+	// An unloaded collection of an object in a session: the members in the
+	// database are not known yet; they are loaded (at the latest by the
+	// next flush) and the ones not in ps leave.
+	replace := !c.Loaded() && c.ld != nil && c.owner != nil && c.rel != nil && c.rel.Field != nil && c.rel.Field.Kind != meta.RelDynamic
 	for _, old := range slices.Clone(c.list()) {
 		if !slices.Contains(ps, old) {
 			c.Remove(old)
@@ -385,13 +463,17 @@ func (c *Core) SetAll(ps []unsafe.Pointer) {
 		}
 	}
 	c.setList(order)
+	if replace {
+		c.queue().replaced = true
+		return
+	}
 	c.loaded = c.loaded || c.ld == nil || c.owner == nil
 }
 
 // SetOne points a to-one field at p (nil clears it), moving the owner from
 // the old target's collection to p's.
 func (c *Core) SetOne(p unsafe.Pointer) {
-	old := c.one()
+	old := c.current()
 	if old == p && c.loaded {
 		return
 	}

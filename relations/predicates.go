@@ -68,12 +68,10 @@ func ParentCriteria(r *meta.Relationship, owner unsafe.Pointer, target expr.From
 			out = append(out, &expr.Binary{L: expr.Value{V: v}, Op: "=", R: col(target, r.TargetCols[i])})
 		}
 	case meta.ManyToOne:
-		for i, v := range keyArgs(owner, r.OwnerCols) {
-			if v == nil {
-				out = append(out, expr.Raw("1 != 1"))
-				continue
-			}
-			out = append(out, &expr.Binary{L: expr.Value{V: v}, Op: "=", R: col(target, r.TargetCols[i])})
+		// owner's FK is read when the query runs, after its autoflush
+		// (NULL matches no row).
+		for i, c := range r.OwnerCols {
+			out = append(out, &expr.Binary{L: expr.Value{V: objectValue{owner, c}}, Op: "=", R: col(target, r.TargetCols[i])})
 		}
 	}
 	return out
@@ -217,12 +215,11 @@ func Contains(field any, obj any) expr.Expr {
 		}
 		return expr.Exists(sel)
 	}
+	// obj's FK is read when the query runs, after its autoflush (NULL
+	// matches no row).
 	var terms []expr.Expr
-	for i, v := range keyArgs(p, r.TargetCols) {
-		if v == nil {
-			return expr.Raw("1 != 1")
-		}
-		terms = append(terms, &expr.Binary{L: col(owner, r.OwnerCols[i]), Op: "=", R: v})
+	for i, c := range r.TargetCols {
+		terms = append(terms, &expr.Binary{L: col(owner, r.OwnerCols[i]), Op: "=", R: objectValue{p, c}})
 	}
 	return expr.And(terms...)
 }

@@ -408,11 +408,13 @@ func (s *Session) execute(ctx context.Context, tx *engine.Tx, p *flushPlan) (*ex
 			ex.updated = append(ex.updated, u)
 		}
 		if ins := p.inserts[t]; len(ins) > 0 {
-			if err := s.relSyncBeforeInsert(ins); err != nil {
-				return nil, err
-			}
-			if err := s.execInserts(ctx, tx, t, ins); err != nil {
-				return nil, err
+			for _, lvl := range s.insertLevels(t, ins) { // self-referential parents first
+				if err := s.relSyncBeforeInsert(lvl); err != nil {
+					return nil, err
+				}
+				if err := s.execInserts(ctx, tx, t, lvl); err != nil {
+					return nil, err
+				}
 			}
 			ex.inserted = append(ex.inserted, ins...)
 		}
@@ -422,7 +424,7 @@ func (s *Session) execute(ctx context.Context, tx *engine.Tx, p *flushPlan) (*ex
 	}
 	for i := len(p.tables) - 1; i >= 0; i-- {
 		t := p.tables[i]
-		for _, st := range p.deletes[t] {
+		for _, st := range deleteOrder(t, p.deletes[t]) { // self-referential children first
 			if err := s.execDelete(ctx, tx, st); err != nil {
 				return nil, err
 			}

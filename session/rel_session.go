@@ -57,6 +57,9 @@ type link struct {
 	a, b         unsafe.Pointer
 	aRef, bRef   []*meta.Column
 	aCols, bCols []*meta.Column
+	// fa, fb: the collection fields of a and b holding the other (fb is
+	// nil for a one-sided relationship).
+	fa, fb *meta.RelationField
 }
 
 type ownerDelete struct {
@@ -314,6 +317,7 @@ func (s *Session) relPreFlush(ctx context.Context) error {
 		}
 	}
 	rels = s.relStates(rels[:0], true)
+	nDeleted := len(s.deleted)
 	// Pass 1: removals (orphans, nulled FKs, association deletes).
 	type addition struct {
 		st    *state
@@ -327,6 +331,15 @@ func (s *Session) relPreFlush(ctx context.Context) error {
 			r := c.Rel()
 			if r == nil {
 				continue
+			}
+			if c.Replaced() && !c.Loaded() {
+				// Set replaced an unloaded collection: load what is in the
+				// database to diff against it.
+				groups, _, err := s.loadGroups(ctx, r, []unsafe.Pointer{st.obj}, false)
+				if err != nil {
+					return err
+				}
+				s.fill(r, st.obj, groups[0])
 			}
 			var added, removed []unsafe.Pointer
 			snap, hasSnap := c.Snapshot()
@@ -346,7 +359,7 @@ func (s *Session) relPreFlush(ctx context.Context) error {
 				if !c.Loaded() || (hasSnap && len(added) == 0 && len(removed) == 0) {
 					continue
 				}
-				if !hasSnap && len(c.Items()) == 0 {
+				if !hasSnap && len(c.Items()) == 0 && !c.Assigned() {
 					continue // never set: leave the FK column as the user wrote it
 				}
 				adds = append(adds, addition{st, c, c.Items()})
@@ -362,6 +375,14 @@ func (s *Session) relPreFlush(ctx context.Context) error {
 			} else if len(added) > 0 {
 				adds = append(adds, addition{st, c, added})
 			}
+		}
+	}
+	// Orphans found in pass 1 are deleted like any other object: their
+	// children's FKs nulled (or the children deleted), their association
+	// rows removed.
+	for i := nDeleted; i < len(s.deleted); i++ {
+		if err := s.relDeleteOne(ctx, rf, s.deleted[i]); err != nil {
+			return err
 		}
 	}
 	// Pass 2: additions (FKs set, association inserts).
@@ -394,6 +415,9 @@ func (s *Session) relPreFlush(ctx context.Context) error {
 			}
 		case meta.ManyToMany:
 			for _, it := range a.items {
+				if s.isDeleted(it) {
+					continue // its association rows go with it
+				}
 				l := rf.link(r, a.st.obj, it)
 				if rf.linkDel[l] {
 					delete(rf.linkDel, l)
@@ -404,10 +428,58 @@ func (s *Session) relPreFlush(ctx context.Context) error {
 			}
 		}
 	}
+	rf.reconcileLinks()
 	if !rf.empty() || len(rf.passiveDel) > 0 {
 		s.relFlush = rf
 	}
 	return nil
+}
+
+// reconcileLinks drops the association rows to insert that the database
+// already has and the ones to delete that it does not have, as far as
+// either side's collection knows them (its membership as last loaded or
+// flushed). A change queued on an unloaded side (a backref's append) is
+// only a guess: a collection that Set replaced, or one loaded before the
+// change, knows.
+func (rf *relFlush) reconcileLinks() {
+	if len(rf.linkAdd) == 0 && len(rf.linkDel) == 0 {
+		return
+	}
+	for _, k := range rf.linkOrder {
+		l := rf.links[k]
+		if !rf.linkAdd[k] && !rf.linkDel[k] {
+			continue
+		}
+		exists, known := linkInSnapshot(l.a, l.fa, l.b)
+		if !known {
+			exists, known = linkInSnapshot(l.b, l.fb, l.a)
+		}
+		if !known {
+			continue
+		}
+		if exists {
+			delete(rf.linkAdd, k)
+		} else {
+			delete(rf.linkDel, k)
+		}
+	}
+}
+
+// linkInSnapshot reports whether obj's collection f held other when it
+// was last loaded or flushed, and whether that is known.
+func linkInSnapshot(obj unsafe.Pointer, f *meta.RelationField, other unsafe.Pointer) (exists, known bool) {
+	if f == nil || f.Kind == meta.RelDynamic {
+		return false, false
+	}
+	c := coreOf(obj, f)
+	if !c.Bound() || c.Owner() != obj {
+		return false, false
+	}
+	snap, ok := c.Snapshot()
+	if !ok {
+		return false, false
+	}
+	return slices.Contains(snap, other), true
 }
 
 // relWork reports whether st's relationships may have something to
@@ -433,7 +505,7 @@ func (s *Session) relWork(st *state) bool {
 			}
 			continue
 		}
-		if added, removed := c.Queued(); len(added)+len(removed) > 0 {
+		if added, removed := c.Queued(); len(added)+len(removed) > 0 || c.Replaced() || c.Assigned() {
 			return true
 		}
 		if f.Kind == meta.RelDynamic || !c.Loaded() {
@@ -465,9 +537,11 @@ func samePtrs(a, b []unsafe.Pointer) bool {
 // newLink normalises an association row so that both sides of a
 // many-to-many give the same value.
 func newLink(r *meta.Relationship, owner, target unsafe.Pointer) link {
-	l := link{sec: r.Secondary, r: r, a: owner, b: target, aRef: r.OwnerRef, bRef: r.TargetRef, aCols: r.SecOwner, bCols: r.SecTarget}
+	l := link{sec: r.Secondary, r: r, a: owner, b: target, aRef: r.OwnerRef, bRef: r.TargetRef, aCols: r.SecOwner, bCols: r.SecTarget,
+		fa: r.Field, fb: r.Back}
 	if l.aCols[0].Name > l.bCols[0].Name {
 		l.a, l.b, l.aRef, l.bRef, l.aCols, l.bCols = l.b, l.a, l.bRef, l.aRef, l.bCols, l.aCols
+		l.fa, l.fb = l.fb, l.fa
 	}
 	l.r = nil
 	return l
@@ -490,7 +564,11 @@ func (s *Session) fkConflict(st *state, r *meta.Relationship, parent unsafe.Poin
 		return nil
 	}
 	old, okOld := keyValues(st.snap.p, r.OwnerCols)
-	cur, okCur := keyValues(st.obj, r.OwnerCols)
+	src := st.obj
+	if pre, ok := s.relPre[st]; ok {
+		src = pre.snap.p // before this flush's relationship bookkeeping wrote it
+	}
+	cur, okCur := keyValues(src, r.OwnerCols)
 	if okOld == okCur && (!okCur || sameVals(old, cur)) {
 		return nil // the column was not changed: the field decides
 	}
@@ -504,6 +582,10 @@ func (s *Session) fkConflict(st *state, r *meta.Relationship, parent unsafe.Poin
 	}
 	if okWant == okCur && (!okCur || sameVals(want, cur)) {
 		return nil
+	}
+	cur, okCur = keyValues(st.obj, r.OwnerCols)
+	if okWant == okCur && (!okCur || sameVals(want, cur)) {
+		return nil // the relationship bookkeeping already agrees
 	}
 	return fmt.Errorf("%w: %s: %s was set to %v but %s.%s points to %v; change one of them",
 		arcerr.ErrInvalidRequest, describe(st), r.Name(), want, st.cd.t.GoType.Name(), r.OwnerCols[0].Field, cur)
@@ -521,8 +603,23 @@ func (s *Session) syncFK(rf *relFlush, child unsafe.Pointer, childCols []*meta.C
 	}
 	vals, ok := keyValues(parent, parentCols)
 	if !ok {
+		// One copy per child and key, even when both sides of the
+		// relationship ask for it (a parent's collection and the child's
+		// to-one): the last one wins.
+		for i := range rf.syncs {
+			if sy := &rf.syncs[i]; sy.child == child && slices.Equal(sy.childCols, childCols) {
+				sy.parent, sy.parentCols = parent, parentCols
+				return nil
+			}
+		}
 		rf.syncs = append(rf.syncs, fkSync{child: child, parent: parent, childCols: childCols, parentCols: parentCols})
 		return nil
+	}
+	for i := range rf.syncs {
+		if sy := &rf.syncs[i]; sy.child == child && slices.Equal(sy.childCols, childCols) {
+			rf.syncs = slices.Delete(rf.syncs, i, i+1) // superseded by a parent with a key
+			break
+		}
 	}
 	if cur, ok := keyValues(child, childCols); ok && sameVals(cur, vals) {
 		return nil
@@ -535,6 +632,9 @@ func (s *Session) syncFK(rf *relFlush, child unsafe.Pointer, childCols []*meta.C
 func (s *Session) relRemoved(rf *relFlush, st *state, r *meta.Relationship, it unsafe.Pointer) error {
 	switch r.Dir {
 	case meta.ManyToMany:
+		if s.isDeleted(it) {
+			return nil // deleting it removes its association rows
+		}
 		l := rf.link(r, st.obj, it)
 		if rf.linkAdd[l] {
 			delete(rf.linkAdd, l)
@@ -545,6 +645,9 @@ func (s *Session) relRemoved(rf *relFlush, st *state, r *meta.Relationship, it u
 		return nil
 	case meta.OneToMany:
 		cst := s.stateAt(it)
+		if cst != nil && s.movedAway(r, st.obj, it) {
+			return nil // not an orphan: its new parent writes the FK
+		}
 		if r.Cascade.Has(meta.CascadeDeleteOrphan) {
 			if cst == nil {
 				return nil
@@ -563,11 +666,6 @@ func (s *Session) relRemoved(rf *relFlush, st *state, r *meta.Relationship, it u
 		}
 		if cst == nil || cst.markedDelete {
 			return nil
-		}
-		if r.Back != nil {
-			if bc := coreOf(it, r.Back); bc.Loaded() && len(bc.Items()) > 0 && bc.Items()[0] != st.obj {
-				return nil // moved to another parent: its to-one side writes the FK
-			}
 		}
 		// Null the FK only if it still points at this owner.
 		own, ok1 := keyValues(st.obj, r.OwnerCols)
@@ -608,7 +706,7 @@ func (s *Session) relDeleteOne(ctx context.Context, rf *relFlush, st *state) err
 					return err
 				}
 			}
-			var members []unsafe.Pointer
+			var members, gone []unsafe.Pointer
 			if f.Kind == meta.RelDynamic {
 				if !r.PassiveDeletes {
 					var err error
@@ -621,15 +719,25 @@ func (s *Session) relDeleteOne(ctx context.Context, rf *relFlush, st *state) err
 				if snap, ok := c.Snapshot(); ok {
 					for _, p := range snap {
 						if !slices.Contains(members, p) {
-							members = append(members, p)
+							gone = append(gone, p)
 						}
 					}
+				}
+			}
+			// Members removed in memory are not reached by the cascade:
+			// they are orphans, moved, or have their FK nulled.
+			for _, it := range gone {
+				if err := s.relRemoved(rf, st, r, it); err != nil {
+					return fmt.Errorf("arc: deleting %s: %w", describe(st), err)
 				}
 			}
 			for _, it := range members {
 				cst := s.stateAt(it)
 				if cst == nil || cst.markedDelete || cst.status != Persistent {
 					continue
+				}
+				if s.movedAway(r, st.obj, it) {
+					continue // it belongs to another parent now
 				}
 				if del {
 					s.keepPre(cst.obj)
@@ -788,6 +896,9 @@ func (s *Session) relAfterSaves(ctx context.Context, tx *engine.Tx, p *flushPlan
 	var inserts []link
 	for _, k := range rf.linkOrder {
 		l := *rf.links[k]
+		if (rf.linkDel[k] || rf.linkAdd[k]) && (s.isDeleted(l.a) || s.isDeleted(l.b)) {
+			continue // the rows of a deleted object are deleted with it
+		}
 		if rf.linkDel[k] {
 			av, ok1 := keyValues(l.a, l.aRef)
 			bv, ok2 := keyValues(l.b, l.bRef)
@@ -809,8 +920,13 @@ func (s *Session) relAfterSaves(ctx context.Context, tx *engine.Tx, p *flushPlan
 				b = append(b, " = "...)
 				b = appendPlaceholder(d, b, &n)
 			}
-			if _, err := tx.Exec(ctx, string(b), append(av, bv...)...); err != nil {
+			res, err := tx.Exec(ctx, string(b), append(av, bv...)...)
+			if err != nil {
 				return fmt.Errorf("arc: flush: delete from %s: %w", l.sec.Name, err)
+			}
+			if n, err := res.RowsAffected(); err == nil && n != 1 {
+				return fmt.Errorf("arc: flush: delete from %s (%v, %v): %w: DELETE matched %d rows, expected 1 (the association row was removed by someone else)",
+					l.sec.Name, av, bv, arcerr.ErrStaleData, n)
 			}
 		} else if rf.linkAdd[k] {
 			inserts = append(inserts, l)
