@@ -3,7 +3,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: demo test test-short lint vet fmt bench bench-quick bench-targets build arctl
+.PHONY: demo test test-short lint vet fmt bench bench-quick bench-targets build arctl fuzz
 
 demo:
 	$(GO) run ./examples/tutorial
@@ -62,3 +62,14 @@ bench-targets:
 			>> ../benchmarks/results/latest/targets.txt || exit 1; \
 	done
 	cd benchmarks && $(GO) run ./cmd/ratios < results/latest/targets.txt
+
+# Go fuzz targets, each for FUZZTIME (their seed corpora also run in
+# `make test`). A failing input is written under the package's
+# testdata/fuzz/ by go test; turn it into a named regression test.
+FUZZTIME ?= 20s
+FUZZ_TARGETS := ./expr/:FuzzText ./internal/tag/:FuzzParse ./meta/:FuzzTagModel ./fixtures/:FuzzRead ./engine/:FuzzOpenURL
+fuzz:
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "== $$fn ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done

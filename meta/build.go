@@ -331,6 +331,17 @@ func (b *builder) relation(f reflect.StructField, idx []int, off uintptr, path s
 			if !tag.IsIdent(v) {
 				return b.err(path, "%s:%s: needs the name of a relationship field of %s", w.Key, v, target)
 			}
+		case "passive_deletes": // a flag, or :true, :false, :all
+			if w.Flag {
+				v = "true"
+			}
+			switch v = strings.ToLower(v); v {
+			case "true", "all":
+			case "false":
+				continue
+			default:
+				return b.err(path, "passive_deletes:%s: write passive_deletes, passive_deletes:true, :false or :all", w.Value)
+			}
 		case "secondary":
 			if v == "" || w.Flag {
 				return b.err(path, "secondary: needs the association table's name")
