@@ -3,7 +3,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: demo test test-short lint vet fmt bench bench-quick bench-targets build arctl fuzz
+.PHONY: demo test test-short lint vet fmt bench bench-quick bench-targets build arctl replica bench-load fuzz
 
 demo:
 	$(GO) run ./examples/tutorial
@@ -73,3 +73,16 @@ fuzz:
 		echo "== $$fn ($$pkg, $(FUZZTIME))"; \
 		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	done
+
+# A PostgreSQL streaming replica of the local server on 127.0.0.1:5433
+# (pg_basebackup -R into a second cluster; idempotent), for the replica
+# tests and bench-load. `scripts/pg-replica.sh stop` stops it.
+replica:
+	./scripts/pg-replica.sh
+
+# The load benchmark of docs/performance.md: N concurrent requests (8, 32,
+# 128), one session each, read-then-write and read-only, on SQLite (file,
+# default URL) and PostgreSQL (default options), against hand-written
+# database/sql in the same run. Loopback only, about a minute.
+bench-load:
+	cd benchmarks && $(GO) run ./cmd/load $(LOADFLAGS)

@@ -16,6 +16,8 @@ package arc
 
 import (
 	"context"
+	"database/sql"
+	"time"
 
 	"github.com/sirupsen/logrus"
 
@@ -43,8 +45,20 @@ var (
 	ErrInvalidRequest = arcerr.ErrInvalidRequest
 	ErrNotAColumn     = arcerr.ErrNotAColumn
 	ErrNeedsRollback  = arcerr.ErrNeedsRollback
-	ErrBusy           = arcerr.ErrBusy
+	ErrIteratorOpen   = arcerr.ErrIteratorOpen
+	ErrDatabaseBusy   = arcerr.ErrDatabaseBusy
+	ErrConflict       = arcerr.ErrConflict
+	ErrConnectionLost = arcerr.ErrConnectionLost
+	// Deprecated: ErrBusy is ErrIteratorOpen; database contention is
+	// ErrDatabaseBusy (see IsRetryable).
+	ErrBusy = arcerr.ErrBusy
 )
+
+// IsRetryable reports whether running the failed transaction again may
+// succeed: a serialization failure or deadlock (ErrConflict), a busy
+// database (ErrDatabaseBusy), or a connection lost before any statement
+// of the transaction succeeded. Transaction retries these with Retry.
+func IsRetryable(err error) bool { return arcerr.IsRetryable(err) }
 
 // Types re-exported for the everyday API.
 type (
@@ -100,10 +114,64 @@ func WithSession(ctx context.Context, s *Session) context.Context { return sessi
 
 // Transaction runs fn in a transaction of the session in ctx (a savepoint
 // when one is open), or of a new session on eng: commit on nil, roll back
-// on error or panic.
-func Transaction(ctx context.Context, eng *Engine, fn func(ctx context.Context) error) error {
-	return session.Transaction(ctx, eng, fn)
+// on error or panic. With Retry it runs fn again after a retryable error
+// (see session.Transaction).
+func Transaction(ctx context.Context, eng *Engine, fn func(ctx context.Context) error, opts ...session.TxOption) error {
+	return session.Transaction(ctx, eng, fn, opts...)
 }
+
+// Retry is the Transaction option that retries fn up to attempts times
+// in all on a retryable error (IsRetryable), with exponential backoff up
+// to maxDelay.
+func Retry(attempts int, maxDelay time.Duration) session.TxOption {
+	return session.Retry(attempts, maxDelay)
+}
+
+// Isolation is the Transaction option that sets the isolation level of
+// its transaction (sql.LevelSerializable, say).
+func Isolation(level sql.IsolationLevel) session.TxOption { return session.Isolation(level) }
+
+// ReadOnly is the session option for read-only work: no transaction, no
+// BEGIN or ROLLBACK, reads from a replica when there is one; a flush of
+// changes fails with ErrInvalidRequest.
+func ReadOnly() session.Option { return session.ReadOnly() }
+
+// WithPrimary is the session option that keeps every read on the primary.
+func WithPrimary() session.Option { return session.WithPrimary() }
+
+// WithIsolation is the session option that sets the isolation level of
+// its transactions.
+func WithIsolation(level sql.IsolationLevel) session.Option { return session.WithIsolation(level) }
+
+// Engine options for Open, re-exported so that one import reaches them
+// all (see docs/engine.md for the pool defaults).
+
+// WithReplicas gives Open the URLs of read replicas (engine.WithReplicas).
+func WithReplicas(urls ...string) engine.Option { return engine.WithReplicas(urls...) }
+
+// WithMaxOpenConns caps the pool (default engine.DefaultMaxOpenConns()).
+func WithMaxOpenConns(n int) engine.Option { return engine.WithMaxOpenConns(n) }
+
+// WithMaxIdleConns sets how many idle connections the pool keeps
+// (default: as many as it may open).
+func WithMaxIdleConns(n int) engine.Option { return engine.WithMaxIdleConns(n) }
+
+// WithConnMaxLifetime sets how long a connection is used before it is
+// renewed (PostgreSQL default 30 min, SQLite forever).
+func WithConnMaxLifetime(d time.Duration) engine.Option { return engine.WithConnMaxLifetime(d) }
+
+// WithConnMaxIdleTime sets how long a connection may stay idle before it
+// is closed (PostgreSQL default 5 min, SQLite forever).
+func WithConnMaxIdleTime(d time.Duration) engine.Option { return engine.WithConnMaxIdleTime(d) }
+
+// WithStatementCacheSize bounds the prepared-statement caches.
+func WithStatementCacheSize(n int) engine.Option { return engine.WithStatementCacheSize(n) }
+
+// WithoutStatementCache runs every statement unprepared.
+func WithoutStatementCache() engine.Option { return engine.WithoutStatementCache() }
+
+// WithoutPing makes Open connect lazily.
+func WithoutPing() engine.Option { return engine.WithoutPing() }
 
 // CreateAll creates the models' tables that do not exist yet.
 func CreateAll(ctx context.Context, eng *Engine, models ...any) error {

@@ -3,9 +3,14 @@ package arc
 import (
 	"context"
 
+	"github.com/arcorm/arc/record"
 	"github.com/arcorm/arc/relations"
 	"github.com/arcorm/arc/session"
 )
+
+// SoftDelete is the soft-delete mixin (see record.SoftDelete): embed it
+// and Delete sets DeletedAt instead of deleting the row.
+type SoftDelete = record.SoftDelete
 
 // SessionOption configures NewSession.
 type SessionOption = session.Option

@@ -11,3 +11,5 @@ require (
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/sys v0.46.0
 )
+
+require pgregory.net/rapid v1.3.0

@@ -45,10 +45,49 @@ var (
 	ErrNeedsRollback = errors.New("arc: session needs rollback after a failed flush")
 	// ErrUnknownDialect is returned when a URL or name names no registered dialect.
 	ErrUnknownDialect = errors.New("arc: unknown dialect")
-	// ErrBusy is returned when a session is asked to run SQL while an
-	// iterator holds its connection.
-	ErrBusy = errors.New("arc: session connection busy with an open iterator")
+	// ErrIteratorOpen is a usage error: a session was asked to run SQL
+	// (a query, a flush, a lazy load) while an iterator (Iter) still holds
+	// its connection. Finish or close the iterator first. Not retryable.
+	ErrIteratorOpen = errors.New("arc: session connection busy with an open iterator")
+	// ErrBusy is the old name of ErrIteratorOpen (the same value).
+	//
+	// Deprecated: it never meant "the database is busy". Test for
+	// ErrIteratorOpen; database contention is ErrDatabaseBusy, and
+	// IsRetryable says whether to retry.
+	ErrBusy = ErrIteratorOpen
+	// ErrDatabaseBusy wraps a driver error for lock contention that
+	// outlasted the wait: SQLite's SQLITE_BUSY and SQLITE_LOCKED after the
+	// busy timeout, PostgreSQL's 55P03 lock_not_available (NOWAIT,
+	// lock_timeout). Retryable: run the transaction again.
+	ErrDatabaseBusy = errors.New("arc: database busy (lock not available)")
+	// ErrConflict wraps a driver error for a transaction that lost a
+	// conflict with a concurrent one and was rolled back by the database:
+	// PostgreSQL's 40001 serialization_failure and 40P01
+	// deadlock_detected, SQLite's SQLITE_BUSY_SNAPSHOT (a read
+	// transaction that could not become a write transaction). Retryable.
+	ErrConflict = errors.New("arc: transaction conflict (serialization failure or deadlock)")
+	// ErrConnectionLost wraps a driver error for a connection that died
+	// (the server closed it, the network failed). It is retryable only
+	// when the transaction had run no statement successfully before, which
+	// the engine records with StatementError.Retryable.
+	ErrConnectionLost = errors.New("arc: database connection lost")
 )
+
+// IsRetryable reports whether err means that running the same
+// transaction again may succeed: a conflict (ErrConflict), contention
+// (ErrDatabaseBusy), or a connection that was lost before any statement
+// of the transaction succeeded. A connection lost later, in particular
+// during COMMIT, is not retryable: the transaction may have committed.
+func IsRetryable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, ErrConflict) || errors.Is(err, ErrDatabaseBusy) {
+		return true
+	}
+	var se *StatementError
+	return errors.As(err, &se) && se.Retryable
+}
 
 // StatementError is a database error together with the statement and the
 // arguments that caused it. errors.Is sees both the kind (for example
@@ -58,6 +97,9 @@ type StatementError struct {
 	Args []any
 	Kind error // a sentinel such as ErrIntegrity, or nil
 	Err  error // the driver's error
+	// Retryable is set by the engine for a connection lost before any
+	// statement of its transaction succeeded (see IsRetryable).
+	Retryable bool
 }
 
 // Error renders the kind, the driver's message, the statement and its

@@ -135,6 +135,7 @@ type opts struct {
 	digits                                   int
 	ignore                                   string
 	replace                                  bool
+	renames                                  []string
 }
 
 var negNumber = regexp.MustCompile(`^-[0-9]+$`)
@@ -511,13 +512,16 @@ func commands() *command {
 			{name: "diff", args: "NAME", short: "write a migration from the difference between models and database",
 				long: "Compare the models with the database and write the next NNNNNN_NAME.up.sql/.down.sql\n" +
 					"pair (and update arc.sum). Drops and type narrowing are written only with --allow-drop;\n" +
-					"possible renames are reported, never guessed. --check exits 3 when there is a difference (for CI).",
-				examples: []string{"arctl --models ./models diff add_email", "arctl --models ./models diff --check", "arctl --models ./models diff drop_old --allow-drop --dry-run"},
+					"possible renames are noted, never guessed (--rename writes them). --check exits 3 when there is a difference (for CI).",
+				examples: []string{"arctl --models ./models diff add_email", "arctl --models ./models diff --check", "arctl --models ./models diff drop_old --allow-drop --dry-run",
+					"arctl --models ./models diff display_name --rename users.name=display_name"},
 				flags: func(fs *flag.FlagSet, o *opts) {
 					fs.BoolVar(&o.check, "check", false, "write nothing; exit 3 if models and database differ")
 					fs.BoolVar(&o.dryRun, "dry-run", false, "print the files to stdout instead of writing them")
 					fs.BoolVar(&o.allowDrop, "allow-drop", false, "also drop tables/columns not in the models and narrow types")
 					fs.StringVar(&o.ignore, "ignore", "", "comma-separated `PATTERNS` of tables to leave alone")
+					fs.Func("rename", "`T.OLD=NEW` (a column) or OLD=NEW (a table): write a rename (repeatable)",
+						func(v string) error { o.renames = append(o.renames, v); return nil })
 				}, run: cmdDiff},
 			{name: "fixtures", short: "load YAML fixtures", subs: []*command{
 				{name: "load", args: "DIR", short: "load the fixture files in DIR (needs models)",
@@ -1060,6 +1064,13 @@ func cmdDiff(e *env, o *opts, args []string) error {
 	if o.ignore != "" {
 		dopts.IgnoreTables = strings.Split(o.ignore, ",")
 	}
+	for _, r := range o.renames {
+		rn, err := migrate.ParseRename(r)
+		if err != nil {
+			return usagef("--rename: %v", err)
+		}
+		dopts.Renames = append(dopts.Renames, rn)
+	}
 	if _, err := os.Stat(e.dir); err == nil {
 		src := migrate.Dir(e.dir)
 		dopts.Source = &src
@@ -1073,6 +1084,9 @@ func cmdDiff(e *env, o *opts, args []string) error {
 	}
 	for _, s := range p.Skipped {
 		fmt.Fprintf(e.stderr, "skipped (needs --allow-drop): %s\n", s)
+	}
+	for _, b := range p.Broken {
+		fmt.Fprintf(e.stderr, "broken: %s\n", b)
 	}
 	switch {
 	case o.check:

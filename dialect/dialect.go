@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/meta"
@@ -104,11 +105,26 @@ type Connector interface {
 	Connector(dsn string, stmtCache int) (driver.Connector, error)
 }
 
+// WriteBeginner is implemented by a dialect whose write transactions
+// begin with a statement of their own instead of the driver's BEGIN:
+// SQLite's BEGIN IMMEDIATE, which takes the write lock up front. The
+// engine runs it for transactions begun with engine.TxOptions.Write on
+// a connection-based transaction (ConnTx), and COMMIT / ROLLBACK to end
+// them.
+type WriteBeginner interface {
+	BeginWriteSQL() string
+}
+
 // ConnOptions are pool settings a dialect requires for a URL.
 type ConnOptions struct {
 	// MaxOpenConns > 0 caps the pool (SQLite :memory: needs exactly one
 	// connection, because each connection is a new empty database).
 	MaxOpenConns int
+	// ConnMaxLifetime and ConnMaxIdleTime, when > 0, are the defaults
+	// engine.Open gives a pool of this dialect (a server's connections
+	// are renewed now and then, so that a failover or a load balancer's
+	// cut does not leave them stale forever).
+	ConnMaxLifetime, ConnMaxIdleTime time.Duration
 }
 
 // QuoteIdent returns ident quoted as d would write it.

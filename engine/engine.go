@@ -40,6 +40,16 @@ type Engine struct {
 	// BEGIN (see Tx): the dialect has dialect.ConnTx, or Open made the
 	// pool through the dialect's Connector.
 	connTx bool
+	// wsem queues the engine's write transactions in the process when
+	// the dialect takes a database-wide write lock (SQLite's BEGIN
+	// IMMEDIATE): a writer waits here, in order, rather than in SQLite's
+	// busy handler, which polls with sleeps of up to 100 ms.
+	wsem chan struct{}
+
+	// Read replicas (WithReplicas): reads outside a write transaction
+	// go there round robin (see Reader); nil without replicas.
+	replicas []*replica
+	next     atomic.Uint32
 
 	mu       sync.RWMutex
 	stmts    map[string]*sql.Stmt
@@ -67,6 +77,10 @@ type config struct {
 	skipPing     bool
 	dialectName  string
 	maxOpenGiven bool
+	maxIdleGiven bool
+	lifeGiven    bool
+	idleGiven    bool
+	replicaURLs  []string
 }
 
 // Option configures Open and New.
@@ -86,13 +100,19 @@ func WithMaxOpenConns(n int) Option {
 }
 
 // WithMaxIdleConns sets database/sql's SetMaxIdleConns.
-func WithMaxIdleConns(n int) Option { return func(c *config) { c.maxIdle = n } }
+func WithMaxIdleConns(n int) Option {
+	return func(c *config) { c.maxIdle, c.maxIdleGiven = n, true }
+}
 
-// WithConnMaxLifetime sets database/sql's SetConnMaxLifetime.
-func WithConnMaxLifetime(d time.Duration) Option { return func(c *config) { c.maxLifetime = d } }
+// WithConnMaxLifetime sets database/sql's SetConnMaxLifetime (0: forever).
+func WithConnMaxLifetime(d time.Duration) Option {
+	return func(c *config) { c.maxLifetime, c.lifeGiven = d, true }
+}
 
-// WithConnMaxIdleTime sets database/sql's SetConnMaxIdleTime.
-func WithConnMaxIdleTime(d time.Duration) Option { return func(c *config) { c.maxIdleTime = d } }
+// WithConnMaxIdleTime sets database/sql's SetConnMaxIdleTime (0: forever).
+func WithConnMaxIdleTime(d time.Duration) Option {
+	return func(c *config) { c.maxIdleTime, c.idleGiven = d, true }
+}
 
 // WithoutStatementCache turns the prepared-statement caches off: the
 // engine's and, on PostgreSQL, each connection's.
@@ -117,6 +137,10 @@ func WithoutPing() Option { return func(c *config) { c.skipPing = true } }
 // The scheme picks the registered dialect. Open pings the database unless
 // WithoutPing is given, so a bad URL or an unreachable server is reported here.
 func Open(ctx context.Context, rawURL string, opts ...Option) (*Engine, error) {
+	return open(ctx, rawURL, newConfig(opts))
+}
+
+func open(ctx context.Context, rawURL string, cfg *config) (*Engine, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("arc: open: bad database URL %q: %w", redact(rawURL), err)
@@ -132,7 +156,6 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("arc: open %q: %w", redact(rawURL), err)
 	}
-	cfg := newConfig(opts)
 	var db *sql.DB
 	dc, viaConnector := d.(dialect.Connector)
 	if viaConnector {
@@ -154,8 +177,12 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Engine, error) {
 		cfg.maxOpen = copts.MaxOpenConns
 		cfg.maxOpenGiven = true
 	}
+	serverDefaults(cfg, d, copts)
 	e := newEngine(db, d, cfg)
 	e.connTx = e.connTx || viaConnector
+	if _, ok := d.(dialect.WriteBeginner); ok && e.connTx && cfg.maxOpen != 1 {
+		e.wsem = make(chan struct{}, 1)
+	}
 	e.url = redact(rawURL)
 	e.ownsDB = true
 	if !cfg.skipPing {
@@ -163,6 +190,10 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Engine, error) {
 			_ = db.Close()
 			return nil, fmt.Errorf("arc: open %s: cannot connect: %w", e.url, err)
 		}
+	}
+	if err := e.openReplicas(ctx, cfg); err != nil {
+		_ = e.Close()
+		return nil, err
 	}
 	return e, nil
 }
@@ -192,15 +223,15 @@ func newEngine(db *sql.DB, d dialect.Dialect, cfg *config) *Engine {
 	if cfg.maxOpenGiven {
 		db.SetMaxOpenConns(cfg.maxOpen)
 	}
-	if cfg.maxIdle > 0 {
+	if cfg.maxIdleGiven {
 		db.SetMaxIdleConns(cfg.maxIdle)
 	} else if cfg.maxOpenGiven && cfg.maxOpen > 0 {
 		db.SetMaxIdleConns(cfg.maxOpen)
 	}
-	if cfg.maxLifetime > 0 {
+	if cfg.lifeGiven {
 		db.SetConnMaxLifetime(cfg.maxLifetime)
 	}
-	if cfg.maxIdleTime > 0 {
+	if cfg.idleGiven {
 		db.SetConnMaxIdleTime(cfg.maxIdleTime)
 	}
 	l := cfg.logger
@@ -249,13 +280,22 @@ func (e *Engine) URL() string { return e.url }
 func (e *Engine) Logger() *logrus.Logger { return e.log }
 
 // SetEcho switches statement logging on or off.
-func (e *Engine) SetEcho(on bool) { e.echo.Store(on) }
+func (e *Engine) SetEcho(on bool) {
+	e.echo.Store(on)
+	for _, r := range e.replicas {
+		r.e.SetEcho(on)
+	}
+}
 
 // Echo reports whether statement logging is on.
 func (e *Engine) Echo() bool { return e.echo.Load() }
 
-// Close closes cached statements and, when Open made it, the pool.
+// Close closes cached statements and, when Open made it, the pool (and
+// the replicas' pools).
 func (e *Engine) Close() error {
+	for _, r := range e.replicas {
+		_ = r.e.Close()
+	}
 	e.mu.Lock()
 	for k, s := range e.stmts {
 		_ = s.Close()
@@ -335,7 +375,20 @@ func (e *Engine) wrap(err error, q string, args []any) error {
 	if errors.As(err, &se) {
 		return err
 	}
-	return &arcerr.StatementError{SQL: q, Args: args, Kind: e.d.ClassifyError(err), Err: err}
+	return &arcerr.StatementError{SQL: q, Args: args, Kind: e.classify(err), Err: err}
+}
+
+// classify is the dialect's classification of a driver error, with the
+// driver-independent signs of a dead connection (driver.ErrBadConn, a
+// network error, an unexpected EOF) as arcerr.ErrConnectionLost.
+func (e *Engine) classify(err error) error {
+	if k := e.d.ClassifyError(err); k != nil {
+		return k
+	}
+	if connLost(err) {
+		return arcerr.ErrConnectionLost
+	}
+	return nil
 }
 
 // clock returns the time a statement starts, read only when echo is on

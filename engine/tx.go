@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/dialect"
@@ -34,35 +35,115 @@ type Tx struct {
 	open  []*sql.Rows          // results handed out on the connection (see track)
 	stmts map[string]*sql.Stmt // statements bound to tx
 	done  bool
+	// ran is set once a statement of the transaction succeeded: a lost
+	// connection before that is retryable (nothing can have happened).
+	ran bool
+	// release gives back the engine's write slot (wsem), or nil.
+	release func()
 	// failed is the first statement that failed since the transaction (or
 	// the last ROLLBACK TO SAVEPOINT) began, named when PostgreSQL refuses
 	// the statements after it (25P02, see wrap).
 	failed error
 }
 
-// Begin starts a transaction.
+// TxOptions are the options of BeginTx.
+type TxOptions struct {
+	// Isolation is the isolation level (sql.LevelDefault: the database's).
+	Isolation sql.IsolationLevel
+	// ReadOnly asks for a read-only transaction.
+	ReadOnly bool
+	// Write declares a transaction that will write. On SQLite it begins
+	// with BEGIN IMMEDIATE (dialect.WriteBeginner), taking the write lock
+	// at once, so that it never fails to upgrade a read lock later; the
+	// engine's writers queue for it in the process. Elsewhere it changes
+	// nothing.
+	Write bool
+}
+
+// Begin starts a transaction with the driver's BEGIN (DEFERRED on
+// SQLite, unless the URL says _txlock=immediate). Use BeginTx with
+// TxOptions.Write for a transaction that reads and then writes.
 func (e *Engine) Begin(ctx context.Context, opts *sql.TxOptions) (*Tx, error) {
-	if e.connTx {
-		return e.beginConn(ctx, opts)
+	var o TxOptions
+	if opts != nil {
+		o = TxOptions{Isolation: opts.Isolation, ReadOnly: opts.ReadOnly}
 	}
-	tx, err := e.db.BeginTx(ctx, opts)
+	return e.BeginTx(ctx, o)
+}
+
+// BeginTx starts a transaction. A pooled connection that turns out to be
+// dead when the transaction begins (the server closed it while it was
+// idle) is dropped and the next one tried, as database/sql does for its
+// own statements; the error of a BEGIN that still fails is a
+// *arcerr.StatementError for "BEGIN", retryable (arcerr.IsRetryable)
+// when the connection was lost.
+func (e *Engine) BeginTx(ctx context.Context, o TxOptions) (*Tx, error) {
+	var release func()
+	if o.Write && !o.ReadOnly {
+		var err error
+		if release, err = e.queueWrite(ctx); err != nil {
+			return nil, fmt.Errorf("arc: begin: %w", err)
+		}
+	}
+	t, err := e.beginRetrying(ctx, o)
 	if err != nil {
-		return nil, fmt.Errorf("arc: begin: %w", err)
+		if release != nil {
+			release()
+		}
+		return nil, err
 	}
-	e.LogTx("BEGIN (implicit)")
-	return &Tx{e: e, tx: tx}, nil
+	t.release = release
+	return t, nil
+}
+
+// beginRetrying begins, retrying on a dead connection: at most once per
+// connection the pool may hold, plus two.
+func (e *Engine) beginRetrying(ctx context.Context, o TxOptions) (*Tx, error) {
+	tries := e.db.Stats().Idle + 2
+	for i := 0; ; i++ {
+		var t *Tx
+		var err error
+		if e.connTx {
+			t, err = e.beginConn(ctx, o)
+		} else {
+			var tx *sql.Tx
+			if tx, err = e.db.BeginTx(ctx, &sql.TxOptions{Isolation: o.Isolation, ReadOnly: o.ReadOnly}); err == nil {
+				t = &Tx{e: e, tx: tx}
+			}
+		}
+		if err == nil {
+			e.LogTx("BEGIN (implicit)")
+			return t, nil
+		}
+		lost := errors.Is(e.classify(err), arcerr.ErrConnectionLost)
+		if !lost || i+1 >= tries || ctx.Err() != nil {
+			return nil, &arcerr.StatementError{SQL: "BEGIN", Kind: e.classify(err), Err: err, Retryable: lost}
+		}
+	}
 }
 
 // beginConn starts a transaction on a connection of its own with the
-// driver's BEGIN (its options, such as SQLite's _txlock, apply).
-func (e *Engine) beginConn(ctx context.Context, opts *sql.TxOptions) (*Tx, error) {
+// driver's BEGIN (its options, such as SQLite's _txlock, apply), or the
+// dialect's BEGIN for a write transaction (SQLite's BEGIN IMMEDIATE).
+func (e *Engine) beginConn(ctx context.Context, o TxOptions) (*Tx, error) {
 	conn, err := e.db.Conn(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("arc: begin: %w", err)
+		return nil, err
 	}
+	opts := &sql.TxOptions{Isolation: o.Isolation, ReadOnly: o.ReadOnly}
+	if o.Isolation == sql.LevelDefault && !o.ReadOnly {
+		opts = nil
+	}
+	wb, _ := e.d.(dialect.WriteBeginner)
 	var dtx driver.Tx
 	err = conn.Raw(func(dc any) error {
 		var err error
+		if ec, ok := dc.(driver.ExecerContext); ok && wb != nil && o.Write && !o.ReadOnly {
+			if _, err = ec.ExecContext(ctx, wb.BeginWriteSQL(), nil); err == nil {
+				dtx = sqlTx{ec}
+			}
+			return err
+		}
 		if b, ok := dc.(driver.ConnBeginTx); ok {
 			var o driver.TxOptions
 			if opts != nil {
@@ -79,10 +160,37 @@ func (e *Engine) beginConn(ctx context.Context, opts *sql.TxOptions) (*Tx, error
 	})
 	if err != nil {
 		_ = conn.Close()
-		return nil, fmt.Errorf("arc: begin: %w", err)
+		return nil, err
 	}
-	e.LogTx("BEGIN (implicit)")
 	return &Tx{e: e, conn: conn, dtx: dtx}, nil
+}
+
+// sqlTx ends a transaction begun with the dialect's own BEGIN statement,
+// as go-sqlite3's does: a COMMIT that fails is followed by a ROLLBACK, so
+// the connection goes back to the pool outside any transaction.
+type sqlTx struct{ ec driver.ExecerContext }
+
+func (x sqlTx) Commit() error {
+	if _, err := x.ec.ExecContext(context.Background(), "COMMIT", nil); err != nil {
+		if _, rerr := x.ec.ExecContext(context.Background(), "ROLLBACK", nil); rerr != nil && !isNoTx(rerr) {
+			return errors.Join(err, driver.ErrBadConn) // still in a transaction: drop the connection
+		}
+		return err
+	}
+	return nil
+}
+
+func (x sqlTx) Rollback() error {
+	_, err := x.ec.ExecContext(context.Background(), "ROLLBACK", nil)
+	if err != nil && isNoTx(err) {
+		return nil // the database already rolled back (SQLite does on some errors)
+	}
+	return err
+}
+
+// isNoTx reports SQLite's "cannot rollback - no transaction is active".
+func isNoTx(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "no transaction is active")
 }
 
 // end finishes a transaction on a connection with the driver's COMMIT or
@@ -145,6 +253,21 @@ func (t *Tx) QueryOnce(ctx context.Context, q string, args ...any) (*sql.Rows, e
 	rows, err := t.queryDirect(ctx, q, args)
 	t.e.logStmt(q, args, start, err)
 	return rows, t.wrap(err, q, args)
+}
+
+// wrap is Engine.wrap that also records the first success and marks a
+// connection lost before it as retryable.
+func (t *Tx) wrap(err error, q string, args []any) error {
+	if err == nil {
+		t.ran = true
+		return nil
+	}
+	err = t.e.wrap(err, q, args)
+	var se *arcerr.StatementError
+	if !t.ran && errors.As(err, &se) && errors.Is(se.Kind, arcerr.ErrConnectionLost) {
+		se.Retryable = true
+	}
+	return t.noteFailure(err)
 }
 
 // execDirect runs q unprepared on the transaction.
@@ -261,9 +384,12 @@ func (t *Tx) Commit() error {
 	} else {
 		err = t.tx.Commit()
 	}
+	t.releaseWrite()
 	t.e.LogTx("COMMIT")
 	if err != nil {
-		return &arcerr.StatementError{SQL: "COMMIT", Kind: t.e.d.ClassifyError(err), Err: err}
+		// Never Retryable when the connection is lost here: the
+		// transaction may have committed.
+		return &arcerr.StatementError{SQL: "COMMIT", Kind: t.e.classify(err), Err: err}
 	}
 	return nil
 }
@@ -281,6 +407,7 @@ func (t *Tx) Rollback() error {
 	} else {
 		err = t.tx.Rollback()
 	}
+	t.releaseWrite()
 	t.e.LogTx("ROLLBACK")
 	if err != nil && err != sql.ErrTxDone {
 		return &arcerr.StatementError{SQL: "ROLLBACK", Err: err}
@@ -309,10 +436,19 @@ func (t *Tx) Release(ctx context.Context, name string) error {
 	return err
 }
 
-// InTx runs fn in a transaction: commit when fn returns nil, roll back
-// when it returns an error or panics (the panic is re-raised).
+// releaseWrite gives back the engine's write slot, once.
+func (t *Tx) releaseWrite() {
+	if t.release != nil {
+		t.release()
+		t.release = nil
+	}
+}
+
+// InTx runs fn in a write transaction (TxOptions.Write): commit when fn
+// returns nil, roll back when it returns an error or panics (the panic is
+// re-raised).
 func (e *Engine) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
-	tx, err := e.Begin(ctx, nil)
+	tx, err := e.BeginTx(ctx, TxOptions{Write: true})
 	if err != nil {
 		return err
 	}

@@ -8,16 +8,13 @@ import (
 	"github.com/arcorm/arc/arcerr"
 )
 
-// wrap is Engine.wrap for a statement of the transaction. It remembers the
-// first statement that failed; when the database then refuses every later
-// statement because the transaction is aborted (PostgreSQL's 25P02, which
-// the dialect classifies as ErrNeedsRollback), the error says so and names
-// that first statement, instead of only "current transaction is aborted".
-func (t *Tx) wrap(err error, q string, args []any) error {
-	if err == nil {
-		return nil
-	}
-	err = t.e.wrap(err, q, args)
+// noteFailure takes the wrapped error of a statement of the transaction.
+// It remembers the first statement that failed; when the database then
+// refuses every later statement because the transaction is aborted
+// (PostgreSQL's 25P02, which the dialect classifies as ErrNeedsRollback),
+// the error says so and names that first statement, instead of only
+// "current transaction is aborted".
+func (t *Tx) noteFailure(err error) error {
 	if errors.Is(err, arcerr.ErrNeedsRollback) {
 		if t.failed != nil {
 			return &AbortedError{Err: err, First: t.failed}

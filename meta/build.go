@@ -130,7 +130,7 @@ var columnKeys = map[string]bool{
 	"size": true, "text": true, "unique": true, "index": true, "default": true,
 	"server_default": true, "fk": true, "ondelete": true, "onupdate": true, "seq": true,
 	"check": true, "type": true, "json": true, "version": true, "precision": true,
-	"scale": true, "autocreatetime": true, "autoupdatetime": true,
+	"scale": true, "autocreatetime": true, "autoupdatetime": true, "softdelete": true,
 }
 
 // RelationKeys are the tag words a relationship field accepts.
@@ -465,6 +465,15 @@ func (b *builder) column(f reflect.StructField, idx []int, off uintptr, path str
 			return b.err(path, "two version columns")
 		}
 		b.t.Version = c
+	}
+	if _, ok := w["softdelete"]; ok {
+		if c.Elem != timeType || !c.CanHoldNull() {
+			return b.err(path, "a softdelete column must be a nullable time (*time.Time, sql.NullTime or sql.Null[time.Time])")
+		}
+		if b.t.SoftDelete != nil {
+			return b.err(path, "two softdelete columns")
+		}
+		b.t.SoftDelete = c
 	}
 	if _, ok := w["autocreatetime"]; ok || (f.Name == "CreatedAt" && c.Elem == timeType) {
 		b.t.CreatedAt = c

@@ -25,6 +25,10 @@ type Table struct {
 	Sequences []string
 	// Version is the optimistic-locking column, or nil.
 	Version *Column
+	// SoftDelete is the column (tag softdelete, a nullable time) whose
+	// non-NULL value marks a row deleted, or nil: Delete sets it instead
+	// of deleting, and queries, Get and relationship loads skip such rows.
+	SoftDelete *Column
 	// CreatedAt and UpdatedAt are the timestamp columns the session fills, or nil.
 	CreatedAt, UpdatedAt *Column
 	Hooks                HookSet

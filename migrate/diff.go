@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/arcorm/arc/dialect"
@@ -26,6 +24,9 @@ type DiffOptions struct {
 	// Source, when set, makes Diff refuse a database that has not applied
 	// the newest migration file in it.
 	Source *Source
+	// Renames are tables and columns the models call by a new name
+	// (arctl diff --rename users.name=display_name, --rename old=new).
+	Renames []Rename
 }
 
 // Plan is the difference between the models and the live database, as
@@ -41,6 +42,9 @@ type Plan struct {
 	Notes []string
 	// Up and Down are the statements, in order.
 	Up, Down []string
+	// Broken lists views (SQLite) that fail when read, for instance
+	// after a table they use lost a column: Check reports them.
+	Broken []string
 	// Rebuild is set when a SQLite table is rebuilt; the files then turn
 	// foreign keys off and manage their own transaction.
 	Rebuild bool
@@ -51,7 +55,7 @@ func (p *Plan) Empty() bool { return len(p.Up) == 0 }
 
 // Differs reports whether models and database differ at all (changes
 // written or skipped).
-func (p *Plan) Differs() bool { return len(p.Changes) > 0 || len(p.Skipped) > 0 }
+func (p *Plan) Differs() bool { return len(p.Changes) > 0 || len(p.Skipped) > 0 || len(p.Broken) > 0 }
 
 // UpSQL is the up file's text.
 func (p *Plan) UpSQL() string { return p.file("up", p.Up) }
@@ -71,6 +75,9 @@ func (p *Plan) file(dir string, stmts []string) string {
 		}
 		for _, n := range p.Notes {
 			b.WriteString("-- NOTE: " + n + "\n")
+		}
+		for _, n := range p.Broken {
+			b.WriteString("-- BROKEN: " + n + "\n")
 		}
 	}
 	b.WriteString("\n")
@@ -93,8 +100,9 @@ func (p *Plan) file(dir string, stmts []string) string {
 // Diff compares the models with the live database and returns the plan
 // that brings the database to the models (Up) and back (Down). It
 // refuses a dirty database (and, with opts.Source, one that is not at the
-// newest migration). It never renames: a dropped and an added column of
-// the same type are reported in Notes as a possible rename.
+// newest migration). It renames only what opts.Renames names: a dropped
+// and an added column of the same type are otherwise reported in Notes as
+// a possible rename.
 func Diff(ctx context.Context, eng *engine.Engine, opts DiffOptions, models ...any) (*Plan, error) {
 	md, err := meta.NewMetaData(models...)
 	if err != nil {
@@ -113,7 +121,7 @@ func Check(ctx context.Context, eng *engine.Engine, opts DiffOptions, models ...
 	if !p.Differs() {
 		return nil
 	}
-	all := append(append([]string{}, p.Changes...), p.Skipped...)
+	all := append(append(append([]string{}, p.Changes...), p.Skipped...), p.Broken...)
 	return fmt.Errorf("%w:\n  %s", ErrSchemaDrift, strings.Join(all, "\n  "))
 }
 
@@ -200,17 +208,47 @@ func DiffMetaData(ctx context.Context, eng *engine.Engine, md *meta.MetaData, op
 		return nil, err
 	}
 	pl := &planner{d: d, md: md, opts: opts, plan: &Plan{Dialect: d.Name()}}
-	pl.live = map[string]*dialect.TableSchema{}
+	pl.desired = map[string]*dialect.TableSchema{}
+	for _, t := range desired {
+		pl.desired[t.Name] = t
+	}
+	asIs := map[string]*dialect.TableSchema{}
 	for _, t := range live {
 		if t.Name == MigrationsTable || ignored(t.Name, opts.IgnoreTables) {
 			continue
 		}
-		pl.live[t.Name] = t
-		pl.liveOrder = append(pl.liveOrder, t)
+		asIs[t.Name] = t
 	}
-	pl.desired = map[string]*dialect.TableSchema{}
-	for _, t := range desired {
-		pl.desired[t.Name] = t
+	if pl.ren, err = resolveRenames(opts.Renames, asIs, pl.desired); err != nil {
+		return nil, err
+	}
+	pl.live, pl.orig = map[string]*dialect.TableSchema{}, map[string]*dialect.TableSchema{}
+	for _, t := range live {
+		if asIs[t.Name] == nil {
+			continue
+		}
+		r := pl.ren.renamed(t)
+		pl.live[r.Name], pl.orig[r.Name] = r, t
+		pl.liveOrder = append(pl.liveOrder, r)
+	}
+	if oi, ok := d.(dialect.ObjectInspector); ok {
+		if pl.objects, err = oi.InspectObjects(ctx, eng.DB()); err != nil {
+			return nil, err
+		}
+		for _, o := range pl.objects {
+			if o.Kind != "view" {
+				continue
+			}
+			// A view whose table or column a rebuild removed is still in
+			// the schema, and fails when read.
+			rows, err := eng.DB().QueryContext(ctx, "SELECT * FROM "+dialect.QuoteIdent(d, o.Name)+" LIMIT 0")
+			if err == nil {
+				err = rows.Close()
+			}
+			if err != nil {
+				pl.plan.Broken = append(pl.plan.Broken, fmt.Sprintf("view %s is broken: %v", o.Name, err))
+			}
+		}
 	}
 	pl.run()
 	return pl.plan, nil
@@ -223,682 +261,4 @@ func ignored(name string, patterns []string) bool {
 		}
 	}
 	return false
-}
-
-// step is one change with its inverse; phases order the up file.
-type step struct {
-	phase    int
-	up, down []string
-}
-
-const (
-	phDropFK = iota
-	phDropIndex
-	phCreateTable
-	phColumns
-	phDropColumn
-	phAddIndex
-	phAddFK
-	phDropTable
-)
-
-type planner struct {
-	d         dialect.Dialect
-	md        *meta.MetaData
-	opts      DiffOptions
-	plan      *Plan
-	live      map[string]*dialect.TableSchema
-	liveOrder []*dialect.TableSchema
-	desired   map[string]*dialect.TableSchema
-	steps     []step
-}
-
-func (p *planner) q(s string) string { return dialect.QuoteIdent(p.d, s) }
-
-func (p *planner) add(phase int, up, down []string) {
-	p.steps = append(p.steps, step{phase, up, down})
-}
-
-func (p *planner) change(format string, a ...any) {
-	p.plan.Changes = append(p.plan.Changes, fmt.Sprintf(format, a...))
-}
-func (p *planner) skip(format string, a ...any) {
-	p.plan.Skipped = append(p.plan.Skipped, fmt.Sprintf(format, a...))
-}
-func (p *planner) note(format string, a ...any) {
-	p.plan.Notes = append(p.plan.Notes, fmt.Sprintf(format, a...))
-}
-
-func (p *planner) run() {
-	alter := p.d.Has(dialect.AlterColumn)
-	inCycle := cycleFKs(p.md)
-	for _, t := range p.md.Sorted() {
-		l := p.live[t.Name]
-		if l == nil {
-			p.createTable(t, inCycle)
-			continue
-		}
-		p.compareTable(t, l, p.desired[t.Name], alter)
-	}
-	p.dropTables()
-	slices.SortStableFunc(p.steps, func(a, b step) int { return a.phase - b.phase })
-	for _, s := range p.steps {
-		p.plan.Up = append(p.plan.Up, s.up...)
-	}
-	for i := len(p.steps) - 1; i >= 0; i-- {
-		p.plan.Down = append(p.plan.Down, p.steps[i].down...)
-	}
-}
-
-func (p *planner) createTable(t *meta.Table, inCycle map[*meta.ForeignKey]bool) {
-	var deferred []string
-	up := createStatements(p.d, t, inCycle, &deferred, false)
-	p.add(phCreateTable, up, dialect.DropTable(p.d, t, false))
-	if len(deferred) > 0 {
-		var down []string
-		for _, fk := range t.ForeignKeys {
-			if inCycle[fk] {
-				down = append(down, "ALTER TABLE "+p.q(t.Name)+" DROP CONSTRAINT "+p.q(fk.Name))
-			}
-		}
-		p.add(phAddFK, deferred, down)
-	}
-	p.change("create table %s", t.Name)
-}
-
-// dropTables handles live tables the models do not have, referencing
-// tables first.
-func (p *planner) dropTables() {
-	var extra []*dialect.TableSchema
-	for _, l := range p.liveOrder {
-		if p.desired[l.Name] == nil {
-			extra = append(extra, l)
-		}
-	}
-	if len(extra) == 0 {
-		return
-	}
-	if !p.opts.AllowDrop {
-		for _, l := range extra {
-			p.skip("drop table %s (not in the models)", l.Name)
-		}
-		return
-	}
-	// Order: a table goes before the tables it references.
-	done := map[string]bool{}
-	var order []*dialect.TableSchema
-	for len(order) < len(extra) {
-		progress := false
-		for _, l := range extra {
-			if done[l.Name] {
-				continue
-			}
-			referenced := false
-			for _, o := range extra {
-				if o == l || done[o.Name] {
-					continue
-				}
-				for _, fk := range o.ForeignKeys {
-					if fk.RefTable == l.Name {
-						referenced = true
-					}
-				}
-			}
-			if !referenced {
-				done[l.Name] = true
-				order = append(order, l)
-				progress = true
-			}
-		}
-		if !progress { // a cycle: take the rest as they come
-			for _, l := range extra {
-				if !done[l.Name] {
-					done[l.Name] = true
-					order = append(order, l)
-				}
-			}
-		}
-	}
-	for i, l := range order {
-		down := p.recreateLive(l)
-		down = append([]string{"-- WARNING: table " + l.Name + " is re-created empty; its rows are not restored"}, down...)
-		// Stable phase order with drops of referencing tables first.
-		p.steps = append(p.steps, step{phase: phDropTable*100 + i, up: []string{"DROP TABLE " + p.q(l.Name)}, down: down})
-		p.change("drop table %s", l.Name)
-	}
-}
-
-// recreateLive is the DDL of a live table, for a down migration.
-func (p *planner) recreateLive(l *dialect.TableSchema) []string {
-	var out []string
-	if l.DDL != "" { // SQLite keeps the text
-		out = append(out, l.DDL)
-	} else {
-		var parts []string
-		for _, c := range l.Columns {
-			parts = append(parts, p.liveColumnDef(c))
-		}
-		if l.PrimaryKey != nil {
-			parts = append(parts, "CONSTRAINT "+p.q(l.PrimaryKey.Name)+" "+l.PrimaryKey.Def)
-		}
-		for _, u := range l.Uniques {
-			parts = append(parts, "CONSTRAINT "+p.q(u.Name)+" "+u.Def)
-		}
-		for _, c := range l.Checks {
-			parts = append(parts, "CONSTRAINT "+p.q(c.Name)+" "+c.Def)
-		}
-		for _, fk := range l.ForeignKeys {
-			parts = append(parts, "CONSTRAINT "+p.q(fk.Name)+" "+fk.Def)
-		}
-		out = append(out, "CREATE TABLE "+p.q(l.Name)+" (\n\t"+strings.Join(parts, ",\n\t")+"\n)")
-	}
-	for _, ix := range l.Indexes {
-		if ix.Def != "" {
-			out = append(out, ix.Def)
-		}
-	}
-	return out
-}
-
-func (p *planner) liveColumnDef(c *dialect.ColumnSchema) string {
-	s := p.q(c.Name) + " " + c.Type
-	if c.NotNull {
-		s += " NOT NULL"
-	}
-	if c.Default != "" {
-		s += " DEFAULT " + c.Default
-	}
-	if c.Identity && p.d.Has(dialect.AlterColumn) {
-		s += " GENERATED BY DEFAULT AS IDENTITY"
-	}
-	return s
-}
-
-func key(cols []string) string { return strings.Join(cols, "\x00") }
-
-func fkKey(cols []string, ref string, refCols []string, del, upd string) string {
-	return key(cols) + "->" + ref + "(" + key(refCols) + ")" + del + "/" + upd
-}
-
-type colChange struct {
-	name                     string
-	typ, null, def, identity bool
-	narrowing                bool
-}
-
-func (p *planner) compareTable(t *meta.Table, l, ds *dialect.TableSchema, alter bool) {
-	var added, dropped []string
-	var changed []colChange
-	for _, dc := range ds.Columns {
-		lc := l.Column(dc.Name)
-		if lc == nil {
-			added = append(added, dc.Name)
-			continue
-		}
-		cc := colChange{name: dc.Name,
-			typ:      !strings.EqualFold(dc.Type, lc.Type),
-			null:     dc.NotNull != lc.NotNull,
-			def:      dc.Default != lc.Default,
-			identity: dc.Identity != lc.Identity,
-		}
-		if cc.typ {
-			cc.narrowing = !widens(lc.Type, dc.Type)
-		}
-		if cc.typ || cc.null || cc.def || cc.identity {
-			changed = append(changed, cc)
-		}
-	}
-	for _, lc := range l.Columns {
-		if ds.Column(lc.Name) == nil {
-			dropped = append(dropped, lc.Name)
-		}
-	}
-	// Possible renames: reported, never guessed.
-	for _, a := range added {
-		for _, dr := range dropped {
-			if strings.EqualFold(ds.Column(a).Type, l.Column(dr).Type) {
-				p.note("%s.%s may be a rename of %s.%s (written as add%s; edit the file to ALTER TABLE ... RENAME COLUMN if so)",
-					t.Name, a, t.Name, dr, map[bool]string{true: " + drop", false: ""}[p.opts.AllowDrop])
-			}
-		}
-	}
-	if !p.opts.AllowDrop {
-		for _, dr := range dropped {
-			p.skip("drop column %s.%s (not in the model)", t.Name, dr)
-		}
-		dropped = nil
-		kept := changed[:0]
-		for _, c := range changed {
-			if c.typ && c.narrowing {
-				p.skip("change type of %s.%s from %s to %s (may lose data)", t.Name, c.name, l.Column(c.name).Type, ds.Column(c.name).Type)
-				c.typ = false
-				if !c.null && !c.def && !c.identity {
-					continue
-				}
-			}
-			kept = append(kept, c)
-		}
-		changed = kept
-	}
-	for _, c := range changed {
-		if c.identity {
-			p.note("%s.%s: identity/autoincrement differs; Arc does not change it, edit by hand", t.Name, c.name)
-		}
-	}
-
-	// Constraints and indexes.
-	pkDiff := l.PrimaryKey == nil || ds.PrimaryKey == nil || key(l.PrimaryKey.Columns) != key(ds.PrimaryKey.Columns)
-	liveU := map[string]*dialect.ConstraintSchema{}
-	for _, u := range l.Uniques {
-		liveU[key(u.Columns)] = u
-	}
-	var addU []*meta.Unique
-	wantU := map[string]bool{}
-	for _, u := range ds.Uniques {
-		k := key(u.Columns)
-		wantU[k] = true
-		if liveU[k] == nil {
-			addU = append(addU, metaUnique(t, u.Columns))
-		}
-	}
-	var dropU []*dialect.ConstraintSchema
-	for _, u := range l.Uniques {
-		if !wantU[key(u.Columns)] {
-			dropU = append(dropU, u)
-		}
-	}
-	liveF := map[string]*dialect.ForeignKeySchema{}
-	for _, f := range l.ForeignKeys {
-		liveF[fkKey(f.Columns, f.RefTable, f.RefColumns, f.OnDelete, f.OnUpdate)] = f
-	}
-	var addF []*meta.ForeignKey
-	wantF := map[string]bool{}
-	for _, f := range ds.ForeignKeys {
-		k := fkKey(f.Columns, f.RefTable, f.RefColumns, f.OnDelete, f.OnUpdate)
-		wantF[k] = true
-		if liveF[k] == nil {
-			addF = append(addF, metaFK(t, f.Columns))
-		}
-	}
-	var dropF []*dialect.ForeignKeySchema
-	for _, f := range l.ForeignKeys {
-		if !wantF[fkKey(f.Columns, f.RefTable, f.RefColumns, f.OnDelete, f.OnUpdate)] {
-			dropF = append(dropF, f)
-		}
-	}
-	ixKey := func(unique bool, cols []string) string { return strconv.FormatBool(unique) + key(cols) }
-	liveI := map[string]*dialect.IndexSchema{}
-	for _, ix := range l.Indexes {
-		if !ix.Expr {
-			liveI[ixKey(ix.Unique, ix.Columns)] = ix
-		}
-	}
-	var addI []*meta.Index
-	wantI := map[string]bool{}
-	for _, ix := range ds.Indexes {
-		k := ixKey(ix.Unique, ix.Columns)
-		wantI[k] = true
-		if liveI[k] == nil {
-			for _, mi := range t.Indexes {
-				if mi.Name == ix.Name {
-					addI = append(addI, mi)
-				}
-			}
-		}
-	}
-	var dropI []*dialect.IndexSchema
-	for _, ix := range l.Indexes {
-		if ix.Expr {
-			p.note("index %s on %s is on an expression or partial; Arc leaves it alone", ix.Name, t.Name)
-			continue
-		}
-		if !wantI[ixKey(ix.Unique, ix.Columns)] {
-			dropI = append(dropI, ix)
-		}
-	}
-
-	if alter {
-		p.alterTable(t, l, ds, added, dropped, changed, pkDiff, addU, dropU, addF, dropF, addI, dropI)
-		return
-	}
-	// SQLite: ADD COLUMN and CREATE/DROP INDEX where they suffice, else rebuild.
-	rebuild := len(dropped) > 0 || len(changed) > 0 || pkDiff || len(addU) > 0 || len(dropU) > 0 || len(addF) > 0 || len(dropF) > 0
-	for _, a := range added {
-		if !p.simpleAdd(t.ColumnByName(a)) {
-			rebuild = true
-		}
-	}
-	if rebuild {
-		p.rebuild(t, l, ds, added, dropped, changed, addU, dropU, addF, dropF, addI, dropI)
-		return
-	}
-	for _, a := range added {
-		c := t.ColumnByName(a)
-		p.add(phColumns, []string{"ALTER TABLE " + p.q(t.Name) + " ADD COLUMN " + dialect.ColumnDef(p.d, c)},
-			[]string{"ALTER TABLE " + p.q(t.Name) + " DROP COLUMN " + p.q(a)})
-		p.change("add column %s.%s", t.Name, a)
-	}
-	p.indexSteps(t, addI, dropI)
-}
-
-// simpleAdd reports whether SQLite can ADD COLUMN c without a rebuild.
-func (p *planner) simpleAdd(c *meta.Column) bool {
-	if c == nil || c.PrimaryKey || c.Unique || c.FK != nil {
-		return false
-	}
-	if !c.Nullable && c.ServerDefault == "" {
-		return false
-	}
-	d := strings.ToUpper(c.ServerDefault)
-	return !strings.Contains(d, "(") && !strings.Contains(d, "CURRENT_")
-}
-
-func metaUnique(t *meta.Table, cols []string) *meta.Unique {
-	for _, u := range t.Uniques {
-		if key(meta.ColumnNames(u.Columns)) == key(cols) {
-			return u
-		}
-	}
-	return &meta.Unique{Name: "uq_" + t.Name + "_" + strings.Join(cols, "_")}
-}
-
-func metaFK(t *meta.Table, cols []string) *meta.ForeignKey {
-	for _, f := range t.ForeignKeys {
-		if key(meta.ColumnNames(f.Columns)) == key(cols) {
-			return f
-		}
-	}
-	return nil
-}
-
-func (p *planner) indexSteps(t *meta.Table, addI []*meta.Index, dropI []*dialect.IndexSchema) {
-	for _, ix := range dropI {
-		p.add(phDropIndex, []string{"DROP INDEX " + p.q(ix.Name)}, []string{ix.Def})
-		p.change("drop index %s on %s", ix.Name, t.Name)
-	}
-	for _, ix := range addI {
-		p.add(phAddIndex, []string{dialect.CreateIndex(p.d, t.Name, ix, false)}, []string{"DROP INDEX " + p.q(ix.Name)})
-		p.change("create index %s on %s", ix.Name, t.Name)
-	}
-}
-
-// alterTable writes ALTER TABLE statements (PostgreSQL).
-func (p *planner) alterTable(t *meta.Table, l, ds *dialect.TableSchema, added, dropped []string, changed []colChange, pkDiff bool,
-	addU []*meta.Unique, dropU []*dialect.ConstraintSchema, addF []*meta.ForeignKey, dropF []*dialect.ForeignKeySchema,
-	addI []*meta.Index, dropI []*dialect.IndexSchema) {
-	tn := "ALTER TABLE " + p.q(t.Name) + " "
-	for _, f := range dropF {
-		p.add(phDropFK, []string{tn + "DROP CONSTRAINT " + p.q(f.Name)}, []string{tn + "ADD CONSTRAINT " + p.q(f.Name) + " " + f.Def})
-		p.change("drop foreign key %s on %s", f.Name, t.Name)
-	}
-	for _, u := range dropU {
-		p.add(phDropIndex, []string{tn + "DROP CONSTRAINT " + p.q(u.Name)}, []string{tn + "ADD CONSTRAINT " + p.q(u.Name) + " " + u.Def})
-		p.change("drop unique constraint %s on %s", u.Name, t.Name)
-	}
-	if pkDiff && l.PrimaryKey != nil {
-		p.add(phDropIndex, []string{tn + "DROP CONSTRAINT " + p.q(l.PrimaryKey.Name)},
-			[]string{tn + "ADD CONSTRAINT " + p.q(l.PrimaryKey.Name) + " " + l.PrimaryKey.Def})
-	}
-	for _, a := range added {
-		c := t.ColumnByName(a)
-		if !c.Nullable && c.ServerDefault == "" && !c.AutoIncrement {
-			p.note("%s.%s is NOT NULL without a server default: adding it fails if %s has rows", t.Name, a, t.Name)
-		}
-		p.add(phColumns, []string{tn + "ADD COLUMN " + dialect.ColumnDef(p.d, c)}, []string{tn + "DROP COLUMN " + p.q(a)})
-		p.change("add column %s.%s", t.Name, a)
-	}
-	for _, c := range changed {
-		lc, dc := l.Column(c.name), ds.Column(c.name)
-		col := tn + "ALTER COLUMN " + p.q(c.name) + " "
-		if c.typ {
-			p.add(phColumns, []string{col + "TYPE " + dc.Type + " USING " + p.q(c.name) + "::" + dc.Type},
-				[]string{col + "TYPE " + lc.Type + " USING " + p.q(c.name) + "::" + lc.Type})
-			p.change("change type of %s.%s from %s to %s", t.Name, c.name, lc.Type, dc.Type)
-		}
-		if c.null {
-			set, unset := col+"SET NOT NULL", col+"DROP NOT NULL"
-			if dc.NotNull {
-				p.add(phColumns, []string{set}, []string{unset})
-				p.change("make %s.%s NOT NULL", t.Name, c.name)
-			} else {
-				p.add(phColumns, []string{unset}, []string{set})
-				p.change("make %s.%s nullable", t.Name, c.name)
-			}
-		}
-		if c.def {
-			def := func(v string) string {
-				if v == "" {
-					return col + "DROP DEFAULT"
-				}
-				return col + "SET DEFAULT " + v
-			}
-			p.add(phColumns, []string{def(dc.Default)}, []string{def(lc.Default)})
-			p.change("change default of %s.%s", t.Name, c.name)
-		}
-	}
-	for _, dr := range dropped {
-		lc := l.Column(dr)
-		p.add(phDropColumn, []string{tn + "DROP COLUMN " + p.q(dr)},
-			[]string{"-- WARNING: column " + t.Name + "." + dr + " is re-added without its data", tn + "ADD COLUMN " + p.liveColumnDef(lc)})
-		p.change("drop column %s.%s", t.Name, dr)
-	}
-	if pkDiff {
-		p.add(phAddIndex, []string{tn + "ADD CONSTRAINT " + p.q(t.PKName) + " PRIMARY KEY (" + dialect.IdentList(p.d, meta.ColumnNames(t.PrimaryKey)) + ")"},
-			[]string{tn + "DROP CONSTRAINT " + p.q(t.PKName)})
-		p.change("change primary key of %s", t.Name)
-	}
-	for _, u := range addU {
-		p.add(phAddIndex, []string{tn + "ADD " + dialect.UniqueDef(p.d, u)}, []string{tn + "DROP CONSTRAINT " + p.q(u.Name)})
-		p.change("add unique constraint %s on %s", u.Name, t.Name)
-	}
-	p.indexSteps(t, addI, dropI)
-	for _, f := range addF {
-		if f == nil {
-			continue
-		}
-		p.add(phAddFK, []string{tn + "ADD " + dialect.ForeignKeyDef(p.d, f)}, []string{tn + "DROP CONSTRAINT " + p.q(f.Name)})
-		p.change("add foreign key %s on %s", f.Name, t.Name)
-	}
-}
-
-// rebuild writes SQLite's table rebuild: create the new shape under a
-// temporary name, copy the rows, drop the old table, rename, re-create
-// the indexes. The files run with foreign keys off (see Plan.Rebuild).
-func (p *planner) rebuild(t *meta.Table, l, ds *dialect.TableSchema, added, dropped []string, changed []colChange,
-	addU []*meta.Unique, dropU []*dialect.ConstraintSchema, addF []*meta.ForeignKey, dropF []*dialect.ForeignKeySchema,
-	addI []*meta.Index, dropI []*dialect.IndexSchema) {
-	p.plan.Rebuild = true
-	// The new shape: the model's, keeping what the plan does not change
-	// (columns not dropped, types not narrowed).
-	cp := *t
-	cp.Name = "_arc_new_" + t.Name
-	cp.Indexes = nil
-	cp.Columns = nil
-	skipType := map[string]bool{}
-	for _, c := range ds.Columns {
-		lc := l.Column(c.Name)
-		if lc != nil && !strings.EqualFold(lc.Type, c.Type) {
-			skipType[c.Name] = true
-			for _, ch := range changed {
-				if ch.name == c.Name && ch.typ {
-					skipType[c.Name] = false
-				}
-			}
-		}
-	}
-	for _, c := range t.Columns {
-		if skipType[c.Name] {
-			cc := *c
-			cc.SQLType = l.Column(c.Name).Type
-			cp.Columns = append(cp.Columns, &cc)
-			continue
-		}
-		cp.Columns = append(cp.Columns, c)
-	}
-	keep := map[string]bool{}
-	for _, dr := range dropped {
-		keep[dr] = false
-	}
-	for _, lc := range l.Columns {
-		if ds.Column(lc.Name) != nil {
-			continue
-		}
-		if _, drop := keep[lc.Name]; drop {
-			continue
-		}
-		cp.Columns = append(cp.Columns, &meta.Column{Name: lc.Name, SQLType: lc.Type, Nullable: !lc.NotNull, ServerDefault: lc.Default})
-	}
-	var common []string
-	for _, c := range cp.Columns {
-		if l.Column(c.Name) != nil {
-			common = append(common, c.Name)
-		}
-	}
-	up := dialect.CreateTable(p.d, &cp, false)
-	cols := dialect.IdentList(p.d, common)
-	up = append(up,
-		"INSERT INTO "+p.q(cp.Name)+" ("+cols+") SELECT "+cols+" FROM "+p.q(t.Name),
-		"DROP TABLE "+p.q(t.Name),
-		"ALTER TABLE "+p.q(cp.Name)+" RENAME TO "+p.q(t.Name))
-	for _, ix := range t.Indexes {
-		up = append(up, dialect.CreateIndex(p.d, t.Name, ix, false))
-	}
-	for _, ix := range l.Indexes {
-		if ix.Expr && ix.Def != "" {
-			up = append(up, ix.Def)
-		}
-	}
-	// The way back: the live table's own CREATE text under a temporary name.
-	old := "_arc_old_" + t.Name
-	ddl := l.DDL
-	if i := strings.IndexByte(ddl, '('); i >= 0 {
-		ddl = "CREATE TABLE " + p.q(old) + " " + ddl[i:]
-	}
-	var back []string
-	for _, lc := range l.Columns {
-		for _, c := range cp.Columns {
-			if c.Name == lc.Name {
-				back = append(back, lc.Name)
-			}
-		}
-	}
-	bcols := dialect.IdentList(p.d, back)
-	down := []string{ddl,
-		"INSERT INTO " + p.q(old) + " (" + bcols + ") SELECT " + bcols + " FROM " + p.q(t.Name),
-		"DROP TABLE " + p.q(t.Name),
-		"ALTER TABLE " + p.q(old) + " RENAME TO " + p.q(t.Name)}
-	for _, ix := range l.Indexes {
-		if ix.Def != "" {
-			down = append(down, ix.Def)
-		}
-	}
-	if len(dropped) > 0 {
-		down = append([]string{"-- WARNING: dropped columns come back empty: " + strings.Join(dropped, ", ")}, down...)
-	}
-	p.add(phColumns, append([]string{"-- rebuild table " + t.Name + " (SQLite cannot ALTER this)"}, up...), down)
-	for _, a := range added {
-		c := t.ColumnByName(a)
-		if c != nil && !c.Nullable && c.ServerDefault == "" {
-			p.note("%s.%s is NOT NULL without a server default: the rebuild fails if %s has rows", t.Name, a, t.Name)
-		}
-		p.change("add column %s.%s", t.Name, a)
-	}
-	for _, dr := range dropped {
-		p.change("drop column %s.%s", t.Name, dr)
-	}
-	for _, c := range changed {
-		lc, dc := l.Column(c.name), ds.Column(c.name)
-		if c.typ {
-			p.change("change type of %s.%s from %s to %s", t.Name, c.name, lc.Type, dc.Type)
-		}
-		if c.null {
-			p.change("change nullability of %s.%s", t.Name, c.name)
-		}
-		if c.def {
-			p.change("change default of %s.%s", t.Name, c.name)
-		}
-	}
-	for _, u := range addU {
-		p.change("add unique constraint %s on %s", u.Name, t.Name)
-	}
-	for range dropU {
-		p.change("drop a unique constraint on %s", t.Name)
-	}
-	for _, f := range addF {
-		if f != nil {
-			p.change("add foreign key %s on %s", f.Name, t.Name)
-		}
-	}
-	for range dropF {
-		p.change("drop a foreign key on %s", t.Name)
-	}
-	for _, ix := range addI {
-		p.change("create index %s on %s", ix.Name, t.Name)
-	}
-	for _, ix := range dropI {
-		p.change("drop index %s on %s", ix.Name, t.Name)
-	}
-	if len(p.plan.Changes) == 0 || !strings.Contains(strings.Join(p.plan.Changes, "\n"), t.Name) {
-		p.change("rebuild table %s (primary key)", t.Name)
-	}
-}
-
-// widens reports whether changing a column from type a to type b keeps
-// every value (VARCHAR(n) to a longer VARCHAR or TEXT, SMALLINT to
-// INTEGER to BIGINT, REAL to DOUBLE PRECISION, a NUMERIC with more
-// digits on both sides of the point).
-func widens(a, b string) bool {
-	na, aa := splitType(a)
-	nb, ab := splitType(b)
-	isChar := func(n string) bool { return n == "VARCHAR" || n == "CHARACTER VARYING" }
-	isText := func(n string) bool { return n == "TEXT" || (isChar(n)) }
-	switch {
-	case isChar(na) && isText(nb):
-		if nb == "TEXT" || len(ab) == 0 {
-			return true
-		}
-		return len(aa) == 1 && ab[0] >= aa[0]
-	case na == "TEXT" && isChar(nb) && len(ab) == 0:
-		return true
-	case na == "SMALLINT" || na == "INT2":
-		return nb == "INTEGER" || nb == "INT" || nb == "BIGINT" || nb == "INT4" || nb == "INT8"
-	case na == "INTEGER" || na == "INT" || na == "INT4":
-		return nb == "BIGINT" || nb == "INT8"
-	case na == "REAL" || na == "FLOAT4":
-		return nb == "DOUBLE PRECISION" || nb == "FLOAT8"
-	case (na == "NUMERIC" || na == "DECIMAL") && (nb == "NUMERIC" || nb == "DECIMAL"):
-		if len(ab) == 0 {
-			return true
-		}
-		if len(aa) == 0 {
-			return false
-		}
-		pa, sa := aa[0], 0
-		if len(aa) > 1 {
-			sa = aa[1]
-		}
-		pb, sb := ab[0], 0
-		if len(ab) > 1 {
-			sb = ab[1]
-		}
-		return sb >= sa && pb-sb >= pa-sa
-	}
-	return false
-}
-
-func splitType(t string) (string, []int) {
-	t = strings.ToUpper(strings.TrimSpace(t))
-	i := strings.IndexByte(t, '(')
-	if i < 0 {
-		return t, nil
-	}
-	name := strings.TrimSpace(t[:i])
-	var args []int
-	for _, a := range strings.Split(strings.TrimSuffix(t[i+1:], ")"), ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(a))
-		if err == nil {
-			args = append(args, n)
-		}
-	}
-	return name, args
 }

@@ -74,3 +74,45 @@ func ExampleCreate() {
 	fmt.Println(filepath.Base(up), filepath.Base(down))
 	// Output: 000001_add_users.up.sql 000001_add_users.down.sql
 }
+
+type exNoteRenamed struct {
+	ID   int64
+	Text string `arc:"size:200;notnull"`
+}
+
+func (exNoteRenamed) TableName() string { return "ex_notes" }
+
+// Tell Diff about a rename (arctl diff --rename ex_notes.body=text): it
+// writes RENAME COLUMN, which keeps the data, instead of an add and a drop.
+func ExampleParseRename() {
+	ctx := context.Background()
+	tmp, _ := os.MkdirTemp("", "arc-example-")
+	defer os.RemoveAll(tmp)
+	eng, err := engine.Open(ctx, "sqlite:///"+filepath.Join(tmp, "app.db"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer eng.Close()
+	if err := migrate.CreateAll(ctx, eng, exNote{}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	r, err := migrate.ParseRename("ex_notes.body=text")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	plan, err := migrate.Diff(ctx, eng, migrate.DiffOptions{Renames: []migrate.Rename{r}}, exNoteRenamed{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(plan.Changes)
+	fmt.Println(plan.Up)
+	fmt.Println(plan.Down)
+	// Output:
+	// [rename column ex_notes.body to text]
+	// [ALTER TABLE ex_notes RENAME COLUMN body TO text]
+	// [ALTER TABLE ex_notes RENAME COLUMN text TO body]
+}

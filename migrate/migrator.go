@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path"
 	"slices"
 	"strings"
 
@@ -135,11 +136,16 @@ func (m *Migrator) init(ctx context.Context, d dialect.Dialect, db *sql.DB) erro
 	if err := db.PingContext(ctx); err != nil {
 		return fmt.Errorf("arc: migrate: cannot connect to %s: %w", redact(m.rawURL), err)
 	}
-	files, _, err := m.src.Files()
+	files, ignored, err := m.src.Files()
 	if err != nil {
 		return err
 	}
 	m.files = files
+	for _, n := range ignored {
+		if m.log != nil && IsMigrationFile(strings.TrimSuffix(n, path.Ext(n))) {
+			m.log.Warnf("migrate: ignoring %s in %s: not a migration (only NNN_name.up.sql and .down.sql are)", n, m.src)
+		}
+	}
 	srcDrv, err := m.src.driver()
 	if err != nil {
 		return fmt.Errorf("arc: migrate: source %s: %w", m.src, err)

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	gmsource "github.com/golang-migrate/migrate/v4/source"
-	"github.com/golang-migrate/migrate/v4/source/file"
 	"github.com/golang-migrate/migrate/v4/source/iofs"
 )
 
@@ -55,14 +54,26 @@ func (s Source) driver() (gmsource.Driver, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	if s.dir != "" {
-		abs, err := filepath.Abs(s.dir)
-		if err != nil {
-			return nil, err
-		}
-		return (&file.File{}).Open("file://" + filepath.ToSlash(abs))
-	}
-	return iofs.New(s.fsys, s.path)
+	// golang-migrate's own sources take any NNN_x.up.* name (a
+	// 000006_x.up.sql.bak would run); they read the directory through a
+	// filter that shows them only what Files lists.
+	return iofs.New(migrationsOnly{s.fsys}, s.path)
+}
+
+// migrationFileRe is the exact name of a migration file.
+var migrationFileRe = regexp.MustCompile(`^([0-9]+)_(.+)\.(up|down)\.sql$`)
+
+// IsMigrationFile reports whether a file name is a migration:
+// NNN_name.up.sql or NNN_name.down.sql exactly. Other names in the
+// directory (README, 000006_x.up.sql.bak, .orig) are ignored.
+func IsMigrationFile(name string) bool { return migrationFileRe.MatchString(name) }
+
+// migrationsOnly hides the files that are not migrations from ReadDir.
+type migrationsOnly struct{ fs.FS }
+
+func (m migrationsOnly) ReadDir(name string) ([]fs.DirEntry, error) {
+	entries, err := fs.ReadDir(m.FS, name)
+	return slices.DeleteFunc(entries, func(e fs.DirEntry) bool { return e.IsDir() || !IsMigrationFile(e.Name()) }), err
 }
 
 func (s Source) check() error {
@@ -84,9 +95,10 @@ type File struct {
 	Down    string // file name of the down migration, "" when missing
 }
 
-// Files lists the source's migrations by version. Names that do not
-// follow the NNN_name.(up|down).ext pattern are returned in ignored (they
-// are skipped by golang-migrate); two files for the same version and
+// Files lists the source's migrations by version. Only exact
+// NNN_name.up.sql and NNN_name.down.sql names are migrations; the other
+// files are returned in ignored (and never run: the migrator reads the
+// directory through the same filter). Two files for the same version and
 // direction are an error.
 func (s Source) Files() (files []File, ignored []string, err error) {
 	if err := s.check(); err != nil {
@@ -102,7 +114,7 @@ func (s Source) Files() (files []File, ignored []string, err error) {
 			continue
 		}
 		m, perr := gmsource.Parse(e.Name())
-		if perr != nil {
+		if perr != nil || !IsMigrationFile(e.Name()) {
 			ignored = append(ignored, e.Name())
 			continue
 		}

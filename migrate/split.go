@@ -3,6 +3,8 @@ package migrate
 import (
 	"strings"
 	"unicode"
+
+	"github.com/arcorm/arc/dialect"
 )
 
 // statement is one SQL statement of a migration file and the line it
@@ -13,11 +15,10 @@ type statement struct {
 }
 
 // splitStatements cuts a migration file into statements at top-level
-// semicolons. It knows single-quoted strings, double-quoted, backquoted
-// and bracketed identifiers, -- and /* */ comments, PostgreSQL
-// dollar-quoted bodies ($$ ... $$, $tag$ ... $tag$) and the BEGIN ... END
-// body of SQLite's CREATE TRIGGER, so semicolons inside any of them do
-// not split. Statements that hold only comments are dropped.
+// semicolons. It skips what dialect.SkipQuoted does (strings, PostgreSQL's
+// E'...' strings with backslash escapes, quoted identifiers, dollar-quoted
+// bodies, comments), bracketed identifiers and the BEGIN ... END body of
+// SQLite's CREATE TRIGGER, so semicolons inside any of them do not split. Statements that hold only comments are dropped.
 func splitStatements(src string) []statement {
 	var out []statement
 	start, line, startLine := 0, 1, 1
@@ -36,22 +37,11 @@ func splitStatements(src string) []statement {
 		case c == '\n':
 			line++
 			i++
-		case c == '\'' || c == '"' || c == '`':
-			j := i + 1
-			for j < len(src) {
-				if src[j] == c {
-					if j+1 < len(src) && src[j+1] == c {
-						j += 2
-						continue
-					}
-					break
-				}
-				if src[j] == '\n' {
-					line++
-				}
-				j++
-			}
-			i = j + 1
+		case dialect.SkipQuoted(src, i) > i:
+			// A string, quoted identifier, dollar-quoted body or comment.
+			j := dialect.SkipQuoted(src, i)
+			line += strings.Count(src[i:j], "\n")
+			i = j
 		case c == '[' && trigger:
 			j := strings.IndexByte(src[i:], ']')
 			if j < 0 {
@@ -60,33 +50,6 @@ func splitStatements(src string) []statement {
 				line += strings.Count(src[i:i+j], "\n")
 				i += j + 1
 			}
-		case c == '-' && i+1 < len(src) && src[i+1] == '-':
-			j := strings.IndexByte(src[i:], '\n')
-			if j < 0 {
-				i = len(src)
-			} else {
-				i += j
-			}
-		case c == '/' && i+1 < len(src) && src[i+1] == '*':
-			j := strings.Index(src[i+2:], "*/")
-			if j < 0 {
-				j = len(src) - i - 2
-			}
-			line += strings.Count(src[i:i+2+j], "\n")
-			i += j + 4
-		case c == '$':
-			tag, ok := dollarTag(src[i:])
-			if !ok {
-				i++
-				continue
-			}
-			j := strings.Index(src[i+len(tag):], tag)
-			end := len(src)
-			if j >= 0 {
-				end = i + len(tag) + j + len(tag)
-			}
-			line += strings.Count(src[i:min(end, len(src))], "\n")
-			i = end
 		case isWordStart(c) && (i == 0 || !isWordChar(src[i-1])):
 			j := i
 			for j < len(src) && isWordChar(src[j]) {
@@ -123,20 +86,6 @@ func splitStatements(src string) []statement {
 
 func isWordStart(c byte) bool { return c == '_' || unicode.IsLetter(rune(c)) }
 func isWordChar(c byte) bool  { return isWordStart(c) || (c >= '0' && c <= '9') }
-
-// dollarTag returns the $tag$ that s starts with.
-func dollarTag(s string) (string, bool) {
-	for j := 1; j < len(s); j++ {
-		c := s[j]
-		if c == '$' {
-			return s[:j+1], true
-		}
-		if !(c == '_' || unicode.IsLetter(rune(c)) || (j > 1 && c >= '0' && c <= '9')) {
-			return "", false
-		}
-	}
-	return "", false
-}
 
 // leadingLines counts the newlines before the first non-space, non-comment
 // character of s.

@@ -20,6 +20,11 @@ func TestSplitStatements(t *testing.T) {
 			[]statement{{"CREATE TRIGGER tr AFTER INSERT ON t BEGIN\n  UPDATE t SET n = CASE WHEN 1 THEN 2 END;\n  DELETE FROM u;\nEND", 1}, {"SELECT 1", 5}}},
 		{"only comments", "-- nothing\n/* here */\n", nil},
 		{"doubled quote", "SELECT 'it''s;';", []statement{{"SELECT 'it''s;'", 1}}},
+		// Regression (issue 21 item 6): a backslash-escaped quote inside
+		// PostgreSQL's E'...' does not end the string.
+		{"E string", "INSERT INTO t VALUES (E'esc\\'; still string');\nSELECT e'a\\\\';\nSELECT 1;",
+			[]statement{{"INSERT INTO t VALUES (E'esc\\'; still string')", 1}, {"SELECT e'a\\\\'", 2}, {"SELECT 1", 3}}},
+		{"dollar after identifier", "SELECT a$b$; SELECT 2;", []statement{{"SELECT a$b$", 1}, {"SELECT 2", 1}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := splitStatements(tc.in)
@@ -43,6 +48,9 @@ func TestWidens(t *testing.T) {
 		{"numeric(10,2)", "numeric(12,2)", true},
 		{"numeric(10,2)", "numeric(10,3)", false},
 		{"text", "integer", false},
+		{"bigint", "numeric(22,2)", true},
+		{"bigint", "numeric(20,2)", false},
+		{"integer", "numeric", true},
 	} {
 		if got := widens(tc.a, tc.b); got != tc.want {
 			t.Errorf("widens(%s, %s) = %v", tc.a, tc.b, got)

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"reflect"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
@@ -190,6 +191,47 @@ func (b *Base[T]) Delete(ctx context.Context) error {
 		}
 		return s.Flush(ctx)
 	})
+}
+
+// HardDelete deletes the object's row for real (at once), also for a
+// model with a softdelete column, where Delete only sets that column.
+func (b *Base[T]) HardDelete(ctx context.Context) error {
+	obj, err := b.owner()
+	if err != nil {
+		return err
+	}
+	return run(ctx, func(ctx context.Context, s *session.Session) error {
+		if err := s.HardDelete(obj); err != nil {
+			return err
+		}
+		return s.Flush(ctx)
+	})
+}
+
+// Restore clears the softdelete column of a soft-deleted object (loaded
+// with WithDeleted) and saves it at once.
+func (b *Base[T]) Restore(ctx context.Context) error {
+	obj, err := b.owner()
+	if err != nil {
+		return err
+	}
+	return run(ctx, func(ctx context.Context, s *session.Session) error {
+		if err := s.Add(obj); err != nil {
+			return err
+		}
+		if err := s.Restore(obj); err != nil {
+			return err
+		}
+		return s.Flush(ctx)
+	})
+}
+
+// SoftDelete is a mixin for soft deletion: embed it in a model and
+// Delete sets DeletedAt instead of deleting the row; queries, Get and
+// relationship loads skip deleted rows unless a query says WithDeleted or
+// OnlyDeleted; HardDelete deletes for real and Restore clears DeletedAt.
+type SoftDelete struct {
+	DeletedAt *time.Time `arc:"softdelete;index"`
 }
 
 // Reload reads the object's row again, overwriting its fields.

@@ -66,7 +66,7 @@ func (s *Session) Flush(ctx context.Context) error {
 		return fmt.Errorf("%w (cause: %v)", arcerr.ErrNeedsRollback, s.failed)
 	}
 	if s.iterating > 0 {
-		return fmt.Errorf("%w: flush", arcerr.ErrBusy)
+		return fmt.Errorf("%w: flush", arcerr.ErrIteratorOpen)
 	}
 	// The relationship bookkeeping of this flush lives until it commits;
 	// every other way out undoes what it wrote into objects and drops it,
@@ -84,6 +84,10 @@ func (s *Session) Flush(ctx context.Context) error {
 	}
 	if !s.hasChanges() {
 		return nil
+	}
+	if s.opts.readOnly {
+		return fmt.Errorf("%w: flush in a read-only session (session.ReadOnly): %d new, %d deleted, %d changed objects cannot be written",
+			arcerr.ErrInvalidRequest, len(s.pending), len(s.deleted), len(s.Dirty()))
 	}
 	for _, fn := range s.beforeFlush {
 		if err := fn(ctx, s); err != nil {
@@ -124,6 +128,7 @@ func (s *Session) Flush(ctx context.Context) error {
 		} else {
 			_ = tx.Rollback()
 			s.tx = nil
+			s.forgetTx()
 		}
 		return err
 	}
@@ -135,6 +140,14 @@ func (s *Session) Flush(ctx context.Context) error {
 		}
 	}
 	s.commitPlan(plan, done)
+	if !done.softAt.IsZero() {
+		for _, st := range done.deleted {
+			if s.softDeleting(st) {
+				setSoftDeleted(st, done.softAt)
+			}
+		}
+	}
+	s.hardDeletes = nil
 	s.txFlushed = true
 	s.relPre = nil
 	flushed = true
@@ -396,6 +409,7 @@ type executed struct {
 	inserted []*state
 	updated  []*update
 	deleted  []*state
+	softAt   time.Time // the time soft deletes of this flush wrote, or zero
 }
 
 func (s *Session) execute(ctx context.Context, tx *engine.Tx, p *flushPlan) (*executed, error) {
@@ -425,7 +439,16 @@ func (s *Session) execute(ctx context.Context, tx *engine.Tx, p *flushPlan) (*ex
 	for i := len(p.tables) - 1; i >= 0; i-- {
 		t := p.tables[i]
 		for _, st := range deleteOrder(t, p.deletes[t]) { // self-referential children first
-			if err := s.execDelete(ctx, tx, st); err != nil {
+			var err error
+			if s.softDeleting(st) {
+				if ex.softAt.IsZero() {
+					ex.softAt = flushNow()
+				}
+				err = s.execSoftDelete(ctx, tx, st, ex.softAt)
+			} else {
+				err = s.execDelete(ctx, tx, st)
+			}
+			if err != nil {
 				return nil, err
 			}
 			ex.deleted = append(ex.deleted, st)

@@ -238,7 +238,7 @@ func (s *Session) get(ctx context.Context, t *meta.Table, key []any) (unsafe.Poi
 	} else {
 		args = normKeyArgs(t, key)
 	}
-	fresh, found, err := s.selectByKey(ctx, t, args)
+	fresh, found, err := s.selectByKey(ctx, t, args, true)
 	if err != nil {
 		return nil, err
 	}
@@ -276,12 +276,16 @@ func normKeyArgs(t *meta.Table, key []any) []any {
 
 // selectByKey loads one row by key (normalised values in key-column
 // order) into a new struct.
-func (s *Session) selectByKey(ctx context.Context, t *meta.Table, args []any) (unsafe.Pointer, bool, error) {
+func (s *Session) selectByKey(ctx context.Context, t *meta.Table, args []any, alive bool) (unsafe.Pointer, bool, error) {
 	x, err := s.executor(ctx)
 	if err != nil {
 		return nil, false, err
 	}
-	rows, err := x.Query(ctx, getSQL(x.Dialect(), t), args...)
+	q := getSQL(x.Dialect(), t)
+	if alive {
+		q = getAliveSQL(x.Dialect(), t)
+	}
+	rows, err := x.Query(ctx, q, args...)
 	if err != nil {
 		return nil, false, err
 	}
@@ -310,10 +314,12 @@ func (s *Session) rowPlan(t *meta.Table) *engine.ScanPlan {
 	return p
 }
 
-// refresh reloads an object's row. hard overwrites every column; soft
-// (after commit expiry) keeps columns the user changed since the snapshot.
+// refresh reloads an object's row. hard (Refresh) overwrites every
+// column; otherwise (the reload of an expired object) columns whose value
+// differs from the snapshot — set since the commit, rollback or Expire
+// that expired it — are kept.
 func (s *Session) refresh(ctx context.Context, st *state, hard bool) error {
-	fresh, found, err := s.selectByKey(ctx, st.cd.t, st.keyArgs())
+	fresh, found, err := s.selectByKey(ctx, st.cd.t, st.keyArgs(), false)
 	if err != nil {
 		return err
 	}
@@ -323,20 +329,27 @@ func (s *Session) refresh(ctx context.Context, st *state, hard bool) error {
 		st.status = Detached
 		return fmt.Errorf("%w: %s", arcerr.ErrObjectDeleted, describe(st))
 	}
-	s.mergeRow(st, fresh, hard || st.hardExpired)
+	s.mergeRow(st, fresh, hard)
 	return s.afterLoad(ctx, st)
 }
 
 // mergeRow brings a freshly loaded row into a mapped object.
 func (s *Session) mergeRow(st *state, fresh unsafe.Pointer, overwrite bool) {
 	newSnap := st.cd.take(fresh)
+	if st.txSnap == nil && st.snap != nil {
+		// The values the transaction found the object with, for a
+		// rollback: the reload may bring in what the transaction wrote
+		// (a bulk UPDATE of an expired object, say), which the rollback
+		// undoes in the database.
+		st.txSnap = st.snap
+	}
 	for i := range st.cd.cols {
 		if overwrite || st.snap == nil || !st.cd.changed(i, st.obj, st.snap) {
 			st.cd.restoreCol(i, st.obj, newSnap)
 		}
 	}
 	st.snap = newSnap
-	st.expired, st.hardExpired = false, false
+	st.expired = false
 }
 
 // Refresh reloads obj's row now, overwriting its columns (unflushed

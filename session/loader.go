@@ -192,7 +192,7 @@ func (l *loader) load(ctx context.Context, fresh unsafe.Pointer) (unsafe.Pointer
 // loadExisting handles a row whose identity is already mapped to st.
 func (s *Session) loadExisting(ctx context.Context, st *state, fresh unsafe.Pointer, populate bool, batch *loadBatch) (unsafe.Pointer, error) {
 	if st.expired || populate {
-		s.mergeRow(st, fresh, populate || st.hardExpired)
+		s.mergeRow(st, fresh, populate)
 		if err := s.afterLoad(ctx, st); err != nil {
 			return nil, err
 		}

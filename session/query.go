@@ -42,6 +42,8 @@ type Query[T any] struct {
 	allRows bool
 	// noTrack returns entities outside the identity map.
 	noTrack bool
+	// deleted is which rows of soft-delete models the query sees.
+	deleted softMode
 	// cache holds the SQL compiled for this query's shape; builder
 	// methods that change the shape give the new query a fresh one.
 	cache *shapeCache

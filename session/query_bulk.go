@@ -33,16 +33,28 @@ import (
 // values are plain values or expressions.
 func (q *Query[T]) Update(ctx context.Context, values expr.P) (n int64, err error) {
 	err = q.withinSession(ctx, func(ctx context.Context, s *Session) error {
-		n, err = q.bulk(ctx, s, values, false)
+		n, err = q.bulk(ctx, s, values, false, false)
 		return err
 	})
 	return n, err
 }
 
-// Delete deletes every row the query matches and returns how many.
+// Delete deletes every row the query matches and returns how many. For
+// a model with a softdelete column it sets that column instead (an
+// UPDATE of the live rows matched); HardDelete deletes for real.
 func (q *Query[T]) Delete(ctx context.Context) (n int64, err error) {
 	err = q.withinSession(ctx, func(ctx context.Context, s *Session) error {
-		n, err = q.bulk(ctx, s, nil, true)
+		n, err = q.bulk(ctx, s, nil, true, false)
+		return err
+	})
+	return n, err
+}
+
+// HardDelete is Delete with real DELETE statements, also for a model with
+// a softdelete column (combine with WithDeleted to purge deleted rows).
+func (q *Query[T]) HardDelete(ctx context.Context) (n int64, err error) {
+	err = q.withinSession(ctx, func(ctx context.Context, s *Session) error {
+		n, err = q.bulk(ctx, s, nil, true, true)
 		return err
 	})
 	return n, err
@@ -99,7 +111,7 @@ func (q *Query[T]) assignments(values expr.P) ([]assignment, error) {
 	return out, nil
 }
 
-func (q *Query[T]) bulk(ctx context.Context, s *Session, values expr.P, del bool) (int64, error) {
+func (q *Query[T]) bulk(ctx context.Context, s *Session, values expr.P, del, hard bool) (int64, error) {
 	what := "Update"
 	if del {
 		what = "Delete"
@@ -112,6 +124,18 @@ func (q *Query[T]) bulk(ctx context.Context, s *Session, values expr.P, del bool
 		var err error
 		if sets, err = q.assignments(values); err != nil {
 			return 0, err
+		}
+	}
+	where := q.sel.Where
+	if sd := q.t.SoftDelete; sd != nil {
+		if q.deleted != softWith {
+			where = append(where[:len(where):len(where)], aliveTerm(q.entity, sd, q.deleted == softOnly))
+		}
+		if del && !hard {
+			// A soft delete of the matched rows: the objects the session
+			// holds get the time, as an Update's plain values do.
+			del = false
+			sets = []assignment{{col: sd, idx: slices.Index(q.t.Columns, sd), v: flushNow(), plain: true}}
 		}
 	}
 	if err := s.autoflush(ctx); err != nil {
@@ -128,9 +152,9 @@ func (q *Query[T]) bulk(ctx context.Context, s *Session, values expr.P, del bool
 		ret = pk
 	}
 	if del {
-		st = &expr.Delete{Table: q.t, Where: q.sel.Where, Returning: ret}
+		st = &expr.Delete{Table: q.t, Where: where, Returning: ret}
 	} else {
-		u := &expr.Update{Table: q.t, Where: q.sel.Where, Returning: ret}
+		u := &expr.Update{Table: q.t, Where: where, Returning: ret}
 		for _, a := range sets {
 			u.Set = append(u.Set, expr.Assign{Col: a.col.Name, V: a.v})
 		}
@@ -140,14 +164,14 @@ func (q *Query[T]) bulk(ctx context.Context, s *Session, values expr.P, del bool
 	if err != nil {
 		return 0, fmt.Errorf("%s of %s: %w", what, q.t.GoType.Name(), err)
 	}
-	x, err := s.executor(ctx)
+	x, err := s.writer(ctx)
 	if err != nil {
 		return 0, err
 	}
 	var keys []ikey
 	if ret == nil {
 		// No RETURNING: fetch the keys first, in the same transaction.
-		sel := &expr.Select{From: []expr.FromItem{q.entity}, Where: q.sel.Where}
+		sel := &expr.Select{From: []expr.FromItem{q.entity}, Where: where}
 		for _, c := range q.t.PrimaryKey {
 			sel.Columns = append(sel.Columns, &expr.ColRef{From: q.entity, Col: c})
 		}

@@ -284,6 +284,9 @@ func (q *Query[T]) prepare() (*prepared, error) {
 		// The common case: the entity from its own table.
 		sel := q.sel.Clone()
 		sel.Columns = []expr.Expr{tableColumns{tr}}
+		if q.t.SoftDelete != nil {
+			q.applySoft(sel)
+		}
 		return &prepared{sel: sel, items: []selItem{entityItem(tr, q.t)}}, nil
 	}
 	sel := q.sel.Clone()
@@ -299,6 +302,9 @@ func (q *Query[T]) prepare() (*prepared, error) {
 		return nil, err
 	}
 	expand(items, sel)
+	if q.stmt == nil {
+		q.applySoft(sel)
+	}
 	return &prepared{sel: sel, items: items}, nil
 }
 
@@ -511,6 +517,9 @@ func (q *Query[T]) shapeOf(sh *expr.Shape, d dialect.Dialect, variant byte) bool
 	}
 	sh.Str(d.Name())
 	sh.Tag(variant)
+	if q.t.SoftDelete != nil {
+		sh.Tag(byte(q.deleted))
+	}
 	if sel.Distinct {
 		sh.Tag(1)
 	} else {
@@ -665,7 +674,7 @@ func (q *Query[T]) exec(ctx context.Context, s *Session, c *compiled, variant by
 	if err := s.autoflush(ctx); err != nil {
 		return nil, err
 	}
-	x, err := s.executor(ctx)
+	x, err := s.queryExecutor(ctx, q.sel.Lock != "")
 	if err != nil {
 		return nil, err
 	}

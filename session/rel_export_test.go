@@ -13,3 +13,6 @@ func SetSelectInChunk(n int) func() {
 func AllJoined[T any](ctx context.Context, s *Session, q *Query[T]) ([]*T, bool, error) {
 	return q.allJoined(ctx, s, variantAll)
 }
+
+// CheckIndexes runs the session's bookkeeping invariant (see checkIndexes).
+func CheckIndexes(s *Session) error { return s.checkIndexes() }

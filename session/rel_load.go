@@ -234,6 +234,11 @@ func relSQL(d dialect.Dialect, r *meta.Relationship, n int) string {
 			col(r.Secondary.Name, r.SecTarget[i])
 		}
 	}
+	if t.SoftDelete != nil {
+		b = append(b, " AND "...)
+		col(t.Name, t.SoftDelete)
+		b = append(b, " IS NULL"...)
+	}
 	b = appendOrder(d, b, r)
 	return string(b)
 }
@@ -608,6 +613,9 @@ func relSelect(r *meta.Relationship, owner unsafe.Pointer) *expr.Select {
 		sel.Columns = append(sel.Columns, &expr.ColRef{From: tref, Col: c})
 	}
 	sel.Where = append(sel.Where, relations.ParentCriteria(r, owner, tref)...)
+	if c := r.Target.SoftDelete; c != nil {
+		sel.Where = append(sel.Where, aliveTerm(tref, c, false))
+	}
 	if r.Dir == meta.ManyToMany {
 		sel.From = append(sel.From, expr.TableOf(r.Secondary))
 	}

@@ -212,10 +212,10 @@ func (q *Query[T]) allJoined(ctx context.Context, s *Session, variant byte) (out
 					b = append(b, &expr.Binary{L: &expr.ColRef{From: alias, Col: c}, Op: "=", R: &expr.ColRef{From: secAlias, Col: r.SecTarget[i]}})
 				}
 				sel.Joins = append(sel.Joins, &expr.Join{Outer: !jl.opt.Inner, Target: secAlias, On: expr.And(a...)},
-					&expr.Join{Outer: !jl.opt.Inner, Target: alias, On: expr.And(b...)})
+					&expr.Join{Outer: !jl.opt.Inner, Target: alias, On: softJoinOn(alias, expr.And(b...), q.deleted)})
 			} else {
 				_, _, on := relations.JoinOn(r, q.entity, alias)
-				sel.Joins = append(sel.Joins, &expr.Join{Outer: !jl.opt.Inner, Target: alias, On: on})
+				sel.Joins = append(sel.Joins, &expr.Join{Outer: !jl.opt.Inner, Target: alias, On: softJoinOn(alias, on, q.deleted)})
 			}
 			for _, o := range r.OrderBy {
 				ref := &expr.ColRef{From: alias, Col: o.Col}

@@ -681,6 +681,11 @@ func (s *Session) relRemoved(rf *relFlush, st *state, r *meta.Relationship, it u
 // relDeleteOne applies the relationships of a deleted object: children
 // deleted (cascade delete) or their FK nulled, association rows removed.
 func (s *Session) relDeleteOne(ctx context.Context, rf *relFlush, st *state) error {
+	// A soft-deleted row stays: its links and its children's foreign keys
+	// stay too; only a delete cascade reaches the children (each deleted
+	// soft or hard by its own model's rule), and never passively, since
+	// no DELETE fires ON DELETE CASCADE.
+	soft := s.softDeleting(st)
 	for _, f := range st.cd.t.Relations {
 		c := coreOf(st.obj, f)
 		r := c.Rel()
@@ -693,22 +698,24 @@ func (s *Session) relDeleteOne(ctx context.Context, rf *relFlush, st *state) err
 		}
 		switch r.Dir {
 		case meta.ManyToMany:
-			if !r.PassiveDeletes {
+			if !r.PassiveDeletes && !soft {
 				rf.ownerDel = append(rf.ownerDel, ownerDelete{sec: r.Secondary, cols: r.SecOwner, obj: st.obj, ref: r.OwnerRef})
 			}
 		case meta.OneToMany:
-			if r.PassiveDeletesAll {
+			del := r.Cascade.Has(meta.CascadeDelete)
+			passive := r.PassiveDeletes && !soft
+			keep := soft && !del // the children stay with the row that stays
+			if r.PassiveDeletesAll && !soft {
 				continue
 			}
-			del := r.Cascade.Has(meta.CascadeDelete)
-			if !c.Loaded() && !r.PassiveDeletes && f.Kind != meta.RelDynamic {
+			if !c.Loaded() && !passive && !keep && f.Kind != meta.RelDynamic {
 				if err := s.LoadRelation(ctx, st.obj, r); err != nil {
 					return err
 				}
 			}
 			var members, gone []unsafe.Pointer
 			if f.Kind == meta.RelDynamic {
-				if !r.PassiveDeletes {
+				if !passive && !keep {
 					var err error
 					if members, err = s.dynamicMembers(ctx, st.obj, r); err != nil {
 						return err
@@ -731,6 +738,18 @@ func (s *Session) relDeleteOne(ctx context.Context, rf *relFlush, st *state) err
 					return fmt.Errorf("arc: deleting %s: %w", describe(st), err)
 				}
 			}
+			if keep {
+				continue
+			}
+			if !soft && !passive && r.Target.SoftDelete != nil {
+				// The row goes for real: soft-deleted children, which
+				// loads skip, still refer to it.
+				dead, err := s.deletedChildren(ctx, r, st.obj)
+				if err != nil {
+					return err
+				}
+				members = append(slices.Clip(members), dead...)
+			}
 			for _, it := range members {
 				cst := s.stateAt(it)
 				if cst == nil || cst.markedDelete || cst.status != Persistent {
@@ -740,15 +759,18 @@ func (s *Session) relDeleteOne(ctx context.Context, rf *relFlush, st *state) err
 					continue // it belongs to another parent now
 				}
 				if del {
+					if !soft {
+						s.markHard(cst)
+					}
 					s.keepPre(cst.obj)
 					cst.markedDelete = true
 					s.deleted = append(s.deleted, cst)
-					if r.PassiveDeletes {
+					if passive {
 						rf.passiveDel[cst] = true
 					}
 					continue
 				}
-				if r.PassiveDeletes {
+				if passive {
 					continue
 				}
 				own, ok1 := keyValues(st.obj, r.OwnerCols)

@@ -715,7 +715,7 @@ func TestRelCloseWithoutWritesKeepsGraph(t *testing.T) {
 		jack.Fullname = "changed, not flushed"
 		rec := dbtest.Record(eng)
 		require.NoError(t, s.Close(ctx))
-		require.Contains(t, rec.Statements(), "ROLLBACK")
+		require.NotContains(t, rec.Statements(), "ROLLBACK", "reads alone open no transaction, so there is nothing to roll back")
 		require.NotEqual(t, session.Persistent, s.StateOf(jack))
 		require.Equal(t, "changed, not flushed", jack.Fullname)
 		got, loaded := jack.Addresses.Cached()

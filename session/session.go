@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"reflect"
 	"unsafe"
@@ -35,11 +36,20 @@ type Session struct {
 	identity  identityMap
 	pending   []*state // in Add order
 	deleted   []*state // Delete() order
-	addSeq    int
+	// hardDeletes marks objects of soft-delete models that HardDelete
+	// deletes for real (nil until used).
+	hardDeletes map[*state]bool
+	addSeq      int
 
 	nested []*Nested
-	md     *meta.MetaData
-	plans  map[*meta.Table]*engine.ScanPlan // whole-row scan plans (selectByKey)
+	// leftInTx holds the states of objects detached during the current
+	// transaction that carry its bookkeeping (values at its start, inserted
+	// or deleted in it): an object added again before it ends takes that
+	// bookkeeping back, so that a rollback still puts it back. Cleared
+	// when the transaction ends.
+	leftInTx map[*state]struct{}
+	md       *meta.MetaData
+	plans    map[*meta.Table]*engine.ScanPlan // whole-row scan plans (selectByKey)
 
 	beforeFlush   []func(context.Context, *Session) error
 	afterCommit   []func(context.Context, *Session)
@@ -47,6 +57,12 @@ type Session struct {
 
 	noAutoflushDepth int
 	scopes           int // open Transaction(...) calls
+
+	// wrote is set when the session first begins a write transaction:
+	// from then on its reads outside a transaction go to the primary.
+	wrote bool
+	// txIso is the isolation level a running Transaction asked for.
+	txIso sql.IsolationLevel
 }
 
 type options struct {
@@ -54,6 +70,9 @@ type options struct {
 	expireOnCommit bool
 	guard          LazyGuard
 	log            *logrus.Logger
+	readOnly       bool
+	primary        bool
+	isolation      sql.IsolationLevel
 }
 
 // LazyGuard is the N+1 guard's mode.
@@ -79,6 +98,28 @@ func WithExpireOnCommit(on bool) Option { return func(o *options) { o.expireOnCo
 
 // WithLazyGuard sets the N+1 guard mode.
 func WithLazyGuard(g LazyGuard) Option { return func(o *options) { o.guard = g } }
+
+// ReadOnly makes a read-only session: its reads never begin a
+// transaction (no BEGIN or ROLLBACK is sent), they go to a read replica
+// when the engine has one, and there is no autoflush. Flushing changes,
+// committing changes, bulk UPDATE or DELETE, BeginNested and locking
+// reads (ForUpdate) fail with arcerr.ErrInvalidRequest.
+func ReadOnly() Option { return func(o *options) { o.readOnly = true } }
+
+// WithPrimary makes every read of the session go to the primary, never
+// to a read replica (for a request that must not read stale data).
+func WithPrimary() Option { return func(o *options) { o.primary = true } }
+
+// WithIsolation sets the isolation level of the session's transactions
+// (sql.LevelSerializable, say). A session with a level begins its
+// transaction at its first statement, read or write, so that the level
+// covers its reads; without one, reads before the first write run
+// outside any transaction (see docs/session.md). On SQLite, whose
+// transactions are always serializable, the transaction begins with
+// BEGIN IMMEDIATE.
+func WithIsolation(level sql.IsolationLevel) Option {
+	return func(o *options) { o.isolation = level }
+}
 
 // New returns a session on eng. It holds no connection until it first
 // needs one.
@@ -273,6 +314,13 @@ func (s *Session) add(obj any, p unsafe.Pointer, t *meta.Table) (*state, error) 
 		st.status = Persistent
 		st.key, st.hasKey = d.key, true
 		st.snap = d.snap
+		st.expired = d.expired // an expired object still reloads at its next use
+		if _, ok := s.leftInTx[d]; ok {
+			// Expunged in this transaction: what it did to the object
+			// still has to be undone by a rollback.
+			st.txSnap, st.newInTx, st.deletedInTx = d.txSnap, d.newInTx, d.deletedInTx
+			delete(s.leftInTx, d)
+		}
 		s.identity.put(st)
 	} else {
 		// A new object that carries a key already mapped here (say, a plain
@@ -441,6 +489,12 @@ func (s *Session) detach(st *state) {
 // record.Base keeps the identity and snapshot for a later re-attach.
 func (s *Session) detachState(st *state) {
 	prev := st.status
+	if s.tx != nil && (st.txSnap != nil || st.newInTx || st.deletedInTx) {
+		if s.leftInTx == nil {
+			s.leftInTx = map[*state]struct{}{}
+		}
+		s.leftInTx[st] = struct{}{}
+	}
 	switch prev {
 	case Pending:
 		st.status = Transient
@@ -540,9 +594,14 @@ func (s *Session) hasChanges() bool {
 	return false
 }
 
-// Expire marks obj so that its next refresh (Get, a query returning it,
-// Refresh) overwrites every column with the database's values, dropping
-// unflushed changes, which it reverts at once.
+// Expire reverts obj's unflushed changes at once and marks it so that
+// its next use (Get, a query returning it, a lazy load) reloads its row.
+// A field set after Expire is kept by that reload, as SQLAlchemy keeps
+// attributes set after expiry: Go has no attribute instrumentation, so a
+// column counts as set after expiry when its value differs from the one
+// Expire left in it (the snapshot); a field set back to that same value
+// is indistinguishable from an untouched one and takes the database's
+// value. Refresh overwrites every column.
 func (s *Session) Expire(obj any) error {
 	st, err := s.stateOf(obj)
 	if err != nil {
@@ -551,7 +610,7 @@ func (s *Session) Expire(obj any) error {
 	if st.snap != nil {
 		st.cd.restore(st.obj, st.snap)
 	}
-	st.expired, st.hardExpired = true, true
+	st.expired = true
 	s.expireRelations(st)
 	return nil
 }
@@ -562,7 +621,7 @@ func (s *Session) ExpireAll() {
 		if st.snap != nil {
 			st.cd.restore(st.obj, st.snap)
 		}
-		st.expired, st.hardExpired = true, true
+		st.expired = true
 		s.expireRelations(st)
 	}
 }
@@ -609,7 +668,7 @@ func (s *Session) NoAutoflush(fn func() error) error {
 }
 
 func (s *Session) autoflush(ctx context.Context) error {
-	if !s.opts.autoflush || s.noAutoflushDepth > 0 {
+	if !s.opts.autoflush || s.noAutoflushDepth > 0 || s.opts.readOnly {
 		return nil
 	}
 	return s.Flush(ctx)

@@ -260,7 +260,20 @@ func selectList(d dialect.Dialect, qual string, cols []*meta.Column) string {
 
 // getSQL renders SELECT <all columns> FROM t WHERE pk = ?.
 func getSQL(d dialect.Dialect, t *meta.Table) string {
-	return cachedSQL(sqlKey{d: d, t: t, kind: 'g'}, func() string {
+	return cachedSQL(sqlKey{d: d, t: t, kind: 'g'}, func() string { return renderGet(d, t, false) })
+}
+
+// getAliveSQL is getSQL that skips a soft-deleted row (Get's lookup; a
+// refresh of an object already loaded reads its row whatever its state).
+func getAliveSQL(d dialect.Dialect, t *meta.Table) string {
+	if t.SoftDelete == nil {
+		return getSQL(d, t)
+	}
+	return cachedSQL(sqlKey{d: d, t: t, kind: 'G'}, func() string { return renderGet(d, t, true) })
+}
+
+func renderGet(d dialect.Dialect, t *meta.Table, alive bool) string {
+	{
 		b := []byte("SELECT ")
 		b = append(b, selectList(d, t.Name, t.Columns)...)
 		b = append(b, " FROM "...)
@@ -277,6 +290,13 @@ func getSQL(d dialect.Dialect, t *meta.Table) string {
 			b = append(b, " = "...)
 			b = appendPlaceholder(d, b, &n)
 		}
+		if alive {
+			b = append(b, " AND "...)
+			b = d.AppendIdent(b, t.Name)
+			b = append(b, '.')
+			b = d.AppendIdent(b, t.SoftDelete.Name)
+			b = append(b, " IS NULL"...)
+		}
 		return string(b)
-	})
+	}
 }

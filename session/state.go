@@ -225,12 +225,11 @@ type state struct {
 
 	snap   *snapshot // column values as loaded or last flushed (nil while pending)
 	first  snapshot  // storage for the snapshot taken at load, saving an allocation; never rewritten
-	txSnap *snapshot // values when the transaction began, kept from the first flush that changed the row
+	txSnap *snapshot // values when the transaction began, kept from the first flush, bulk statement or reload that changed the snapshot
 
 	status       Status
 	hasKey       bool
 	expired      bool
-	hardExpired  bool   // Expire(): the next refresh overwrites everything
 	newInTx      bool   // INSERT flushed in the current transaction
 	deletedInTx  bool   // DELETE flushed in the current transaction
 	markedDelete bool   // Delete() called, not flushed

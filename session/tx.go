@@ -2,40 +2,108 @@ package session
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
+	"time"
+	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/engine"
 )
 
-// begin returns the session's transaction, starting one if needed
-// (SQLAlchemy's autobegin).
+// begin returns the session's transaction, starting a write transaction
+// if none is open (engine.TxOptions.Write: on SQLite, BEGIN IMMEDIATE).
+// Writes (flushes, bulk UPDATE and DELETE, savepoints, locking reads)
+// come here; reads use executor, which begins nothing unless the session
+// asked for an isolation level.
 func (s *Session) begin(ctx context.Context) (*engine.Tx, error) {
 	if s.tx != nil {
 		return s.tx, nil
 	}
-	tx, err := s.eng.Begin(ctx, nil)
+	if s.opts.readOnly {
+		return nil, fmt.Errorf("%w: the session is read-only (session.ReadOnly): it cannot write or begin a transaction", arcerr.ErrInvalidRequest)
+	}
+	return s.startTx(ctx)
+}
+
+// startTx begins the session's transaction: a write transaction, or a
+// read-only one in a read-only session.
+func (s *Session) startTx(ctx context.Context) (*engine.Tx, error) {
+	tx, err := s.eng.BeginTx(ctx, engine.TxOptions{Isolation: s.isolation(), ReadOnly: s.opts.readOnly, Write: !s.opts.readOnly})
 	if err != nil {
 		return nil, err
 	}
 	s.tx = tx
 	s.txFlushed = false
+	if !s.opts.readOnly {
+		s.wrote = true
+	}
 	return tx, nil
 }
 
-// executor returns what reads run on: the open transaction, or a new one.
+// isolation is the isolation level of the next transaction: the one a
+// running Transaction(..., Isolation(l)) asked for, else the session's.
+func (s *Session) isolation() sql.IsolationLevel {
+	if s.txIso != sql.LevelDefault {
+		return s.txIso
+	}
+	return s.opts.isolation
+}
+
+// executor returns what reads run on. In an open transaction, that
+// transaction. Otherwise no transaction is begun (no BEGIN, no ROLLBACK):
+// the read runs on its own, on a replica (engine.Reader) until the
+// session first writes or when it forces the primary (WithPrimary), on
+// the primary after that, so that the session reads what it wrote. A
+// session with an isolation level (WithIsolation, Isolation) begins its
+// transaction at its first read instead, so that the level covers it.
 func (s *Session) executor(ctx context.Context) (engine.Executor, error) {
-	if err := s.check(); err != nil {
+	if err := s.usable(); err != nil {
 		return nil, err
 	}
-	if s.failed != nil {
-		return nil, fmt.Errorf("%w (cause: %v)", arcerr.ErrNeedsRollback, s.failed)
+	switch {
+	case s.tx != nil:
+		return s.tx, nil
+	case s.isolation() != sql.LevelDefault:
+		return s.startTx(ctx)
+	case s.wrote || s.opts.primary:
+		return s.eng, nil
 	}
-	if s.iterating > 0 {
-		return nil, fmt.Errorf("%w: finish or close the open iterator first", arcerr.ErrBusy)
+	return s.eng.Reader(), nil
+}
+
+// writer returns the session's write transaction, beginning it if
+// needed, for SQL that writes or locks rows.
+func (s *Session) writer(ctx context.Context) (*engine.Tx, error) {
+	if err := s.usable(); err != nil {
+		return nil, err
 	}
 	return s.begin(ctx)
+}
+
+// queryExecutor is executor, or writer for a locking read (FOR UPDATE):
+// row locks last as long as a transaction.
+func (s *Session) queryExecutor(ctx context.Context, locks bool) (engine.Executor, error) {
+	if locks {
+		return s.writer(ctx)
+	}
+	return s.executor(ctx)
+}
+
+// usable checks that the session can run SQL now.
+func (s *Session) usable() error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	if s.failed != nil {
+		return fmt.Errorf("%w (cause: %v)", arcerr.ErrNeedsRollback, s.failed)
+	}
+	if s.iterating > 0 {
+		return fmt.Errorf("%w: finish or close the open iterator first", arcerr.ErrIteratorOpen)
+	}
+	return nil
 }
 
 // InTransaction reports whether the session holds an open transaction.
@@ -75,6 +143,7 @@ func (s *Session) Commit(ctx context.Context) error {
 		}
 	}
 	s.txFlushed = false
+	clear(s.leftInTx)
 	for _, fn := range s.afterCommit {
 		fn(ctx, s)
 	}
@@ -102,6 +171,7 @@ func (s *Session) Rollback(ctx context.Context) error {
 	s.rollbackObjects()
 	s.failed = nil
 	s.txFlushed = false
+	clear(s.leftInTx)
 	for _, fn := range s.afterRollback {
 		fn(ctx, s)
 	}
@@ -136,6 +206,7 @@ func (s *Session) rollbackObjects() {
 	}
 	s.deleted = s.deleted[:0]
 	s.pending = s.pending[:0]
+	s.hardDeletes = nil
 	s.relRollback()
 }
 
@@ -186,18 +257,24 @@ func (s *Session) Close(ctx context.Context) error {
 
 // Nested is a SAVEPOINT inside the session's transaction.
 type Nested struct {
-	s     *Session
-	name  string
-	saved map[*state]savedState
+	s    *Session
+	name string
+	// saved is keyed by the object, not its state: an object expunged and
+	// added again inside the savepoint has a new state, and the savepoint's
+	// rollback must still put it back.
+	saved map[unsafe.Pointer]savedState
 	done  bool
 }
 
 type savedState struct {
-	status Status
-	snap   *snapshot
-	values *snapshot
-	marked bool
-	newIn  bool
+	status    Status
+	snap      *snapshot
+	txSnap    *snapshot
+	values    *snapshot
+	marked    bool
+	newIn     bool
+	deletedIn bool
+	expired   bool
 }
 
 // BeginNested flushes, then sets a SAVEPOINT. Its Rollback undoes the
@@ -211,12 +288,13 @@ func (s *Session) BeginNested(ctx context.Context) (*Nested, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Nested{s: s, name: "arc_sp_" + strconv.Itoa(len(s.nested)+1), saved: map[*state]savedState{}}
+	n := &Nested{s: s, name: "arc_sp_" + strconv.Itoa(len(s.nested)+1), saved: map[unsafe.Pointer]savedState{}}
 	if err := tx.Savepoint(ctx, n.name); err != nil {
 		return nil, err
 	}
 	for st := range s.states.all() {
-		n.saved[st] = savedState{status: st.status, snap: st.snap, values: st.cd.take(st.obj), marked: st.markedDelete, newIn: st.newInTx}
+		n.saved[st.obj] = savedState{status: st.status, snap: st.snap, txSnap: st.txSnap, values: st.cd.take(st.obj),
+			marked: st.markedDelete, newIn: st.newInTx, deletedIn: st.deletedInTx, expired: st.expired}
 	}
 	s.nested = append(s.nested, n)
 	return n, nil
@@ -260,7 +338,7 @@ func (n *Nested) Rollback(ctx context.Context) error {
 	}
 	s.failed = nil
 	for st := range s.states.all() {
-		sv, ok := n.saved[st]
+		sv, ok := n.saved[st.obj]
 		if !ok {
 			// Added or loaded after the savepoint.
 			if st.status == Pending || st.newInTx {
@@ -283,12 +361,26 @@ func (n *Nested) Rollback(ctx context.Context) error {
 			s.expireRelations(st)
 			continue
 		}
+		// What the savepoint wrote or reloaded is gone from the database:
+		// an object whose snapshot moved since is expired, and so is one
+		// that was expired at BeginNested (a reload inside the savepoint
+		// must not make its old values look fresh).
+		st.expired = sv.expired || st.snap != sv.snap
 		st.cd.restore(st.obj, sv.values)
-		st.snap = sv.snap
+		st.snap, st.txSnap = sv.snap, sv.txSnap
+		if !st.hasKey && sv.status != Pending && sv.snap != nil {
+			// Expunged and added again as new inside the savepoint.
+			st.key, st.hasKey = identityOf(st.cd.t, sv.snap.p).sk(), true
+			s.pending = removeState(s.pending, st)
+			if other := s.identity.get(st.ikey()); other != nil && other != st {
+				s.detach(other) // loaded after the savepoint: this object holds the row again
+			}
+			s.identity.put(st)
+		}
 		s.rekey(st)
 		s.expireRelations(st) // memberships flushed after the savepoint are gone too
 		st.markedDelete = sv.marked
-		st.newInTx = sv.newIn
+		st.newInTx, st.deletedInTx = sv.newIn, sv.deletedIn
 		if sv.status != st.status {
 			if st.status == Deleted && sv.status == Persistent {
 				s.identity.put(st)
@@ -303,8 +395,8 @@ func (n *Nested) Rollback(ctx context.Context) error {
 		}
 	}
 	s.deleted = s.deleted[:0]
-	for st, sv := range n.saved {
-		if sv.marked && s.stateAt(st.obj) == st {
+	for p, sv := range n.saved {
+		if st := s.stateAt(p); sv.marked && st != nil {
 			s.deleted = append(s.deleted, st)
 		}
 	}
@@ -318,9 +410,22 @@ func (n *Nested) Rollback(ctx context.Context) error {
 // transaction, fn runs inside a SAVEPOINT instead. Without a session in
 // ctx, it opens one on eng (which must then be non-nil), puts it in the
 // context fn receives, and closes it afterwards.
-func Transaction(ctx context.Context, eng *engine.Engine, fn func(ctx context.Context) error) (err error) {
+//
+// With Retry, a transaction that fails with a retryable error
+// (arcerr.IsRetryable: a serialization failure, a deadlock, a busy
+// database, a connection lost before any statement) is rolled back,
+// which puts the session's objects back as Rollback does, and fn runs
+// again after a backoff. fn must therefore do all of its work itself
+// (load, change, add) on each call. Inside a savepoint there is no
+// retry: the error goes to the outermost Transaction, which retries the
+// whole transaction.
+func Transaction(ctx context.Context, eng *engine.Engine, fn func(ctx context.Context) error, opts ...TxOption) (err error) {
 	if fn == nil {
 		return fmt.Errorf("%w: Transaction with a nil function", arcerr.ErrInvalidRequest)
+	}
+	var cfg txConfig
+	for _, o := range opts {
+		o(&cfg)
 	}
 	s := From(ctx)
 	if s == nil {
@@ -354,6 +459,24 @@ func Transaction(ctx context.Context, eng *engine.Engine, fn func(ctx context.Co
 		}
 		return n.Commit(ctx)
 	}
+	if cfg.isolation != sql.LevelDefault {
+		prev := s.txIso
+		s.txIso = cfg.isolation
+		defer func() { s.txIso = prev }()
+	}
+	for attempt := 1; ; attempt++ {
+		err = s.runTransaction(ctx, fn)
+		if err == nil || attempt >= cfg.attempts || !arcerr.IsRetryable(err) {
+			return err
+		}
+		if werr := sleepCtx(ctx, backoff(attempt, cfg.maxDelay)); werr != nil {
+			return fmt.Errorf("%w (not retried: %v)", err, werr)
+		}
+	}
+}
+
+// runTransaction is one attempt of a top-level Transaction.
+func (s *Session) runTransaction(ctx context.Context, fn func(ctx context.Context) error) error {
 	s.scopes++
 	defer func() {
 		s.scopes--
@@ -368,5 +491,75 @@ func Transaction(ctx context.Context, eng *engine.Engine, fn func(ctx context.Co
 		}
 		return err
 	}
-	return s.Commit(ctx)
+	if err := s.Commit(ctx); err != nil {
+		// A flush or COMMIT that failed: put the objects back as the
+		// transaction found them (a failed flush restored them only to
+		// before itself), and end the transaction if it is still open.
+		_ = s.Rollback(ctx)
+		return err
+	}
+	return nil
+}
+
+// TxOption configures Transaction.
+type TxOption func(*txConfig)
+
+type txConfig struct {
+	attempts  int
+	maxDelay  time.Duration
+	isolation sql.IsolationLevel
+}
+
+// Retry makes Transaction run fn up to attempts times in all while it
+// fails with a retryable error (arcerr.IsRetryable), waiting between
+// attempts with exponential backoff from 2 ms, with jitter, up to
+// maxDelay (0: 1 s).
+func Retry(attempts int, maxDelay time.Duration) TxOption {
+	return func(c *txConfig) {
+		c.attempts = attempts
+		if maxDelay <= 0 {
+			maxDelay = time.Second
+		}
+		c.maxDelay = maxDelay
+	}
+}
+
+// Isolation sets the isolation level of the transaction Transaction
+// begins (sql.LevelSerializable, say; PostgreSQL's SERIALIZABLE needs
+// Retry). As with WithIsolation, the transaction then begins at fn's
+// first statement, read or write. Inside a savepoint it has no effect.
+func Isolation(level sql.IsolationLevel) TxOption {
+	return func(c *txConfig) { c.isolation = level }
+}
+
+// backoff is the wait before attempt n+1: 2 ms doubled per attempt, up
+// to maxDelay, with up to half of it random so that transactions that
+// conflicted do not meet again.
+func backoff(n int, maxDelay time.Duration) time.Duration {
+	d := 2 * time.Millisecond << min(n-1, 20)
+	if d > maxDelay || d <= 0 {
+		d = maxDelay
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// forgetTx drops the bookkeeping of a transaction that ended without
+// writing anything (a failed first flush rolls it back): the snapshots
+// reloaded in it are what the database holds.
+func (s *Session) forgetTx() {
+	for st := range s.states.all() {
+		st.txSnap = nil
+	}
+	clear(s.leftInTx)
 }

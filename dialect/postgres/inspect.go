@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"strings"
 
 	"github.com/lib/pq"
 
@@ -17,7 +18,7 @@ import (
 // constraints and indexes with their pg_get_constraintdef /
 // pg_get_indexdef text. Indexes that back a constraint are reported as
 // the constraint only.
-func (*Dialect) InspectTables(ctx context.Context, q dialect.Querier) ([]*dialect.TableSchema, error) {
+func (d *Dialect) InspectTables(ctx context.Context, q dialect.Querier) ([]*dialect.TableSchema, error) {
 	rows, err := q.QueryContext(ctx, `SELECT c.oid, c.relname FROM pg_catalog.pg_class c
 		JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 		WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY c.relname`)
@@ -41,16 +42,17 @@ func (*Dialect) InspectTables(ctx context.Context, q dialect.Querier) ([]*dialec
 		return nil, err
 	}
 	for _, t := range tables {
-		if err := inspectTable(ctx, q, oids[t], t); err != nil {
+		if err := inspectTable(ctx, d, q, oids[t], t); err != nil {
 			return nil, fmt.Errorf("arc: inspect postgres table %s: %w", t.Name, err)
 		}
 	}
 	return tables, nil
 }
 
-func inspectTable(ctx context.Context, q dialect.Querier, oid uint32, t *dialect.TableSchema) error {
+func inspectTable(ctx context.Context, d dialect.Dialect, q dialect.Querier, oid uint32, t *dialect.TableSchema) error {
 	rows, err := q.QueryContext(ctx, `SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-			COALESCE(pg_get_expr(d.adbin, d.adrelid), ''), a.attidentity <> ''
+			COALESCE(pg_get_expr(d.adbin, d.adrelid), ''), a.attidentity <> '',
+			a.attidentity = '' AND pg_get_serial_sequence(a.attrelid::regclass::text, a.attname) IS NOT NULL
 		FROM pg_catalog.pg_attribute a
 		LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 		WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`, oid)
@@ -59,10 +61,12 @@ func inspectTable(ctx context.Context, q dialect.Querier, oid uint32, t *dialect
 	}
 	for rows.Next() {
 		c := &dialect.ColumnSchema{}
-		if err := rows.Scan(&c.Name, &c.Type, &c.NotNull, &c.Default, &c.Identity); err != nil {
+		if err := rows.Scan(&c.Name, &c.Type, &c.NotNull, &c.Default, &c.Identity, &c.SerialOwned); err != nil {
 			rows.Close()
 			return err
 		}
+		c.Serial = serialSequence(c.Default)
+		c.SerialOwned = c.SerialOwned && c.Serial != ""
 		t.Columns = append(t.Columns, c)
 	}
 	rows.Close()
@@ -113,8 +117,11 @@ func inspectTable(ctx context.Context, q dialect.Querier, oid uint32, t *dialect
 	rows, err = q.QueryContext(ctx, `SELECT ic.relname, i.indisunique, pg_get_indexdef(i.indexrelid),
 			i.indexprs IS NOT NULL OR i.indpred IS NOT NULL,
 			ARRAY(SELECT COALESCE(a.attname, '') FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(n, o)
-				LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n ORDER BY k.o)::text[]
+				LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n ORDER BY k.o)::text[],
+			quote_ident(tn.nspname) || '.' || quote_ident(tc.relname)
 		FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+		JOIN pg_catalog.pg_class tc ON tc.oid = i.indrelid
+		JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace
 		WHERE i.indrelid = $1
 			AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid)
 		ORDER BY ic.relname`, oid)
@@ -124,15 +131,35 @@ func inspectTable(ctx context.Context, q dialect.Querier, oid uint32, t *dialect
 	for rows.Next() {
 		ix := &dialect.IndexSchema{}
 		var cols pq.StringArray
-		if err := rows.Scan(&ix.Name, &ix.Unique, &ix.Def, &ix.Expr, &cols); err != nil {
+		var qualified string
+		if err := rows.Scan(&ix.Name, &ix.Unique, &ix.Def, &ix.Expr, &cols, &qualified); err != nil {
 			rows.Close()
 			return err
 		}
 		ix.Columns = cols
+		// pg_get_indexdef always names the schema ("ON public.users"); a
+		// migration must not, so Def is rebuilt around the text after it.
+		for _, on := range []string{" ON ONLY " + qualified + " ", " ON " + qualified + " "} {
+			if i := strings.Index(ix.Def, on); i >= 0 {
+				ix.Tail = ix.Def[i+len(on):]
+				ix.Def = dialect.IndexDDL(d, t.Name, ix)
+				break
+			}
+		}
 		t.Indexes = append(t.Indexes, ix)
 	}
 	rows.Close()
 	return rows.Err()
+}
+
+// serialSequence returns the sequence of a nextval('seq'::regclass)
+// default, or "".
+func serialSequence(def string) string {
+	const pre, suf = "nextval('", "'::regclass)"
+	if !strings.HasPrefix(def, pre) || !strings.HasSuffix(def, suf) {
+		return ""
+	}
+	return strings.ReplaceAll(def[len(pre):len(def)-len(suf)], "''", "'")
 }
 
 func fkAction(c string) string {

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/lib/pq"
 
@@ -92,14 +93,28 @@ func (*Dialect) AutoIncrement(*meta.Column) (string, string) {
 }
 
 // ClassifyError maps SQLSTATE class 23 (integrity constraint violation) to
-// arcerr.ErrIntegrity, and 25P02 (current transaction is aborted) to
-// arcerr.ErrNeedsRollback.
+// arcerr.ErrIntegrity, 40001 (serialization_failure) and 40P01
+// (deadlock_detected) to arcerr.ErrConflict, 55P03 (lock_not_available)
+// to arcerr.ErrDatabaseBusy, and class 08 (connection exception) and
+// 57P01-57P03 (the server shut the connection down) to
+// arcerr.ErrConnectionLost, and 25P02 (current transaction is aborted)
+// to arcerr.ErrNeedsRollback.
 func (*Dialect) ClassifyError(err error) error {
 	var pe *pq.Error
-	if errors.As(err, &pe) && strings.HasPrefix(string(pe.Code), "23") {
-		return arcerr.ErrIntegrity
+	if !errors.As(err, &pe) {
+		return nil
 	}
-	if pe != nil && pe.Code == "25P02" { // in_failed_sql_transaction
+	code := string(pe.Code)
+	switch {
+	case strings.HasPrefix(code, "23"):
+		return arcerr.ErrIntegrity
+	case code == "40001" || code == "40P01":
+		return arcerr.ErrConflict
+	case code == "55P03":
+		return arcerr.ErrDatabaseBusy
+	case strings.HasPrefix(code, "08"), code == "57P01", code == "57P02", code == "57P03":
+		return arcerr.ErrConnectionLost
+	case code == "25P02": // in_failed_sql_transaction
 		return arcerr.ErrNeedsRollback
 	}
 	return nil
@@ -115,21 +130,30 @@ func (*Dialect) TableExistsSQL() string {
 
 // DSN passes the URL to lib/pq, defaulting sslmode to disable for local
 // hosts.
+// The pool it asks for renews connections after ConnMaxLifetime and
+// closes the ones idle longer than ConnMaxIdleTime.
 func (*Dialect) DSN(u *url.URL) (string, dialect.ConnOptions, error) {
+	opts := dialect.ConnOptions{ConnMaxLifetime: ConnMaxLifetime, ConnMaxIdleTime: ConnMaxIdleTime}
 	v := *u
 	v.Scheme = "postgres"
 	q := v.Query()
 	switch v.Hostname() {
 	case "localhost", "127.0.0.1", "::1", "":
 	default:
-		return v.String(), dialect.ConnOptions{}, nil
+		return v.String(), opts, nil
 	}
 	if q.Get("sslmode") == "" {
 		q.Set("sslmode", "disable")
 		v.RawQuery = q.Encode()
 	}
-	return v.String(), dialect.ConnOptions{}, nil
+	return v.String(), opts, nil
 }
+
+// Pool defaults of engine.Open for PostgreSQL (engine options override).
+const (
+	ConnMaxLifetime = 30 * time.Minute
+	ConnMaxIdleTime = 5 * time.Minute
+)
 
 // Connector opens lib/pq connections that keep the statements they run
 // prepared (internal/stmtcache): a statement with arguments costs lib/pq

@@ -79,6 +79,7 @@ func inspectTable(ctx context.Context, q dialect.Querier, t *dialect.TableSchema
 		if len(cols) == 1 {
 			if c := t.Column(cols[0]); c != nil && c.Type == "INTEGER" {
 				c.Identity = true
+				c.AutoIncrement = hasWord(t.DDL, "AUTOINCREMENT")
 			}
 		}
 	}
@@ -146,7 +147,8 @@ func inspectTable(ctx context.Context, q dialect.Querier, t *dialect.TableSchema
 		case "u":
 			t.Uniques = append(t.Uniques, &dialect.ConstraintSchema{Columns: cols})
 		default:
-			t.Indexes = append(t.Indexes, &dialect.IndexSchema{Name: x.name, Columns: cols, Unique: x.unique, Expr: expr || x.partial, Def: x.def})
+			t.Indexes = append(t.Indexes, &dialect.IndexSchema{Name: x.name, Columns: cols, Unique: x.unique, Expr: expr || x.partial,
+				Def: x.def, Tail: indexTail(x.def)})
 		}
 	}
 	return nil
@@ -171,6 +173,107 @@ func indexColumns(ctx context.Context, q dialect.Querier, index string) ([]strin
 		cols = append(cols, n.String)
 	}
 	return cols, expr, rows.Err()
+}
+
+// hasWord reports whether the SQL text has the keyword outside strings,
+// quoted names and comments.
+func hasWord(sql, word string) bool {
+	for i := 0; i < len(sql); {
+		if j := dialect.SkipQuoted(sql, i); j > i {
+			i = j
+			continue
+		}
+		j := i
+		for j < len(sql) && (sql[j] == '_' || sql[j] >= 'a' && sql[j] <= 'z' || sql[j] >= 'A' && sql[j] <= 'Z' || sql[j] >= '0' && sql[j] <= '9') {
+			j++
+		}
+		if j == i {
+			i++
+			continue
+		}
+		if strings.EqualFold(sql[i:j], word) {
+			return true
+		}
+		i = j
+	}
+	return false
+}
+
+// indexTail is a CREATE INDEX statement from its column list on: the
+// text after the table name.
+func indexTail(def string) string {
+	for i := 0; i < len(def); {
+		if j := dialect.SkipQuoted(def, i); j > i {
+			i = j
+			continue
+		}
+		if def[i] == '(' {
+			return def[i:]
+		}
+		i++
+	}
+	return ""
+}
+
+// InspectObjects lists the views and triggers of the main database, in
+// the order they were created.
+func (*Dialect) InspectObjects(ctx context.Context, q dialect.Querier) ([]*dialect.ObjectSchema, error) {
+	rows, err := q.QueryContext(ctx, `SELECT type, name, tbl_name, sql FROM sqlite_master
+		WHERE type IN ('view', 'trigger') AND sql IS NOT NULL ORDER BY rowid`)
+	if err != nil {
+		return nil, fmt.Errorf("arc: inspect sqlite views and triggers: %w", err)
+	}
+	defer rows.Close()
+	var out []*dialect.ObjectSchema
+	for rows.Next() {
+		o := &dialect.ObjectSchema{}
+		if err := rows.Scan(&o.Kind, &o.Name, &o.Table, &o.Def); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// Affinity is the type affinity SQLite gives a declared column type
+// (https://sqlite.org/datatype3.html, 3.1): INTEGER, TEXT, BLOB, REAL or
+// NUMERIC.
+func Affinity(typ string) string {
+	t := strings.ToUpper(typ)
+	switch {
+	case strings.Contains(t, "INT"):
+		return "INTEGER"
+	case strings.Contains(t, "CHAR"), strings.Contains(t, "CLOB"), strings.Contains(t, "TEXT"):
+		return "TEXT"
+	case strings.Contains(t, "BLOB"), strings.TrimSpace(t) == "":
+		return "BLOB"
+	case strings.Contains(t, "REAL"), strings.Contains(t, "FLOA"), strings.Contains(t, "DOUB"):
+		return "REAL"
+	}
+	return "NUMERIC"
+}
+
+// SameType compares declared types by SQLite's affinity, which is all
+// SQLite keeps of them: INT, INTEGER and BIGINT are one type, and so are
+// VARCHAR(50) and TEXT (SQLite enforces no length). Types of NUMERIC
+// affinity are compared by name without their arguments (BOOLEAN,
+// DATETIME and DECIMAL(10,2) stay different: the driver reads them
+// differently).
+func (*Dialect) SameType(a, b string) bool {
+	aa, ab := Affinity(a), Affinity(b)
+	if aa != ab {
+		return false
+	}
+	if aa != "NUMERIC" {
+		return true
+	}
+	base := func(t string) string {
+		if i := strings.IndexByte(t, '('); i >= 0 {
+			t = t[:i]
+		}
+		return strings.ToUpper(strings.TrimSpace(t))
+	}
+	return base(a) == base(b)
 }
 
 func action(a string) string {
@@ -203,4 +306,8 @@ func (d *Dialect) Scratch(ctx context.Context, _ *sql.DB, fn func(ctx context.Co
 	return fn(ctx, s)
 }
 
-var _ dialect.Inspector = (*Dialect)(nil)
+var (
+	_ dialect.Inspector       = (*Dialect)(nil)
+	_ dialect.ObjectInspector = (*Dialect)(nil)
+	_ dialect.TypeComparer    = (*Dialect)(nil)
+)

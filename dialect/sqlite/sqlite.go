@@ -6,11 +6,11 @@
 // URLs: sqlite:///relative/path.db, sqlite:////absolute/path.db,
 // sqlite:///:memory: and sqlite::memory:. Every connection gets
 // foreign_keys=ON, WAL journaling (file databases), a 5 s busy timeout and
-// a cache of 128 compiled statements (_stmt_cache_size);
-// transactions are DEFERRED (readers never block writers; add
-// _txlock=immediate to the URL for write-heavy programs, at the cost of a
-// session that has only read holding the write lock);
-// query parameters of the URL are passed to the driver and override them.
+// a cache of 128 compiled statements (_stmt_cache_size). The engine
+// begins write transactions with BEGIN IMMEDIATE (BeginWriteSQL), so a
+// session that reads and then writes never fails to upgrade its lock;
+// reads run outside any write lock (see docs/engine.md).
+// Query parameters of the URL are passed to the driver and override these.
 package sqlite
 
 import (
@@ -89,14 +89,34 @@ func numeric(c *meta.Column) string {
 // AutoIncrement: an INTEGER PRIMARY KEY is SQLite's rowid alias; nothing else is needed.
 func (*Dialect) AutoIncrement(*meta.Column) (string, string) { return "INTEGER", "" }
 
-// ClassifyError maps SQLITE_CONSTRAINT to arcerr.ErrIntegrity.
+// ClassifyError maps SQLITE_CONSTRAINT to arcerr.ErrIntegrity,
+// SQLITE_BUSY_SNAPSHOT (a read transaction that cannot become a write
+// transaction because another connection wrote since it began) to
+// arcerr.ErrConflict, and the other SQLITE_BUSY and SQLITE_LOCKED codes
+// (the busy timeout ran out; a shared-cache table lock) to
+// arcerr.ErrDatabaseBusy.
 func (*Dialect) ClassifyError(err error) error {
 	var se sqlite3.Error
-	if errors.As(err, &se) && se.Code == sqlite3.ErrConstraint {
+	if !errors.As(err, &se) {
+		return nil
+	}
+	switch {
+	case se.Code == sqlite3.ErrConstraint:
 		return arcerr.ErrIntegrity
+	case se.ExtendedCode == sqlite3.ErrBusySnapshot:
+		return arcerr.ErrConflict
+	case se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked:
+		return arcerr.ErrDatabaseBusy
 	}
 	return nil
 }
+
+// BeginWriteSQL is BEGIN IMMEDIATE: a write transaction takes SQLite's
+// write lock when it begins, waiting for it under the busy timeout, so it
+// never fails later when a DEFERRED transaction's read lock would have
+// had to be upgraded (SQLITE_BUSY, which the busy handler cannot wait
+// out in WAL mode once another writer has committed).
+func (*Dialect) BeginWriteSQL() string { return "BEGIN IMMEDIATE" }
 
 // TableExistsSQL asks sqlite_master.
 func (*Dialect) TableExistsSQL() string {
@@ -132,6 +152,13 @@ func (*Dialect) DSN(u *url.URL) (string, dialect.ConnOptions, error) {
 		opts.MaxOpenConns = 1
 		path = ":memory:"
 	} else {
+		if q.Get("cache") == "shared" {
+			// Shared-cache connections lock tables, not the file, and a
+			// table lock fails at once with SQLITE_LOCKED: the busy
+			// timeout does not apply. One connection serializes them
+			// (WithMaxOpenConns overrides).
+			opts.MaxOpenConns = 1
+		}
 		set("_journal_mode", "WAL")
 		set("_synchronous", "NORMAL")
 	}

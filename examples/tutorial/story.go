@@ -85,7 +85,7 @@ func basics(ctx context.Context, eng *arc.Engine, tr *transcript) (*arc.Session,
 
 	tr.step("expired", "§5.4 After the commit, objects are expired")
 	// snippet: expired
-	again, err := arc.Get[User](ctx, ed.ID) // expired: reloads in a new transaction
+	again, err := arc.Get[User](ctx, ed.ID) // expired: reloads (a read: no transaction until the next write)
 	if err != nil {
 		return nil, err
 	}

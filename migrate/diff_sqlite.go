@@ -1,0 +1,371 @@
+package migrate
+
+import (
+	"strings"
+
+	"github.com/arcorm/arc/dialect"
+	"github.com/arcorm/arc/meta"
+)
+
+// renderSQLite writes a table's differences on SQLite: ADD COLUMN,
+// RENAME COLUMN and CREATE/DROP INDEX where they suffice, else a rebuild.
+func (p *planner) renderSQLite(td *tableDiff) {
+	t := td.t
+	rebuild := len(td.dropped) > 0 || len(td.changed) > 0 || td.pkDiff || len(td.addU) > 0 || len(td.dropU) > 0 ||
+		len(td.addF) > 0 || len(td.dropF) > 0
+	for _, a := range td.added {
+		if !p.simpleAdd(t.ColumnByName(a)) {
+			rebuild = true
+		}
+	}
+	if rebuild {
+		p.rebuild(td)
+		return
+	}
+	tn := "ALTER TABLE " + p.q(t.Name) + " "
+	for _, r := range td.colRen {
+		p.add(phRename, []string{tn + "RENAME COLUMN " + p.q(r[0]) + " TO " + p.q(r[1])},
+			[]string{tn + "RENAME COLUMN " + p.q(r[1]) + " TO " + p.q(r[0])})
+		p.change("rename column %s.%s to %s", t.Name, r[0], r[1])
+	}
+	for _, a := range td.added {
+		c := t.ColumnByName(a)
+		p.add(phColumns, []string{tn + "ADD COLUMN " + dialect.ColumnDef(p.d, c)},
+			[]string{tn + "DROP COLUMN " + p.q(a)})
+		p.change("add column %s.%s", t.Name, a)
+	}
+	p.indexSteps(td)
+}
+
+// simpleAdd reports whether SQLite can ADD COLUMN c without a rebuild.
+func (p *planner) simpleAdd(c *meta.Column) bool {
+	if c == nil || c.PrimaryKey || c.Unique || c.FK != nil {
+		return false
+	}
+	if !c.Nullable && c.ServerDefault == "" {
+		return false
+	}
+	d := strings.ToUpper(c.ServerDefault)
+	return !strings.Contains(d, "(") && !strings.Contains(d, "CURRENT_")
+}
+
+// rebuild writes SQLite's table rebuild: create the new shape under a
+// temporary name, copy the rows, drop the old table, rename, re-create
+// the indexes, and the views and triggers that use the table (SQLite
+// drops a table's triggers with it, and refuses the rename while a view
+// or trigger names a missing table). The files run with foreign keys off
+// (see Plan.Rebuild). Column renames are part of the copy. AUTOINCREMENT
+// and its high-water mark are kept.
+func (p *planner) rebuild(td *tableDiff) {
+	p.plan.Rebuild = true
+	t, l, o, ds := td.t, td.l, td.orig, td.ds
+	// The new shape: the model's, keeping what the plan does not change
+	// (columns not dropped, types not narrowed).
+	cp := *t
+	cp.Name = "_arc_new_" + t.Name
+	cp.Indexes = nil
+	cp.Columns = nil
+	typeChanged := map[string]bool{}
+	for _, ch := range td.changed {
+		typeChanged[ch.name] = ch.typ
+	}
+	for _, c := range t.Columns {
+		if lc := l.Column(c.Name); lc != nil && !p.sameType(lc.Type, ds.Column(c.Name).Type) && !typeChanged[c.Name] {
+			cc := *c
+			cc.SQLType = lc.Type
+			cp.Columns = append(cp.Columns, &cc)
+			continue
+		}
+		cp.Columns = append(cp.Columns, c)
+	}
+	drop := map[string]bool{}
+	for _, dr := range td.dropped {
+		drop[dr] = true
+	}
+	for _, lc := range l.Columns {
+		if ds.Column(lc.Name) == nil && !drop[lc.Name] {
+			cp.Columns = append(cp.Columns, &meta.Column{Name: lc.Name, SQLType: lc.Type, Nullable: !lc.NotNull, ServerDefault: lc.Default})
+		}
+	}
+	var dst, src []string
+	for _, c := range cp.Columns {
+		if l.Column(c.Name) != nil {
+			dst = append(dst, c.Name)
+			src = append(src, p.ren.liveCol(t.Name, c.Name))
+		}
+	}
+	create := dialect.CreateTable(p.d, &cp, false)
+	autoinc := false
+	if pk := l.PrimaryKey; pk != nil && len(pk.Columns) == 1 && len(t.PrimaryKey) == 1 && t.PrimaryKey[0].Name == pk.Columns[0] {
+		if lc := l.Column(pk.Columns[0]); lc != nil && lc.AutoIncrement {
+			create[0], autoinc = p.keepAutoincrement(create[0], t)
+		}
+	}
+	var up []string
+	up = append(up, "-- rebuild table "+t.Name+" (SQLite cannot ALTER this)")
+	for _, c := range td.changed {
+		if dc := ds.Column(c.name); c.null && dc.NotNull {
+			up = append(up, p.backfill(t.Name, t.Name, p.ren.liveCol(t.Name, c.name), dc)...)
+		}
+	}
+	deps := p.dependents(o.Name)
+	up = append(up, dropObjects(p, deps)...)
+	up = append(up, create...)
+	up = append(up, "INSERT INTO "+p.q(cp.Name)+" ("+dialect.IdentList(p.d, dst)+") SELECT "+dialect.IdentList(p.d, src)+" FROM "+p.q(t.Name))
+	if autoinc {
+		up = append(up, p.copySequence(t.Name, cp.Name)...)
+	}
+	up = append(up,
+		"DROP TABLE "+p.q(t.Name),
+		"ALTER TABLE "+p.q(cp.Name)+" RENAME TO "+p.q(t.Name))
+	for _, ix := range t.Indexes {
+		up = append(up, dialect.CreateIndex(p.d, t.Name, ix, false))
+	}
+	for _, ix := range l.Indexes {
+		if ix.Expr && ix.Def != "" {
+			up = append(up, dialect.IndexDDL(p.d, t.Name, ix))
+		}
+	}
+	up = append(up, createObjects(deps)...)
+
+	// The way back (after the renames are undone): the live table's own
+	// CREATE text under a temporary name.
+	old := "_arc_old_" + o.Name
+	ddl := o.DDL
+	if i := strings.IndexByte(ddl, '('); i >= 0 {
+		ddl = "CREATE TABLE " + p.q(old) + " " + ddl[i:]
+	}
+	var bdst, bsrc []string
+	for _, lc := range o.Columns {
+		n := p.ren.colName(o.Name, lc.Name)
+		for _, c := range cp.Columns {
+			if c.Name == n {
+				bdst, bsrc = append(bdst, lc.Name), append(bsrc, n)
+			}
+		}
+	}
+	var down []string
+	if len(td.dropped) > 0 {
+		down = append(down, "-- WARNING: dropped columns come back empty: "+strings.Join(td.dropped, ", "))
+	}
+	for _, c := range td.changed {
+		if lc, dc := l.Column(c.name), ds.Column(c.name); c.typ {
+			up = insertAfterFirst(up, narrowingWarningIf(c.narrowing, t.Name, c.name, lc.Type, dc.Type))
+			if c.narrowing {
+				p.note("WARNING: %s.%s narrows from %s to %s (up file)", t.Name, c.name, lc.Type, dc.Type)
+			}
+			if !widens(dc.Type, lc.Type) {
+				down = append(down, "-- WARNING: changes "+t.Name+"."+c.name+" back from "+dc.Type+" to "+lc.Type+
+					" (SQLite keeps each value as it is stored, converting by the column's affinity)")
+				p.note("WARNING: the down file changes %s.%s back from %s to %s", t.Name, c.name, dc.Type, lc.Type)
+			}
+		}
+	}
+	down = append(down, dropObjects(p, deps)...)
+	down = append(down, ddl,
+		"INSERT INTO "+p.q(old)+" ("+dialect.IdentList(p.d, bdst)+") SELECT "+dialect.IdentList(p.d, bsrc)+" FROM "+p.q(o.Name))
+	if strings.Contains(strings.ToUpper(o.DDL), "AUTOINCREMENT") {
+		down = append(down, p.copySequence(o.Name, old)...)
+	}
+	down = append(down,
+		"DROP TABLE "+p.q(o.Name),
+		"ALTER TABLE "+p.q(old)+" RENAME TO "+p.q(o.Name))
+	for _, ix := range o.Indexes {
+		if ix.Def != "" {
+			down = append(down, dialect.IndexDDL(p.d, o.Name, ix))
+		}
+	}
+	down = append(down, createObjects(deps)...)
+	p.addLate(phColumns, up, nil, down)
+
+	if len(deps) > 0 {
+		var names []string
+		for _, d := range deps {
+			names = append(names, d.Kind+" "+d.Name)
+		}
+		p.note("the rebuild of %s drops and re-creates %s (they use the table); re-creating one fails if it uses a column the rebuild removes or renames: edit it in the file",
+			t.Name, strings.Join(names, ", "))
+		if o.Name != t.Name {
+			p.note("WARNING: %s is renamed and rebuilt; the re-created views and triggers are their text from before the rename: edit them in the up file", t.Name)
+		}
+	}
+	for _, r := range td.colRen {
+		p.change("rename column %s.%s to %s", t.Name, r[0], r[1])
+	}
+	for _, a := range td.added {
+		c := t.ColumnByName(a)
+		if c != nil && !c.Nullable && c.ServerDefault == "" {
+			p.note("%s.%s is NOT NULL without a server default: the rebuild fails if %s has rows", t.Name, a, t.Name)
+		}
+		p.change("add column %s.%s", t.Name, a)
+	}
+	for _, dr := range td.dropped {
+		p.change("drop column %s.%s", t.Name, dr)
+	}
+	for _, c := range td.changed {
+		lc, dc := l.Column(c.name), ds.Column(c.name)
+		if c.typ {
+			p.change("change type of %s.%s from %s to %s", t.Name, c.name, lc.Type, dc.Type)
+		}
+		if c.null {
+			p.change("change nullability of %s.%s", t.Name, c.name)
+		}
+		if c.def {
+			p.change("change default of %s.%s", t.Name, c.name)
+		}
+	}
+	for _, u := range td.addU {
+		p.change("add unique constraint %s on %s", u.Name, t.Name)
+	}
+	for range td.dropU {
+		p.change("drop a unique constraint on %s", t.Name)
+	}
+	for _, f := range td.addF {
+		if f != nil {
+			p.change("add foreign key %s on %s", f.Name, t.Name)
+		}
+	}
+	for range td.dropF {
+		p.change("drop a foreign key on %s", t.Name)
+	}
+	for _, ix := range td.addI {
+		p.change("create index %s on %s", ix.Name, t.Name)
+	}
+	for _, ix := range td.dropI {
+		p.change("drop index %s on %s", ix.Name, t.Name)
+	}
+	for _, r := range td.renamed {
+		p.change("rename %s %s to %s on %s", r.kind, r.from, r.to, t.Name)
+	}
+	if len(p.plan.Changes) == 0 || !strings.Contains(strings.Join(p.plan.Changes, "\n"), t.Name) {
+		p.change("rebuild table %s (primary key)", t.Name)
+	}
+}
+
+func narrowingWarningIf(on bool, table, col, a, b string) string {
+	if !on {
+		return ""
+	}
+	return "-- WARNING: narrows " + table + "." + col + " from " + a + " to " + b +
+		" (SQLite keeps each value as it is stored, converting by the column's affinity)"
+}
+
+// insertAfterFirst puts s after the first statement (the rebuild's
+// heading comment); "" inserts nothing.
+func insertAfterFirst(stmts []string, s string) []string {
+	if s == "" {
+		return stmts
+	}
+	return append(stmts[:1], append([]string{s}, stmts[1:]...)...)
+}
+
+// keepAutoincrement turns the generated CREATE TABLE's primary key into
+// SQLite's "INTEGER PRIMARY KEY AUTOINCREMENT" (a column constraint: the
+// table constraint form cannot carry AUTOINCREMENT).
+func (p *planner) keepAutoincrement(create string, t *meta.Table) (string, bool) {
+	c := t.PrimaryKey[0]
+	def := dialect.ColumnDef(p.d, c)
+	pk := ",\n\tCONSTRAINT " + p.q(t.PKName) + " PRIMARY KEY (" + p.q(c.Name) + ")"
+	if !strings.HasPrefix(def, p.q(c.Name)+" INTEGER") || !strings.Contains(create, "\t"+def+",\n") || !strings.Contains(create, pk) {
+		p.note("%s.%s has AUTOINCREMENT, which the rebuild cannot keep for the model's column; add it back by hand", t.Name, c.Name)
+		return create, false
+	}
+	create = strings.Replace(create, pk, "", 1)
+	create = strings.Replace(create, "\t"+def+",\n", "\t"+def+" CONSTRAINT "+p.q(t.PKName)+" PRIMARY KEY AUTOINCREMENT,\n", 1)
+	return create, true
+}
+
+// copySequence carries an AUTOINCREMENT table's high-water mark (in
+// sqlite_sequence) from table to the copy that replaces it, so ids of
+// deleted rows are not handed out again.
+func (p *planner) copySequence(from, to string) []string {
+	lit := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+	return []string{
+		"DELETE FROM sqlite_sequence WHERE name = " + lit(to),
+		"INSERT INTO sqlite_sequence (name, seq) SELECT " + lit(to) + ", seq FROM sqlite_sequence WHERE name = " + lit(from),
+	}
+}
+
+// dependents are the views and triggers a rebuild of table must drop and
+// re-create: triggers on it, views and triggers whose text names it, and
+// (transitively) views and triggers that name one of those views.
+func (p *planner) dependents(table string) []*dialect.ObjectSchema {
+	names := map[string]bool{strings.ToLower(table): true}
+	in := map[*dialect.ObjectSchema]bool{}
+	for changed := true; changed; {
+		changed = false
+		for _, o := range p.objects {
+			if in[o] {
+				continue
+			}
+			if (o.Kind == "trigger" && strings.EqualFold(o.Table, table)) || mentionsAny(o.Def, names) {
+				in[o] = true
+				changed = true
+				if o.Kind == "view" {
+					names[strings.ToLower(o.Name)] = true
+				}
+			}
+		}
+	}
+	var out []*dialect.ObjectSchema
+	for _, o := range p.objects {
+		if in[o] {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func dropObjects(p *planner, deps []*dialect.ObjectSchema) []string {
+	var out []string
+	for i := len(deps) - 1; i >= 0; i-- {
+		out = append(out, "DROP "+strings.ToUpper(deps[i].Kind)+" IF EXISTS "+p.q(deps[i].Name))
+	}
+	return out
+}
+
+func createObjects(deps []*dialect.ObjectSchema) []string {
+	var out []string
+	for _, o := range deps {
+		out = append(out, o.Def)
+	}
+	return out
+}
+
+// mentionsAny reports whether SQL text names one of the (lower-cased)
+// names as an identifier, bare or quoted; strings and comments do not count.
+func mentionsAny(sql string, names map[string]bool) bool {
+	for i := 0; i < len(sql); {
+		if j := dialect.SkipQuoted(sql, i); j > i {
+			if c := sql[i]; (c == '"' || c == '`') && j-i >= 2 {
+				if names[strings.ToLower(sql[i+1:j-1])] {
+					return true
+				}
+			}
+			i = j
+			continue
+		}
+		if sql[i] == '[' {
+			if j := strings.IndexByte(sql[i:], ']'); j > 0 {
+				if names[strings.ToLower(sql[i+1:i+j])] {
+					return true
+				}
+				i += j + 1
+				continue
+			}
+		}
+		j := i
+		for j < len(sql) && (sql[j] == '_' || sql[j] >= 'a' && sql[j] <= 'z' || sql[j] >= 'A' && sql[j] <= 'Z' || sql[j] >= '0' && sql[j] <= '9' || sql[j] >= 0x80) {
+			j++
+		}
+		if j == i {
+			i++
+			continue
+		}
+		if names[strings.ToLower(sql[i:j])] {
+			return true
+		}
+		i = j
+	}
+	return false
+}
