@@ -210,6 +210,11 @@ func (s *Session) GetAny(ctx context.Context, t *meta.Table, key ...any) (any, e
 }
 
 func (s *Session) get(ctx context.Context, t *meta.Table, key []any) (unsafe.Pointer, error) {
+	gHeld, gErr := s.inUse.enter("Get")
+	if gErr != nil {
+		return nil, gErr
+	}
+	defer s.inUse.leave(gHeld)
 	if err := s.check(); err != nil {
 		return nil, err
 	}
@@ -355,6 +360,11 @@ func (s *Session) mergeRow(st *state, fresh unsafe.Pointer, overwrite bool) {
 // Refresh reloads obj's row now, overwriting its columns (unflushed
 // changes are lost); ErrObjectDeleted when the row is gone.
 func (s *Session) Refresh(ctx context.Context, obj any) error {
+	gHeld, gErr := s.inUse.enter("Refresh")
+	if gErr != nil {
+		return gErr
+	}
+	defer s.inUse.leave(gHeld)
 	st, err := s.stateOf(obj)
 	if err != nil {
 		return err
@@ -381,6 +391,8 @@ func (s *Session) loadRow(ctx context.Context, t *meta.Table, fresh unsafe.Point
 
 func (s *Session) afterLoad(ctx context.Context, st *state) error {
 	if st.cd.t.Hooks.Has(meta.HookAfterLoad) {
+		s.inUse.callbacks()
+		defer s.inUse.callbacksDone()
 		if err := st.ifc().(meta.AfterLoader).AfterLoad(ctx); err != nil {
 			return fmt.Errorf("arc: %s.AfterLoad hook: %w", st.cd.t.GoType.Name(), err)
 		}

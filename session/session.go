@@ -56,7 +56,8 @@ type Session struct {
 	afterRollback []func(context.Context, *Session)
 
 	noAutoflushDepth int
-	scopes           int // open Transaction(...) calls
+	inUse            guard // detects use from two goroutines at once (guard.go)
+	scopes           int   // open Transaction(...) calls
 
 	// wrote is set when the session first begins a write transaction:
 	// from then on its reads outside a transaction go to the primary.
@@ -263,6 +264,11 @@ func keyString(k []any) string {
 // (record.Base keeps its identity) becomes persistent again. Adding an
 // object already in the session is a no-op.
 func (s *Session) Add(obj any) error {
+	gHeld, gErr := s.inUse.enter("Add")
+	if gErr != nil {
+		return gErr
+	}
+	defer s.inUse.leave(gHeld)
 	if err := s.check(); err != nil {
 		return err
 	}
@@ -413,6 +419,11 @@ func StateOf(obj any) Status {
 // Delete marks a persistent object for deletion at the next flush.
 // Deleting an object that was never saved is an error.
 func (s *Session) Delete(obj any) error {
+	gHeld, gErr := s.inUse.enter("Delete")
+	if gErr != nil {
+		return gErr
+	}
+	defer s.inUse.leave(gHeld)
 	if err := s.check(); err != nil {
 		return err
 	}
@@ -446,6 +457,11 @@ func (s *Session) Delete(obj any) error {
 // Expunge removes obj from the session: a pending object becomes
 // transient, a persistent one detached. Its field values are untouched.
 func (s *Session) Expunge(obj any) error {
+	gHeld, gErr := s.inUse.enter("Expunge")
+	if gErr != nil {
+		return gErr
+	}
+	defer s.inUse.leave(gHeld)
 	p, t, err := objectOf(obj)
 	if err != nil {
 		return err
@@ -603,6 +619,11 @@ func (s *Session) hasChanges() bool {
 // is indistinguishable from an untouched one and takes the database's
 // value. Refresh overwrites every column.
 func (s *Session) Expire(obj any) error {
+	gHeld, gErr := s.inUse.enter("Expire")
+	if gErr != nil {
+		return gErr
+	}
+	defer s.inUse.leave(gHeld)
 	st, err := s.stateOf(obj)
 	if err != nil {
 		return err
@@ -671,5 +692,5 @@ func (s *Session) autoflush(ctx context.Context) error {
 	if !s.opts.autoflush || s.noAutoflushDepth > 0 || s.opts.readOnly {
 		return nil
 	}
-	return s.Flush(ctx)
+	return s.flush(ctx)
 }
