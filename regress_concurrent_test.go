@@ -87,9 +87,12 @@ func TestRegression_SessionUsedConcurrently(t *testing.T) {
 			"All":         func() error { _, err := arc.QueryOf[Gated](s).All(ctx); return err },
 			"First":       func() error { _, err := arc.QueryOf[Gated](s).First(ctx); return err },
 			"Count":       func() error { _, err := arc.QueryOf[Gated](s).Count(ctx); return err },
-			"Rows":        func() error { _, err := arc.Rows[struct{ V string }](arc.QueryOf[Gated](s).Select(&G.V)).All(ctx); return err },
-			"Update":      func() error { _, err := arc.QueryOf[Gated](s).AllRows().Update(ctx, arc.P{"V": "x"}); return err },
-			"Get":         func() error { _, err := arc.Get[Gated](arc.WithSession(ctx, s), int64(1)); return err },
+			"Rows": func() error {
+				_, err := arc.Rows[struct{ V string }](arc.QueryOf[Gated](s).Select(&G.V)).All(ctx)
+				return err
+			},
+			"Update": func() error { _, err := arc.QueryOf[Gated](s).AllRows().Update(ctx, arc.P{"V": "x"}); return err },
+			"Get":    func() error { _, err := arc.Get[Gated](arc.WithSession(ctx, s), int64(1)); return err },
 		}
 		for name, call := range calls {
 			err := call()
