@@ -42,10 +42,17 @@ func (g *guard) enter(op string) (held bool, err error) {
 	if g.busy.CompareAndSwap(false, true) {
 		return true, nil
 	}
+	return false, g.contended(op)
+}
+
+// contended is enter's slow path (kept out of line so enter inlines).
+//
+//go:noinline
+func (g *guard) contended(op string) error {
 	if g.cb.Load() > 0 {
-		return false, nil
+		return nil
 	}
-	return false, concurrentUse(op)
+	return concurrentUse(op)
 }
 
 // leave gives the flag back when held.
