@@ -12,4 +12,7 @@ require (
 	golang.org/x/sys v0.46.0
 )
 
-require pgregory.net/rapid v1.3.0
+require (
+	github.com/google/uuid v1.6.0
+	pgregory.net/rapid v1.3.0
+)

@@ -1060,7 +1060,8 @@ func cmdDiff(e *env, o *opts, args []string) error {
 		return err
 	}
 	defer eng.Close()
-	dopts := migrate.DiffOptions{AllowDrop: o.allowDrop}
+	_, xopts, _ := migrate.SplitURL(e.database) // checked by needDatabase
+	dopts := migrate.DiffOptions{AllowDrop: o.allowDrop, MigrationsTable: xopts.MigrationsTable}
 	if o.ignore != "" {
 		dopts.IgnoreTables = strings.Split(o.ignore, ",")
 	}

@@ -12,22 +12,11 @@ import (
 	"github.com/arcorm/arc/migrate"
 )
 
-// eachURL runs fn per dialect with a database URL of its own (a SQLite
-// file, a PostgreSQL schema); ARC_TEST_DIALECTS limits the run.
+// eachURL runs fn per dialect of the shared harness with a database URL
+// of its own (a SQLite file, a PostgreSQL schema).
 func eachURL(t *testing.T, fn func(t *testing.T, url string)) {
 	t.Helper()
-	for _, name := range dbtest.Dialects {
-		t.Run(name, func(t *testing.T) {
-			if v := os.Getenv("ARC_TEST_DIALECTS"); v != "" && !strings.Contains(v, name) {
-				t.Skipf("dialect %s not in ARC_TEST_DIALECTS=%s", name, v)
-			}
-			if name == "sqlite" {
-				fn(t, "sqlite:///"+filepath.Join(t.TempDir(), "app.db"))
-				return
-			}
-			fn(t, dbtest.NewSchemaURL(t))
-		})
-	}
+	dbtest.EachDialect(t, func(t *testing.T, name string) { fn(t, dbtest.URL(t, name)) })
 }
 
 // migrationsDir writes a three-step migrations directory with its arc.sum.
@@ -283,5 +272,32 @@ func TestFixturesLoadReplace(t *testing.T) {
 		if err := eng.DB().QueryRow("SELECT count(*) FROM gadgets").Scan(&n); err != nil || n != 2 {
 			t.Fatalf("gadgets after --replace: %d rows, %v (want 2)", n, err)
 		}
+	})
+}
+
+// Item 12: x-migrations-table also holds for diff, which reads the
+// version from that table and does not offer to drop it.
+func TestRegression_DiffWithMigrationsTable(t *testing.T) {
+	eachURL(t, func(t *testing.T, url string) {
+		sep := "?"
+		if strings.Contains(url, "?") {
+			sep = "&"
+		}
+		db := "--database=" + url + sep + "x-migrations-table=app_versions"
+		mdir := filepath.Join(t.TempDir(), "migrations")
+		d := "--dir=" + mdir
+		v1, v2 := []any{gadget{}}, []any{gadget2{}}
+		want(t, runIn(t, v1, "diff", "init", db, d), 0, "000001_init.up.sql", "")
+		// diff wrote arc.sum with the pair (item 15).
+		sum, err := os.ReadFile(filepath.Join(mdir, migrate.SumFile))
+		if err != nil || !strings.Contains(string(sum), "000001_init.up.sql h1:") || !strings.Contains(string(sum), "000001_init.down.sql h1:") {
+			t.Fatalf("arc.sum after diff: %v\n%s", err, sum)
+		}
+		want(t, runIn(t, v1, "migrate", "up", db, d), 0, "migrated from none to 1", "")
+		want(t, runIn(t, v1, "diff", "--check", db, d), 0, "no differences", "")
+		want(t, runIn(t, v2, "diff", "color", db, d), 0, "000002_color.up.sql", "")
+		want(t, runIn(t, v2, "diff", "more", db, d), 1, "", "not at the latest migration")
+		want(t, runIn(t, v2, "migrate", "up", db, d), 0, "to 2", "")
+		want(t, runIn(t, v2, "diff", "--check", db, d), 0, "no differences", "")
 	})
 }

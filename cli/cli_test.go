@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/arcorm/arc/cli"
-	"github.com/arcorm/arc/internal/dbtest"
 )
 
 var arctl string // the built binary
@@ -76,13 +75,6 @@ func want(t *testing.T, r result, code int, stdout, stderr string) {
 	}
 }
 
-func urls(t *testing.T) map[string]string {
-	return map[string]string{
-		"sqlite":   "sqlite:///" + filepath.Join(t.TempDir(), "app.db"),
-		"postgres": dbtest.NewSchemaURL(t),
-	}
-}
-
 func TestHelpAndUsage(t *testing.T) {
 	dir := t.TempDir()
 	for _, args := range [][]string{
@@ -120,8 +112,8 @@ func writeFile(t *testing.T, path, body string) {
 }
 
 func TestMigrateCommands(t *testing.T) {
-	for dialect, url := range urls(t) {
-		t.Run(dialect, func(t *testing.T) {
+	{
+		eachURL(t, func(t *testing.T, url string) {
 			dir := t.TempDir()
 			db := "--database=" + url
 			r := run(t, dir, nil, "migrate", "create", "users", db)
@@ -225,8 +217,8 @@ func runIn(t *testing.T, models []any, args ...string) result {
 }
 
 func TestModelCommands(t *testing.T) {
-	for dialect, url := range urls(t) {
-		t.Run(dialect, func(t *testing.T) {
+	{
+		eachURL(t, func(t *testing.T, url string) {
 			dir := filepath.Join(t.TempDir(), "migrations")
 			db, d := "--database="+url, "--dir="+dir
 			v1, v2 := []any{gadget{}}, []any{gadget2{}}

@@ -3,8 +3,26 @@ package dialect
 import (
 	"strings"
 
+	"github.com/arcorm/arc/arcerr"
+
 	"github.com/arcorm/arc/meta"
 )
+
+// CheckTable reports, as an error wrapping arcerr.ErrInvalidModel that
+// names the model and field, a column of t that d cannot store: an array
+// column (a slice field) on a dialect without native arrays (SQLite).
+func CheckTable(d Dialect, t *meta.Table) error {
+	if d.Has(Arrays) {
+		return nil
+	}
+	for _, c := range t.Columns {
+		if c.Kind == meta.KindArray && c.SQLType == "" {
+			return &arcerr.ModelError{Model: t.GoType.String(), Field: c.Field,
+				Msg: "a slice column is a native array, which " + d.Name() + " does not have; tag it `json` to store it as JSON on every dialect"}
+		}
+	}
+	return nil
+}
 
 // CreateTable returns the statements that create t on d: sequences (where
 // d has them), the table with its constraints, then its indexes. With
@@ -72,6 +90,11 @@ func identList(d Dialect, names []string) string {
 // IdentList quotes and joins names with ", ".
 func IdentList(d Dialect, names []string) string { return identList(d, names) }
 
+// DefaultWriter is implemented by a dialect that must rewrite a
+// server_default expression for its DDL (SQLite takes a function call
+// only in parentheses).
+type DefaultWriter interface{ DefaultExpr(expr string) string }
+
 // ColumnDef is one column's definition inside CREATE TABLE or ADD COLUMN.
 func ColumnDef(d Dialect, c *meta.Column) string {
 	typ := d.ColumnType(c)
@@ -85,6 +108,9 @@ func ColumnDef(d Dialect, c *meta.Column) string {
 		}
 	}
 	s := QuoteIdent(d, c.Name) + " " + typ
+	if c.Generated != "" {
+		s += " GENERATED ALWAYS AS (" + c.Generated + ") STORED"
+	}
 	if !c.Nullable {
 		s += " NOT NULL"
 	}
@@ -94,7 +120,11 @@ func ColumnDef(d Dialect, c *meta.Column) string {
 		// an identifier, so it is quoted like one, then as a string literal.
 		s += " DEFAULT nextval('" + strings.ReplaceAll(QuoteIdent(d, c.Sequence), "'", "''") + "')"
 	case c.ServerDefault != "":
-		s += " DEFAULT " + c.ServerDefault
+		if dw, ok := d.(DefaultWriter); ok {
+			s += " DEFAULT " + dw.DefaultExpr(c.ServerDefault)
+		} else {
+			s += " DEFAULT " + c.ServerDefault
+		}
 	}
 	if clause != "" {
 		s += " " + clause

@@ -61,6 +61,9 @@ const (
 	// An engine whose dialect opens its databases through a Connector
 	// (PostgreSQL) runs its transactions this way too, without the flag.
 	ConnTx
+	// Arrays: native array column types (TEXT[], BIGINT[], ...) for
+	// slice fields (meta.KindArray).
+	Arrays
 	// NullsDistinctIndexes etc. may follow.
 )
 

@@ -44,7 +44,7 @@ func TestRegistry(t *testing.T) {
 }
 
 func TestDriverNamesAndCapabilities(t *testing.T) {
-	if lite.DriverName() != "sqlite3" || pg.DriverName() != "postgres" {
+	if lite.DriverName() != "arc_sqlite3" || pg.DriverName() != "postgres" {
 		t.Error("driver names")
 	}
 	if lite.MaxParams() != 32766 || pg.MaxParams() != 65535 {

@@ -40,12 +40,6 @@ type Engine struct {
 	// BEGIN (see Tx): the dialect has dialect.ConnTx, or Open made the
 	// pool through the dialect's Connector.
 	connTx bool
-	// wsem queues the engine's write transactions in the process when
-	// the dialect takes a database-wide write lock (SQLite's BEGIN
-	// IMMEDIATE): a writer waits here, in order, rather than in SQLite's
-	// busy handler, which polls with sleeps of up to 100 ms.
-	wsem chan struct{}
-
 	// Read replicas (WithReplicas): reads outside a write transaction
 	// go there round robin (see Reader); nil without replicas.
 	replicas []*replica
@@ -180,9 +174,6 @@ func open(ctx context.Context, rawURL string, cfg *config) (*Engine, error) {
 	serverDefaults(cfg, d, copts)
 	e := newEngine(db, d, cfg)
 	e.connTx = e.connTx || viaConnector
-	if _, ok := d.(dialect.WriteBeginner); ok && e.connTx && cfg.maxOpen != 1 {
-		e.wsem = make(chan struct{}, 1)
-	}
 	e.url = redact(rawURL)
 	e.ownsDB = true
 	if !cfg.skipPing {

@@ -1,14 +1,12 @@
 package engine
 
 import (
-	"context"
 	"database/sql/driver"
 	"errors"
 	"io"
 	"net"
 	"runtime"
 	"syscall"
-	"time"
 
 	"github.com/arcorm/arc/dialect"
 )
@@ -47,34 +45,3 @@ func connLost(err error) bool {
 	var ne *net.OpError
 	return errors.As(err, &ne)
 }
-
-// writeQueueWait bounds the wait in the engine's write queue (wsem);
-// past it a writer goes on to the database's own lock wait (the busy
-// timeout), so a transaction that was never ended cannot block the
-// others forever.
-const writeQueueWait = 5 * time.Second
-
-// queueWrite waits for the engine's write slot; it returns the function
-// that gives it back (a no-op when the slot was not taken).
-func (e *Engine) queueWrite(ctx context.Context) (func(), error) {
-	if e.wsem == nil {
-		return func() {}, nil
-	}
-	select {
-	case e.wsem <- struct{}{}:
-		return e.releaseWrite, nil
-	default:
-	}
-	t := time.NewTimer(writeQueueWait)
-	defer t.Stop()
-	select {
-	case e.wsem <- struct{}{}:
-		return e.releaseWrite, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-t.C:
-		return func() {}, nil
-	}
-}
-
-func (e *Engine) releaseWrite() { <-e.wsem }

@@ -94,6 +94,8 @@ func converterFor(c *meta.Column) (conv func(unsafe.Pointer, *meta.Column, any) 
 	switch {
 	case c.JSON:
 		return scanJSON, false
+	case c.Kind == meta.KindArray && !c.Scanner && !c.Ptr:
+		return scanArray, false
 	case c.Scanner || c.NullType:
 		return scanReflect, false
 	case c.Ptr:
@@ -416,7 +418,8 @@ func convTime(p unsafe.Pointer, src any) error {
 	d := (*time.Time)(p)
 	switch s := src.(type) {
 	case time.Time:
-		*d = s
+		// In UTC on both dialects (lib/pq gives the session's zone).
+		*d = s.UTC()
 		return nil
 	case nil:
 		*d = time.Time{}

@@ -38,8 +38,6 @@ type Tx struct {
 	// ran is set once a statement of the transaction succeeded: a lost
 	// connection before that is retryable (nothing can have happened).
 	ran bool
-	// release gives back the engine's write slot (wsem), or nil.
-	release func()
 	// failed is the first statement that failed since the transaction (or
 	// the last ROLLBACK TO SAVEPOINT) began, named when PostgreSQL refuses
 	// the statements after it (25P02, see wrap).
@@ -54,9 +52,8 @@ type TxOptions struct {
 	ReadOnly bool
 	// Write declares a transaction that will write. On SQLite it begins
 	// with BEGIN IMMEDIATE (dialect.WriteBeginner), taking the write lock
-	// at once, so that it never fails to upgrade a read lock later; the
-	// engine's writers queue for it in the process. Elsewhere it changes
-	// nothing.
+	// at once (waiting for it under the busy timeout), so that it never
+	// fails to upgrade a read lock later. Elsewhere it changes nothing.
 	Write bool
 }
 
@@ -78,22 +75,7 @@ func (e *Engine) Begin(ctx context.Context, opts *sql.TxOptions) (*Tx, error) {
 // *arcerr.StatementError for "BEGIN", retryable (arcerr.IsRetryable)
 // when the connection was lost.
 func (e *Engine) BeginTx(ctx context.Context, o TxOptions) (*Tx, error) {
-	var release func()
-	if o.Write && !o.ReadOnly {
-		var err error
-		if release, err = e.queueWrite(ctx); err != nil {
-			return nil, fmt.Errorf("arc: begin: %w", err)
-		}
-	}
-	t, err := e.beginRetrying(ctx, o)
-	if err != nil {
-		if release != nil {
-			release()
-		}
-		return nil, err
-	}
-	t.release = release
-	return t, nil
+	return e.beginRetrying(ctx, o)
 }
 
 // beginRetrying begins, retrying on a dead connection: at most once per
@@ -114,6 +96,9 @@ func (e *Engine) beginRetrying(ctx context.Context, o TxOptions) (*Tx, error) {
 		if err == nil {
 			e.LogTx("BEGIN (implicit)")
 			return t, nil
+		}
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return nil, fmt.Errorf("arc: begin: %w", err)
 		}
 		lost := errors.Is(e.classify(err), arcerr.ErrConnectionLost)
 		if !lost || i+1 >= tries || ctx.Err() != nil {
@@ -384,7 +369,6 @@ func (t *Tx) Commit() error {
 	} else {
 		err = t.tx.Commit()
 	}
-	t.releaseWrite()
 	t.e.LogTx("COMMIT")
 	if err != nil {
 		// Never Retryable when the connection is lost here: the
@@ -407,7 +391,6 @@ func (t *Tx) Rollback() error {
 	} else {
 		err = t.tx.Rollback()
 	}
-	t.releaseWrite()
 	t.e.LogTx("ROLLBACK")
 	if err != nil && err != sql.ErrTxDone {
 		return &arcerr.StatementError{SQL: "ROLLBACK", Err: err}
@@ -434,14 +417,6 @@ func (t *Tx) RollbackTo(ctx context.Context, name string) error {
 func (t *Tx) Release(ctx context.Context, name string) error {
 	_, err := t.Exec(ctx, "RELEASE SAVEPOINT "+dialect.QuoteIdent(t.e.d, name))
 	return err
-}
-
-// releaseWrite gives back the engine's write slot, once.
-func (t *Tx) releaseWrite() {
-	if t.release != nil {
-		t.release()
-		t.release = nil
-	}
 }
 
 // InTx runs fn in a write transaction (TxOptions.Write): commit when fn

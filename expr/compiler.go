@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
+	"time"
 	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
@@ -71,8 +72,13 @@ func (c *Compiler) Byte(b byte) { c.Buf = append(c.Buf, b) }
 // Ident appends a quoted identifier.
 func (c *Compiler) Ident(s string) { c.Buf = c.D.AppendIdent(c.Buf, s) }
 
-// Bind appends a placeholder and records v as its argument.
+// Bind appends a placeholder and records v as its argument. A time.Time
+// is bound in UTC, as the session writes times, so that SQLite (which
+// stores times as text) compares instants, whatever zone v is in.
 func (c *Compiler) Bind(v any) {
+	if t, ok := v.(time.Time); ok {
+		v = t.UTC()
+	}
 	c.Args = append(c.Args, v)
 	c.Buf = c.D.AppendPlaceholder(c.Buf, len(c.Args))
 }

@@ -131,6 +131,7 @@ var columnKeys = map[string]bool{
 	"server_default": true, "fk": true, "ondelete": true, "onupdate": true, "seq": true,
 	"check": true, "type": true, "json": true, "version": true, "precision": true,
 	"scale": true, "autocreatetime": true, "autoupdatetime": true, "softdelete": true,
+	"jsonb": true, "uuid": true, "enum": true, "generated": true,
 }
 
 // RelationKeys are the tag words a relationship field accepts.
@@ -450,6 +451,21 @@ func (b *builder) column(f reflect.StructField, idx []int, off uintptr, path str
 		c.Sequence = v.Value
 		b.t.Sequences = append(b.t.Sequences, v.Value)
 	}
+	if err := b.enum(c, path, w); err != nil {
+		return err
+	}
+	if v, ok := w["generated"]; ok {
+		if v.Value == "" {
+			return b.err(path, "generated: needs a SQL expression")
+		}
+		for _, k := range []string{"pk", "default", "server_default", "autoincrement", "seq", "version", "autocreatetime", "autoupdatetime"} {
+			if _, ok := w[k]; ok {
+				return b.err(path, "a generated column cannot also be %s", k)
+			}
+		}
+		c.Generated = v.Value
+		b.t.Generated = append(b.t.Generated, c)
+	}
 	if v, ok := w["check"]; ok {
 		if strings.TrimSpace(v.Value) == "" {
 			return b.err(path, "check: needs an expression")
@@ -475,10 +491,10 @@ func (b *builder) column(f reflect.StructField, idx []int, off uintptr, path str
 		}
 		b.t.SoftDelete = c
 	}
-	if _, ok := w["autocreatetime"]; ok || (f.Name == "CreatedAt" && c.Elem == timeType) {
+	if _, ok := w["autocreatetime"]; ok || (f.Name == "CreatedAt" && c.Elem == timeType && c.Generated == "") {
 		b.t.CreatedAt = c
 	}
-	if _, ok := w["autoupdatetime"]; ok || (f.Name == "UpdatedAt" && c.Elem == timeType) {
+	if _, ok := w["autoupdatetime"]; ok || (f.Name == "UpdatedAt" && c.Elem == timeType && c.Generated == "") {
 		b.t.UpdatedAt = c
 	}
 	if v, ok := w["fk"]; ok {
@@ -583,7 +599,11 @@ func (b *builder) classify(c *Column, path string, w map[string]tag.Word) error 
 	c.Elem = elem
 	c.Valuer = t.Implements(valuerType) || reflect.PointerTo(t).Implements(valuerType)
 	c.Scanner = reflect.PointerTo(t).Implements(scannerType)
-	if _, ok := w["json"]; ok {
+	_, isJSON := w["json"]
+	if _, ok := w["jsonb"]; ok {
+		isJSON = true
+	}
+	if isJSON {
 		c.JSON = true
 		c.Kind = KindJSON
 		return b.sizeAndType(c, path, w)
@@ -609,8 +629,20 @@ func (b *builder) classify(c *Column, path string, w map[string]tag.Word) error 
 			c.Kind = KindDouble
 		case reflect.String:
 			c.Kind = KindString
+		case reflect.Slice:
+			if !arrayElem(elem.Elem()) {
+				return b.err(path, "unsupported field type %s: a slice column is a PostgreSQL array of string, int64, int32, float64 or bool (use `json` for any other slice)", t)
+			}
+			if c.Ptr || c.NullType {
+				return b.err(path, "%s: a nil slice is NULL already; use the slice type itself", t)
+			}
+			c.Kind = KindArray
 		default:
-			if (c.Valuer && c.Scanner) || (c.Ptr && customElem(elem)) {
+			if uuidShape(elem) && ((c.Valuer && c.Scanner) || (c.Ptr && customElem(elem))) {
+				c.Kind = KindUUID
+			} else if uuidShape(elem) {
+				return b.err(path, "%s is a [16]byte without driver.Valuer and sql.Scanner: use github.com/google/uuid's uuid.UUID or a string with `uuid`", t)
+			} else if (c.Valuer && c.Scanner) || (c.Ptr && customElem(elem)) {
 				c.Kind = KindText // a custom type; `type:` picks another SQL type
 			} else if _, ok := w["type"]; ok && c.Valuer {
 				c.Kind = KindText
@@ -625,7 +657,72 @@ func (b *builder) classify(c *Column, path string, w map[string]tag.Word) error 
 		}
 		c.Kind = KindText
 	}
+	if _, ok := w["uuid"]; ok {
+		if c.Kind != KindString && c.Kind != KindUUID {
+			return b.err(path, "uuid applies to string fields and [16]byte UUID types, not %s", t)
+		}
+		c.Kind = KindUUID
+	}
 	return b.sizeAndType(c, path, w)
+}
+
+// uuidShape reports whether t is a 16-byte array (uuid.UUID and its kin).
+func uuidShape(t reflect.Type) bool {
+	return t.Kind() == reflect.Array && t.Len() == 16 && t.Elem().Kind() == reflect.Uint8
+}
+
+// arrayElem reports whether a slice of t maps to a PostgreSQL array.
+func arrayElem(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.String, reflect.Int64, reflect.Int32, reflect.Float64, reflect.Bool:
+		return true
+	}
+	return false
+}
+
+// Enumer is implemented by a named string type that lists the values its
+// columns allow; Arc turns them into a CHECK constraint, as `enum:` does.
+type Enumer interface{ Values() []string }
+
+var enumerType = reflect.TypeFor[Enumer]()
+
+// enum records the values a string column allows (`enum:` or the field
+// type's Values method) and the CHECK constraint that enforces them.
+func (b *builder) enum(c *Column, path string, w map[string]tag.Word) error {
+	var vals []string
+	if v, ok := w["enum"]; ok {
+		vals = v.List()
+		if len(vals) == 0 {
+			return b.err(path, "enum: needs values, e.g. enum:draft,published")
+		}
+	} else if c.Elem.Kind() == reflect.String && c.Elem.Implements(enumerType) {
+		vals = reflect.Zero(c.Elem).Interface().(Enumer).Values()
+		if len(vals) == 0 {
+			return b.err(path, "%s.Values() returned no values", c.Elem)
+		}
+	} else {
+		return nil
+	}
+	if c.Kind != KindString && c.Kind != KindText {
+		return b.err(path, "enum applies to string fields, not %s", c.GoType)
+	}
+	seen := map[string]bool{}
+	var e strings.Builder
+	e.WriteString(`"` + strings.ReplaceAll(c.Name, `"`, `""`) + `" IN (`)
+	for i, v := range vals {
+		if seen[v] {
+			return b.err(path, "enum value %q given twice", v)
+		}
+		seen[v] = true
+		if i > 0 {
+			e.WriteString(", ")
+		}
+		e.WriteString("'" + strings.ReplaceAll(v, "'", "''") + "'")
+	}
+	e.WriteString(")")
+	c.Enum = vals
+	b.t.Checks = append(b.t.Checks, &Check{Name: naming.Check(b.t.Name, c.Name+"_enum"), Expr: e.String()})
+	return nil
 }
 
 func (b *builder) sizeAndType(c *Column, path string, w map[string]tag.Word) error {
@@ -756,6 +853,9 @@ func (b *builder) finish() error {
 	}
 	for _, c := range t.PrimaryKey {
 		c.Nullable = false
+		if c.Generated != "" {
+			return b.err(c.Field, "a primary key column cannot be generated")
+		}
 		if c.Ptr || c.NullType {
 			return b.err(c.Field, "a primary key column cannot be a pointer or sql.Null type")
 		}

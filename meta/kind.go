@@ -18,10 +18,12 @@ const (
 	KindTime     // time.Time
 	KindBytes    // []byte
 	KindJSON     // any value with the `json` flag, stored as JSON
+	KindUUID     // a [16]byte Valuer/Scanner type (uuid.UUID), or a string with the `uuid` flag
+	KindArray    // []string, []int64, []int32, []int, []float64, []bool (PostgreSQL arrays)
 )
 
 var kindNames = [...]string{"invalid", "bool", "smallint", "int", "bigint", "float", "double",
-	"decimal", "string", "text", "time", "bytes", "json"}
+	"decimal", "string", "text", "time", "bytes", "json", "uuid", "array"}
 
 // String names the kind ("bigint", "string", ...).
 func (k Kind) String() string {

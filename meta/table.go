@@ -31,7 +31,10 @@ type Table struct {
 	SoftDelete *Column
 	// CreatedAt and UpdatedAt are the timestamp columns the session fills, or nil.
 	CreatedAt, UpdatedAt *Column
-	Hooks                HookSet
+	// Generated lists the generated columns (`generated:`), read back by
+	// RETURNING after every INSERT and UPDATE.
+	Generated []*Column
+	Hooks     HookSet
 
 	byName   map[string]*Column
 	byField  map[string]*Column
@@ -99,6 +102,13 @@ type Column struct {
 	ServerDefault string // `server_default:`, a SQL expression used verbatim in DDL
 	Sequence      string // `seq:` (PostgreSQL; ignored on SQLite)
 	Check         string // `check:` expression
+	// Enum lists the values a string column allows (`enum:a,b,c`); a CHECK
+	// constraint named ck_<table>_<column>_enum enforces them.
+	Enum []string
+	// Generated is a generated column's SQL expression (`generated:`): the
+	// database computes the value (GENERATED ALWAYS AS (expr) STORED), the
+	// session never writes it and reads it back after INSERT and UPDATE.
+	Generated string
 
 	FK *ForeignKey // the single-column foreign key on this column, if any
 
@@ -114,7 +124,7 @@ type Column struct {
 
 // CanHoldNull reports whether the Go field can represent SQL NULL.
 func (c *Column) CanHoldNull() bool {
-	return c.Ptr || c.NullType || c.Kind == KindBytes || c.JSON || (c.Scanner && c.Valuer)
+	return c.Ptr || c.NullType || c.Kind == KindBytes || c.Kind == KindArray || c.JSON || (c.Scanner && c.Valuer)
 }
 
 // ForeignKey is a foreign key constraint.

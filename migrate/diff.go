@@ -1,6 +1,7 @@
 package migrate
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -27,6 +28,10 @@ type DiffOptions struct {
 	// Renames are tables and columns the models call by a new name
 	// (arctl diff --rename users.name=display_name, --rename old=new).
 	Renames []Rename
+	// MigrationsTable is golang-migrate's version table when it is not
+	// schema_migrations (the URL option x-migrations-table): Diff reads
+	// the version from it and leaves it alone.
+	MigrationsTable string
 }
 
 // Plan is the difference between the models and the live database, as
@@ -137,11 +142,17 @@ func WriteDiff(dir, name string, p *Plan, opts CreateOptions) (up, down string, 
 // DatabaseVersion reads golang-migrate's version table through the
 // engine: NilVersion when there is no table or no row.
 func DatabaseVersion(ctx context.Context, eng *engine.Engine) (version int, dirty bool, err error) {
-	ok, err := TableExists(ctx, eng, MigrationsTable)
+	return VersionIn(ctx, eng, MigrationsTable)
+}
+
+// VersionIn is DatabaseVersion for a version table of another name
+// (x-migrations-table).
+func VersionIn(ctx context.Context, eng *engine.Engine, table string) (version int, dirty bool, err error) {
+	ok, err := TableExists(ctx, eng, table)
 	if err != nil || !ok {
 		return NilVersion, false, err
 	}
-	rows, err := eng.DB().QueryContext(ctx, "SELECT version, dirty FROM "+MigrationsTable+" LIMIT 1")
+	rows, err := eng.DB().QueryContext(ctx, "SELECT version, dirty FROM "+dialect.QuoteIdent(eng.Dialect(), table)+" LIMIT 1")
 	if err != nil {
 		return 0, false, err
 	}
@@ -163,7 +174,8 @@ func DiffMetaData(ctx context.Context, eng *engine.Engine, md *meta.MetaData, op
 	if !ok {
 		return nil, fmt.Errorf("arc: diff: dialect %s cannot inspect a schema", d.Name())
 	}
-	v, dirty, err := DatabaseVersion(ctx, eng)
+	versions := cmp.Or(opts.MigrationsTable, MigrationsTable)
+	v, dirty, err := VersionIn(ctx, eng, versions)
 	if err != nil {
 		return nil, fmt.Errorf("arc: diff: %w", err)
 	}
@@ -214,7 +226,7 @@ func DiffMetaData(ctx context.Context, eng *engine.Engine, md *meta.MetaData, op
 	}
 	asIs := map[string]*dialect.TableSchema{}
 	for _, t := range live {
-		if t.Name == MigrationsTable || ignored(t.Name, opts.IgnoreTables) {
+		if t.Name == MigrationsTable || t.Name == opts.MigrationsTable || ignored(t.Name, opts.IgnoreTables) {
 			continue
 		}
 		asIs[t.Name] = t

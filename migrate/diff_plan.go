@@ -280,7 +280,8 @@ type tableDiff struct {
 	addI           []*meta.Index
 	dropI          []*dialect.IndexSchema
 	renamed        []rename
-	colRen         [][2]string // live -> model column names
+	colRen         [][2]string                 // live -> model column names
+	addC, dropC    []*dialect.ConstraintSchema // changed CHECK constraints (checks.go)
 }
 
 // compareTable writes the steps that bring a live table to its model:
@@ -289,8 +290,10 @@ type tableDiff struct {
 // alter columns (alterTable), else by SQLite's rules (renderSQLite).
 func (p *planner) compareTable(t *meta.Table, alter bool) {
 	td := p.diffTable(t)
+	td.addC, td.dropC = checkChanges(td.l, td.ds) // enum: value sets among them
 	if alter {
 		p.alterTable(td)
+		p.checkSteps(t, td.addC, td.dropC)
 		return
 	}
 	p.renderSQLite(td)

@@ -12,13 +12,14 @@ import (
 func (p *planner) renderSQLite(td *tableDiff) {
 	t := td.t
 	rebuild := len(td.dropped) > 0 || len(td.changed) > 0 || td.pkDiff || len(td.addU) > 0 || len(td.dropU) > 0 ||
-		len(td.addF) > 0 || len(td.dropF) > 0
+		len(td.addF) > 0 || len(td.dropF) > 0 || len(td.addC) > 0 || len(td.dropC) > 0
 	for _, a := range td.added {
 		if !p.simpleAdd(t.ColumnByName(a)) {
 			rebuild = true
 		}
 	}
 	if rebuild {
+		p.checkChangeNotes(t.Name, td.addC, td.dropC)
 		p.rebuild(td)
 		return
 	}
@@ -164,8 +165,10 @@ func (p *planner) rebuild(td *tableDiff) {
 	down = append(down, dropObjects(p, deps)...)
 	down = append(down, ddl,
 		"INSERT INTO "+p.q(old)+" ("+dialect.IdentList(p.d, bdst)+") SELECT "+dialect.IdentList(p.d, bsrc)+" FROM "+p.q(o.Name))
-	if strings.Contains(strings.ToUpper(o.DDL), "AUTOINCREMENT") {
-		down = append(down, p.copySequence(o.Name, old)...)
+	for _, lc := range o.Columns {
+		if lc.AutoIncrement {
+			down = append(down, p.copySequence(o.Name, old)...)
+		}
 	}
 	down = append(down,
 		"DROP TABLE "+p.q(o.Name),

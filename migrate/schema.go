@@ -37,6 +37,9 @@ func CreateTables(ctx context.Context, eng *engine.Engine, md *meta.MetaData) (c
 		inCycle := cycleFKs(md)
 		var deferred []string
 		for _, t := range md.Sorted() {
+			if err := dialect.CheckTable(d, t); err != nil {
+				return err
+			}
 			exists, err := tableExists(ctx, tx, t.Name)
 			if err != nil {
 				return err

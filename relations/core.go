@@ -474,7 +474,13 @@ func (c *Core) SetAll(ps []unsafe.Pointer) {
 // the old target's collection to p's.
 func (c *Core) SetOne(p unsafe.Pointer) {
 	old := c.current()
-	if old == p && c.loaded {
+	if old == p {
+		if !c.loaded { // the same target, now set: written at flush
+			c.setOneRaw(p)
+			if p != nil {
+				c.linkBack(p)
+			}
+		}
 		return
 	}
 	if old != nil {

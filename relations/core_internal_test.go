@@ -48,3 +48,27 @@ func TestCoreListStorage(t *testing.T) {
 		})
 	}
 }
+
+// The flags the unit of work reads: Set on an unloaded collection of a
+// bound owner replaces it (the flush loads the rest), setting a to-one
+// (nil too) is a change, and both are cleared by a load; Core stays 72
+// bytes.
+func TestCoreReplacedAndAssigned(t *testing.T) {
+	if n := unsafe.Sizeof(Core{}); n != 72 {
+		t.Fatalf("Core is %d bytes, want 72", n)
+	}
+	var co Core
+	co.SetAll(nil)
+	if co.Replaced() || !co.Loaded() {
+		t.Fatalf("an unbound field's Set is all there is: replaced %v loaded %v", co.Replaced(), co.Loaded())
+	}
+	var one Core
+	one.SetOne(nil)
+	if !one.Assigned() {
+		t.Fatal("SetOne(nil) on an unloaded to-one is a change")
+	}
+	one.SetLoaded(nil)
+	if one.Assigned() {
+		t.Fatal("a load clears Assigned")
+	}
+}

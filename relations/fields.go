@@ -33,8 +33,10 @@ func (o *One[T]) Get() *T { return (*T)(o.c.one()) }
 func (o *One[T]) Cached() (*T, bool) { return (*T)(o.c.one()), o.c.Loaded() }
 
 // Set points the field at v (nil clears it). The inverse collection is
-// updated in memory: the owner leaves the old target's collection and
-// joins v's. The foreign key column is written at the next flush.
+// updated in memory: the owner leaves the old target's collection (found
+// in the session's identity map when the field was not loaded) and joins
+// v's. The foreign key column is written at the next flush, also when the
+// field was never loaded and v is nil.
 func (o *One[T]) Set(v *T) { o.c.SetOne(unsafe.Pointer(v)) }
 
 // Load returns the related object, loading it on first use: from the
@@ -121,7 +123,10 @@ func (m *Many[T]) Append(vs ...*T) {
 func (m *Many[T]) Remove(v *T) bool { return m.c.Remove(unsafe.Pointer(v)) }
 
 // Set replaces the members; the ones left out are de-associated as by
-// Remove.
+// Remove. It replaces the whole collection even when it is not loaded:
+// the members the database holds are read at the next flush (or Load),
+// and those not in vs leave it then (their association rows deleted,
+// their foreign keys nulled, or, with delete-orphan, the rows deleted).
 func (m *Many[T]) Set(vs ...*T) {
 	ps := make([]unsafe.Pointer, len(vs))
 	for i, v := range vs {

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/expr"
 	"github.com/arcorm/arc/internal/dbtest"
@@ -357,4 +358,41 @@ func TestIteratorOpenIsUsageError(t *testing.T) {
 	assert.True(t, arcerr.IsRetryable(fmt.Errorf("x: %w", arcerr.ErrDatabaseBusy)))
 	assert.False(t, arcerr.IsRetryable(&arcerr.StatementError{SQL: "COMMIT", Kind: arcerr.ErrConnectionLost, Err: errors.New("eof")}))
 	assert.True(t, arcerr.IsRetryable(&arcerr.StatementError{SQL: "SELECT 1", Kind: arcerr.ErrConnectionLost, Err: errors.New("eof"), Retryable: true}))
+}
+
+// TestLockNotAvailableIsRetryable: on PostgreSQL a FOR UPDATE NOWAIT on a
+// row another transaction holds fails with 55P03, which is
+// ErrDatabaseBusy and retryable; the locking read began the session's
+// transaction (a read-only session refuses it).
+func TestLockNotAvailableIsRetryable(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		if !eng.Dialect().Has(dialect.ForUpdate) {
+			t.Skip("no row locks")
+		}
+		ctx := context.Background()
+		require.NoError(t, migrate.CreateAll(ctx, eng, Counter{}))
+		seed := session.New(eng)
+		require.NoError(t, seed.Add(&Counter{Name: "c"}))
+		require.NoError(t, seed.Commit(ctx))
+		require.NoError(t, seed.Close(ctx))
+		C := expr.Cols[Counter]()
+
+		holder := session.New(eng)
+		defer holder.Close(ctx)
+		_, err := session.Select[Counter]().Where(expr.Eq(&C.ID, int64(1))).ForUpdate().All(session.With(ctx, holder))
+		require.NoError(t, err)
+		require.True(t, holder.InTransaction(), "a locking read begins the transaction")
+
+		s := session.New(eng)
+		defer s.Close(ctx)
+		_, err = session.Select[Counter]().Where(expr.Eq(&C.ID, int64(1))).ForUpdate(session.ForUpdateNoWait).All(session.With(ctx, s))
+		require.Error(t, err)
+		assert.ErrorIs(t, err, arcerr.ErrDatabaseBusy)
+		assert.True(t, arcerr.IsRetryable(err))
+
+		ro := session.New(eng, session.ReadOnly())
+		defer ro.Close(ctx)
+		_, err = session.Select[Counter]().ForUpdate().All(session.With(ctx, ro))
+		assert.ErrorIs(t, err, arcerr.ErrInvalidRequest)
+	})
 }

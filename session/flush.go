@@ -220,7 +220,8 @@ func (s *Session) newPlan() *flushPlan {
 // relationship bookkeeping writes foreign keys, so objects of tables with
 // hooks, relationship fields or foreign keys get a full backup.
 func lightRestore(t *meta.Table) bool {
-	return t.Hooks&^meta.HookAfterLoad == 0 && len(t.Relations) == 0 && len(t.ForeignKeys) == 0 && len(t.Columns) <= 64
+	return t.Hooks&^meta.HookAfterLoad == 0 && len(t.Relations) == 0 && len(t.ForeignKeys) == 0 && len(t.Columns) <= 64 &&
+		len(t.Generated) == 0 // RETURNING overwrites generated fields, which need not be zero
 }
 
 // restore puts every touched object back as it was before the flush.
@@ -269,8 +270,8 @@ func (p *flushPlan) computeUpdates() {
 			u.cols = u.cols[:0]
 			u.mask = 0
 			for i := range st.cd.cols {
-				if st.cd.cols[i].c == t.Version {
-					continue
+				if c := st.cd.cols[i].c; c == t.Version || c.Generated != "" {
+					continue // the version is bumped by the UPDATE; generated columns are read-only
 				}
 				if st.cd.changed(i, st.obj, st.snap) {
 					u.cols = append(u.cols, i)
@@ -521,15 +522,17 @@ func insertShape(st *state, now time.Time) (r insertRow) {
 	for i := range cd.cols {
 		cc := &cd.cols[i]
 		c := cc.c
-		if cc.special && cc.zero(unsafe.Add(st.obj, c.Offset)) {
+		if cc.special && (c.Generated != "" || cc.zero(unsafe.Add(st.obj, c.Offset))) {
 			switch {
-			case c.AutoIncrement, c.ServerDefault != "" || c.Sequence != "":
+			case c.AutoIncrement, c.ServerDefault != "" || c.Sequence != "", c.Generated != "":
 				r.retMask |= bit(i)
 				st.filled |= bit(i)
 				if wide != nil {
 					wide.ret = append(wide.ret, c)
 				}
 				continue
+			case autoUUID(c):
+				newUUID(c, unsafe.Add(st.obj, c.Offset))
 			case c.HasDefault:
 				setDefault(st.obj, c, now)
 			case c == t.CreatedAt || c == t.UpdatedAt:
@@ -866,11 +869,13 @@ func (s *Session) execUpdate(ctx context.Context, tx *engine.Tx, u *update) erro
 	// changed primary key updates the right row.
 	args = s.pkArgs(st, args, st.snap)
 	q := updateSQL(d, st.cd.t, cols, u.mask) // not cached for tables over 64 columns
-	res, err := tx.Exec(ctx, q, args...)
-	if err != nil {
+	if len(st.cd.t.Generated) > 0 && d.Has(dialect.Returning) {
+		if err := s.updateReturning(ctx, tx, st, q, args); err != nil {
+			return flushErr("update", st, err)
+		}
+	} else if res, err := tx.Exec(ctx, q, args...); err != nil {
 		return flushErr("update", st, err)
-	}
-	if n, err := res.RowsAffected(); err == nil && n != 1 {
+	} else if n, err := res.RowsAffected(); err == nil && n != 1 {
 		return flushErr("update", st, fmt.Errorf("%w: UPDATE matched %d rows, expected 1 (row deleted or version changed by someone else)", arcerr.ErrStaleData, n))
 	}
 	if v := st.cd.t.Version; v != nil {

@@ -107,9 +107,6 @@ func TestUnlinkOfAnAbsentLinkIsANoOp(t *testing.T) {
 // Two sessions favoriting the same pair at once: both succeed, one row.
 func TestLinkConcurrentSamePair(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
-		if eng.Dialect().Name() == "sqlite" {
-			t.Skip("LEAD-TODO: read-then-write sessions on SQLite need issue 20's lock handling")
-		}
 		ctx, s, p, x, _ := linkSeed(t, eng)
 		require.NoError(t, s.Close(ctx))
 		const n = 8

@@ -118,6 +118,15 @@ func keyOf(t *meta.Table, vals []any) (ikey, error) {
 		}
 		v := reflect.ValueOf(vals[i])
 		ct := c.GoType
+		if c.Kind == meta.KindUUID && v.Kind() == reflect.String && ct.Kind() != reflect.String {
+			// A UUID key given as text (from a URL, say): parsed by the
+			// key type's own Scan.
+			u, err := uuidFromText(c, v.String())
+			if err != nil {
+				return ikey{}, fmt.Errorf("%w: key value %q for %s.%s: %w", arcerr.ErrInvalidRequest, v.String(), t.GoType.Name(), c.Field, err)
+			}
+			v = u
+		}
 		if !keyFits(v, ct) {
 			return ikey{}, fmt.Errorf("%w: key value %v (%T) does not fit %s.%s (%s)", arcerr.ErrInvalidRequest, vals[i], vals[i], t.GoType.Name(), c.Field, ct)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/dialect"
+	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/expr"
 	"github.com/arcorm/arc/meta"
 )
@@ -208,35 +209,18 @@ func (q *Query[T]) readKeys(ctx context.Context, s *Session, sqlText string, arg
 	}
 	defer rows.Close()
 	var keys []ikey
-	vals := make([]any, len(q.t.PrimaryKey))
-	dests := make([]any, len(vals))
-	for i := range vals {
-		dests[i] = &vals[i]
-	}
+	// Scan the key into a scratch object, as rows are scanned into
+	// objects, so that it is the identity map's key for any key type
+	// (a uuid.UUID read back from text, a named type).
+	plan := engine.NewScanPlan(q.t.PrimaryKey)
+	tmp := reflect.New(q.t.GoType).UnsafePointer()
 	for rows.Next() {
-		if err := rows.Scan(dests...); err != nil {
+		if err := plan.Scan(rows, tmp); err != nil {
 			return nil, err
 		}
-		k, err := keyOf(q.t, normalizeKeyVals(q.t, vals))
-		if err != nil {
-			return nil, err
-		}
-		keys = append(keys, k)
+		keys = append(keys, identityOf(q.t, tmp))
 	}
 	return keys, rows.Err()
-}
-
-// normalizeKeyVals converts driver values ([]byte text) to the key
-// columns' kinds.
-func normalizeKeyVals(t *meta.Table, vals []any) []any {
-	out := make([]any, len(vals))
-	for i, v := range vals {
-		if b, ok := v.([]byte); ok && t.PrimaryKey[i].GoType.Kind() == reflect.String {
-			v = string(b)
-		}
-		out[i] = v
-	}
-	return out
 }
 
 // syncBulk brings the identity map in line with a bulk statement.
@@ -277,6 +261,9 @@ func (q *Query[T]) syncBulk(s *Session, keys []ikey, sets []assignment, del bool
 					keyKnown = false
 				}
 			}
+		}
+		if len(st.cd.t.Generated) > 0 {
+			st.expired = true // generated columns changed in the database only
 		}
 		if !keySet {
 			continue

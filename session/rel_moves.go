@@ -66,8 +66,58 @@ func (s *Session) movedAway(r *meta.Relationship, owner, it unsafe.Pointer) bool
 	return false
 }
 
-// isDeleted reports whether obj is being deleted in this flush.
+// isDeleted reports whether obj's row is being deleted in this flush (or
+// was): a soft delete keeps the row, its links and its children's keys.
 func (s *Session) isDeleted(obj unsafe.Pointer) bool {
 	st := s.stateAt(obj)
-	return st != nil && (st.markedDelete || st.status == Deleted)
+	return st != nil && (st.markedDelete || st.status == Deleted) && !s.softDeleting(st)
+}
+
+// deassociated reports whether st was taken out of the collection of a
+// delete-orphan relationship — its to-one side was set to nil in memory
+// (by Remove, Set, or Set(nil)) — and so is an orphan: a pending object
+// that was attached in memory, or a persistent one whose row refers to a
+// parent. A new object never attached to a parent is inserted as it is,
+// and a persistent one whose foreign key is already NULL stays.
+func (s *Session) deassociated(st *state) bool {
+	for _, f := range st.cd.t.Relations {
+		if f.Kind != meta.RelOne {
+			continue
+		}
+		c := coreOf(st.obj, f)
+		r := c.Rel()
+		if r == nil || r.Back == nil || r.Dir != meta.ManyToOne || !c.Loaded() || !c.Assigned() || len(c.Items()) > 0 {
+			continue
+		}
+		br, err := meta.Resolve(r.Back)
+		if err != nil || br.Dir != meta.OneToMany || !br.Cascade.Has(meta.CascadeDeleteOrphan) {
+			continue
+		}
+		if st.status == Pending {
+			return true
+		}
+		if st.snap != nil && st.snap.p != nil {
+			if _, had := keyValues(st.snap.p, r.OwnerCols); had {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// expungeNew takes a pending object out of the session because it is an
+// orphan or its parent is deleted (it never reaches the database), and out
+// of the in-memory relationships that hold it, so that no save-update
+// cascade brings it back at a later flush.
+func (s *Session) expungeNew(st *state) {
+	for _, f := range st.cd.t.Relations {
+		c := coreOf(st.obj, f)
+		if !c.Bound() || f.Kind == meta.RelDynamic {
+			continue
+		}
+		for _, it := range slices.Clone(c.Items()) {
+			c.Remove(it)
+		}
+	}
+	s.detach(st)
 }

@@ -91,7 +91,7 @@ func uwPostRow(t *testing.T, eng *engine.Engine, id int64) uwRow {
 	return r
 }
 
-func some(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: true} }
+func uwSome(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: true} }
 
 // uwLinks returns the uw_post_tags rows as "post-tag", sorted.
 func uwLinks(t *testing.T, eng *engine.Engine) []string {
@@ -110,7 +110,7 @@ func uwLinks(t *testing.T, eng *engine.Engine) []string {
 	return out
 }
 
-func link(p *UWPost, g *UWTag) string { return fmt.Sprintf("%d-%d", p.ID, g.ID) }
+func uwLink(p *UWPost, g *UWTag) string { return fmt.Sprintf("%d-%d", p.ID, g.ID) }
 
 func uwNew[T any](v *T) *T { return relations.Init(v) }
 
@@ -124,7 +124,7 @@ func TestRegression_ManySetUnloadedReplaces(t *testing.T) {
 		p.Tags.Set(x, y)
 		require.NoError(t, s.AddAll(p, z))
 		require.NoError(t, s.Commit(ctx))
-		require.Equal(t, []string{link(p, x), link(p, y)}, uwLinks(t, eng))
+		require.Equal(t, []string{uwLink(p, x), uwLink(p, y)}, uwLinks(t, eng))
 
 		// x.Posts loaded, p.Tags not: Set(z) must drop x and y.
 		xs, err := x.Posts.Load(ctx)
@@ -137,12 +137,12 @@ func TestRegression_ManySetUnloadedReplaces(t *testing.T) {
 		require.Equal(t, []*UWTag{z}, p.Tags.Items())
 		require.Empty(t, x.Posts.Items(), "p left x's collection in memory")
 		require.NoError(t, s.Commit(ctx))
-		require.Equal(t, []string{link(p, z)}, uwLinks(t, eng))
+		require.Equal(t, []string{uwLink(p, z)}, uwLinks(t, eng))
 
 		// Set to a member already there plus a former one: no UNIQUE violation.
 		p.Tags.Set(x, z)
 		require.NoError(t, s.Commit(ctx))
-		require.Equal(t, []string{link(p, x), link(p, z)}, uwLinks(t, eng))
+		require.Equal(t, []string{uwLink(p, x), uwLink(p, z)}, uwLinks(t, eng))
 		p.Tags.Set()
 		require.NoError(t, s.Commit(ctx))
 		require.Empty(t, uwLinks(t, eng))
@@ -160,8 +160,8 @@ func TestRegression_ManySetUnloadedReplaces(t *testing.T) {
 		require.Equal(t, session.Deleted, s.StateOf(p1))
 		require.NoError(t, s.Commit(ctx))
 		require.False(t, uwPostRow(t, eng, p1.ID).Exists)
-		require.Equal(t, some(a.ID), uwPostRow(t, eng, p2.ID).Author)
-		require.Equal(t, some(a.ID), uwPostRow(t, eng, p3.ID).Author)
+		require.Equal(t, uwSome(a.ID), uwPostRow(t, eng, p2.ID).Author)
+		require.Equal(t, uwSome(a.ID), uwPostRow(t, eng, p3.ID).Author)
 	})
 }
 
@@ -186,9 +186,27 @@ func TestRegression_SelfRefSaveWritesFKOnce(t *testing.T) {
 		require.Equal(t, root.ID, *child.ParentID)
 		require.Equal(t, child.ID, *grand.ParentID)
 		require.NoError(t, s.Commit(ctx))
-		require.Equal(t, some(root.ID), uwPostRow(t, eng, child.ID).ParentID)
-		require.Equal(t, some(child.ID), uwPostRow(t, eng, grand.ID).ParentID)
+		require.Equal(t, uwSome(root.ID), uwPostRow(t, eng, child.ID).ParentID)
+		require.Equal(t, uwSome(child.ID), uwPostRow(t, eng, grand.ID).ParentID)
 		require.False(t, uwPostRow(t, eng, root.ID).ParentID.Valid)
+	})
+}
+
+// Item 3, the fallback: rows that refer to each other in a cycle are
+// inserted together and get their keys from one UPDATE each.
+func TestRegression_SelfRefCycleOneUpdateEach(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := uwSetup(t, eng)
+		a, b := uwNew(&UWPost{Title: "a"}), uwNew(&UWPost{Title: "b"})
+		a.Parent.Set(b)
+		b.Parent.Set(a)
+		require.NoError(t, s.AddAll(a, b))
+		rec := dbtest.Record(eng)
+		require.NoError(t, s.Flush(ctx))
+		require.Len(t, filterSQL(rec.SQL(), "UPDATE"), 2, "%v", rec.SQL())
+		require.NoError(t, s.Commit(ctx))
+		require.Equal(t, uwSome(b.ID), uwPostRow(t, eng, a.ID).ParentID)
+		require.Equal(t, uwSome(a.ID), uwPostRow(t, eng, b.ID).ParentID)
 	})
 }
 
@@ -271,7 +289,7 @@ func TestRegression_MovedChildIsNotOrphan(t *testing.T) {
 				require.NotContains(t, a.Posts.Items(), p)
 				require.Contains(t, b.Posts.Items(), p)
 				require.NoError(t, s.Commit(ctx))
-				require.Equal(t, uwRow{Exists: true, Author: some(b.ID)}, uwPostRow(t, eng, p.ID))
+				require.Equal(t, uwRow{Exists: true, Author: uwSome(b.ID)}, uwPostRow(t, eng, p.ID))
 				bs, err := b.Posts.Load(ctx)
 				require.NoError(t, err)
 				require.Equal(t, []*UWPost{p}, bs)
@@ -301,7 +319,7 @@ func TestRegression_MovedThenOldParentDeleted(t *testing.T) {
 			require.Equal(t, session.Deleted, s.StateOf(q), "the child that stayed is deleted by the cascade")
 			require.Equal(t, a2.ID, *p.AuthorID)
 			require.NoError(t, s.Commit(ctx))
-			require.Equal(t, uwRow{Exists: true, Author: some(a2.ID)}, uwPostRow(t, eng, p.ID))
+			require.Equal(t, uwRow{Exists: true, Author: uwSome(a2.ID)}, uwPostRow(t, eng, p.ID))
 			require.False(t, uwPostRow(t, eng, q.ID).Exists)
 		})
 	})
@@ -321,7 +339,7 @@ func TestRegression_MovedThenOldParentDeleted(t *testing.T) {
 			require.Nil(t, r2.ParentID, "the reply that stayed has its FK nulled")
 			require.NoError(t, s.Commit(ctx))
 			require.False(t, uwPostRow(t, eng, p1.ID).Exists)
-			require.Equal(t, uwRow{Exists: true, ParentID: some(p2.ID)}, uwPostRow(t, eng, r.ID))
+			require.Equal(t, uwRow{Exists: true, ParentID: uwSome(p2.ID)}, uwPostRow(t, eng, r.ID))
 			require.Equal(t, uwRow{Exists: true}, uwPostRow(t, eng, r2.ID))
 		})
 	})
@@ -470,7 +488,7 @@ func TestRegression_ArcFKClearIsNotUserChange(t *testing.T) {
 				require.Equal(t, p5.ID, *p3.ParentID)
 				require.NoError(t, s.Commit(ctx))
 				require.False(t, uwPostRow(t, eng, p2.ID).Exists)
-				require.Equal(t, uwRow{Exists: true, ParentID: some(p5.ID)}, uwPostRow(t, eng, p3.ID))
+				require.Equal(t, uwRow{Exists: true, ParentID: uwSome(p5.ID)}, uwPostRow(t, eng, p3.ID))
 			})
 		})
 	}
@@ -528,6 +546,91 @@ func TestRegression_ExpiredBackrefLeavesOldCollection(t *testing.T) {
 		require.NoError(t, s.Flush(ctx))
 		require.Empty(t, p2.Replies.Items())
 		require.NoError(t, s.Commit(ctx))
-		require.Equal(t, uwRow{Exists: true, ParentID: some(p4.ID)}, uwPostRow(t, eng, p3.ID))
+		require.Equal(t, uwRow{Exists: true, ParentID: uwSome(p4.ID)}, uwPostRow(t, eng, p3.ID))
+	})
+}
+
+// Found by TestRelRandomMoves: setting the to-one to the parent it already
+// has (never loaded) and then removing the child from that parent's
+// unloaded collection makes it an orphan.
+func TestRegression_RemoveAfterSetToSameParentOrphans(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := uwSetup(t, eng)
+		a := uwNew(&UWAuthor{Name: "a"})
+		p, q := uwNew(&UWPost{Title: "p"}), uwNew(&UWPost{Title: "q"})
+		a.Posts.Append(p, q)
+		require.NoError(t, s.Add(a))
+		require.NoError(t, s.Commit(ctx))
+		p.Author.Set(a) // unloaded: already a's
+		a.Posts.Remove(p)
+		q.Author.Set(nil) // de-associated from the other side
+		require.NoError(t, s.Flush(ctx))
+		require.Equal(t, session.Deleted, s.StateOf(p))
+		require.Equal(t, session.Deleted, s.StateOf(q))
+		require.NoError(t, s.Commit(ctx))
+		require.Equal(t, 0, countRows(t, eng, "uw_posts", ""))
+	})
+}
+
+// Found by TestRelRandomMoves: a new child taken out of its parent's
+// collection before its first flush is expunged, and stays out although
+// another relationship (its tags) still reaches it.
+func TestRegression_PendingOrphanIsExpunged(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := uwSetup(t, eng)
+		a, x := uwNew(&UWAuthor{Name: "a"}), uwNew(&UWTag{Word: "x"})
+		require.NoError(t, s.AddAll(a, x))
+		require.NoError(t, s.Commit(ctx))
+		p := uwNew(&UWPost{Title: "p"})
+		a.Posts.Append(p) // unloaded collection
+		p.Tags.Append(x)
+		a.Posts.Set() // replaces: p leaves before it was ever flushed
+		require.NoError(t, s.Flush(ctx))
+		require.Equal(t, session.Transient, s.StateOf(p))
+		require.NotContains(t, x.Posts.Items(), p)
+		x.Word = "x2"
+		require.NoError(t, s.Commit(ctx))
+		require.Equal(t, 0, countRows(t, eng, "uw_posts", ""))
+		require.Empty(t, uwLinks(t, eng))
+	})
+}
+
+// Found by TestRelRandomMoves: a new child of a parent deleted with
+// cascade delete is expunged with it, not inserted.
+func TestRegression_PendingChildOfDeletedParentIsExpunged(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := uwSetup(t, eng)
+		a := uwNew(&UWAuthor{Name: "a"})
+		require.NoError(t, s.Add(a))
+		require.NoError(t, s.Commit(ctx))
+		p := uwNew(&UWPost{Title: "p"})
+		a.Posts.Append(p)
+		require.NoError(t, s.Delete(a))
+		require.NoError(t, s.Commit(ctx))
+		require.Equal(t, session.Transient, s.StateOf(p))
+		require.Equal(t, 0, countRows(t, eng, "uw_posts", ""))
+		require.Equal(t, 0, countRows(t, eng, "uw_authors", ""))
+	})
+}
+
+// Found by TestRelRandomMoves: a reply attached to a post that is
+// deleted in the same flush (here as an orphan) keeps no reference to it,
+// like the post's other replies.
+func TestRegression_ChildOfParentDeletedInSameFlushNulled(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := uwSetup(t, eng)
+		a := uwNew(&UWAuthor{Name: "a"})
+		p1, p4 := uwNew(&UWPost{Title: "p1"}), uwNew(&UWPost{Title: "p4"})
+		a.Posts.Append(p1, p4)
+		require.NoError(t, s.Add(a))
+		require.NoError(t, s.Commit(ctx))
+		p1.Replies.Append(p4)
+		a.Posts.Set(p4) // p1 becomes an orphan
+		require.NoError(t, s.Flush(ctx))
+		require.Equal(t, session.Deleted, s.StateOf(p1))
+		require.Nil(t, p4.ParentID)
+		require.NoError(t, s.Commit(ctx))
+		require.Equal(t, uwRow{Exists: true, Author: uwSome(a.ID)}, uwPostRow(t, eng, p4.ID))
+		require.False(t, uwPostRow(t, eng, p1.ID).Exists)
 	})
 }

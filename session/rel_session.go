@@ -326,6 +326,16 @@ func (s *Session) relPreFlush(ctx context.Context) error {
 	}
 	var adds []addition
 	for _, st := range rels {
+		if !st.markedDelete && s.deassociated(st) {
+			if st.status == Pending {
+				s.expungeNew(st) // de-associated before its first flush
+			} else {
+				s.keepPre(st.obj)
+				st.markedDelete = true
+				s.deleted = append(s.deleted, st)
+			}
+			continue
+		}
 		for _, f := range st.cd.t.Relations {
 			c := coreOf(st.obj, f)
 			r := c.Rel()
@@ -397,6 +407,11 @@ func (s *Session) relPreFlush(ctx context.Context) error {
 			if len(a.items) > 0 {
 				parent = a.items[0]
 			}
+			if parent != nil && s.isDeleted(parent) {
+				// The parent is deleted in this flush: like its other
+				// children, this one keeps no reference to it.
+				parent = nil
+			}
 			if err := s.fkConflict(a.st, r, parent); err != nil {
 				return err
 			}
@@ -415,8 +430,8 @@ func (s *Session) relPreFlush(ctx context.Context) error {
 			}
 		case meta.ManyToMany:
 			for _, it := range a.items {
-				if s.isDeleted(it) {
-					continue // its association rows go with it
+				if s.isDeleted(it) || s.stateAt(it) == nil {
+					continue // its association rows go with it; or it was expunged
 				}
 				l := rf.link(r, a.st.obj, it)
 				if rf.linkDel[l] {
@@ -654,7 +669,7 @@ func (s *Session) relRemoved(rf *relFlush, st *state, r *meta.Relationship, it u
 			}
 			switch cst.status {
 			case Pending:
-				s.detach(cst)
+				s.expungeNew(cst)
 			case Persistent:
 				if !cst.markedDelete {
 					s.keepPre(cst.obj)
@@ -752,6 +767,10 @@ func (s *Session) relDeleteOne(ctx context.Context, rf *relFlush, st *state) err
 			}
 			for _, it := range members {
 				cst := s.stateAt(it)
+				if cst != nil && cst.status == Pending && del && !s.movedAway(r, st.obj, it) {
+					s.expungeNew(cst) // a new child of a deleted parent is expunged, not inserted
+					continue
+				}
 				if cst == nil || cst.markedDelete || cst.status != Persistent {
 					continue
 				}

@@ -210,6 +210,9 @@ func updateSQL(d dialect.Dialect, t *meta.Table, cols []*meta.Column, mask uint6
 			b = append(b, " + 1"...)
 		}
 		b = appendPKWhere(d, b, t, &n)
+		if d.Has(dialect.Returning) {
+			b = appendReturning(d, b, t.Generated) // read the generated columns back
+		}
 		return string(b)
 	})
 }

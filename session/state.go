@@ -16,6 +16,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -314,8 +315,8 @@ func codecOf(t *meta.Table) *codec {
 	for _, c := range t.Columns {
 		cc := colCodec{c: c, extra: -1, cp: copierFor(c.GoType), get: getterFor(c), zero: zeroFor(c)}
 		cc.special = c.AutoIncrement || c.ServerDefault != "" || c.Sequence != "" || c.HasDefault ||
-			c == t.CreatedAt || c == t.UpdatedAt || c == t.Version
-		if c.JSON || (c.Valuer && basicEq(c.GoType) == nil && !c.NullType && !c.Ptr) {
+			c == t.CreatedAt || c == t.UpdatedAt || c == t.Version || c.Generated != "" || autoUUID(c)
+		if c.JSON || c.Kind == meta.KindArray || (c.Valuer && basicEq(c.GoType) == nil && !c.NullType && !c.Ptr) {
 			cc.extra = cd.nExtra
 			cd.nExtra++
 		} else {
@@ -879,7 +880,24 @@ func getterFor(c *meta.Column) func(p unsafe.Pointer) any {
 		}
 	}
 	if c.GoType == timeType {
-		return func(p unsafe.Pointer) any { return *(*time.Time)(p) }
+		return func(p unsafe.Pointer) any { return normTime(*(*time.Time)(p)) }
+	}
+	if c.Ptr && c.Elem == timeType {
+		return func(p unsafe.Pointer) any {
+			if tp := *(**time.Time)(p); tp != nil {
+				return normTime(*tp)
+			}
+			return nil
+		}
+	}
+	if c.Kind == meta.KindArray && !c.Valuer && !c.Ptr {
+		return func(p unsafe.Pointer) any {
+			v, err := engine.ArrayValue(c, p)
+			if err != nil {
+				return valuerError{err}
+			}
+			return v
+		}
 	}
 	t := c.GoType
 	valuer := c.Valuer

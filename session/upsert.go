@@ -366,10 +366,12 @@ func upsertShape(t *meta.Table, cd *codec, obj unsafe.Pointer, now time.Time) (m
 	for i := range cd.cols {
 		cc := &cd.cols[i]
 		c := cc.c
-		if cc.special && cc.zero(unsafe.Add(obj, c.Offset)) {
+		if cc.special && (c.Generated != "" || cc.zero(unsafe.Add(obj, c.Offset))) {
 			switch {
-			case c.AutoIncrement, c.ServerDefault != "" || c.Sequence != "":
+			case c.AutoIncrement, c.ServerDefault != "" || c.Sequence != "", c.Generated != "":
 				continue
+			case autoUUID(c):
+				newUUID(c, unsafe.Add(obj, c.Offset))
 			case c.HasDefault:
 				setDefault(obj, c, now)
 			case c == t.CreatedAt || c == t.UpdatedAt:

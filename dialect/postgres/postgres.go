@@ -10,6 +10,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -33,7 +34,7 @@ func New() *Dialect {
 	return &Dialect{dialect.Base{
 		Features: dialect.Returning | dialect.ILike | dialect.Savepoints | dialect.Sequences |
 			dialect.TransactionalDDL | dialect.MatchTSQuery | dialect.LimitAll | dialect.OffsetWithoutLimit |
-			dialect.AlterColumn | dialect.ForUpdate,
+			dialect.AlterColumn | dialect.ForUpdate | dialect.Arrays,
 		Params:   MaxParams,
 		Reserved: dialect.ReservedWords,
 	}}
@@ -83,8 +84,27 @@ func (*Dialect) ColumnType(c *meta.Column) string {
 		return "TIMESTAMP WITH TIME ZONE"
 	case meta.KindBytes:
 		return "BYTEA"
+	case meta.KindUUID:
+		return "UUID"
+	case meta.KindArray:
+		return arrayType(c.Elem.Elem().Kind())
 	}
 	return "TEXT"
+}
+
+// arrayType is the PostgreSQL array type of a slice whose elements are of kind k.
+func arrayType(k reflect.Kind) string {
+	switch k {
+	case reflect.Int64:
+		return "BIGINT[]"
+	case reflect.Int32:
+		return "INTEGER[]"
+	case reflect.Float64:
+		return "DOUBLE PRECISION[]"
+	case reflect.Bool:
+		return "BOOLEAN[]"
+	}
+	return "TEXT[]"
 }
 
 // AutoIncrement uses an identity column.

@@ -46,8 +46,9 @@ func init() { dialect.Register(New(), "sqlite3") }
 // Name is "sqlite".
 func (*Dialect) Name() string { return "sqlite" }
 
-// DriverName is mattn/go-sqlite3's "sqlite3".
-func (*Dialect) DriverName() string { return "sqlite3" }
+// DriverName is "arc_sqlite3": mattn/go-sqlite3 with gen_random_uuid()
+// and now() registered on every connection (see funcs.go).
+func (*Dialect) DriverName() string { return driverName }
 
 // AppendPlaceholder writes '?'.
 func (*Dialect) AppendPlaceholder(b []byte, n int) []byte { return dialect.AppendQuestion(b, n) }
@@ -72,8 +73,8 @@ func (*Dialect) ColumnType(c *meta.Column) string {
 			return "VARCHAR(" + strconv.Itoa(c.Size) + ")"
 		}
 		return "VARCHAR"
-	case meta.KindText, meta.KindJSON:
-		return "TEXT"
+	case meta.KindText, meta.KindJSON, meta.KindUUID:
+		return "TEXT" // a UUID as its 36-character text form
 	case meta.KindTime:
 		return "DATETIME"
 	case meta.KindBytes:

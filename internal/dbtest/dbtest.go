@@ -65,6 +65,37 @@ func Each(t *testing.T, fn func(t *testing.T, eng *engine.Engine)) {
 	}
 }
 
+// EachDialect runs fn as a subtest per dialect with the dialect's name,
+// for tests that open their databases themselves (by URL, through
+// fixtures.TestDB or a command line): the dialects not in
+// ARC_TEST_DIALECTS skip, and PostgreSQL skips or fails as in Each when
+// the server is down. URL gives a fresh database of the dialect.
+func EachDialect(t *testing.T, fn func(t *testing.T, name string)) {
+	t.Helper()
+	for _, name := range Dialects {
+		t.Run(name, func(t *testing.T) {
+			if !enabled(name) {
+				t.Skipf("dialect %s not in ARC_TEST_DIALECTS=%s", name, os.Getenv("ARC_TEST_DIALECTS"))
+			}
+			if name == "postgres" {
+				RequirePG(t)
+			}
+			fn(t, name)
+		})
+	}
+}
+
+// URL returns the URL of a new empty database of the named dialect (a
+// SQLite file in a temp dir, a PostgreSQL schema), removed when the test
+// ends.
+func URL(t testing.TB, name string) string {
+	t.Helper()
+	if name == "postgres" {
+		return NewSchemaURL(t)
+	}
+	return SQLiteURL(t)
+}
+
 // Open returns an engine on a new empty database of the named dialect,
 // closed and removed when the test ends.
 func Open(t testing.TB, name string, opts ...engine.Option) *engine.Engine {

@@ -25,6 +25,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,10 +62,22 @@ var (
 	flagDialects = flag.String("dialects", "sqlite,postgres", "dialects")
 	flagPG       = flag.String("pg", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "PostgreSQL URL (loopback)")
 	flagWrites   = flag.Float64("writes", 0.5, "share of read-then-write requests")
+	flagImpl     = flag.String("impl", "arc,database/sql", "implementations to run")
+	flagProfile  = flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 )
 
 func main() {
 	flag.Parse()
+	if *flagProfile != "" {
+		f, err := os.Create(*flagProfile)
+		if err != nil {
+			fail(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fail(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var ns []int
 	for _, f := range strings.Split(*flagN, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
@@ -84,6 +97,7 @@ func main() {
 		}
 	}
 	if failed {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "load: some requests failed")
 		os.Exit(1)
 	}
@@ -157,7 +171,7 @@ func runDialect(name string, ns []int, failed *bool) error {
 	_ = s.Close(ctx)
 	raw := newRaw(eng.DB(), name == "postgres")
 	for _, n := range ns {
-		for _, impl := range []string{"arc", "database/sql"} {
+		for _, impl := range strings.Split(*flagImpl, ",") {
 			var req func(ctx context.Context, write bool, item, who int64) (retried bool, err error)
 			if impl == "arc" {
 				req = func(ctx context.Context, write bool, item, who int64) (bool, error) {

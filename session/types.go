@@ -1,0 +1,103 @@
+package session
+
+import (
+	"context"
+	"fmt"
+
+	"crypto/rand"
+	"database/sql"
+	"encoding/binary"
+	"encoding/hex"
+	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/engine"
+	"reflect"
+	"time"
+	"unsafe"
+
+	"github.com/arcorm/arc/meta"
+)
+
+// normTime is how the session writes a time from an object: in UTC and
+// cut to microseconds, PostgreSQL's precision, so that both dialects store
+// the same instant and a reload reads back the same value on both.
+func normTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// autoUUID reports whether the session generates c's value at INSERT when
+// it is zero: a single-column UUID primary key without server_default.
+func autoUUID(c *meta.Column) bool {
+	return c.Kind == meta.KindUUID && c.PrimaryKey && c.ServerDefault == "" && len(c.Table.PrimaryKey) == 1 && !c.Ptr && !c.NullType
+}
+
+// newUUID stores a new version 7 UUID (RFC 9562: 48 bits of Unix
+// milliseconds, then random bits; keys drawn later sort later, which
+// keeps a primary key index compact) into the UUID field at p: the 16
+// bytes of a [16]byte type such as uuid.UUID, or the 36-character text
+// of a string field.
+func newUUID(c *meta.Column, p unsafe.Pointer) {
+	var u [16]byte
+	_, _ = rand.Read(u[6:]) // never fails (crypto/rand, Go 1.24+)
+	var ms [8]byte
+	binary.BigEndian.PutUint64(ms[:], uint64(time.Now().UnixMilli()))
+	copy(u[:6], ms[2:])
+	u[6] = u[6]&0x0f | 0x70 // version 7
+	u[8] = u[8]&0x3f | 0x80 // RFC 9562 variant
+	if c.Elem.Kind() == reflect.String {
+		*(*string)(p) = formatUUID(u)
+		return
+	}
+	*(*[16]byte)(p) = u
+}
+
+func formatUUID(u [16]byte) string {
+	var b [36]byte
+	hex.Encode(b[0:8], u[0:4])
+	b[8] = '-'
+	hex.Encode(b[9:13], u[4:6])
+	b[13] = '-'
+	hex.Encode(b[14:18], u[6:8])
+	b[18] = '-'
+	hex.Encode(b[19:23], u[8:10])
+	b[23] = '-'
+	hex.Encode(b[24:], u[10:])
+	return string(b[:])
+}
+
+// updateReturning runs an UPDATE ... RETURNING of a table with generated
+// columns and reads their new values into the object.
+func (s *Session) updateReturning(ctx context.Context, tx *engine.Tx, st *state, q string, args []any) error {
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	n := 0
+	plan := engine.NewScanPlan(st.cd.t.Generated)
+	for rows.Next() {
+		if n++; n == 1 {
+			if err := plan.Scan(rows, st.obj); err != nil {
+				return err
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if n != 1 {
+		return fmt.Errorf("%w: UPDATE matched %d rows, expected 1 (row deleted or version changed by someone else)", arcerr.ErrStaleData, n)
+	}
+	return nil
+}
+
+// uuidFromText parses s into a value of UUID column c's type through its
+// sql.Scanner (uuid.UUID.Scan accepts the usual text forms).
+func uuidFromText(c *meta.Column, s string) (reflect.Value, error) {
+	nv := reflect.New(c.GoType)
+	sc, ok := nv.Interface().(sql.Scanner)
+	if !ok {
+		return reflect.Value{}, fmt.Errorf("%s is not a sql.Scanner", c.GoType)
+	}
+	if err := sc.Scan(s); err != nil {
+		return reflect.Value{}, err
+	}
+	return nv.Elem(), nil
+}
