@@ -3,7 +3,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: demo test test-short lint vet fmt bench bench-quick bench-targets build arctl replica bench-load fuzz
+.PHONY: demo test test-short lint vet fmt bench bench-quick bench-targets build arctl replica bench-load fuzz fuzz-query
 
 demo:
 	$(GO) run ./examples/tutorial
@@ -86,3 +86,9 @@ replica:
 # database/sql in the same run. Loopback only, about a minute.
 bench-load:
 	cd benchmarks && $(GO) run ./cmd/load $(LOADFLAGS)
+
+# The differential query check, longer than CI's 5 x 100 predicates per
+# dialect (docs/querying.md#differential-check). QCHECKS per dataset.
+QCHECKS ?= 5000
+fuzz-query:
+	ARC_RAPID_CHECKS=$(QCHECKS) ARC_QDIFF_DATASETS=10 ARC_QDIFF_SEED=$$(date +%s) $(GO) test -count=1 -timeout 60m -run '^TestQueryDifferential$$' -v ./session/

@@ -62,6 +62,12 @@ func Any(field any, crit ...Expr) Expr { return relations.Any(field, crit...) }
 // Has tests that a to-one relationship's target matches crit (EXISTS).
 func Has(field any, crit ...Expr) Expr { return relations.Has(field, crit...) }
 
+// Outer makes a field pointer or predicate inside Any/Has (or another
+// subquery) name the enclosing query's row; inside Any/Has the target
+// model's field pointers name the related row. For a self-referential
+// relationship: arc.Has(&N.Parent, arc.Col(&N.ID).Lt(arc.Outer(&N.ID))).
+func Outer(x any) Expr { return expr.Outer(x) }
+
 // Contains tests that a collection holds obj.
 func Contains(field any, obj any) Expr { return relations.Contains(field, obj) }
 

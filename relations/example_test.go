@@ -191,3 +191,64 @@ func ExampleDynamic() {
 	// 1 Jack's post
 	// Another
 }
+
+// Employee is a self-referential adjacency list: Manager is many-to-one,
+// Reports one-to-many, both to the same table.
+type Employee struct {
+	ID        int64
+	Name      string             `arc:"size:50"`
+	ManagerID *int64             `arc:"fk:employees.id"`
+	Manager   arc.One[Employee]  `arc:"back_populates:Reports"`
+	Reports   arc.Many[Employee] `arc:"back_populates:Manager;order_by:id"`
+}
+
+// Over a self-referential relationship Any and Has alias the target
+// (employees AS employees_1): field pointers inside them name the related
+// row, arc.Outer names the row of the query around them.
+func ExampleOuter() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "arc-example")
+	defer os.RemoveAll(dir)
+	eng, err := arc.Open(ctx, "sqlite:///"+filepath.Join(dir, "ex.db"))
+	if err != nil {
+		panic(err)
+	}
+	defer eng.Close()
+	if err := arc.CreateAll(ctx, eng, Employee{}); err != nil {
+		panic(err)
+	}
+	s := arc.NewSession(eng)
+	defer s.Close(ctx)
+	ctx = arc.WithSession(ctx, s)
+	boss := arc.New(&Employee{Name: "ann"})
+	bob := arc.New(&Employee{Name: "bob"})
+	boss.Reports.Append(bob, &Employee{Name: "cy"})
+	bob.Reports.Append(&Employee{Name: "dee"})
+	if err := s.Add(boss); err != nil {
+		panic(err)
+	}
+	E := arc.Cols[Employee]()
+	names := func(q *arc.Query[Employee]) []string {
+		es, err := q.OrderBy(&E.ID).All(ctx)
+		if err != nil {
+			panic(err)
+		}
+		var out []string
+		for _, e := range es {
+			out = append(out, e.Name)
+		}
+		return out
+	}
+	// Employees whose manager is ann; whose manager's manager is ann.
+	fmt.Println(names(arc.Select[Employee]().Where(arc.Has(&E.Manager, arc.Eq(&E.Name, "ann")))))
+	fmt.Println(names(arc.Select[Employee]().Where(arc.Has(&E.Manager, arc.Has(&E.Manager, arc.Eq(&E.Name, "ann"))))))
+	// Managers with a report named "cy", and managers with a report other
+	// than bob whose name sorts after their own (Outer: the manager's row).
+	fmt.Println(names(arc.Select[Employee]().Where(arc.Any(&E.Reports, arc.Eq(&E.Name, "cy")))))
+	fmt.Println(names(arc.Select[Employee]().Where(arc.Any(&E.Reports, arc.Col(&E.Name).Gt(arc.Outer(&E.Name)), arc.Ne(&E.Name, "bob")))))
+	// Output:
+	// [bob cy]
+	// [dee]
+	// [ann]
+	// [ann bob]
+}

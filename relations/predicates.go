@@ -82,21 +82,26 @@ func ParentCriteria(r *meta.Relationship, owner unsafe.Pointer, target expr.From
 // returns the secondary table to join first and its condition too.
 func JoinOn(r *meta.Relationship, from, to expr.FromItem) (sec expr.FromItem, secOn, on expr.Expr) {
 	if r.Dir == meta.ManyToMany {
-		st := expr.TableOf(r.Secondary)
-		var a, b []expr.Expr
-		for i, c := range r.OwnerRef {
-			a = append(a, &expr.Binary{L: col(from, c), Op: "=", R: col(st, r.SecOwner[i])})
-		}
-		for i, c := range r.TargetRef {
-			b = append(b, &expr.Binary{L: col(to, c), Op: "=", R: col(st, r.SecTarget[i])})
-		}
-		return st, expr.And(a...), expr.And(b...)
+		return JoinOnVia(r, from, expr.TableOf(r.Secondary), to)
 	}
 	var terms []expr.Expr
 	for i, c := range r.OwnerCols {
 		terms = append(terms, &expr.Binary{L: col(from, c), Op: "=", R: col(to, r.TargetCols[i])})
 	}
 	return nil, nil, expr.And(terms...)
+}
+
+// JoinOnVia is JoinOn for a many-to-many whose secondary table is joined
+// as st (the table, or an alias of it).
+func JoinOnVia(r *meta.Relationship, from, st, to expr.FromItem) (sec expr.FromItem, secOn, on expr.Expr) {
+	var a, b []expr.Expr
+	for i, c := range r.OwnerRef {
+		a = append(a, &expr.Binary{L: col(from, c), Op: "=", R: col(st, r.SecOwner[i])})
+	}
+	for i, c := range r.TargetRef {
+		b = append(b, &expr.Binary{L: col(to, c), Op: "=", R: col(st, r.SecTarget[i])})
+	}
+	return st, expr.And(a...), expr.And(b...)
 }
 
 // Join resolves a relationship field pointer (&U.Addresses) for
@@ -127,23 +132,43 @@ func resolveField(field any, what string) (*meta.Relationship, error) {
 	return meta.Resolve(rf)
 }
 
-// exists builds EXISTS (SELECT 1 FROM target[, secondary] WHERE <join> AND crit).
+// ownerCol names a column of r's owner: the row of the query being
+// compiled (up 0), or of the query enclosing the subquery (up 1). It finds
+// that row's FROM item when the SQL is written, so the owner may be an
+// alias (two levels deep, the target of the enclosing Any/Has).
+func ownerCol(c *meta.Column, up int) expr.Expr { return &expr.OwnerCol{Col: c, Up: up} }
+
+// eqFalseOnNull compares a key column with an object's column read when
+// the query runs: "col = ? AND (col = ?) IS NOT NULL". A NULL value makes
+// it FALSE rather than NULL, so Not(Contains(&U.Addresses, a)) for an
+// address with no user holds for every user, as it did when the value was
+// read up front. (A bare "? IS NOT NULL" cannot be typed by PostgreSQL.)
+func eqFalseOnNull(c expr.Expr, v objectValue) []expr.Expr {
+	return []expr.Expr{
+		&expr.Binary{L: c, Op: "=", R: v},
+		&expr.NullTest{X: &expr.Paren{X: &expr.Binary{L: c, Op: "=", R: v}}, Not: true},
+	}
+}
+
+// exists builds EXISTS (SELECT 1 FROM target[, secondary] WHERE <join> AND
+// crit). The target is a TargetRef: written as an alias when the table is
+// already in an enclosing query (a self-referential relationship), and
+// named by the target model's field pointers inside crit.
 func exists(r *meta.Relationship, crit []expr.Expr) expr.Expr {
-	owner := expr.TableOf(r.Owner)
-	target := expr.TableOf(r.Target)
+	target := expr.NewTargetRef(r.Target)
 	sel := &expr.Select{From: []expr.FromItem{target}}
 	if r.Dir == meta.ManyToMany {
 		st := expr.TableOf(r.Secondary)
 		sel.From = []expr.FromItem{st, target}
 		for i, c := range r.OwnerRef {
-			sel.Where = append(sel.Where, &expr.Binary{L: col(owner, c), Op: "=", R: col(st, r.SecOwner[i])})
+			sel.Where = append(sel.Where, &expr.Binary{L: ownerCol(c, 1), Op: "=", R: col(st, r.SecOwner[i])})
 		}
 		for i, c := range r.TargetRef {
 			sel.Where = append(sel.Where, &expr.Binary{L: col(target, c), Op: "=", R: col(st, r.SecTarget[i])})
 		}
 	} else {
 		for i, c := range r.OwnerCols {
-			sel.Where = append(sel.Where, &expr.Binary{L: col(owner, c), Op: "=", R: col(target, r.TargetCols[i])})
+			sel.Where = append(sel.Where, &expr.Binary{L: ownerCol(c, 1), Op: "=", R: col(target, r.TargetCols[i])})
 		}
 	}
 	sel.Where = append(sel.Where, crit...)
@@ -203,12 +228,11 @@ func Contains(field any, obj any) expr.Expr {
 	if err := unsaved(p, append(r.TargetRef, r.TargetCols...), "Contains"); err != nil {
 		return expr.Err(err)
 	}
-	owner := expr.TableOf(r.Owner)
 	if r.Dir == meta.ManyToMany {
 		st := expr.TableOf(r.Secondary)
 		sel := &expr.Select{From: []expr.FromItem{st}}
 		for i, c := range r.OwnerRef {
-			sel.Where = append(sel.Where, &expr.Binary{L: col(owner, c), Op: "=", R: col(st, r.SecOwner[i])})
+			sel.Where = append(sel.Where, &expr.Binary{L: ownerCol(c, 1), Op: "=", R: col(st, r.SecOwner[i])})
 		}
 		for i, v := range keyArgs(p, r.TargetRef) {
 			sel.Where = append(sel.Where, &expr.Binary{L: expr.Value{V: v}, Op: "=", R: col(st, r.SecTarget[i])})
@@ -219,7 +243,7 @@ func Contains(field any, obj any) expr.Expr {
 	// matches no row).
 	var terms []expr.Expr
 	for i, c := range r.TargetCols {
-		terms = append(terms, &expr.Binary{L: col(owner, r.OwnerCols[i]), Op: "=", R: objectValue{p, c}})
+		terms = append(terms, eqFalseOnNull(ownerCol(r.OwnerCols[i], 0), objectValue{p, c})...)
 	}
 	return expr.And(terms...)
 }
@@ -241,19 +265,29 @@ func WithParent(parent any, field any) expr.Expr {
 		return expr.Err(err)
 	}
 	if r.Dir == meta.ManyToMany {
-		// EXISTS over the association table, correlated to the target.
-		target := expr.TableOf(r.Target)
+		// EXISTS over the association table, correlated to the target
+		// (the query's row).
 		st := expr.TableOf(r.Secondary)
 		sel := &expr.Select{From: []expr.FromItem{st}}
 		for i, v := range keyArgs(p, r.OwnerRef) {
 			sel.Where = append(sel.Where, &expr.Binary{L: expr.Value{V: v}, Op: "=", R: col(st, r.SecOwner[i])})
 		}
 		for i, c := range r.TargetRef {
-			sel.Where = append(sel.Where, &expr.Binary{L: col(target, c), Op: "=", R: col(st, r.SecTarget[i])})
+			sel.Where = append(sel.Where, &expr.Binary{L: ownerCol(c, 1), Op: "=", R: col(st, r.SecTarget[i])})
 		}
 		return expr.Exists(sel)
 	}
-	return expr.And(ParentCriteria(r, p, expr.TableOf(r.Target))...)
+	// The query's row is the target. A many-to-one parent's FK is read
+	// when the query runs, after its autoflush (NULL matches no row).
+	var terms []expr.Expr
+	for i, c := range r.OwnerCols {
+		if r.Dir == meta.OneToMany {
+			terms = append(terms, &expr.Binary{L: expr.Value{V: keyArgs(p, r.OwnerCols)[i]}, Op: "=", R: ownerCol(r.TargetCols[i], 0)})
+			continue
+		}
+		terms = append(terms, eqFalseOnNull(ownerCol(r.TargetCols[i], 0), objectValue{p, c})...)
+	}
+	return expr.And(terms...)
 }
 
 // Is compares a many-to-one with an object: "? = addresses.user_id" (the
@@ -270,7 +304,6 @@ func isExpr(field, obj any, not bool) expr.Expr {
 	if err != nil {
 		return expr.Err(err)
 	}
-	owner := expr.TableOf(r.Owner)
 	if r.Uselist() {
 		return expr.Err(fmt.Errorf("%w: cannot compare the collection %s to an object; use Contains to test membership", arcerr.ErrInvalidRequest, r.Name()))
 	}
@@ -281,7 +314,7 @@ func isExpr(field, obj any, not bool) expr.Expr {
 	if obj == nil || (rv.Kind() == reflect.Pointer && rv.IsNil()) {
 		var terms []expr.Expr
 		for _, c := range r.OwnerCols {
-			terms = append(terms, &expr.NullTest{X: col(owner, c), Not: not})
+			terms = append(terms, &expr.NullTest{X: ownerCol(c, 0), Not: not})
 		}
 		return expr.And(terms...)
 	}
@@ -296,9 +329,9 @@ func isExpr(field, obj any, not bool) expr.Expr {
 	var terms []expr.Expr
 	for i, c := range r.OwnerCols {
 		if not {
-			terms = append(terms, expr.Or(&expr.Binary{L: col(owner, c), Op: "!=", R: vals[i]}, &expr.NullTest{X: col(owner, c)}))
+			terms = append(terms, expr.Or(&expr.Binary{L: ownerCol(c, 0), Op: "!=", R: vals[i]}, &expr.NullTest{X: ownerCol(c, 0)}))
 		} else {
-			terms = append(terms, &expr.Binary{L: expr.Value{V: vals[i]}, Op: "=", R: col(owner, c)})
+			terms = append(terms, &expr.Binary{L: expr.Value{V: vals[i]}, Op: "=", R: ownerCol(c, 0)})
 		}
 	}
 	return expr.And(terms...)

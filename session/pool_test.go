@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/internal/dbtest"
 	"github.com/arcorm/arc/migrate"
@@ -62,7 +63,7 @@ func TestRegression_PoolRecoversAfterTerminate(t *testing.T) {
 	require.NoError(t, err)
 	defer admin.Close()
 	var killed int
-	require.NoError(t, admin.QueryRow(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+	require.NoError(t, admin.QueryRow(`SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity
 		WHERE application_name = $1 AND state = 'idle'`, app).Scan(&killed))
 	require.Equal(t, 10, killed)
 	for { // wait until the server has closed them (no timing asserted)
@@ -102,4 +103,44 @@ func TestRegression_PoolRecoversAfterTerminate(t *testing.T) {
 func enabledDialect(name string) bool {
 	v := dbtestDialects()
 	return v == "" || strings.Contains(v, name)
+}
+
+// TestConnectionLostRetryable: a transaction whose connection the server
+// terminates fails with ErrConnectionLost; that is retryable when no
+// statement of the transaction had succeeded, and not after one had
+// (arcerr.IsRetryable).
+func TestConnectionLostRetryable(t *testing.T) {
+	if !enabledDialect("postgres") {
+		t.Skip("postgres not in ARC_TEST_DIALECTS")
+	}
+	ctx := context.Background()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	app := "arc_lost_" + hex.EncodeToString(b)
+	eng, err := engine.Open(ctx, dbtest.NewSchemaURL(t)+"&application_name="+app, engine.WithMaxOpenConns(1))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = eng.Close() })
+	admin, err := sql.Open("postgres", dbtest.PGURL())
+	require.NoError(t, err)
+	defer admin.Close()
+	kill := func() {
+		var n int
+		require.NoError(t, admin.QueryRow(`SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity
+			WHERE application_name = $1`, app).Scan(&n))
+		require.Equal(t, 1, n)
+	}
+	for _, ranFirst := range []bool{false, true} {
+		tx, err := eng.BeginTx(ctx, engine.TxOptions{Write: true})
+		require.NoError(t, err)
+		if ranFirst {
+			_, err = tx.Exec(ctx, "SELECT 1")
+			require.NoError(t, err)
+		}
+		kill()
+		_, err = tx.Exec(ctx, "SELECT $1::int", 1)
+		require.Error(t, err)
+		assert.ErrorIs(t, err, arcerr.ErrConnectionLost)
+		assert.Equal(t, !ranFirst, arcerr.IsRetryable(err), "retryable only before any statement succeeded (ran first: %v)", ranFirst)
+		_ = tx.Rollback()
+	}
 }

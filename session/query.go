@@ -659,7 +659,7 @@ func (q *Query[T]) scalarInt(ctx context.Context, variant byte) (int64, error) {
 
 // Iter streams the query's entities without loading them all: use it with
 // range. While it runs, the session's connection is busy: other session
-// SQL (queries, flushes, lazy loads) returns ErrBusy. Rows are not
+// SQL (queries, flushes, lazy loads) returns ErrIteratorOpen. Rows are not
 // de-duplicated. Breaking out of the loop closes the rows.
 func (q *Query[T]) Iter(ctx context.Context) iter.Seq2[*T, error] {
 	return func(yield func(*T, error) bool) {

@@ -202,7 +202,7 @@ func TestRelPredicates(t *testing.T) {
 		require.Equal(t, phs(eng, "addresses.user_id != ? OR addresses.user_id IS NULL"), sqlOf(relations.IsNot(&A.User, jack)))
 		require.Equal(t, "addresses.user_id IS NULL", sqlOf(relations.Is(&A.User, nil)))
 		require.Equal(t, "addresses.user_id IS NOT NULL", sqlOf(relations.IsNot(&A.User, (*RUser)(nil))))
-		require.Equal(t, phs(eng, "users.id = ?"), usersWhere(relations.Contains(&U.Addresses, addrs[0])))
+		require.Equal(t, phs(eng, "users.id = ? AND (users.id = ?) IS NOT NULL"), usersWhere(relations.Contains(&U.Addresses, addrs[0])))
 		require.Equal(t, phs(eng, "? = addresses.user_id"), sqlOf(relations.WithParent(jack, &U.Addresses)))
 
 		count := func(e expr.Expr) int64 {

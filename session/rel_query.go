@@ -69,10 +69,23 @@ func (q *Query[T]) joinRel(target any, on expr.Expr, outer bool) (*Query[T], boo
 	if from == nil {
 		return q.fail(fmt.Errorf("%w: Join(%s): no %s in the query to join from", arcerr.ErrInvalidRequest, r.Name(), r.Owner.GoType.Name())), true
 	}
+	// The target (and a many-to-many's secondary) is joined under an
+	// anonymous alias when the query already has that table under its own
+	// name: a self-referential relationship, or a path that comes back to
+	// a table (Join(&A.User).Join(&U.Addresses)). Field pointers keep
+	// naming the query's own items; FilterBy names the joined target.
+	items := append(append([]expr.FromItem{}, q.sel.From...), joinTargets(q.sel)...)
 	to := expr.FromItem(expr.TableOf(r.Target))
+	if hasTableNamed(items, r.Target) {
+		to = &expr.AliasRef{T: r.Target}
+	}
 	n := q.clone()
 	sec, secOn, cond := relations.JoinOn(r, from, to)
 	if sec != nil {
+		if hasTableNamed(items, r.Secondary) {
+			secAlias := &expr.AliasRef{T: r.Secondary}
+			sec, secOn, cond = relations.JoinOnVia(r, from, secAlias, to)
+		}
 		n.sel.Joins = append(n.sel.Joins, &expr.Join{Outer: outer, Target: sec, On: secOn})
 	}
 	if on != nil {
@@ -81,6 +94,16 @@ func (q *Query[T]) joinRel(target any, on expr.Expr, outer bool) (*Query[T], boo
 	n.sel.Joins = append(n.sel.Joins, &expr.Join{Outer: outer, Target: to, On: cond})
 	n.joinT, n.joinF = r.Target, to
 	return n, true
+}
+
+// hasTableNamed reports whether items hold t under its own name.
+func hasTableNamed(items []expr.FromItem, t *meta.Table) bool {
+	for _, it := range items {
+		if tr, ok := it.(*expr.TableRef); ok && tr.T.Name == t.Name {
+			return true
+		}
+	}
+	return false
 }
 
 func joinTargets(sel *expr.Select) []expr.FromItem {

@@ -94,7 +94,8 @@ func TestReplicaRoutingPostgres(t *testing.T) {
 	require.NoError(t, err)
 	// Wait for the replica to replay the view (replication lag).
 	rep := eng.Replicas()[0]
-	for {
+	for tries := 0; ; tries++ {
+		require.Less(t, tries, 1500, "the replica did not replay the view in 30 s: is replication running?")
 		var n int
 		require.NoError(t, rep.DB().QueryRowContext(ctx, "SELECT count(*) FROM information_schema.views WHERE table_name = 'whoami' AND table_schema = current_schema()").Scan(&n))
 		if n == 1 {

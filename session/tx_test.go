@@ -214,7 +214,7 @@ func TestIter(t *testing.T) {
 			require.NotNil(t, u)
 			if n == 0 {
 				// The connection is busy while iterating.
-				assert.ErrorIs(t, s.Flush(ctx), arcerr.ErrBusy)
+				assert.ErrorIs(t, s.Flush(ctx), arcerr.ErrIteratorOpen)
 			}
 			n++
 			if n == 40 {
