@@ -82,3 +82,8 @@ func TupleIn(cols []any, rows ...[]any) Expr {
 
 // CountDistinct is count(DISTINCT col).
 func CountDistinct(col any) *expr.FuncCall { return expr.CountDistinct(col) }
+
+// ScalarQuery is q as a scalar subquery, (SELECT ...), usable as a value
+// in Select, Where and OrderBy; q selects one column and may refer to the
+// enclosing query's tables through their probes (a correlated subquery).
+func ScalarQuery[T any](q *Query[T]) Expr { return &expr.ScalarSubquery{Sel: q.Statement()} }

@@ -88,3 +88,10 @@ func RelTarget(field any) expr.FromItem { return relations.Target(field) }
 // RelOn is the ON condition of a relationship join to its target or to
 // the alias given; extra criteria are ANDed.
 func RelOn(field any, to expr.FromItem, extra ...Expr) Expr { return relations.On(field, to, extra...) }
+
+// CountOf is the number of related rows per row, a correlated scalar
+// subquery for Select, Rows, Where (arc.Col(arc.CountOf(...)).Gt(2)) and
+// OrderBy: arc.Label(arc.CountOf(&A.FavoritedBy), "favorites"). Criteria
+// narrow the counted rows. An exists-flag per row is arc.Any (or Has) in
+// the SELECT list: arc.Label(arc.Any(&A.FavoritedBy, arc.Eq(&U.ID, me)), "mine").
+func CountOf(field any, crit ...Expr) Expr { return relations.CountOf(field, crit...) }

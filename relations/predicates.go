@@ -155,6 +155,13 @@ func eqFalseOnNull(c expr.Expr, v objectValue) []expr.Expr {
 // already in an enclosing query (a self-referential relationship), and
 // named by the target model's field pointers inside crit.
 func exists(r *meta.Relationship, crit []expr.Expr) expr.Expr {
+	return expr.Exists(related(r, crit))
+}
+
+// related is SELECT FROM target[, secondary] WHERE <join to the owner row
+// one level out> AND crit AND <target not soft-deleted>, with no columns:
+// the body of Any/Has (EXISTS) and CountOf (count(*)).
+func related(r *meta.Relationship, crit []expr.Expr) *expr.Select {
 	target := expr.NewTargetRef(r.Target)
 	sel := &expr.Select{From: []expr.FromItem{target}}
 	if r.Dir == meta.ManyToMany {
@@ -172,7 +179,10 @@ func exists(r *meta.Relationship, crit []expr.Expr) expr.Expr {
 		}
 	}
 	sel.Where = append(sel.Where, crit...)
-	return expr.Exists(sel)
+	if c := r.Target.SoftDelete; c != nil {
+		sel.Where = append(sel.Where, &expr.NullTest{X: col(target, c)})
+	}
+	return sel
 }
 
 // Any tests that a collection has a member matching every criterion:

@@ -169,6 +169,15 @@ func TestSoftDeleteRelationshipsAndCascades(t *testing.T) {
 		}
 		a2, err := session.Get[SAuthor](ctx2, s2, ann.ID)
 		require.NoError(t, err)
+		// Relationship predicates and counts skip it too.
+		type count struct{ N int64 }
+		n, err := session.Rows[count](session.Select[SAuthor]().Select(expr.Label(relations.CountOf(&A.Posts), "n"))).One(ctx2)
+		require.NoError(t, err)
+		require.Equal(t, int64(1), n.N)
+		P := expr.Cols[SPost]()
+		has, err := session.Select[SAuthor]().Where(relations.Any(&A.Posts, expr.Eq(&P.Title, "p2"))).Exists(ctx2)
+		require.NoError(t, err)
+		require.False(t, has)
 		require.NoError(t, s2.Close(ctx))
 
 		// Deleting the author soft-deletes its live posts (delete cascade),
