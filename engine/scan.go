@@ -96,6 +96,8 @@ func converterFor(c *meta.Column) (conv func(unsafe.Pointer, *meta.Column, any) 
 		return scanJSON, false
 	case c.Kind == meta.KindArray && !c.Scanner && !c.Ptr:
 		return scanArray, false
+	case c.NullType && c.Elem == timeType:
+		return scanNullTime, true
 	case c.Scanner || c.NullType:
 		return scanReflect, false
 	case c.Ptr:
@@ -170,6 +172,27 @@ func convertViaReflect(dst reflect.Value, src any) error {
 		return nil
 	}
 	return fmt.Errorf("cannot store %T into %s", src, dst.Type())
+}
+
+// nullTime has the layout of sql.NullTime and sql.Null[time.Time].
+type nullTime struct {
+	Time  time.Time
+	Valid bool
+}
+
+// scanNullTime reads a nullable time column into sql.NullTime or
+// sql.Null[time.Time], in UTC as convTime reads a time.Time.
+func scanNullTime(p unsafe.Pointer, _ *meta.Column, src any) error {
+	d := (*nullTime)(p)
+	if src == nil {
+		*d = nullTime{}
+		return nil
+	}
+	if err := convTime(unsafe.Pointer(&d.Time), src); err != nil {
+		return err
+	}
+	d.Valid = true
+	return nil
 }
 
 func scanJSON(p unsafe.Pointer, c *meta.Column, src any) error {

@@ -882,6 +882,14 @@ func getterFor(c *meta.Column) func(p unsafe.Pointer) any {
 	if c.GoType == timeType {
 		return func(p unsafe.Pointer) any { return normTime(*(*time.Time)(p)) }
 	}
+	if c.NullType && c.Elem == timeType { // sql.NullTime, sql.Null[time.Time]
+		return func(p unsafe.Pointer) any {
+			if nt := (*nullTime)(p); nt.Valid {
+				return normTime(nt.Time)
+			}
+			return nil
+		}
+	}
 	if c.Ptr && c.Elem == timeType {
 		return func(p unsafe.Pointer) any {
 			if tp := *(**time.Time)(p); tp != nil {

@@ -22,6 +22,19 @@ import (
 // the same instant and a reload reads back the same value on both.
 func normTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
+// nullTime has the layout of sql.NullTime and sql.Null[time.Time].
+type nullTime struct {
+	Time  time.Time
+	Valid bool
+}
+
+// The layouts agree (a constant index out of range fails the build).
+var (
+	_ = [1]struct{}{}[unsafe.Sizeof(nullTime{})-unsafe.Sizeof(sql.NullTime{})]
+	_ = [1]struct{}{}[unsafe.Offsetof(nullTime{}.Valid)-unsafe.Offsetof(sql.NullTime{}.Valid)]
+	_ = [1]struct{}{}[unsafe.Offsetof(nullTime{}.Valid)-unsafe.Offsetof(sql.Null[time.Time]{}.Valid)]
+)
+
 // autoUUID reports whether the session generates c's value at INSERT when
 // it is zero: a single-column UUID primary key without server_default.
 func autoUUID(c *meta.Column) bool {

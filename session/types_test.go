@@ -2,6 +2,7 @@ package session_test
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"fmt"
 	"math"
@@ -206,12 +207,15 @@ func TestTypesServerDefaultsAndGeneratedReadBack(t *testing.T) {
 	})
 }
 
-// TyEvent holds times as a value and as a pointer.
+// TyEvent holds times as a value, a pointer and sql.Null types.
 type TyEvent struct {
-	ID   int64
-	Name string `arc:"size:20"`
-	At   time.Time
-	Done *time.Time
+	ID    int64
+	Name  string `arc:"size:20"`
+	At    time.Time
+	Done  *time.Time
+	Seen  sql.NullTime
+	Later sql.Null[time.Time]
+	Never sql.NullTime
 }
 
 // Times round-trip on both dialects as the same instant, in UTC, cut to
@@ -237,7 +241,8 @@ func TestTypesTimeRoundTrip(t *testing.T) {
 		evs := make([]*TyEvent, len(cases))
 		for i, c := range cases {
 			done := c.at.Add(time.Hour)
-			evs[i] = &TyEvent{Name: c.name, At: c.at, Done: &done}
+			evs[i] = &TyEvent{Name: c.name, At: c.at, Done: &done,
+				Seen: sql.NullTime{Time: c.at, Valid: true}, Later: sql.Null[time.Time]{V: c.at, Valid: true}}
 			require.NoError(t, s.Add(evs[i]))
 		}
 		require.NoError(t, s.Commit(ctx))
@@ -253,6 +258,9 @@ func TestTypesTimeRoundTrip(t *testing.T) {
 				require.Equal(t, want, got.At, "same instant, UTC, microseconds")
 				require.Equal(t, time.UTC, got.At.Location())
 				require.Equal(t, want.Add(time.Hour), *got.Done)
+				require.Equal(t, sql.NullTime{Time: want, Valid: true}, got.Seen)
+				require.Equal(t, sql.Null[time.Time]{V: want, Valid: true}, got.Later)
+				require.Equal(t, sql.NullTime{}, got.Never)
 				require.False(t, s2.IsModified(got))
 
 				// The value in another zone finds the row (SQLite compares text).
