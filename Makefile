@@ -3,7 +3,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: demo test test-short lint vet fmt bench bench-quick bench-targets build arctl replica bench-load fuzz fuzz-query
+.PHONY: demo test test-short lint vet fmt bench bench-quick bench-targets build arctl replica bench-load fuzz fuzz-query bench-everyday
 
 demo:
 	$(GO) run ./examples/tutorial
@@ -73,6 +73,21 @@ fuzz:
 		echo "== $$fn ($$pkg, $(FUZZTIME))"; \
 		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	done
+
+# Issue 25's five everyday operations (insert 1, insert 100, update 1, get
+# 1, read 100) for raw database/sql (unprepared autocommit: the baseline;
+# and prepared), sqlx, GORM (with and without PrepareStmt), bun and Arc on
+# SQLite, PostgreSQL over lib/pq and over pgx: round trips counted on a
+# loopback proxy, then EVERYDAY_ROUNDS interleaved rounds in one process,
+# printed as medians of paired ratios (cmd/everyday). A few minutes;
+# output in benchmarks/results/latest/everyday.{txt,md}.
+EVERYDAY_ROUNDS ?= 10
+bench-everyday:
+	mkdir -p benchmarks/results/latest
+	cd benchmarks && EVERYDAY_RT=results/latest/roundtrips.md $(GO) test -count=1 -run '^TestRoundTrips$$' .
+	cd benchmarks && EVERYDAY_ROUNDS=$(EVERYDAY_ROUNDS) $(GO) test -run '^$$' -bench '^BenchmarkEveryday$$' \
+		-benchtime 30x -benchmem -timeout 30m . > results/latest/everyday.txt
+	cd benchmarks && $(GO) run ./cmd/everyday results/latest/roundtrips.md < results/latest/everyday.txt | tee results/latest/everyday.md
 
 # A PostgreSQL streaming replica of the local server on 127.0.0.1:5433
 # (pg_basebackup -R into a second cluster; idempotent), for the replica

@@ -51,7 +51,7 @@ var (
 	ErrConnectionLost = arcerr.ErrConnectionLost
 	// Deprecated: ErrBusy is ErrIteratorOpen; database contention is
 	// ErrDatabaseBusy (see IsRetryable).
-	ErrBusy = arcerr.ErrBusy
+	ErrBusy = arcerr.ErrBusy //lint:ignore SA1019 re-exported under its deprecated name for compatibility
 )
 
 // IsRetryable reports whether running the failed transaction again may

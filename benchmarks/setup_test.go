@@ -48,6 +48,8 @@ type env struct {
 	gormPrep *gorm.DB
 	bun      *bun.DB
 	pg       bool
+	file     string // SQLite: the database file
+	dsn      string // the driver's DSN (PostgreSQL: with search_path)
 }
 
 // q turns ? placeholders into $n on PostgreSQL.
@@ -113,8 +115,9 @@ func getEnv(name string) (*env, error) {
 		}
 		cleanups = append(cleanups, func() { os.RemoveAll(dir) })
 		// The DSN Arc's sqlite dialect builds for sqlite:///file.db.
-		dsn := "file:" + filepath.Join(dir, "bench.db") + "?_busy_timeout=5000&_foreign_keys=1&_journal_mode=WAL&_synchronous=NORMAL"
-		e.db, err = sql.Open("sqlite3", dsn)
+		e.file = filepath.Join(dir, "bench.db")
+		e.dsn = "file:" + e.file + "?_busy_timeout=5000&_foreign_keys=1&_journal_mode=WAL&_synchronous=NORMAL"
+		e.db, err = sql.Open("sqlite3", e.dsn)
 	case "postgres":
 		base := os.Getenv("ARC_TEST_PG_URL")
 		if base == "" {
@@ -142,7 +145,8 @@ func getEnv(name string) (*env, error) {
 		qv := u.Query()
 		qv.Set("search_path", schema)
 		u.RawQuery = qv.Encode()
-		e.db, err = sql.Open("postgres", u.String())
+		e.dsn = u.String()
+		e.db, err = sql.Open("postgres", e.dsn)
 	default:
 		return nil, fmt.Errorf("unknown dialect %q", name)
 	}

@@ -42,6 +42,9 @@ type Tx struct {
 	// the last ROLLBACK TO SAVEPOINT) began, named when PostgreSQL refuses
 	// the statements after it (25P02, see wrap).
 	failed error
+	// auto: no transaction; each statement runs alone in autocommit
+	// (Autocommit, autocommit.go).
+	auto bool
 }
 
 // TxOptions are the options of BeginTx.
@@ -226,6 +229,9 @@ func (t *Tx) track(rows *sql.Rows) {
 // ExecOnce runs a statement that is not worth preparing (it runs once):
 // no statement cache, echoed and wrapped as Exec is.
 func (t *Tx) ExecOnce(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if t.auto {
+		return t.e.Exec(ctx, q, args...)
+	}
 	start := t.e.clock()
 	res, err := t.execDirect(ctx, q, args)
 	t.e.logStmt(q, args, start, err)
@@ -234,6 +240,9 @@ func (t *Tx) ExecOnce(ctx context.Context, q string, args ...any) (sql.Result, e
 
 // QueryOnce runs a query that is not worth preparing, as ExecOnce.
 func (t *Tx) QueryOnce(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if t.auto {
+		return t.e.Query(ctx, q, args...)
+	}
 	start := t.e.clock()
 	rows, err := t.queryDirect(ctx, q, args)
 	t.e.logStmt(q, args, start, err)
@@ -334,6 +343,9 @@ func (e *Engine) canPrepareWithoutWaiting() bool {
 
 // Exec runs a statement in the transaction.
 func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if t.auto {
+		return t.e.Exec(ctx, q, args...)
+	}
 	start := t.e.clock()
 	var res sql.Result
 	var err error
@@ -348,6 +360,9 @@ func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error
 
 // Query runs a query in the transaction.
 func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if t.auto {
+		return t.e.Query(ctx, q, args...)
+	}
 	start := t.e.clock()
 	var rows *sql.Rows
 	var err error
@@ -362,6 +377,10 @@ func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error
 
 // Commit commits the transaction.
 func (t *Tx) Commit() error {
+	if t.auto {
+		t.done = true
+		return nil
+	}
 	t.done = true
 	var err error
 	if t.conn != nil {
@@ -381,7 +400,8 @@ func (t *Tx) Commit() error {
 // Rollback rolls the transaction back. Rolling back a finished
 // transaction is a no-op.
 func (t *Tx) Rollback() error {
-	if t.done {
+	if t.done || t.auto {
+		t.done = true
 		return nil
 	}
 	t.done = true
@@ -400,6 +420,9 @@ func (t *Tx) Rollback() error {
 
 // Savepoint sets a savepoint.
 func (t *Tx) Savepoint(ctx context.Context, name string) error {
+	if t.auto {
+		return fmt.Errorf("%w: savepoint %q outside a transaction (engine.Autocommit)", arcerr.ErrInvalidRequest, name)
+	}
 	_, err := t.Exec(ctx, "SAVEPOINT "+dialect.QuoteIdent(t.e.d, name))
 	return err
 }

@@ -98,12 +98,12 @@ func (s *Session) flush(ctx context.Context) error {
 		return err
 	}
 	plan.computeUpdates()
-	tx, err := s.begin(ctx)
+	tx, err := s.flushTx(ctx, plan) // flush_single.go
 	if err != nil {
 		plan.restore()
 		return err
 	}
-	useSavepoint := s.txFlushed || len(s.nested) > 0
+	useSavepoint := !tx.Autocommitted() && (s.txFlushed || len(s.nested) > 0)
 	const sp = "arc_flush"
 	if useSavepoint {
 		if err := tx.Savepoint(ctx, sp); err != nil {
@@ -146,7 +146,7 @@ func (s *Session) flush(ctx context.Context) error {
 		}
 	}
 	s.hardDeletes = nil
-	s.txFlushed = true
+	s.txFlushed = !tx.Autocommitted()
 	s.relPre = nil
 	flushed = true
 	return nil

@@ -32,8 +32,7 @@ type relFlush struct {
 	linkOrder  []linkKey         // first-seen order of linkAdd/linkDel
 	ownerDel   []ownerDelete     // association rows of deleted objects
 	passiveDel map[*state]bool   // deleted children whose rows the database may remove first
-	done       map[*relations.Core]bool
-	resnap     []*state // persistent children whose FK an UPDATE here wrote
+	resnap     []*state          // persistent children whose FK an UPDATE here wrote
 }
 
 // fkSync copies parent's key columns into child's foreign key columns.

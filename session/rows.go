@@ -331,7 +331,7 @@ func mapRow(rt reflect.Type, items []selItem, scalar bool, who string) (*rowMap,
 	}
 	for i, it := range items {
 		if err := checkField(it, m.fields[i].Type, "field "+m.fields[i].Name); err != nil {
-			return nil, fmt.Errorf("Rows[%s] of %s: %w", rt, who, err)
+			return nil, fmt.Errorf("arc: Rows[%s] of %s: %w", rt, who, err)
 		}
 	}
 	return m, nil

@@ -48,7 +48,6 @@ type Session struct {
 	// bookkeeping back, so that a rollback still puts it back. Cleared
 	// when the transaction ends.
 	leftInTx map[*state]struct{}
-	md       *meta.MetaData
 	plans    map[*meta.Table]*engine.ScanPlan // whole-row scan plans (selectByKey)
 
 	beforeFlush   []func(context.Context, *Session) error
@@ -64,6 +63,10 @@ type Session struct {
 	wrote bool
 	// txIso is the isolation level a running Transaction asked for.
 	txIso sql.IsolationLevel
+
+	// committing: Commit's own flush runs, which may send a
+	// one-statement unit of work in autocommit (flush_single.go).
+	committing bool
 }
 
 type options struct {

@@ -118,7 +118,10 @@ func (s *Session) Commit(ctx context.Context) error {
 		return gErr
 	}
 	defer s.inUse.leave(gHeld)
-	if err := s.flush(ctx); err != nil {
+	s.committing = true
+	err := s.flush(ctx)
+	s.committing = false
+	if err != nil {
 		return err
 	}
 	for len(s.nested) > 0 {

@@ -128,10 +128,9 @@ func TestWebAPI(t *testing.T) {
 		require.Equal(t, http.StatusNotFound, st, body)
 
 		// Optimistic locking: the version the client read must be current.
-		version := body["version"]
 		st, body = c.do("GET", "/articles/hello-arc", nil)
 		require.Equal(t, http.StatusOK, st)
-		version = body["version"]
+		version := body["version"]
 		st, body = c.do("PUT", "/articles/hello-arc", map[string]any{"title": "Hello again", "version": version, "tags": []string{"news"}})
 		require.Equal(t, http.StatusOK, st, body)
 		require.Equal(t, version.(float64)+1, body["version"])
@@ -139,6 +138,7 @@ func TestWebAPI(t *testing.T) {
 		st, body = c.do("PUT", "/articles/hello-arc", map[string]any{"title": "Lost update", "version": version})
 		require.Equal(t, http.StatusConflict, st, body)
 		st, body = c.do("GET", "/articles/hello-arc", nil)
+		require.Equal(t, http.StatusOK, st)
 		require.Equal(t, "Hello again", body["title"], "a refused update changes nothing")
 
 		// Comments, then delete with its comments.
@@ -147,6 +147,7 @@ func TestWebAPI(t *testing.T) {
 		st, body = c.do("POST", "/articles/hello-arc/comments", map[string]any{"body": ""})
 		require.Equal(t, http.StatusUnprocessableEntity, st, body)
 		st, body = c.do("GET", "/articles/hello-arc", nil)
+		require.Equal(t, http.StatusOK, st)
 		require.Equal(t, []any{"nice"}, body["comments"])
 		st, _ = c.do("DELETE", "/articles/hello-arc", nil)
 		require.Equal(t, http.StatusNoContent, st)

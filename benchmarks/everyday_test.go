@@ -1,0 +1,627 @@
+package benchmarks
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // "pgx": the driver item 2 of issue 25 compares with lib/pq
+	"github.com/jmoiron/sqlx"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	gormpg "gorm.io/driver/postgres"
+	gormsqlite "gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/arcorm/arc"
+	"github.com/arcorm/arc/engine"
+)
+
+// The five everyday operations (issue 25, item 7), each written the way a
+// user of each library writes it, every write in autocommit unless the
+// library itself opens a transaction (GORM does by default; Arc's unit of
+// work does when its flush has more than one statement):
+//
+//	insert1    insert one row, read its generated id back
+//	insert100  insert 100 rows, ids read back
+//	update     update one column of one row by its key
+//	get        read one row by its key
+//	read100    read 100 rows: WHERE id > ? LIMIT 100
+//
+// Libraries ("raw", unprepared autocommit database/sql, is the baseline of
+// every ratio): raw-prep (the statement prepared once on the pool), sqlx,
+// gorm, gorm-prep (PrepareStmt: true), bun, arc (arc.Open, a fresh session
+// per operation: Add+Commit, Get, Select...All; update is Get, change,
+// Commit), arc-query (update only: one bulk UPDATE by key through
+// Query.Update) and arc-new (engine.New over the same *sql.DB the peers
+// use; the only Arc on pgx).
+//
+// Dialects: sqlite (file, WAL), postgres (lib/pq) and pgx (PostgreSQL
+// through github.com/jackc/pgx/v5/stdlib; every library on the same pool).
+//
+// BenchmarkEveryday runs EVERYDAY_ROUNDS rounds (default 8) in one
+// process; each round runs every (dialect, operation, library) once, so
+// the libraries of one operation run seconds apart and cmd/everyday
+// divides each by raw of the same round (paired ratios). `make
+// bench-everyday` runs it and prints the table of docs/performance.md.
+
+var everydayOps = []string{"insert1", "insert100", "update", "get", "read100"}
+
+var everydayLibs = map[string][]string{
+	"sqlite":   {"raw", "raw-prep", "sqlx", "gorm", "gorm-prep", "bun", "arc", "arc-query"},
+	"postgres": {"raw", "raw-prep", "sqlx", "gorm", "gorm-prep", "bun", "arc", "arc-query", "arc-new"},
+	"pgx":      {"raw", "raw-prep", "sqlx", "gorm", "gorm-prep", "bun", "arc-new"},
+}
+
+// libs is every library's handle on one database.
+type libs struct {
+	dialect  string
+	pg       bool
+	db       *sql.DB
+	sqlx     *sqlx.DB
+	gorm     *gorm.DB
+	gormPrep *gorm.DB
+	bun      *bun.DB
+	arc      *arc.Engine // arc.Open(url), nil on pgx
+	arcNew   *arc.Engine // engine.New(db)
+	prep     map[string]*sql.Stmt
+	closers  []func()
+}
+
+func (l *libs) q(s string) string { return (&env{pg: l.pg}).q(s) }
+
+func (l *libs) close() {
+	for i := len(l.closers) - 1; i >= 0; i-- {
+		l.closers[i]()
+	}
+}
+
+const (
+	edSelectOne = "SELECT id, name, fullname, nickname FROM users WHERE id = ?"
+	edSelect100 = "SELECT id, name, fullname, nickname FROM users WHERE id > ? LIMIT 100"
+	edUpdate    = "UPDATE users SET fullname = ? WHERE id = ?"
+)
+
+// newLibs opens every library on the database reached by driver and dsn
+// (arcURL: the same database as an Arc URL, "" for none).
+func newLibs(ctx context.Context, dialect, driverName, dsn, arcURL string) (*libs, error) {
+	l := &libs{dialect: dialect, pg: dialect != "sqlite", prep: map[string]*sql.Stmt{}}
+	db, err := sql.Open(driverName, dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxIdleConns(4)
+	l.db = db
+	l.closers = append(l.closers, func() { db.Close() })
+	if err := db.PingContext(ctx); err != nil {
+		l.close()
+		return nil, err
+	}
+	for _, s := range []string{insertSQL, multiInsertSQL(batch), edSelectOne, edSelect100, edUpdate} {
+		st, err := db.PrepareContext(ctx, l.q(s))
+		if err != nil {
+			l.close()
+			return nil, fmt.Errorf("prepare %q: %w", s, err)
+		}
+		l.prep[s] = st
+		l.closers = append(l.closers, func() { st.Close() })
+	}
+	l.sqlx = sqlx.NewDb(db, map[bool]string{false: "sqlite3", true: "postgres"}[l.pg])
+	for _, prep := range []bool{false, true} {
+		var d gorm.Dialector
+		if l.pg {
+			d = gormpg.New(gormpg.Config{Conn: db})
+		} else {
+			d = gormsqlite.New(gormsqlite.Config{Conn: db})
+		}
+		g, err := gorm.Open(d, &gorm.Config{PrepareStmt: prep, Logger: logger.Default.LogMode(logger.Silent)})
+		if err != nil {
+			l.close()
+			return nil, err
+		}
+		if prep {
+			l.gormPrep = g
+		} else {
+			l.gorm = g
+		}
+	}
+	if l.pg {
+		l.bun = bun.NewDB(db, pgdialect.New())
+	} else {
+		l.bun = bun.NewDB(db, sqlitedialect.New())
+	}
+	dn := "sqlite"
+	if l.pg {
+		dn = "postgres"
+	}
+	if l.arcNew, err = engine.New(db, dn); err != nil {
+		l.close()
+		return nil, err
+	}
+	if arcURL != "" {
+		if l.arc, err = arc.Open(ctx, arcURL); err != nil {
+			l.close()
+			return nil, err
+		}
+		l.closers = append(l.closers, func() { l.arc.Close() })
+	}
+	return l, nil
+}
+
+var everydayLibsCache = map[string]*libs{}
+
+// getLibs opens (once per process) the libraries on the seeded database of
+// the dialect, getEnv's (pgx: the postgres schema through pgx), on a pool
+// of their own.
+func getLibs(ctx context.Context, dialect string) (*libs, error) {
+	if l := everydayLibsCache[dialect]; l != nil {
+		return l, nil
+	}
+	envName := dialect
+	if dialect == "pgx" {
+		envName = "postgres" // the same schema, reached through pgx
+	}
+	e, err := getEnv(envName)
+	if err != nil {
+		return nil, err
+	}
+	driverName, arcURL := "sqlite3", "sqlite:///"+e.file
+	switch dialect {
+	case "postgres":
+		driverName, arcURL = "postgres", e.dsn
+	case "pgx":
+		driverName, arcURL = "pgx", ""
+	}
+	l, err := newLibs(ctx, dialect, driverName, e.dsn, arcURL)
+	if err != nil {
+		return nil, err
+	}
+	cleanups = append(cleanups, l.close)
+	everydayLibsCache[dialect] = l
+	return l, nil
+}
+
+// edSeq makes every iteration's key and value differ from the last (an
+// update always changes the row, so every library sends its UPDATE).
+var edSeq atomic.Int64
+
+// edOp returns the operation op of library lib, or nil if it has none.
+func edOp(l *libs, op, lib string) func(ctx context.Context) error {
+	raw := func(s string) string { return l.q(s) }
+	switch op + "/" + lib {
+	// insert one row, id back
+	case "insert1/raw":
+		q := raw(insertSQL)
+		return func(ctx context.Context) error {
+			u := &RUser{Name: "new", Fullname: "New User", Nickname: "new"}
+			return l.db.QueryRowContext(ctx, q, u.Name, u.Fullname, u.Nickname).Scan(&u.ID)
+		}
+	case "insert1/raw-prep":
+		st := l.prep[insertSQL]
+		return func(ctx context.Context) error {
+			u := &RUser{Name: "new", Fullname: "New User", Nickname: "new"}
+			return st.QueryRowContext(ctx, u.Name, u.Fullname, u.Nickname).Scan(&u.ID)
+		}
+	case "insert1/sqlx":
+		return func(ctx context.Context) error {
+			u := &RUser{Name: "new", Fullname: "New User", Nickname: "new"}
+			rows, err := l.sqlx.NamedQueryContext(ctx, "INSERT INTO users (name, fullname, nickname) VALUES (:name, :fullname, :nickname) RETURNING id", u)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				if err := rows.Scan(&u.ID); err != nil {
+					return err
+				}
+			}
+			if err := rows.Close(); err != nil {
+				return err
+			}
+			return nonZero(u.ID)
+		}
+	case "insert1/gorm", "insert1/gorm-prep":
+		g := l.gormOf(lib)
+		return func(ctx context.Context) error {
+			u := &GUser{Name: "new", Fullname: "New User", Nickname: "new"}
+			if err := g.WithContext(ctx).Create(u).Error; err != nil {
+				return err
+			}
+			return nonZero(u.ID)
+		}
+	case "insert1/bun":
+		return func(ctx context.Context) error {
+			u := &BUser{Name: "new", Fullname: "New User", Nickname: "new"}
+			if _, err := l.bun.NewInsert().Model(u).Exec(ctx); err != nil {
+				return err
+			}
+			return nonZero(u.ID)
+		}
+	case "insert1/arc", "insert1/arc-new":
+		eng := l.arcOf(lib)
+		return func(ctx context.Context) error {
+			s := arc.NewSession(eng)
+			defer s.Close(ctx)
+			u := &User{Name: "new", Fullname: "New User", Nickname: "new"}
+			if err := s.Add(u); err != nil {
+				return err
+			}
+			if err := s.Commit(ctx); err != nil {
+				return err
+			}
+			return nonZero(u.ID)
+		}
+
+	// insert 100 rows, ids back
+	case "insert100/raw", "insert100/raw-prep":
+		q, st := raw(multiInsertSQL(batch)), l.prep[multiInsertSQL(batch)]
+		return func(ctx context.Context) error {
+			us := make([]RUser, batch)
+			args := make([]any, 0, 3*batch)
+			for i := range us {
+				us[i] = RUser{Name: "bulk", Fullname: "Bulk User", Nickname: "bulk"}
+				args = append(args, us[i].Name, us[i].Fullname, us[i].Nickname)
+			}
+			var rows *sql.Rows
+			var err error
+			if lib == "raw" {
+				rows, err = l.db.QueryContext(ctx, q, args...)
+			} else {
+				rows, err = st.QueryContext(ctx, args...)
+			}
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			i := 0
+			for rows.Next() {
+				if err := rows.Scan(&us[i].ID); err != nil {
+					return err
+				}
+				i++
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			return wantN(i, batch)
+		}
+	case "insert100/sqlx":
+		return func(ctx context.Context) error {
+			us := make([]RUser, batch)
+			for i := range us {
+				us[i] = RUser{Name: "bulk", Fullname: "Bulk User", Nickname: "bulk"}
+			}
+			q, args, err := sqlx.Named("INSERT INTO users (name, fullname, nickname) VALUES (:name, :fullname, :nickname) RETURNING id", us)
+			if err != nil {
+				return err
+			}
+			rows, err := l.sqlx.QueryContext(ctx, l.sqlx.Rebind(q), args...)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			i := 0
+			for rows.Next() {
+				if err := rows.Scan(&us[i].ID); err != nil {
+					return err
+				}
+				i++
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			return wantN(i, batch)
+		}
+	case "insert100/gorm", "insert100/gorm-prep":
+		g := l.gormOf(lib)
+		return func(ctx context.Context) error {
+			us := make([]GUser, batch)
+			for i := range us {
+				us[i] = GUser{Name: "bulk", Fullname: "Bulk User", Nickname: "bulk"}
+			}
+			if err := g.WithContext(ctx).Create(&us).Error; err != nil {
+				return err
+			}
+			return nonZero(us[batch-1].ID)
+		}
+	case "insert100/bun":
+		return func(ctx context.Context) error {
+			us := make([]BUser, batch)
+			for i := range us {
+				us[i] = BUser{Name: "bulk", Fullname: "Bulk User", Nickname: "bulk"}
+			}
+			if _, err := l.bun.NewInsert().Model(&us).Exec(ctx); err != nil {
+				return err
+			}
+			return nonZero(us[batch-1].ID)
+		}
+	case "insert100/arc", "insert100/arc-new":
+		eng := l.arcOf(lib)
+		return func(ctx context.Context) error {
+			s := arc.NewSession(eng)
+			defer s.Close(ctx)
+			us := make([]*User, batch)
+			for i := range us {
+				us[i] = &User{Name: "bulk", Fullname: "Bulk User", Nickname: "bulk"}
+				if err := s.Add(us[i]); err != nil {
+					return err
+				}
+			}
+			if err := s.Commit(ctx); err != nil {
+				return err
+			}
+			return nonZero(us[batch-1].ID)
+		}
+
+	// update one column of one row by key
+	case "update/raw", "update/raw-prep", "update/sqlx":
+		q, st := raw(edUpdate), l.prep[edUpdate]
+		return func(ctx context.Context) error {
+			n := edSeq.Add(1)
+			var res sql.Result
+			var err error
+			switch lib {
+			case "raw":
+				res, err = l.db.ExecContext(ctx, q, "Fullname "+strconv.FormatInt(n, 10), userID(int(n)))
+			case "raw-prep":
+				res, err = st.ExecContext(ctx, "Fullname "+strconv.FormatInt(n, 10), userID(int(n)))
+			default:
+				res, err = l.sqlx.ExecContext(ctx, l.sqlx.Rebind(edUpdate), "Fullname "+strconv.FormatInt(n, 10), userID(int(n)))
+			}
+			if err != nil {
+				return err
+			}
+			k, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			return wantN(int(k), 1)
+		}
+	case "update/gorm", "update/gorm-prep":
+		g := l.gormOf(lib)
+		return func(ctx context.Context) error {
+			n := edSeq.Add(1)
+			r := g.WithContext(ctx).Model(&GUser{ID: userID(int(n))}).Update("fullname", "Fullname "+strconv.FormatInt(n, 10))
+			if r.Error != nil {
+				return r.Error
+			}
+			return wantN(int(r.RowsAffected), 1)
+		}
+	case "update/bun":
+		return func(ctx context.Context) error {
+			n := edSeq.Add(1)
+			u := &BUser{ID: userID(int(n)), Fullname: "Fullname " + strconv.FormatInt(n, 10)}
+			res, err := l.bun.NewUpdate().Model(u).Column("fullname").WherePK().Exec(ctx)
+			if err != nil {
+				return err
+			}
+			k, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			return wantN(int(k), 1)
+		}
+	case "update/arc", "update/arc-new":
+		eng := l.arcOf(lib)
+		return func(ctx context.Context) error {
+			n := edSeq.Add(1)
+			s := arc.NewSession(eng)
+			defer s.Close(ctx)
+			u, err := arc.Get[User](arc.WithSession(ctx, s), userID(int(n)))
+			if err != nil {
+				return err
+			}
+			u.Fullname = "Fullname " + strconv.FormatInt(n, 10)
+			return s.Commit(ctx)
+		}
+	case "update/arc-query":
+		U := arc.Cols[User]()
+		return func(ctx context.Context) error {
+			n := edSeq.Add(1)
+			s := arc.NewSession(l.arc)
+			defer s.Close(ctx)
+			sctx := arc.WithSession(ctx, s)
+			k, err := arc.Select[User]().Where(arc.Eq(&U.ID, userID(int(n)))).Update(sctx, arc.P{"fullname": "Fullname " + strconv.FormatInt(n, 10)})
+			if err != nil {
+				return err
+			}
+			if err := s.Commit(ctx); err != nil {
+				return err
+			}
+			return wantN(int(k), 1)
+		}
+
+	// read one row by key
+	case "get/raw", "get/raw-prep":
+		q, st := raw(edSelectOne), l.prep[edSelectOne]
+		return func(ctx context.Context) error {
+			var u RUser
+			id := userID(int(edSeq.Add(1)))
+			var row *sql.Row
+			if lib == "raw" {
+				row = l.db.QueryRowContext(ctx, q, id)
+			} else {
+				row = st.QueryRowContext(ctx, id)
+			}
+			return row.Scan(&u.ID, &u.Name, &u.Fullname, &u.Nickname)
+		}
+	case "get/sqlx":
+		q := l.sqlx.Rebind(edSelectOne)
+		return func(ctx context.Context) error {
+			var u RUser
+			return l.sqlx.GetContext(ctx, &u, q, userID(int(edSeq.Add(1))))
+		}
+	case "get/gorm", "get/gorm-prep":
+		g := l.gormOf(lib)
+		return func(ctx context.Context) error {
+			var u GUser
+			return g.WithContext(ctx).First(&u, userID(int(edSeq.Add(1)))).Error
+		}
+	case "get/bun":
+		return func(ctx context.Context) error {
+			u := &BUser{ID: userID(int(edSeq.Add(1)))}
+			return l.bun.NewSelect().Model(u).WherePK().Scan(ctx)
+		}
+	case "get/arc", "get/arc-new":
+		eng := l.arcOf(lib)
+		return func(ctx context.Context) error {
+			s := arc.NewSession(eng)
+			defer s.Close(ctx)
+			_, err := arc.Get[User](arc.WithSession(ctx, s), userID(int(edSeq.Add(1))))
+			return err
+		}
+
+	// read 100 rows
+	case "read100/raw", "read100/raw-prep":
+		q, st := raw(edSelect100), l.prep[edSelect100]
+		return func(ctx context.Context) error {
+			after := read100After()
+			var rows *sql.Rows
+			var err error
+			if lib == "raw" {
+				rows, err = l.db.QueryContext(ctx, q, after)
+			} else {
+				rows, err = st.QueryContext(ctx, after)
+			}
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			us := make([]RUser, 0, 100)
+			for rows.Next() {
+				var u RUser
+				if err := rows.Scan(&u.ID, &u.Name, &u.Fullname, &u.Nickname); err != nil {
+					return err
+				}
+				us = append(us, u)
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			return wantN(len(us), 100)
+		}
+	case "read100/sqlx":
+		q := l.sqlx.Rebind(edSelect100)
+		return func(ctx context.Context) error {
+			var us []RUser
+			if err := l.sqlx.SelectContext(ctx, &us, q, read100After()); err != nil {
+				return err
+			}
+			return wantN(len(us), 100)
+		}
+	case "read100/gorm", "read100/gorm-prep":
+		g := l.gormOf(lib)
+		return func(ctx context.Context) error {
+			var us []GUser
+			if err := g.WithContext(ctx).Where("id > ?", read100After()).Limit(100).Find(&us).Error; err != nil {
+				return err
+			}
+			return wantN(len(us), 100)
+		}
+	case "read100/bun":
+		return func(ctx context.Context) error {
+			var us []BUser
+			if err := l.bun.NewSelect().Model(&us).Where("id > ?", read100After()).Limit(100).Scan(ctx); err != nil {
+				return err
+			}
+			return wantN(len(us), 100)
+		}
+	case "read100/arc", "read100/arc-new":
+		eng := l.arcOf(lib)
+		U := arc.Cols[User]()
+		return func(ctx context.Context) error {
+			s := arc.NewSession(eng)
+			defer s.Close(ctx)
+			us, err := arc.Select[User]().Where(arc.Gt(&U.ID, read100After())).Limit(100).All(arc.WithSession(ctx, s))
+			if err != nil {
+				return err
+			}
+			return wantN(len(us), 100)
+		}
+	}
+	return nil
+}
+
+func (l *libs) gormOf(lib string) *gorm.DB {
+	if lib == "gorm-prep" {
+		return l.gormPrep
+	}
+	return l.gorm
+}
+
+func (l *libs) arcOf(lib string) *arc.Engine {
+	if lib == "arc-new" {
+		return l.arcNew
+	}
+	return l.arc
+}
+
+// read100After is the key read100 reads after: 100 seeded rows follow it.
+func read100After() int64 { return int64(edSeq.Add(1)*101) % (nUsers - 200) }
+
+func nonZero(id int64) error {
+	if id == 0 {
+		return fmt.Errorf("no id read back")
+	}
+	return nil
+}
+
+func wantN(got, n int) error {
+	if got != n {
+		return fmt.Errorf("got %d rows, want %d", got, n)
+	}
+	return nil
+}
+
+// BenchmarkEveryday: the five operations × every library × every dialect,
+// in EVERYDAY_ROUNDS interleaved rounds (names repeat; go test numbers
+// them #01, #02 …, which cmd/everyday strips). Run with a short
+// fixed -benchtime (make bench-everyday: 30x, so that one stall, such as
+// a WAL checkpoint, is amortised; a time-based one runs it once).
+func BenchmarkEveryday(b *testing.B) {
+	ctx := context.Background()
+	rounds := 8
+	if v, err := strconv.Atoi(os.Getenv("EVERYDAY_ROUNDS")); err == nil && v > 0 {
+		rounds = v
+	}
+	ds := everydayDialects()
+	for range rounds {
+		for _, d := range ds {
+			l, err := getLibs(ctx, d)
+			if err != nil {
+				b.Logf("%s: %v (skipped)", d, err)
+				continue
+			}
+			for _, op := range everydayOps {
+				for _, lib := range everydayLibs[d] {
+					fn := edOp(l, op, lib)
+					if fn == nil {
+						continue
+					}
+					b.Run(d+"/"+op+"/"+lib, func(b *testing.B) {
+						b.ReportAllocs()
+						for b.Loop() {
+							if err := fn(ctx); err != nil {
+								b.Fatalf("%s %s %s: %v", d, op, lib, err)
+							}
+						}
+					})
+				}
+			}
+		}
+	}
+}
+
+// everydayDialects: BENCH_DIALECTS (sqlite, postgres, pgx), all three by
+// default.
+func everydayDialects() []string {
+	if v := os.Getenv("BENCH_DIALECTS"); v != "" {
+		return dialects // TestMain split it
+	}
+	return []string{"sqlite", "postgres", "pgx"}
+}
