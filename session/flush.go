@@ -326,8 +326,10 @@ func sortTables(tables []*meta.Table) []*meta.Table {
 }
 
 func (s *Session) runBeforeHooks(ctx context.Context, p *flushPlan) error {
-	s.inUse.callbacks()
-	defer s.inUse.callbacksDone()
+	if planHasHooks(p) {
+		s.inUse.callbacks()
+		defer s.inUse.callbacksDone()
+	}
 	for _, t := range p.tables {
 		for _, st := range p.inserts[t] {
 			if err := callHooks(ctx, st, meta.HookBeforeSave, meta.HookBeforeCreate); err != nil {
@@ -349,8 +351,10 @@ func (s *Session) runBeforeHooks(ctx context.Context, p *flushPlan) error {
 }
 
 func (s *Session) runAfterHooks(ctx context.Context, p *flushPlan) error {
-	s.inUse.callbacks()
-	defer s.inUse.callbacksDone()
+	if planHasHooks(p) {
+		s.inUse.callbacks()
+		defer s.inUse.callbacksDone()
+	}
 	for _, t := range p.tables {
 		for _, st := range p.inserts[t] {
 			if err := callHooks(ctx, st, meta.HookAfterCreate, meta.HookAfterSave); err != nil {

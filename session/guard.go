@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/meta"
 )
 
 // errNilEngine is the error of every use of a session made with a nil
@@ -120,4 +121,15 @@ func (s *Session) runBeforeFlush(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// planHasHooks reports whether a table of the flush plan has a save or
+// delete hook: only then do the hook phases run user code.
+func planHasHooks(p *flushPlan) bool {
+	for _, t := range p.tables {
+		if t.Hooks&^meta.HookAfterLoad != 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -152,11 +152,13 @@ func (s *Session) Commit(ctx context.Context) error {
 	}
 	s.txFlushed = false
 	clear(s.leftInTx)
-	s.inUse.callbacks()
-	for _, fn := range s.afterCommit {
-		fn(ctx, s)
+	if len(s.afterCommit) > 0 {
+		s.inUse.callbacks()
+		for _, fn := range s.afterCommit {
+			fn(ctx, s)
+		}
+		s.inUse.callbacksDone()
 	}
-	s.inUse.callbacksDone()
 	return nil
 }
 
@@ -182,11 +184,15 @@ func (s *Session) rollback(ctx context.Context) error {
 	s.failed = nil
 	s.txFlushed = false
 	clear(s.leftInTx)
-	s.inUse.callbacks()
-	for _, fn := range s.afterRollback {
-		fn(ctx, s)
+	if len(s.afterRollback) > 0 {
+		if len(s.afterRollback) > 0 {
+			s.inUse.callbacks()
+			for _, fn := range s.afterRollback {
+				fn(ctx, s)
+			}
+			s.inUse.callbacksDone()
+		}
 	}
-	s.inUse.callbacksDone()
 	return err
 }
 
@@ -262,11 +268,13 @@ func (s *Session) Close(ctx context.Context) error {
 	case s.tx != nil:
 		err = s.tx.Rollback()
 		s.tx = nil
-		s.inUse.callbacks()
-		for _, fn := range s.afterRollback {
-			fn(ctx, s)
+		if len(s.afterRollback) > 0 {
+			s.inUse.callbacks()
+			for _, fn := range s.afterRollback {
+				fn(ctx, s)
+			}
+			s.inUse.callbacksDone()
 		}
-		s.inUse.callbacksDone()
 	}
 	s.ExpungeAll()
 	s.relRollback()
