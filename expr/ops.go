@@ -32,7 +32,10 @@ func (b *Binary) AppendSQL(c *Compiler) {
 	c.Operand(b.R)
 }
 
-// isNil reports whether v is nil or a nil pointer, map, slice or interface.
+// isNil reports whether v is nil or a nil pointer, map, slice or
+// interface, or a database/sql Null type that is not Valid (sql.Null[V],
+// sql.NullInt64, ...): Eq(&T.Score, sql.Null[int64]{}) is IS NULL as
+// Eq(&A.UserID, nil) is, not "= NULL", which matches no row.
 func isNil(v any) bool {
 	if v == nil {
 		return true
@@ -41,6 +44,12 @@ func isNil(v any) bool {
 	switch rv.Kind() {
 	case reflect.Pointer, reflect.Map, reflect.Interface:
 		return rv.IsNil()
+	case reflect.Struct:
+		if rv.Type().PkgPath() == "database/sql" {
+			if f := rv.FieldByName("Valid"); f.IsValid() && f.Kind() == reflect.Bool {
+				return !f.Bool()
+			}
+		}
 	}
 	return false
 }

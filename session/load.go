@@ -338,9 +338,9 @@ func (s *Session) refresh(ctx context.Context, st *state, hard bool) error {
 		return err
 	}
 	if !found {
-		s.identity.del(st.ikey())
-		s.states.del(ptrKey(st.obj))
-		st.status = Detached
+		// The row is gone: the object leaves the session as by Expunge
+		// (both indexes, guarded, and the pending and deleted lists).
+		s.detach(st)
 		return fmt.Errorf("%w: %s", arcerr.ErrObjectDeleted, describe(st))
 	}
 	s.mergeRow(st, fresh, hard)

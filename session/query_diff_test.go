@@ -6,6 +6,7 @@ package session_test
 
 import (
 	"context"
+	"database/sql"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -55,6 +56,7 @@ type QDTag struct {
 	ID     int64
 	Word   string                 `arc:"size:40"`
 	Weight *int64                 ``
+	Score  sql.Null[int64]        ``
 	Posts  relations.Many[QDPost] `arc:"secondary:qd_post_tags;back_populates:Tags;order_by:id"`
 }
 
@@ -141,7 +143,11 @@ func newQDData(seed uint64) *qdData {
 		d.posts = append(d.posts, p)
 	}
 	for i := range 2 + r.IntN(4) {
-		d.tags = append(d.tags, &QDTag{ID: int64(i + 1), Word: qdString(r), Weight: qdNullInt(r)})
+		tg := &QDTag{ID: int64(i + 1), Word: qdString(r), Weight: qdNullInt(r)}
+		if v := qdNullInt(r); v != nil {
+			tg.Score = sql.Null[int64]{V: *v, Valid: true}
+		}
+		d.tags = append(d.tags, tg)
 	}
 	for _, p := range d.posts {
 		for _, t := range d.tags {
@@ -170,7 +176,7 @@ func (d *qdData) insert(t *testing.T, eng *engine.Engine) {
 		exec("INSERT INTO qd_posts (id, author_id, parent_id, title, body, rank) VALUES (?, ?, ?, ?, ?, ?)", p.ID, p.AuthorID, p.ParentID, p.Title, p.Body, p.Rank)
 	}
 	for _, tg := range d.tags {
-		exec("INSERT INTO qd_tags (id, word, weight) VALUES (?, ?, ?)", tg.ID, tg.Word, tg.Weight)
+		exec("INSERT INTO qd_tags (id, word, weight, score) VALUES (?, ?, ?, ?)", tg.ID, tg.Word, tg.Weight, tg.Score)
 	}
 	for k := range d.links {
 		exec("INSERT INTO qd_post_tags (post_id, tag_id) VALUES (?, ?)", k[0], k[1])
@@ -361,6 +367,12 @@ var qcols = [...][]qcol{
 		{"id", false, false, func(d *qdData, r int) qval { return intVal(d.tags[r].ID) }, &QT.ID},
 		{"word", true, false, func(d *qdData, r int) qval { return strVal(d.tags[r].Word) }, &QT.Word},
 		{"weight", false, true, func(d *qdData, r int) qval { return nullInt(d.tags[r].Weight) }, &QT.Weight},
+		{"score", false, true, func(d *qdData, r int) qval {
+			if sc := d.tags[r].Score; sc.Valid {
+				return intVal(sc.V)
+			}
+			return qval{null: true}
+		}, &QT.Score},
 	},
 }
 
@@ -400,8 +412,21 @@ func typedOp(c qcol, op string, v qval) expr.Expr {
 		return opOf(p, op, ptrOf(v, v.i))
 	case **string:
 		return opOf(p, op, ptrOf(v, v.s))
+	case *sql.Null[int64]:
+		return opOf(p, op, sql.Null[int64]{V: v.i, Valid: !v.null})
 	}
 	panic("column type")
+}
+
+// untypedVal is v for the untyped builders (nil for NULL).
+func untypedVal(v qval) any {
+	switch {
+	case v.null:
+		return nil
+	case v.str:
+		return v.s
+	}
+	return v.i
 }
 
 func ptrOf[V any](v qval, x V) *V {
@@ -439,6 +464,8 @@ func inOf(c qcol, vs []qval, not bool) expr.Expr {
 		return inList(p, vs, not, func(v qval) *int64 { return ptrOf(v, v.i) })
 	case **string:
 		return inList(p, vs, not, func(v qval) *string { return ptrOf(v, v.s) })
+	case *sql.Null[int64]:
+		return inList(p, vs, not, func(v qval) sql.Null[int64] { return sql.Null[int64]{V: v.i, Valid: !v.null} })
 	}
 	panic("column type")
 }
@@ -464,6 +491,8 @@ func betweenOf(c qcol, a, b qval) expr.Expr {
 		return expr.BetweenV(p, ptrOf(a, a.i), ptrOf(b, b.i))
 	case **string:
 		return expr.BetweenV(p, ptrOf(a, a.s), ptrOf(b, b.s))
+	case *sql.Null[int64]:
+		return expr.BetweenV(p, sql.Null[int64]{V: a.i, Valid: !a.null}, sql.Null[int64]{V: b.i, Valid: !b.null})
 	}
 	panic("column type")
 }
@@ -524,12 +553,30 @@ func (g *qgen) leaf(t *rapid.T, m, depth int) qnode {
 		op := rapid.SampledFrom(qOps).Draw(t, "op")
 		v := g.drawVal(t, c, m, "v")
 		desc := fmt.Sprintf("%s %s %s", c.name, op, v)
+		e := typedOp(c, op, v)
+		switch rapid.IntRange(0, 2).Draw(t, "form") {
+		case 1: // the untyped builder: Col(&x).Eq(v)
+			col := expr.Col(c.ptr)
+			e = map[string]func(any) expr.Expr{"=": col.Eq, "!=": col.Ne, "<": col.Lt, "<=": col.Le, ">": col.Gt, ">=": col.Ge}[op](untypedVal(v))
+			desc += " (Col)"
+		case 2: // EqN/NeN: a pointer column with a plain value
+			if !v.null && (op == "=" || op == "!=") {
+				switch p := c.ptr.(type) {
+				case **int64:
+					e = map[string]func(**int64, int64) expr.Expr{"=": expr.EqN[int64], "!=": expr.NeN[int64]}[op](p, v.i)
+					desc += " (N)"
+				case **string:
+					e = map[string]func(**string, string) expr.Expr{"=": expr.EqN[string], "!=": expr.NeN[string]}[op](p, v.s)
+					desc += " (N)"
+				}
+			}
+		}
 		if v.null && (op == "=" || op == "!=") {
 			// Eq/Ne with nil are IS [NOT] NULL.
 			not := op == "!="
-			return qnode{typedOp(c, op, v), func(env []frame) tv { return bool3(get(env).null != not) }, desc}
+			return qnode{e, func(env []frame) tv { return bool3(get(env).null != not) }, desc}
 		}
-		return qnode{typedOp(c, op, v), func(env []frame) tv { return cmp3(get(env), op, v) }, desc}
+		return qnode{e, func(env []frame) tv { return cmp3(get(env), op, v) }, desc}
 	case "in":
 		n := rapid.IntRange(0, 3).Draw(t, "inlen")
 		vs := make([]qval, n)
@@ -541,7 +588,19 @@ func (g *qgen) leaf(t *rapid.T, m, depth int) qnode {
 		if not {
 			desc = fmt.Sprintf("%s NOT IN %v", c.name, vs)
 		}
-		return qnode{inOf(c, vs, not), func(env []frame) tv {
+		e := inOf(c, vs, not)
+		if rapid.Bool().Draw(t, "untypedin") {
+			xs := make([]any, len(vs))
+			for i, v := range vs {
+				xs[i] = untypedVal(v)
+			}
+			e = expr.Col(c.ptr).In(xs...)
+			if not {
+				e = expr.Col(c.ptr).NotIn(xs...)
+			}
+			desc += " (Col)"
+		}
+		return qnode{e, func(env []frame) tv {
 			// An empty list is false (IN) or true (NOT IN), never NULL.
 			x := get(env)
 			r := tFalse
@@ -573,6 +632,11 @@ func (g *qgen) leaf(t *rapid.T, m, depth int) qnode {
 			if not {
 				e = expr.IsNotNull(p)
 			}
+		default:
+			e = expr.Col(p).IsNull()
+			if not {
+				e = expr.Col(p).IsNotNull()
+			}
 		}
 		return qnode{e, func(env []frame) tv { return bool3(get(env).null != not) }, fmt.Sprintf("%s IS NULL (not=%v)", c.name, not)}
 	default: // like
@@ -582,6 +646,9 @@ func (g *qgen) leaf(t *rapid.T, m, depth int) qnode {
 		op := "LIKE"
 		if ci {
 			op = "ILIKE"
+		}
+		if p, ok := c.ptr.(*string); ok && !ci && rapid.IntRange(0, 3).Draw(t, "notlike") == 0 {
+			return qnode{expr.NotLike(p, pattern), func(env []frame) tv { return not3(like3(get(env), pattern, fold)) }, fmt.Sprintf("%s NOT LIKE %q", c.name, pattern)}
 		}
 		return qnode{likeOf(c, pattern, ci), func(env []frame) tv { return like3(get(env), pattern, fold) }, fmt.Sprintf("%s %s %q", c.name, op, pattern)}
 	}

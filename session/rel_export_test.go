@@ -16,3 +16,13 @@ func AllJoined[T any](ctx context.Context, s *Session, q *Query[T]) ([]*T, bool,
 
 // CheckIndexes runs the session's bookkeeping invariant (see checkIndexes).
 func CheckIndexes(s *Session) error { return s.checkIndexes() }
+
+// IsExpired reports whether s holds obj expired (its next use reloads it).
+func IsExpired(s *Session, obj any) bool {
+	p, _, err := objectOf(obj)
+	if err != nil {
+		return false
+	}
+	st := s.stateAt(p)
+	return st != nil && st.expired
+}

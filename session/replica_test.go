@@ -187,3 +187,33 @@ func TestReplicaRoutingSQLite(t *testing.T) {
 	require.NoError(t, p.Close(ctx))
 	assert.Equal(t, 2, countRows(t, eng, "users", ""), "the write went to the primary")
 }
+
+// TestReplicaRoundRobin: reads are spread over the replicas in turn.
+func TestReplicaRoundRobin(t *testing.T) {
+	if !enabledDialect("sqlite") {
+		t.Skip("sqlite not in ARC_TEST_DIALECTS")
+	}
+	ctx := context.Background()
+	base := dbtest.SQLiteURL(t)
+	urls := []string{base, base + "r1", base + "r2"}
+	for i, u := range urls {
+		e, err := engine.Open(ctx, u)
+		require.NoError(t, err)
+		require.NoError(t, migrate.CreateAll(ctx, e, User{}))
+		_, err = e.Exec(ctx, "INSERT INTO users (id, name, fullname, nickname) VALUES (1, ?, '', '')", []string{"primary", "r1", "r2"}[i])
+		require.NoError(t, err)
+		require.NoError(t, e.Close())
+	}
+	eng, err := engine.Open(ctx, urls[0], engine.WithReplicas(urls[1:]...))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = eng.Close() })
+	seen := map[string]int{}
+	for range 6 {
+		s := session.New(eng, session.ReadOnly())
+		u, err := session.Select[User]().First(session.With(ctx, s))
+		require.NoError(t, err)
+		seen[u.Name]++
+		require.NoError(t, s.Close(ctx))
+	}
+	assert.Equal(t, map[string]int{"r1": 3, "r2": 3}, seen)
+}

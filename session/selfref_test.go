@@ -2,6 +2,7 @@ package session_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
@@ -482,5 +483,29 @@ func TestRegression_NotContainsNullKey(t *testing.T) {
 		ns, err = session.Select[Node]().Where(expr.Not(relations.WithParent(root, &ND.Parent))).Count(ctx2)
 		require.NoError(t, err)
 		require.EqualValues(t, 8, ns)
+	})
+}
+
+// Eq/Ne with an sql.Null value that is not Valid are IS [NOT] NULL, as
+// with a nil pointer; they rendered "score = NULL" and selected nothing.
+// Found by TestQueryDifferential.
+func TestRegression_EqInvalidSQLNullIsNull(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, _ := relSetup(t, eng, QDAuthor{}, QDPost{}, QDTag{}, QDPostTag{})
+		_, err := eng.DB().Exec(phs(eng, "INSERT INTO qd_tags (id, word, score) VALUES (1, 'a', NULL), (2, 'b', 7)"))
+		require.NoError(t, err)
+		count := func(e expr.Expr) int64 {
+			n, err := session.Select[QDTag]().Where(e).Count(ctx)
+			require.NoError(t, err)
+			return n
+		}
+		require.EqualValues(t, 1, count(expr.Eq(&QT.Score, sql.Null[int64]{})))
+		require.EqualValues(t, 1, count(expr.Ne(&QT.Score, sql.Null[int64]{})))
+		require.EqualValues(t, 1, count(expr.Col(&QT.Score).Eq(sql.NullInt64{})))
+		require.EqualValues(t, 1, count(expr.Eq(&QT.Score, sql.Null[int64]{V: 7, Valid: true})))
+		require.EqualValues(t, 0, count(expr.Lt(&QT.Score, sql.Null[int64]{})), "< NULL is NULL")
+		text, _, err := session.Select[QDTag]().Where(expr.Eq(&QT.Score, sql.Null[int64]{})).SQL(eng.Dialect())
+		require.NoError(t, err)
+		require.Contains(t, text, "WHERE qd_tags.score IS NULL")
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -36,13 +37,13 @@ import (
 // the average sequence length. A failure prints the shrunk sequence of
 // steps and writes a fail file that -rapid.failfile replays.
 //
-// relGated lists the operations that reach relationship flush bugs of
-// issue 19 fixed elsewhere; they are drawn only when the gate is off
-// (ARC_UOW_REL=1), until those fixes are merged.
-
-// relGated: relationship operations whose known bugs (issue 19 items 2, 3,
-// 5, 13-15, 17-22) are not fixed yet on this branch.
-var relGated = os.Getenv("ARC_UOW_REL") != "1"
+// Relationship operations (moves through either side, removal from a
+// delete-orphan collection, re-parenting, links, Set) run with the rest;
+// gateDeletedTarget keeps out one case that still fails (see there), and
+// Expire/ExpireAll/Refresh are not drawn while relationship changes are
+// unflushed (what expiry does to them is unmodelled; one bug found there
+// is TestRegression_ExpireAfterSetKeepsNoStaleLink). UOW_TRACE=1 logs
+// every object after every step of a failing case.
 
 // gateDeletedTarget avoids a flush that deletes an object a pending
 // object was related to through a relationship field since its last flush
@@ -52,7 +53,7 @@ var relGated = os.Getenv("ARC_UOW_REL") != "1"
 // DELETE — both a foreign-key error where SQLAlchemy clears the reference
 // (and skips the link). The model does not describe that case, so the
 // generator does not make it until it is fixed.
-var gateDeletedTarget = os.Getenv("ARC_UOW_REL") != "1"
+var gateDeletedTarget = os.Getenv("ARC_UOW_DELETED_TARGET") != "1"
 
 const (
 	kAuthor = 'a'
@@ -89,11 +90,20 @@ type mobj struct {
 	relsLoaded bool
 	// relationship changes not flushed yet (a pending post's Author,
 	// Parent and Tags as set through the relationship fields)
-	relA, relP int // -2: no change
-	relTags    []int
+	relA, relP int  // -2: no change
+	orphan     bool // removed from its author's Posts (delete-orphan)
 }
 
 type linkKey struct{ post, tag int }
+
+// linkOp is an unflushed change of a many-to-many link.
+type linkOp uint8
+
+const (
+	linkNone linkOp = iota
+	linkAdd
+	linkRemove
+)
 
 type mdb struct {
 	rows  map[int]mvals // by handle
@@ -118,12 +128,17 @@ type harness struct {
 	objs      []*mobj
 	db, com   mdb // in the transaction, committed
 	sps       []savepoint
-	txFlushed bool // the session's transaction holds flushed work
-	inTx      bool
-	ver       int
-	seq       int
-	words     int
-	log       []string
+	pendLinks map[linkKey]linkOp
+	// relTouched: a relationship field changed since the last flush that
+	// wrote something (even when the model nets it out to no change)
+	relTouched bool
+	txFlushed  bool // the session's transaction holds flushed work
+	inTx       bool
+	ver        int
+	seq        int
+	words      int
+	log        []string
+	kinds      map[string]int // steps by their first word, for the summary
 }
 
 func TestRandomizedUnitOfWork(t *testing.T) {
@@ -138,20 +153,21 @@ func TestRandomizedUnitOfWork(t *testing.T) {
 		ctx := context.Background()
 		require.NoError(t, migrate.CreateAll(ctx, eng, uowModels...))
 		cases, steps := 0, 0
+		kinds := map[string]int{}
 		rapid.Check(t, func(rt *rapid.T) {
 			cases++
-			h := &harness{t: rt, ctx: ctx, eng: eng}
+			h := &harness{t: rt, ctx: ctx, eng: eng, kinds: kinds}
 			h.reset()
 			defer func() { steps += len(h.log) }()
 			defer func() { _ = h.s.Close(ctx) }()
 			rt.Repeat(h.actions())
 		})
-		t.Logf("%s: %d cases, %d steps", eng.Dialect().Name(), cases, steps)
+		t.Logf("%s: %d cases, %d steps %v", eng.Dialect().Name(), cases, steps, kinds)
 	})
 }
 
 // defaultUOWChecks is the number of cases per dialect in a plain go test.
-const defaultUOWChecks = 40
+const defaultUOWChecks = 100
 
 func flagSet(name string) bool {
 	found := false
@@ -168,12 +184,14 @@ func (h *harness) reset() {
 	h.s = session.New(h.eng)
 	h.ctx = session.With(context.Background(), h.s)
 	h.db = mdb{rows: map[int]mvals{}, links: map[linkKey]bool{}}
+	h.pendLinks = map[linkKey]linkOp{}
 	h.com = h.db.clone()
 }
 
 func (h *harness) step(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	h.log = append(h.log, msg)
+	h.kinds[strings.Fields(format)[0]]++
 	h.t.Log(msg)
 }
 
@@ -186,6 +204,9 @@ func (h *harness) name(i int) string {
 		return "nil"
 	}
 	o := h.objs[i]
+	if o.id != 0 {
+		return fmt.Sprintf("%c%d#%d", o.kind, i, o.id)
+	}
 	return fmt.Sprintf("%c%d", o.kind, i)
 }
 
@@ -271,6 +292,12 @@ func (h *harness) check() {
 	if err := session.CheckIndexes(h.s); err != nil {
 		h.fail("session indexes: %v", err)
 	}
+	if os.Getenv("UOW_TRACE") != "" {
+		for i, o := range h.objs {
+			v, _, _ := h.actual(o)
+			h.t.Logf("   %s %s expired=%v/%v mem=%q/%q", h.name(i), o.status, o.expired, session.IsExpired(h.s, o.ptr), v.S, o.mem.S)
+		}
+	}
 	for i, o := range h.objs {
 		if got := h.s.StateOf(o.ptr); got != o.status {
 			h.fail("%s: state %s, model %s", h.name(i), got, o.status)
@@ -279,7 +306,12 @@ func (h *harness) check() {
 		if v.S != o.mem.S || v.N != o.mem.N {
 			h.fail("%s: fields (%q, %d), model (%q, %d)", h.name(i), v.S, v.N, o.mem.S, o.mem.N)
 		}
-		if o.kind == kPost {
+		// The FK fields of a deleted post are not compared: Arc may write
+		// a relationship's key into them after the DELETE was flushed (a
+		// moved post still in its new author's loaded collection), where
+		// SQLAlchemy leaves them; the row is gone, and a rollback restores
+		// them.
+		if o.kind == kPost && o.status != session.Deleted && o.status != session.Detached && !(o.status == session.Transient && o.delIn) {
 			if !ptrEq(fk[0], h.idOf(o.mem.A)) || !ptrEq(fk[1], h.idOf(o.mem.P)) {
 				h.fail("%s: AuthorID %s ParentID %s, model %s (%s) %s (%s)", h.name(i), fmtPtr(fk[0]), fmtPtr(fk[1]),
 					fmtPtr(h.idOf(o.mem.A)), h.name(o.mem.A), fmtPtr(h.idOf(o.mem.P)), h.name(o.mem.P))
@@ -394,59 +426,59 @@ func (p *plan) empty() bool {
 	return len(p.inserts)+len(p.updates)+len(p.deletes)+len(p.linkAdd)+len(p.linkDel) == 0
 }
 
-func (h *harness) planFlush() *plan {
+func (h *harness) planFlush() *plan { return h.planFlushWith(nil) }
+
+// planFlushWith plans the flush; reloaded, when not nil, says which of
+// the expired children a delete's cascade may load were reloaded (as
+// observed), else the model predicts it from whether the collection was
+// loaded.
+func (h *harness) planFlushWith(reloaded map[int]bool) *plan {
 	p := &plan{work: map[int]mvals{}, reloads: map[int]mvals{}}
-	work := func(i int) mvals {
-		if v, ok := p.work[i]; ok {
-			return v
+	for j, on := range reloaded {
+		if r, ok := h.db.rows[j]; ok && on {
+			p.reloads[j] = softReload(h.objs[j], r)
 		}
-		if v, ok := p.reloads[i]; ok {
-			return v
+	}
+	live := func(o *mobj) bool { return o.status == session.Pending || o.status == session.Persistent }
+	// author and parent as the flush writes them: relationship changes
+	// win over the columns
+	authorOf := func(j int) int {
+		if o := h.objs[j]; o.relA != -2 {
+			return o.relA
 		}
-		return h.objs[i].mem
+		return h.objs[j].mem.A
+	}
+	parentOf := func(j int) int {
+		if o := h.objs[j]; o.relP != -2 {
+			return o.relP
+		}
+		return h.objs[j].mem.P
 	}
 	// Deleting an object whose collection is not loaded loads it: its
 	// expired members are reloaded on the way.
 	loadChildren := func(parent int) {
-		if h.objs[parent].relsLoaded {
-			return
-		}
 		for j, r := range h.db.rows {
 			o := h.objs[j]
-			if o.kind != kPost || (r.A != parent && r.P != parent) {
+			if o.kind != kPost {
 				continue
 			}
 			if h.objs[parent].kind == kAuthor && r.A != parent || h.objs[parent].kind == kPost && r.P != parent {
 				continue
 			}
-			if o.status == session.Persistent && o.expired {
+			if o.status == session.Persistent && o.expired && reloaded == nil && !h.objs[parent].relsLoaded {
 				if _, done := p.reloads[j]; !done {
 					p.reloads[j] = softReload(o, r)
 				}
 			}
 		}
 	}
-	// Relationship changes of pending objects become foreign keys.
-	for i, o := range h.objs {
-		if o.status != session.Pending && o.status != session.Persistent {
-			continue
-		}
-		v := work(i)
-		if o.relA != -2 {
-			v.A = o.relA
-		}
-		if o.relP != -2 {
-			v.P = o.relP
-		}
-		p.work[i] = v
-	}
 	// Deletes, with their cascades: an author's posts are deleted, a
-	// deleted post's replies lose their parent, links of deleted posts
-	// and tags go.
+	// post removed from its author's collection (an orphan) too, a deleted
+	// post's replies lose their parent, links of deleted posts and tags go.
 	del := map[int]bool{}
 	var queue []int
 	for i, o := range h.objs {
-		if o.marked && o.status == session.Persistent {
+		if o.status == session.Persistent && (o.marked || o.orphan) {
 			del[i] = true
 			queue = append(queue, i)
 		}
@@ -462,47 +494,51 @@ func (h *harness) planFlush() *plan {
 			continue
 		}
 		for j, o := range h.objs {
-			if o.kind == kPost && o.status == session.Persistent && !del[j] && work(j).A == i {
+			if o.kind == kPost && o.status == session.Persistent && !del[j] && authorOf(j) == i {
 				del[j] = true
 				queue = append(queue, j)
 			}
 		}
 	}
-	for j, o := range h.objs {
-		if o.kind == kPost && o.status == session.Persistent && !del[j] && del[max(work(j).P, 0)] && work(j).P >= 0 {
-			v := work(j)
-			v.P = -1
-			p.work[j] = v
+	for i, o := range h.objs {
+		if !live(o) || del[i] {
+			continue
 		}
+		v := o.mem
+		if r, ok := p.reloads[i]; ok {
+			v = r
+		}
+		if o.kind == kPost {
+			v.A, v.P = authorOf(i), parentOf(i)
+			if v.P >= 0 && del[v.P] {
+				v.P = -1
+			}
+		}
+		p.work[i] = v
 	}
 	for i := range del {
 		p.deletes = append(p.deletes, i)
 	}
 	sort.Ints(p.deletes)
 	for l := range h.db.links {
-		if del[l.post] || del[l.tag] {
+		if del[l.post] || del[l.tag] || h.pendLinks[l] == linkRemove {
 			p.linkDel = append(p.linkDel, l)
+		}
+	}
+	for l, op := range h.pendLinks {
+		if op == linkAdd && !h.db.links[l] && !del[l.post] && !del[l.tag] {
+			p.linkAdd = append(p.linkAdd, l)
 		}
 	}
 	for i, o := range h.objs {
 		switch {
 		case o.status == session.Pending:
 			p.inserts = append(p.inserts, i)
-		case o.status == session.Persistent && !del[i] && work(i) != h.snapAfter(p, i):
+		case o.status == session.Persistent && !del[i] && p.work[i] != h.snapAfter(p, i):
 			p.updates = append(p.updates, i)
-		}
-		for _, tg := range o.relTags {
-			if (o.status == session.Pending || o.status == session.Persistent) && !del[i] {
-				p.linkAdd = append(p.linkAdd, linkKey{i, tg})
-			}
 		}
 	}
 	sort.Slice(p.inserts, func(a, b int) bool { return h.objs[p.inserts[a]].addSeq < h.objs[p.inserts[b]].addSeq })
-	for i, v := range p.reloads {
-		if _, ok := p.work[i]; !ok {
-			p.work[i] = v
-		}
-	}
 	for i := range p.work {
 		if !slices.Contains(p.inserts, i) && !slices.Contains(p.updates, i) {
 			delete(p.work, i)
@@ -543,6 +579,24 @@ func (h *harness) planFlush() *plan {
 	return p
 }
 
+// changedCols is the row after an UPDATE of the columns where v differs
+// from the snapshot.
+func changedCols(row, snap, v mvals) mvals {
+	if v.S != snap.S {
+		row.S = v.S
+	}
+	if v.N != snap.N {
+		row.N = v.N
+	}
+	if v.A != snap.A {
+		row.A = v.A
+	}
+	if v.P != snap.P {
+		row.P = v.P
+	}
+	return row
+}
+
 // applyReloads reloads the objects the flush's cascades loaded (done
 // even when a later statement fails).
 func (h *harness) applyReloads(p *plan) {
@@ -573,7 +627,7 @@ func (h *harness) applyFlush(p *plan) {
 	for _, i := range p.updates {
 		o := h.objs[i]
 		v := p.work[i]
-		h.db.rows[i] = v
+		h.db.rows[i] = changedCols(h.db.rows[i], h.snapAfter(p, i), v)
 		if o.txStart == nil {
 			s := o.snap
 			o.txStart = &s
@@ -595,10 +649,10 @@ func (h *harness) applyFlush(p *plan) {
 		h.db.links[l] = true
 	}
 	for _, o := range h.objs {
-		if o.status == session.Persistent || o.status == session.Deleted {
-			o.relA, o.relP, o.relTags = -2, -2, nil
-		}
+		o.relA, o.relP, o.orphan = -2, -2, false
 	}
+	clear(h.pendLinks)
+	h.relTouched = false
 	h.txFlushed = true
 	h.inTx = true
 }
@@ -608,6 +662,22 @@ func (h *harness) applyFlush(p *plan) {
 func (h *harness) flushVia(what string, fn func() error) bool {
 	p := h.planFlush()
 	err := fn()
+	// A flush may load collections (a delete's cascade, a Set diffing
+	// against the members) and so reload expired objects; whether it does
+	// depends on what is loaded in memory: observe it, and plan again.
+	seen := map[int]bool{}
+	for i, o := range h.objs {
+		if o.status == session.Persistent && o.expired && !session.IsExpired(h.s, o.ptr) {
+			seen[i] = true
+		}
+	}
+	if len(seen) > 0 || len(p.reloads) > 0 {
+		fails := p.fails
+		p = h.planFlushWith(seen)
+		if p.fails != fails {
+			h.fail("model: the reloads changed the expected failure")
+		}
+	}
 	h.applyReloads(p)
 	switch {
 	case p.empty():
@@ -691,9 +761,8 @@ func softReload(o *mobj, r mvals) mvals {
 func (h *harness) actions() map[string]func(*rapid.T) {
 	a := map[string]func(*rapid.T){
 		"":             func(*rapid.T) { h.check() },
-		"addAuthor":    h.addAuthor,
+		"add":          h.add,
 		"addPost":      h.addPost,
-		"addTag":       h.addTag,
 		"modify":       h.modify,
 		"delete":       h.delete,
 		"expire":       h.expire,
@@ -710,6 +779,12 @@ func (h *harness) actions() map[string]func(*rapid.T) {
 		"commitNested": h.commitNested,
 		"rollbackNest": h.rollbackNested,
 		"expungeReadd": h.expungeReadd,
+		"setAuthor":    h.observing(h.setAuthor),
+		"removePost":   h.observing(h.removePost),
+		"setParent":    h.observing(h.setParent),
+		"toggleTag":    h.observing(h.toggleTag),
+		"setTags":      h.observing(h.setTags),
+		"loadRels":     h.loadRels,
 	}
 	return a
 }
@@ -722,6 +797,15 @@ func (h *harness) newObj(kind byte, ptr any, v mvals) int {
 		h.fail("Add: %v", err)
 	}
 	return len(h.objs) - 1
+}
+
+// add adds a new author or tag (posts have their own action).
+func (h *harness) add(t *rapid.T) {
+	if rapid.Bool().Draw(t, "author") {
+		h.addAuthor(t)
+	} else {
+		h.addTag(t)
+	}
 }
 
 func (h *harness) addAuthor(t *rapid.T) {
@@ -759,6 +843,9 @@ func (h *harness) addPost(t *rapid.T) {
 	h.step("add post %q score %d author %s parent %s tag %s", p.Title, p.Score, h.name(author), h.name(parent), h.name(tag))
 	i := h.newObj(kPost, p, mvals{S: p.Title, N: p.Score, A: -1, P: -1})
 	o := h.objs[i]
+	if author >= 0 || parent >= 0 || tag >= 0 {
+		h.relTouched = true // the backrefs changed the other side
+	}
 	if author >= 0 {
 		p.Author.Set(h.objs[author].ptr.(*MAuthor))
 		o.relA = author
@@ -769,7 +856,7 @@ func (h *harness) addPost(t *rapid.T) {
 	}
 	if tag >= 0 {
 		p.Tags.Append(h.objs[tag].ptr.(*MTag))
-		o.relTags = []int{tag}
+		h.pendLinks[linkKey{i, tag}] = linkAdd
 	}
 }
 
@@ -823,9 +910,6 @@ func (h *harness) modify(t *rapid.T) {
 
 func (h *harness) delete(t *rapid.T) {
 	i := h.pick("obj", persistent, kAuthor, kPost, kTag)
-	if relGated && h.deletesParentAndChild(i) {
-		t.Skip("item 18: a post and its reply deleted in one flush")
-	}
 	h.objs[i].marked = true
 	hit := h.intentHitsDelete(h.planFlush())
 	h.objs[i].marked = false
@@ -843,36 +927,16 @@ func (h *harness) delete(t *rapid.T) {
 // a pending object points at an object the flush deletes.
 func (h *harness) intentHitsDelete(p *plan) bool {
 	for _, o := range h.objs {
-		if o.status != session.Pending {
+		if o.status != session.Pending && o.status != session.Persistent {
 			continue
 		}
 		if slices.Contains(p.deletes, o.relA) || slices.Contains(p.deletes, o.relP) {
 			return true
 		}
-		for _, tg := range o.relTags {
-			if slices.Contains(p.deletes, tg) {
-				return true
-			}
-		}
 	}
-	return false
-}
-
-// deletesParentAndChild reports whether marking i would make one flush
-// delete a post and one of its replies (issue 19 item 18).
-func (h *harness) deletesParentAndChild(i int) bool {
-	h.objs[i].marked = true
-	p := h.planFlush()
-	h.objs[i].marked = false
-	for _, d := range p.deletes {
-		if o := h.objs[d]; o.kind == kPost {
-			par := o.mem.P
-			if o.relP != -2 {
-				par = o.relP
-			}
-			if par >= 0 && slices.Contains(p.deletes, par) {
-				return true
-			}
+	for l, op := range h.pendLinks {
+		if op == linkAdd && (slices.Contains(p.deletes, l.post) || slices.Contains(p.deletes, l.tag)) {
+			return true
 		}
 	}
 	return false
@@ -880,6 +944,9 @@ func (h *harness) deletesParentAndChild(i int) bool {
 
 func (h *harness) expire(t *rapid.T) {
 	i := h.pick("obj", func(o *mobj) bool { return o.status == session.Persistent }, kAuthor, kPost, kTag)
+	if h.hasIntents() {
+		t.Skip("unflushed relationship changes: the model does not say what expiry does to them")
+	}
 	h.step("expire %s", h.name(i))
 	if err := h.s.Expire(h.objs[i].ptr); err != nil {
 		h.fail("Expire: %v", err)
@@ -890,6 +957,9 @@ func (h *harness) expire(t *rapid.T) {
 }
 
 func (h *harness) expireAll(t *rapid.T) {
+	if h.hasIntents() {
+		t.Skip("unflushed relationship changes")
+	}
 	h.step("expire all")
 	h.s.ExpireAll()
 	for _, o := range h.objs {
@@ -929,6 +999,9 @@ func (h *harness) get(t *rapid.T) {
 
 func (h *harness) refresh(t *rapid.T) {
 	i := h.pick("obj", func(o *mobj) bool { return o.status == session.Persistent }, kAuthor, kPost, kTag)
+	if h.hasIntents() {
+		t.Skip("unflushed relationship changes")
+	}
 	h.step("refresh %s", h.name(i))
 	if err := h.s.Refresh(h.ctx, h.objs[i].ptr); err != nil {
 		h.fail("Refresh: %v", err)
@@ -998,7 +1071,7 @@ func (h *harness) bulkUpdate(t *rapid.T) {
 	}
 	var ids []int64
 	var hs []int
-	for i := range h.db.rows {
+	for _, i := range h.rowHandles() {
 		if h.objs[i].kind == kind && rapid.Bool().Draw(t, "row") {
 			ids = append(ids, h.objs[i].id)
 			hs = append(hs, i)
@@ -1075,7 +1148,7 @@ func (h *harness) bulkDelete(t *rapid.T) {
 	}
 	var ids []int64
 	var hs []int
-	for i := range h.db.rows {
+	for _, i := range h.rowHandles() {
 		if h.objs[i].kind != kind || h.referenced(i) || !rapid.Bool().Draw(t, "row") {
 			continue
 		}
@@ -1120,7 +1193,12 @@ func (h *harness) referenced(i int) bool {
 		}
 	}
 	for _, o := range h.objs {
-		if o.mem.P == i || o.relP == i || slices.Contains(o.relTags, i) {
+		if o.mem.P == i || o.relP == i {
+			return true
+		}
+	}
+	for l := range h.pendLinks {
+		if l.post == i || l.tag == i {
 			return true
 		}
 	}
@@ -1134,6 +1212,11 @@ func (h *harness) flush(t *rapid.T) {
 
 func (h *harness) commit(t *rapid.T) {
 	h.step("commit")
+	// Flush first, so that the model sees which expired objects the flush
+	// reloaded before the commit expires everything again.
+	if !h.flushVia("Flush before Commit", func() error { return h.s.Flush(h.ctx) }) {
+		return
+	}
 	if !h.flushVia("Commit", func() error { return h.s.Commit(h.ctx) }) {
 		return
 	}
@@ -1166,6 +1249,8 @@ func (h *harness) rollback(t *rapid.T) {
 		case o.status == session.Pending || o.newIn:
 			o.status = session.Transient
 			o.newIn = false
+			// delIn stays: a post inserted and deleted in the transaction
+			// keeps whatever its FK fields got (see check)
 			continue
 		case o.status == session.Deleted || o.delIn:
 			o.status = session.Persistent
@@ -1178,8 +1263,10 @@ func (h *harness) rollback(t *rapid.T) {
 		}
 		o.mem = o.snap
 		o.expired, o.relsLoaded = true, false
-		o.relA, o.relP, o.relTags = -2, -2, nil
+		o.relA, o.relP, o.orphan = -2, -2, false
 	}
+	clear(h.pendLinks)
+	h.relTouched = false
 	h.txFlushed, h.inTx = false, false
 	h.checkDB()
 }
@@ -1249,7 +1336,10 @@ func (h *harness) rollbackNested(t *rapid.T) {
 		*o = sv
 		o.ptr = ptr
 		o.expired, o.relsLoaded = expired, false
+		o.relA, o.relP, o.orphan = -2, -2, false
 	}
+	clear(h.pendLinks)
+	h.relTouched = false
 }
 
 // expungeReadd expunges an object, maybe changes it, and adds it back
@@ -1276,4 +1366,333 @@ func (h *harness) expungeReadd(t *rapid.T) {
 	if err := h.s.Add(o.ptr); err != nil {
 		h.fail("Add: %v", err)
 	}
+}
+
+// hasIntents reports whether a persistent object has an unflushed
+// relationship change (pending objects' are theirs: expiry skips them).
+func (h *harness) hasIntents() bool {
+	if h.relTouched {
+		return true
+	}
+	for _, o := range h.objs {
+		if o.status == session.Persistent && (o.relA != -2 || o.relP != -2 || o.orphan) {
+			return true
+		}
+	}
+	for l := range h.pendLinks {
+		if h.objs[l.post].status == session.Persistent || h.objs[l.tag].status == session.Persistent {
+			return true
+		}
+	}
+	return false
+}
+
+// ---- relationship operations (issue 19 items 2, 3, 5, 13-15, 17-22) ----
+
+func (h *harness) authorNow(j int) int {
+	if o := h.objs[j]; o.relA != -2 {
+		return o.relA
+	}
+	return h.objs[j].mem.A
+}
+
+func (h *harness) parentNow(j int) int {
+	if o := h.objs[j]; o.relP != -2 {
+		return o.relP
+	}
+	return h.objs[j].mem.P
+}
+
+func (h *harness) linkedNow(l linkKey) bool {
+	switch h.pendLinks[l] {
+	case linkAdd:
+		return true
+	case linkRemove:
+		return false
+	}
+	return h.db.links[l]
+}
+
+func (h *harness) setLink(l linkKey, on bool) {
+	switch {
+	case on == h.db.links[l]:
+		delete(h.pendLinks, l)
+	case on:
+		h.pendLinks[l] = linkAdd
+	default:
+		h.pendLinks[l] = linkRemove
+	}
+}
+
+// notDoomed: live and not deleted by the next flush's cascades.
+func (h *harness) notDoomed() func(*mobj) bool {
+	dels := h.planFlush().deletes
+	return func(o *mobj) bool {
+		return live(o) && !slices.ContainsFunc(dels, func(i int) bool { return h.objs[i] == o })
+	}
+}
+
+// setAuthor moves a post to another author, through either side
+// (items 13, 14).
+func (h *harness) setAuthor(t *rapid.T) {
+	ok := h.notDoomed()
+	i := h.pick("post", ok, kPost)
+	b := h.pick("author", ok, kAuthor)
+	viaCollection := rapid.Bool().Draw(t, "viaCollection")
+	h.step("move %s to author %s (via collection %v)", h.name(i), h.name(b), viaCollection)
+	p, a := h.objs[i].ptr.(*MPost), h.objs[b].ptr.(*MAuthor)
+	if viaCollection {
+		a.Posts.Append(p)
+	} else {
+		p.Author.Set(a)
+	}
+	o := h.objs[i]
+	o.relA, o.orphan = b, false
+}
+
+// removePost removes a persistent post from its author's Posts: an
+// orphan, deleted at the next flush with its links, its replies losing
+// their parent (item 17).
+func (h *harness) removePost(t *rapid.T) {
+	ok := h.notDoomed()
+	i := h.pick("post", func(o *mobj) bool { return o.status == session.Persistent && ok(o) }, kPost)
+	a := h.authorNow(i)
+	if a < 0 || h.objs[i].relA != -2 {
+		// Removing a post from an author it was moved to since the last
+		// flush: SQLAlchemy deletes it as an orphan (its has-parent flag
+		// is false), Arc keeps it. Left out as a question of semantics
+		// (reported with issue 19), not modelled here.
+		t.Skip("no flushed author")
+	}
+	if gateDeletedTarget && h.orphanHitsIntent(i) {
+		t.Skip("gated")
+	}
+	h.step("remove %s from %s.Posts", h.name(i), h.name(a))
+	h.objs[a].ptr.(*MAuthor).Posts.Remove(h.objs[i].ptr.(*MPost))
+	o := h.objs[i]
+	o.relA, o.orphan = -1, true
+}
+
+func (h *harness) orphanHitsIntent(i int) bool {
+	o := h.objs[i]
+	ra, orph := o.relA, o.orphan
+	o.relA, o.orphan = -1, true
+	hit := h.intentHitsDelete(h.planFlush())
+	o.relA, o.orphan = ra, orph
+	return hit
+}
+
+// setParent re-parents a post or clears its parent, through either side
+// (items 3, 15, 20, 22).
+func (h *harness) setParent(t *rapid.T) {
+	ok := h.notDoomed()
+	i := h.pick("post", ok, kPost)
+	q := -1
+	if rapid.IntRange(0, 2).Draw(t, "clear") > 0 {
+		q = h.pick("parent", func(o *mobj) bool {
+			if !ok(o) {
+				return false
+			}
+			// no cycle: i must not be q or an ancestor of q
+			for j, n := slices.Index(h.objs, o), 0; j >= 0 && n <= len(h.objs); j, n = h.parentNow(j), n+1 {
+				if j == i {
+					return false
+				}
+			}
+			return true
+		}, kPost)
+	}
+	cur := h.parentNow(i)
+	p := h.objs[i].ptr.(*MPost)
+	switch {
+	case q >= 0 && rapid.Bool().Draw(t, "viaCollection"):
+		h.step("append %s to %s.Replies", h.name(i), h.name(q))
+		h.objs[q].ptr.(*MPost).Replies.Append(p)
+	case q < 0 && cur >= 0 && h.objs[cur].inSession() && rapid.Bool().Draw(t, "viaCollection"):
+		h.step("remove %s from %s.Replies", h.name(i), h.name(cur))
+		h.objs[cur].ptr.(*MPost).Replies.Remove(p)
+	default:
+		h.step("set %s.Parent = %s", h.name(i), h.name(q))
+		if q >= 0 {
+			p.Parent.Set(h.objs[q].ptr.(*MPost))
+		} else {
+			p.Parent.Set(nil)
+		}
+	}
+	h.objs[i].relP = q
+}
+
+// toggleTag links or unlinks a post and a tag, through either side
+// (items 5, 19).
+func (h *harness) toggleTag(t *rapid.T) {
+	ok := h.notDoomed()
+	i := h.pick("post", ok, kPost)
+	g := h.pick("tag", ok, kTag)
+	l := linkKey{i, g}
+	on := !h.linkedNow(l)
+	viaTag := rapid.Bool().Draw(t, "viaTag")
+	h.step("link %s and %s: %v (via tag %v)", h.name(i), h.name(g), on, viaTag)
+	p, tg := h.objs[i].ptr.(*MPost), h.objs[g].ptr.(*MTag)
+	switch {
+	case on && viaTag:
+		tg.Posts.Append(p)
+	case on:
+		p.Tags.Append(tg)
+	case viaTag:
+		tg.Posts.Remove(p)
+	default:
+		p.Tags.Remove(tg)
+	}
+	h.setLink(l, on)
+}
+
+// setTags replaces a post's tags (item 2: an unloaded collection too).
+func (h *harness) setTags(t *rapid.T) {
+	ok := h.notDoomed()
+	i := h.pick("post", ok, kPost)
+	for l := range h.db.links {
+		if l.post == i && !ok(h.objs[l.tag]) {
+			t.Skip("linked to a tag about to be deleted")
+		}
+	}
+	var set []*MTag
+	var names []string
+	for g, o := range h.objs {
+		if o.kind != kTag || !ok(o) {
+			continue
+		}
+		on := rapid.Bool().Draw(t, "member")
+		h.setLink(linkKey{i, g}, on)
+		if on {
+			set = append(set, o.ptr.(*MTag))
+			names = append(names, h.name(g))
+		}
+	}
+	h.step("set %s.Tags = %v", h.name(i), names)
+	h.objs[i].ptr.(*MPost).Tags.Set(set...)
+}
+
+// loadRels flushes, then loads one object's relationships and compares
+// them with the rows.
+func (h *harness) loadRels(t *rapid.T) {
+	if !h.flushVia("flush before loading relationships", func() error { return h.s.Flush(h.ctx) }) {
+		return
+	}
+	i := h.pick("obj", persistent, kAuthor, kPost, kTag)
+	h.step("load the relationships of %s", h.name(i))
+	set := func(xs []int) string {
+		sort.Ints(xs)
+		return fmt.Sprint(xs)
+	}
+	members := func(what string, got []any, want []int) {
+		var gi []int
+		for _, g := range got {
+			j := slices.IndexFunc(h.objs, func(o *mobj) bool { return o.ptr == g })
+			if j < 0 {
+				h.fail("%s: an object the test did not make", what)
+			}
+			if h.objs[j].status == session.Deleted {
+				// As in SQLAlchemy, a loaded collection keeps an object
+				// deleted in this transaction until it is expired.
+				continue
+			}
+			gi = append(gi, j)
+			if o := h.objs[j]; o.expired && !session.IsExpired(h.s, o.ptr) {
+				h.reload(j, false) // a collection load refreshes expired members
+			}
+		}
+		if set(gi) != set(want) {
+			h.fail("%s: %v, the rows say %v", what, set(gi), set(want))
+		}
+	}
+	rowsWhere := func(f func(j int, r mvals) bool) []int {
+		var out []int
+		for j, r := range h.db.rows {
+			if f(j, r) {
+				out = append(out, j)
+			}
+		}
+		return out
+	}
+	var err error
+	switch x := h.objs[i].ptr.(type) {
+	case *MAuthor:
+		var ps []*MPost
+		ps, err = x.Posts.Load(h.ctx)
+		members(h.name(i)+".Posts", anys(ps), rowsWhere(func(j int, r mvals) bool { return h.objs[j].kind == kPost && r.A == i }))
+	case *MPost:
+		var ps []*MPost
+		if ps, err = x.Replies.Load(h.ctx); err == nil {
+			members(h.name(i)+".Replies", anys(ps), rowsWhere(func(j int, r mvals) bool { return h.objs[j].kind == kPost && r.P == i }))
+		}
+		var ts []*MTag
+		if err == nil {
+			if ts, err = x.Tags.Load(h.ctx); err == nil {
+				members(h.name(i)+".Tags", anys(ts), rowsWhere(func(j int, r mvals) bool { return h.db.links[linkKey{i, j}] }))
+			}
+		}
+		var a *MAuthor
+		if err == nil {
+			if a, err = x.Author.Load(h.ctx); err == nil {
+				members(h.name(i)+".Author", anys(nonNil(a)), rowsWhere(func(j int, r mvals) bool { return h.db.rows[i].A == j }))
+			}
+		}
+		var par *MPost
+		if err == nil {
+			if par, err = x.Parent.Load(h.ctx); err == nil {
+				members(h.name(i)+".Parent", anys(nonNil(par)), rowsWhere(func(j int, r mvals) bool { return h.db.rows[i].P == j }))
+			}
+		}
+	case *MTag:
+		var ps []*MPost
+		ps, err = x.Posts.Load(h.ctx)
+		members(h.name(i)+".Posts", anys(ps), rowsWhere(func(j int, r mvals) bool { return h.db.links[linkKey{j, i}] }))
+	}
+	if err != nil {
+		h.fail("Load: %v", err)
+	}
+	h.inTx = true
+	h.objs[i].relsLoaded = true
+}
+
+func nonNil[T any](p *T) []*T {
+	if p == nil {
+		return nil
+	}
+	return []*T{p}
+}
+
+func anys[T any](xs []*T) []any {
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		out[i] = x
+	}
+	return out
+}
+
+// observing wraps a relationship operation, which may load a collection
+// (Set diffs against the current members, a move may load the old
+// parent's collection): an expired object that such a load returned is
+// reloaded, as any query reloads it, and the model follows.
+func (h *harness) observing(op func(*rapid.T)) func(*rapid.T) {
+	return func(t *rapid.T) {
+		op(t)
+		h.relTouched = true
+		for i, o := range h.objs {
+			if o.status == session.Persistent && o.expired && !session.IsExpired(h.s, o.ptr) {
+				if _, ok := h.db.rows[i]; !ok {
+					h.fail("%s was reloaded but has no row", h.name(i))
+				}
+				h.reload(i, false)
+			}
+		}
+	}
+}
+
+// rowHandles lists the handles of the rows in order (draws must not
+// follow Go's random map order, or a failure could not be replayed).
+func (h *harness) rowHandles() []int {
+	out := slices.Collect(maps.Keys(h.db.rows))
+	sort.Ints(out)
+	return out
 }
