@@ -38,6 +38,14 @@ type Loader interface {
 	QueryRelation(ctx context.Context, owner unsafe.Pointer, r *meta.Relationship, q DynamicQuery, out any) error
 }
 
+// MemberPeeker is an optional interface of a Loader: the objects in
+// memory that loaded inverse fields show as members of owner's collection
+// r (no I/O). Set on an unloaded collection uses it to take the owner out
+// of the inverse side of the members it drops, at once.
+type MemberPeeker interface {
+	PeekMembers(owner unsafe.Pointer, r *meta.Relationship) []unsafe.Pointer
+}
+
 // Peeker is an optional interface of a Loader: it returns the object an
 // unloaded many-to-one field of owner refers to in the database, when that
 // object is in memory (the session's identity map), without I/O; nil
@@ -401,11 +409,25 @@ func (c *Core) addRaw(p unsafe.Pointer) bool {
 	c.setList(append(c.list(), p))
 	if i := slices.Index(c.removed(), p); i >= 0 {
 		c.q.removed = slices.Delete(c.q.removed, i, i+1)
+		if c.keepsBoth() {
+			c.q.added = append(c.q.added, p)
+		}
 	} else if !c.loaded || (c.rel != nil && c.rel.Field.Kind == meta.RelDynamic) {
 		q := c.queue()
 		q.added = append(q.added, p)
 	}
 	return true
+}
+
+// keepsBoth reports whether an unloaded one-to-many queues a removal
+// after an append of the same member (and an append after a removal)
+// instead of cancelling the two: whether the member was in the collection
+// in the database is not known, and writing its foreign key (or deleting
+// it as an orphan) again is harmless where losing the change is not. A
+// many-to-many cancels them: an association row cannot be inserted or
+// deleted twice.
+func (c *Core) keepsBoth() bool {
+	return c.rel != nil && c.rel.Dir == meta.OneToMany && (!c.loaded || c.rel.Field.Kind == meta.RelDynamic)
 }
 
 func (c *Core) removeRaw(p unsafe.Pointer) bool {
@@ -415,6 +437,9 @@ func (c *Core) removeRaw(p unsafe.Pointer) bool {
 	}
 	if j := slices.Index(c.added(), p); j >= 0 {
 		c.q.added = slices.Delete(c.q.added, j, j+1)
+		if c.keepsBoth() && !slices.Contains(c.q.removed, p) {
+			c.q.removed = append(c.q.removed, p)
+		}
 	} else if !c.loaded || (c.rel != nil && c.rel.Field.Kind == meta.RelDynamic) {
 		if !slices.Contains(c.removed(), p) {
 			q := c.queue()
@@ -447,6 +472,13 @@ func (c *Core) SetAll(ps []unsafe.Pointer) {
 	// database are not known yet; they are loaded (at the latest by the
 	// next flush) and the ones not in ps leave.
 	replace := !c.Loaded() && c.ld != nil && c.owner != nil && c.rel != nil && c.rel.Field != nil && c.rel.Field.Kind != meta.RelDynamic
+	if mp, ok := c.ld.(MemberPeeker); ok && replace {
+		for _, it := range mp.PeekMembers(c.owner, c.rel) {
+			if !slices.Contains(ps, it) && !slices.Contains(c.list(), it) {
+				c.unlinkBack(it) // a member known in memory that leaves
+			}
+		}
+	}
 	for _, old := range slices.Clone(c.list()) {
 		if !slices.Contains(ps, old) {
 			c.Remove(old)

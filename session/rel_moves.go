@@ -121,3 +121,22 @@ func (s *Session) expungeNew(st *state) {
 	}
 	s.detach(st)
 }
+
+// PeekMembers implements relations.MemberPeeker: the objects of the
+// session whose inverse field of r holds owner in memory.
+func (s *Session) PeekMembers(owner unsafe.Pointer, r *meta.Relationship) []unsafe.Pointer {
+	if r == nil || r.Back == nil || r.Dir == meta.ManyToOne || s.closed {
+		return nil
+	}
+	var out []unsafe.Pointer
+	for st := range s.states.all() {
+		if st.cd.t != r.Target || (st.status != Persistent && st.status != Pending) {
+			continue
+		}
+		bc := coreOf(st.obj, r.Back)
+		if bc.Bound() && slices.Contains(bc.Items(), owner) { // loaded, or appended in memory
+			out = append(out, st.obj)
+		}
+	}
+	return out
+}

@@ -634,3 +634,48 @@ func TestRegression_ChildOfParentDeletedInSameFlushNulled(t *testing.T) {
 		require.False(t, uwPostRow(t, eng, p1.ID).Exists)
 	})
 }
+
+// Found by TestRelRandomMoves: after Set to the parent the child already
+// had and a flush that wrote nothing, removing the expired child from the
+// unloaded collection still makes it an orphan.
+func TestRegression_RemoveExpiredChildAfterNoopFlushOrphans(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := uwSetup(t, eng)
+		a := uwNew(&UWAuthor{Name: "a"})
+		p := uwNew(&UWPost{Title: "p"})
+		a.Posts.Append(p)
+		require.NoError(t, s.Add(a))
+		require.NoError(t, s.Commit(ctx))
+		p.Author.Set(a)
+		require.NoError(t, s.Flush(ctx)) // nothing to write
+		require.NoError(t, s.Expire(p))
+		require.True(t, a.Posts.Remove(p))
+		require.NoError(t, s.Commit(ctx))
+		require.Equal(t, 0, countRows(t, eng, "uw_posts", ""))
+	})
+}
+
+// Found by TestRelRandomMoves: Set on an unloaded collection takes the
+// owner out of the other side's in-memory list at once, so appending it
+// back through the other side is kept.
+func TestRegression_SetUnloadedThenAppendFromOtherSide(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := uwSetup(t, eng)
+		x, y := uwNew(&UWTag{Word: "x"}), uwNew(&UWTag{Word: "y"})
+		p := uwNew(&UWPost{Title: "p"})
+		require.NoError(t, s.AddAll(p, x, y))
+		require.NoError(t, s.Commit(ctx))
+		_, err := p.Tags.Load(ctx)
+		require.NoError(t, err)
+		p.Tags.Set(x, y) // y.Posts (unloaded) holds p in memory
+		require.NoError(t, s.Flush(ctx))
+		require.NoError(t, s.Expire(p))
+		p.Tags.Set(x) // unloaded: y leaves
+		require.NotContains(t, y.Posts.Items(), p)
+		y.Posts.Append(p) // and comes back through the other side
+		require.NoError(t, s.Flush(ctx))
+		require.ElementsMatch(t, []*UWTag{x, y}, p.Tags.Items())
+		require.NoError(t, s.Commit(ctx))
+		require.Equal(t, []string{uwLink(p, x), uwLink(p, y)}, uwLinks(t, eng))
+	})
+}
