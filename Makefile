@@ -3,7 +3,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: demo test test-short lint vet fmt bench bench-quick bench-targets build arctl replica bench-load fuzz-query bench-everyday
+.PHONY: demo test test-short lint vet fmt bench bench-quick bench-targets build arctl replica bench-load fuzz fuzz-query bench-everyday
 
 demo:
 	$(GO) run ./examples/tutorial
@@ -63,6 +63,17 @@ bench-targets:
 	done
 	cd benchmarks && $(GO) run ./cmd/ratios < results/latest/targets.txt
 
+# Go fuzz targets, each for FUZZTIME (their seed corpora also run in
+# `make test`). A failing input is written under the package's
+# testdata/fuzz/ by go test; turn it into a named regression test.
+FUZZTIME ?= 20s
+FUZZ_TARGETS := ./expr/:FuzzText ./internal/tag/:FuzzParse ./meta/:FuzzTagModel ./fixtures/:FuzzRead ./engine/:FuzzOpenURL
+fuzz:
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "== $$fn ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
+
 # Issue 25's five everyday operations (insert 1, insert 100, update 1, get
 # 1, read 100) for raw database/sql (unprepared autocommit: the baseline;
 # and prepared), sqlx, GORM (with and without PrepareStmt), bun and Arc on
@@ -96,3 +107,10 @@ bench-load:
 QCHECKS ?= 5000
 fuzz-query:
 	ARC_RAPID_CHECKS=$(QCHECKS) ARC_QDIFF_DATASETS=10 ARC_QDIFF_SEED=$$(date +%s) $(GO) test -count=1 -timeout 60m -run '^TestQueryDifferential$$' -v ./session/
+
+# The randomized model-based test of the unit of work, longer than in
+# make test (100 cases per dialect); part of make fuzz.
+UOWCHECKS ?= 5000
+.PHONY: fuzz-uow
+fuzz-uow:
+	$(GO) test -count=1 -timeout 60m -run '^TestRandomizedUnitOfWork$$' ./session/ -rapid.checks=$(UOWCHECKS)

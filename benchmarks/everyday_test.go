@@ -32,7 +32,10 @@ import (
 //	insert100  insert 100 rows, ids read back
 //	update     update one column of one row by its key
 //	get        read one row by its key
-//	read100    read 100 rows: WHERE id > ? LIMIT 100
+//	read100    read 100 rows: WHERE id > ? ORDER BY id LIMIT 100 (keyset
+//	           paging; without the ORDER BY, PostgreSQL picks a
+//	           sequential scan for some keys and the time measures the
+//	           planner's luck, 10× apart, not the library)
 //
 // Libraries ("raw", unprepared autocommit database/sql, is the baseline of
 // every ratio): raw-prep (the statement prepared once on the pool), sqlx,
@@ -84,7 +87,7 @@ func (l *libs) close() {
 
 const (
 	edSelectOne = "SELECT id, name, fullname, nickname FROM users WHERE id = ?"
-	edSelect100 = "SELECT id, name, fullname, nickname FROM users WHERE id > ? LIMIT 100"
+	edSelect100 = "SELECT id, name, fullname, nickname FROM users WHERE id > ? ORDER BY id LIMIT 100"
 	edUpdate    = "UPDATE users SET fullname = ? WHERE id = ?"
 )
 
@@ -518,7 +521,7 @@ func edOp(l *libs, op, lib string) func(ctx context.Context) error {
 		g := l.gormOf(lib)
 		return func(ctx context.Context) error {
 			var us []GUser
-			if err := g.WithContext(ctx).Where("id > ?", read100After()).Limit(100).Find(&us).Error; err != nil {
+			if err := g.WithContext(ctx).Where("id > ?", read100After()).Order("id").Limit(100).Find(&us).Error; err != nil {
 				return err
 			}
 			return wantN(len(us), 100)
@@ -526,7 +529,7 @@ func edOp(l *libs, op, lib string) func(ctx context.Context) error {
 	case "read100/bun":
 		return func(ctx context.Context) error {
 			var us []BUser
-			if err := l.bun.NewSelect().Model(&us).Where("id > ?", read100After()).Limit(100).Scan(ctx); err != nil {
+			if err := l.bun.NewSelect().Model(&us).Where("id > ?", read100After()).Order("id").Limit(100).Scan(ctx); err != nil {
 				return err
 			}
 			return wantN(len(us), 100)
@@ -537,7 +540,7 @@ func edOp(l *libs, op, lib string) func(ctx context.Context) error {
 		return func(ctx context.Context) error {
 			s := arc.NewSession(eng)
 			defer s.Close(ctx)
-			us, err := arc.Select[User]().Where(arc.Gt(&U.ID, read100After())).Limit(100).All(arc.WithSession(ctx, s))
+			us, err := arc.Select[User]().Where(arc.Gt(&U.ID, read100After())).OrderBy(arc.Asc(&U.ID)).Limit(100).All(arc.WithSession(ctx, s))
 			if err != nil {
 				return err
 			}

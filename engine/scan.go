@@ -309,9 +309,10 @@ func convBytes(p unsafe.Pointer, src any) error {
 	d := (*[]byte)(p)
 	switch s := src.(type) {
 	case []byte:
-		*d = append([]byte(nil), s...)
+		// An empty value is an empty, non-nil slice: nil is NULL only.
+		*d = append([]byte{}, s...)
 	case string:
-		*d = []byte(s)
+		*d = append([]byte{}, s...)
 	case nil:
 		*d = nil
 	default:

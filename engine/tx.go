@@ -38,6 +38,10 @@ type Tx struct {
 	// ran is set once a statement of the transaction succeeded: a lost
 	// connection before that is retryable (nothing can have happened).
 	ran bool
+	// failed is the first statement that failed since the transaction (or
+	// the last ROLLBACK TO SAVEPOINT) began, named when PostgreSQL refuses
+	// the statements after it (25P02, see wrap).
+	failed error
 	// auto: no transaction; each statement runs alone in autocommit
 	// (Autocommit, autocommit.go).
 	auto bool
@@ -139,7 +143,8 @@ func (e *Engine) beginConn(ctx context.Context, o TxOptions) (*Tx, error) {
 		if opts != nil && (opts.Isolation != sql.LevelDefault || opts.ReadOnly) {
 			return errors.New("the driver does not support transaction options")
 		}
-		dtx, err = dc.(driver.Conn).Begin() //nolint:staticcheck // drivers without BeginTx
+		//lint:ignore SA1019 the fallback for drivers without BeginTx
+		dtx, err = dc.(driver.Conn).Begin()
 		return err
 	})
 	if err != nil {
@@ -257,7 +262,7 @@ func (t *Tx) wrap(err error, q string, args []any) error {
 	if !t.ran && errors.As(err, &se) && errors.Is(se.Kind, arcerr.ErrConnectionLost) {
 		se.Retryable = true
 	}
-	return err
+	return t.noteFailure(err)
 }
 
 // execDirect runs q unprepared on the transaction.
@@ -426,6 +431,9 @@ func (t *Tx) Savepoint(ctx context.Context, name string) error {
 // RollbackTo rolls back to a savepoint (keeping it).
 func (t *Tx) RollbackTo(ctx context.Context, name string) error {
 	_, err := t.Exec(ctx, "ROLLBACK TO SAVEPOINT "+dialect.QuoteIdent(t.e.d, name))
+	if err == nil {
+		t.failed = nil // the transaction is usable again
+	}
 	return err
 }
 

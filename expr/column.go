@@ -103,6 +103,10 @@ func C(name string) *Named {
 // AppendSQL writes the quoted name; a "*" name (C("*"), C("users.*"))
 // stays a bare star.
 func (n *Named) AppendSQL(c *Compiler) {
+	if err := c.checkName(n); err != nil {
+		c.Fail(err)
+		return
+	}
 	if n.Qual != "" {
 		c.Ident(n.Qual)
 		c.Byte('.')

@@ -118,11 +118,18 @@ func (c *Compiler) aliasName(key any, given, base string) string {
 // scope is the chain of FROM items visible while compiling a SELECT.
 type scope struct {
 	items  []FromItem
+	sel    *Select // the SELECT whose items these are, for its labels (nil: none)
 	parent *scope
 }
 
 func (c *Compiler) push(items []FromItem) { c.scope = &scope{items: items, parent: c.scope} }
-func (c *Compiler) pop()                  { c.scope = c.scope.parent }
+
+// pushSel is push for a SELECT's own items: names in it may also refer
+// to the labels of its SELECT list.
+func (c *Compiler) pushSel(items []FromItem, sel *Select) {
+	c.scope = &scope{items: items, sel: sel, parent: c.scope}
+}
+func (c *Compiler) pop() { c.scope = c.scope.parent }
 
 // resolve finds the FROM item and column a field pointer names.
 func (c *Compiler) resolve(p unsafe.Pointer, typ reflect.Type) (FromItem, *meta.Column, error) {

@@ -1,6 +1,11 @@
 package expr
 
-import "github.com/arcorm/arc/dialect"
+import (
+	"fmt"
+
+	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/dialect"
+)
 
 const (
 	dialectILike       = dialect.ILike
@@ -21,6 +26,10 @@ func Func(name string, args ...any) *FuncCall { return &FuncCall{Name: name, Arg
 
 // AppendSQL writes the call.
 func (f *FuncCall) AppendSQL(c *Compiler) {
+	if !isIdentPath(f.Name) {
+		c.Fail(fmt.Errorf("%w: function name %q: a function is named by a plain or dotted identifier (letters, digits, _)", arcerr.ErrInvalidRequest, f.Name))
+		return
+	}
 	c.Write(f.Name)
 	c.Byte('(')
 	if f.Distinct {

@@ -1,7 +1,11 @@
 package expr
 
 import (
+	"fmt"
 	"reflect"
+	"unicode/utf8"
+
+	"github.com/arcorm/arc/arcerr"
 )
 
 // Binary is "left op right".
@@ -13,6 +17,14 @@ type Binary struct {
 
 // AppendSQL writes the comparison.
 func (b *Binary) AppendSQL(c *Compiler) {
+	if !binaryOps[b.Op] {
+		c.Fail(fmt.Errorf("%w: operator %q is not one of = != <> < <= > >= + - * / %% ||", arcerr.ErrInvalidRequest, b.Op))
+		return
+	}
+	if b.L == nil {
+		c.Fail(fmt.Errorf("%w: nil left operand of %s", arcerr.ErrInvalidRequest, b.Op))
+		return
+	}
 	b.L.AppendSQL(c)
 	c.Byte(' ')
 	c.Write(b.Op)
@@ -111,16 +123,20 @@ func (b *Bool) AppendSQL(c *Compiler) {
 	}
 }
 
-// And joins predicates with AND.
+// And joins predicates with AND. A nil predicate makes the statement
+// fail to compile with ErrInvalidRequest.
 func And(preds ...Expr) Expr {
+	preds = checkPreds("And", preds)
 	if len(preds) == 1 {
 		return preds[0]
 	}
 	return &Bool{Op: "AND", Items: preds}
 }
 
-// Or joins predicates with OR.
+// Or joins predicates with OR. A nil predicate makes the statement fail
+// to compile with ErrInvalidRequest.
 func Or(preds ...Expr) Expr {
+	preds = checkPreds("Or", preds)
 	if len(preds) == 1 {
 		return preds[0]
 	}
@@ -141,6 +157,8 @@ func (n *NotExpr) AppendSQL(c *Compiler) {
 // the operator instead of wrapping it.
 func Not(p Expr) Expr {
 	switch x := p.(type) {
+	case nil:
+		return nilPred("Not")
 	case *InExpr:
 		y := *x
 		y.Not = !y.Not
@@ -167,6 +185,10 @@ type LikeExpr struct {
 	Pattern any
 	Not     bool
 	CI      bool // ILIKE
+	// Escape, when not 0, renders "ESCAPE 'c'": the character that makes
+	// the next %, _ or itself literal, on every dialect. Without it the
+	// dialect's default applies (PostgreSQL: backslash; SQLite: none).
+	Escape rune
 }
 
 // AppendSQL writes LIKE, or ILIKE natively where the dialect has it and
@@ -182,6 +204,7 @@ func (l *LikeExpr) AppendSQL(c *Compiler) {
 		c.Write(") " + not + "LIKE lower(")
 		c.Operand(l.Pattern)
 		c.Byte(')')
+		l.appendEscape(c)
 		return
 	}
 	l.X.AppendSQL(c)
@@ -193,6 +216,22 @@ func (l *LikeExpr) AppendSQL(c *Compiler) {
 		c.Write("LIKE ")
 	}
 	c.Operand(l.Pattern)
+	l.appendEscape(c)
+}
+
+// appendEscape writes " ESCAPE 'c'". The character is a constant chosen by
+// the program, checked here: one character, not a quote.
+func (l *LikeExpr) appendEscape(c *Compiler) {
+	if l.Escape == 0 {
+		return
+	}
+	if err := checkEscape(l.Escape); err != nil {
+		c.Fail(err)
+		return
+	}
+	c.Write(" ESCAPE '")
+	c.Buf = utf8.AppendRune(c.Buf, l.Escape)
+	c.Byte('\'')
 }
 
 // InExpr is "x [NOT] IN (...)" over values or a subquery.

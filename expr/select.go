@@ -198,12 +198,16 @@ func (s *Select) AppendSQL(c *Compiler) {
 	if len(s.With) > 0 {
 		c.Write("WITH ")
 		for _, w := range s.With {
-			if w.Recursive {
+			if w != nil && w.Recursive {
 				c.Write("RECURSIVE ")
 				break
 			}
 		}
 		for i, w := range s.With {
+			if w == nil {
+				c.Fail(fmt.Errorf("%w: nil CTE given to With", arcerr.ErrInvalidRequest))
+				return
+			}
 			if i > 0 {
 				c.Write(", ")
 			}
@@ -222,7 +226,7 @@ func (s *Select) AppendSQL(c *Compiler) {
 		cp.Sel.appendCore(c)
 	}
 	if len(s.OrderBy) > 0 {
-		c.push(s.items())
+		c.pushSel(s.items(), s)
 		c.Write(" ORDER BY ")
 		list(c, s.OrderBy)
 		c.pop()
@@ -236,7 +240,7 @@ func (s *Select) AppendSQL(c *Compiler) {
 
 func (s *Select) appendCore(c *Compiler) {
 	items := s.items()
-	c.push(items)
+	c.pushSel(items, s)
 	defer c.pop()
 	c.Write("SELECT ")
 	if s.Distinct {

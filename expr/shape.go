@@ -128,6 +128,7 @@ func (s *Shape) Add(e Expr) bool {
 		s.Tag('K')
 		s.flag(x.Not)
 		s.flag(x.CI)
+		s.Int(int(x.Escape))
 		return s.Add(x.X) && s.operand(x.Pattern)
 	case *InExpr:
 		if x.Sub != nil {

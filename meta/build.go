@@ -138,8 +138,36 @@ var columnKeys = map[string]bool{
 var relationKeys = map[string]bool{
 	"back_populates": true, "backref": true, "order_by": true, "lazy": true,
 	"cascade": true, "passive_deletes": true, "secondary": true, "fk": true,
-	"references": true, "join": true, "single_parent": true, "secondary_fk": true,
-	"secondary_ref": true,
+	"single_parent": true,
+}
+
+// flagKeys are the column words that are flags: bare, or :true / :false
+// (false is the same as leaving the word out).
+var flagKeys = map[string]bool{
+	"pk": true, "notnull": true, "null": true, "text": true, "json": true,
+	"version": true, "autocreatetime": true, "autoupdatetime": true, "autoincrement": true,
+	"softdelete": true, "jsonb": true, "uuid": true,
+}
+
+// sortedKeys lists a key set for messages and suggestions.
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// unknownWord is the message of a tag word that is not in known, with a
+// suggestion when one is close.
+func unknownWord(what, word string, known map[string]bool) string {
+	keys := sortedKeys(known)
+	msg := fmt.Sprintf("unknown tag word %q%s", word, what)
+	if s := tag.Suggest(word, keys); s != "" {
+		return msg + fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	return msg + " (known: " + strings.Join(keys, ", ") + ")"
 }
 
 type builder struct {
@@ -288,11 +316,49 @@ func (b *builder) relation(f reflect.StructField, idx []int, off uintptr, path s
 		Kind: kind, Target: target, Tag: map[string]string{}}
 	for _, w := range words {
 		if !relationKeys[w.Key] {
-			return b.err(path, "unknown tag word %q for a relationship (known: back_populates, backref, order_by, lazy, cascade, passive_deletes, secondary, fk, references, single_parent)", w.Key)
+			return b.err(path, "%s", unknownWord(" for a relationship", w.Key, relationKeys))
 		}
 		v := w.Value
-		if w.Flag {
+		switch w.Key {
+		case "single_parent":
+			on, err := w.Bool()
+			if err != nil {
+				return b.err(path, "%v", err)
+			}
+			if !on {
+				continue
+			}
 			v = "true"
+		case "back_populates", "backref":
+			if !tag.IsIdent(v) {
+				return b.err(path, "%s:%s: needs the name of a relationship field of %s", w.Key, v, target)
+			}
+		case "passive_deletes": // a flag, or :true, :false, :all
+			if w.Flag {
+				v = "true"
+			}
+			switch v = strings.ToLower(v); v {
+			case "true", "all":
+			case "false":
+				continue
+			default:
+				return b.err(path, "passive_deletes:%s: write passive_deletes, passive_deletes:true, :false or :all", w.Value)
+			}
+		case "secondary":
+			if v == "" || w.Flag {
+				return b.err(path, "secondary: needs the association table's name")
+			}
+		default: // fk, order_by, lazy, cascade, passive_deletes: checked when resolved
+			if w.Flag || v == "" {
+				return b.err(path, "%s: needs a value", w.Key)
+			}
+			if w.Key == "fk" {
+				for _, item := range w.List() {
+					if !isNameOrDotted(item) {
+						return b.err(path, "fk:%s: %q is not a column or field name", v, item)
+					}
+				}
+			}
 		}
 		r.Tag[w.Key] = v
 	}
@@ -306,7 +372,35 @@ func (b *builder) column(f reflect.StructField, idx []int, off uintptr, path str
 	w := map[string]tag.Word{}
 	for _, wd := range words {
 		if !columnKeys[wd.Key] {
-			return b.err(path, "unknown tag word %q", wd.Key)
+			what := ""
+			if relationKeys[wd.Key] {
+				what = " for a column (it is a relationship word)"
+			}
+			return b.err(path, "%s", unknownWord(what, wd.Key, columnKeys))
+		}
+		if flagKeys[wd.Key] {
+			on, err := wd.Bool()
+			if err != nil {
+				return b.err(path, "%v", err)
+			}
+			if !on && wd.Key != "autoincrement" {
+				continue // pk:false is no pk
+			}
+		}
+		if (wd.Key == "unique" || wd.Key == "index") && !wd.Flag {
+			switch strings.ToLower(wd.Value) {
+			case "true":
+				wd = tag.Word{Key: wd.Key, Flag: true}
+			case "false":
+				continue
+			default:
+				if !tag.IsIdent(wd.Value) {
+					return b.err(path, "%s:%s: the value is a constraint name (letters, digits, _), or true/false", wd.Key, wd.Value)
+				}
+			}
+		}
+		if wd.Flag && valueKeys[wd.Key] {
+			return b.err(path, "%s needs a value (%s:...)", wd.Key, wd.Key)
 		}
 		w[wd.Key] = wd
 	}
@@ -374,6 +468,9 @@ func (b *builder) column(f reflect.StructField, idx []int, off uintptr, path str
 		b.t.Generated = append(b.t.Generated, c)
 	}
 	if v, ok := w["check"]; ok {
+		if strings.TrimSpace(v.Value) == "" {
+			return b.err(path, "check: needs an expression")
+		}
 		c.Check = v.Value
 		b.t.Checks = append(b.t.Checks, &Check{Name: naming.Check(b.t.Name, c.Name), Expr: v.Value})
 	}
@@ -423,6 +520,8 @@ func (b *builder) column(f reflect.StructField, idx []int, off uintptr, path str
 		b.t.ForeignKeys = append(b.t.ForeignKeys, fk)
 	} else if _, ok := w["ondelete"]; ok {
 		return b.err(path, "ondelete: without fk:")
+	} else if _, ok := w["onupdate"]; ok {
+		return b.err(path, "onupdate: without fk:")
 	}
 	if v, ok := w["unique"]; ok {
 		name := v.Value
@@ -452,11 +551,23 @@ func (b *builder) column(f reflect.StructField, idx []int, off uintptr, path str
 	return nil
 }
 
-func flagBool(w tag.Word) (bool, error) {
-	if w.Flag {
-		return true, nil
+func flagBool(w tag.Word) (bool, error) { return w.Bool() }
+
+// valueKeys are the column words that need a value.
+var valueKeys = map[string]bool{
+	"column": true, "size": true, "default": true, "server_default": true, "fk": true,
+	"ondelete": true, "onupdate": true, "seq": true, "check": true, "type": true,
+	"precision": true, "scale": true, "enum": true, "generated": true,
+}
+
+// isNameOrDotted reports whether s is an identifier or a dotted pair of
+// them (a relationship's fk: names a column or field, or table.column).
+func isNameOrDotted(s string) bool {
+	a, b, ok := strings.Cut(s, ".")
+	if !ok {
+		return tag.IsIdent(s)
 	}
-	return strconv.ParseBool(w.Value)
+	return tag.IsIdent(a) && tag.IsIdent(b)
 }
 
 func refAction(s string) string {

@@ -61,5 +61,5 @@ func ExampleOf_invalid() {
 	_, err := meta.Of[Note]()
 	fmt.Println(err)
 	// Output:
-	// arc: model meta_test.Note, field Text: unknown tag word "notnul"
+	// arc: model meta_test.Note, field Text: unknown tag word "notnul" (did you mean "notnull"?)
 }

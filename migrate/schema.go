@@ -3,6 +3,7 @@ package migrate
 import (
 	"context"
 	"fmt"
+	"github.com/arcorm/arc/arcerr"
 
 	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/engine"
@@ -27,6 +28,9 @@ func CreateAll(ctx context.Context, eng *engine.Engine, models ...any) error {
 // CreateTables is CreateAll for a MetaData; it returns the names of the
 // tables it created.
 func CreateTables(ctx context.Context, eng *engine.Engine, md *meta.MetaData) (created []string, err error) {
+	if eng == nil || md == nil {
+		return nil, fmt.Errorf("%w: CreateTables needs an engine and a MetaData", arcerr.ErrInvalidRequest)
+	}
 	d := eng.Dialect()
 	err = eng.InTx(ctx, func(tx *engine.Tx) error {
 		created = created[:0]
@@ -133,6 +137,9 @@ func DropAll(ctx context.Context, eng *engine.Engine, models ...any) error {
 
 // DropTables is DropAll for a MetaData.
 func DropTables(ctx context.Context, eng *engine.Engine, md *meta.MetaData) error {
+	if eng == nil || md == nil {
+		return fmt.Errorf("%w: DropTables needs an engine and a MetaData", arcerr.ErrInvalidRequest)
+	}
 	d := eng.Dialect()
 	sorted := md.Sorted()
 	cyclic := len(md.Cycles()) > 0

@@ -58,7 +58,7 @@ type update struct {
 // defaults are read back into the objects. When it fails, the database
 // is rolled back to where it was before the flush and every object is
 // restored exactly: the caller can fix the problem and flush again.
-func (s *Session) Flush(ctx context.Context) error {
+func (s *Session) flush(ctx context.Context) error {
 	if err := s.check(); err != nil {
 		return err
 	}
@@ -89,10 +89,8 @@ func (s *Session) Flush(ctx context.Context) error {
 		return fmt.Errorf("%w: flush in a read-only session (session.ReadOnly): %d new, %d deleted, %d changed objects cannot be written",
 			arcerr.ErrInvalidRequest, len(s.pending), len(s.deleted), len(s.Dirty()))
 	}
-	for _, fn := range s.beforeFlush {
-		if err := fn(ctx, s); err != nil {
-			return fmt.Errorf("arc: before-flush hook: %w", err)
-		}
+	if err := s.runBeforeFlush(ctx); err != nil {
+		return err
 	}
 	plan := s.newPlan()
 	if err := s.runBeforeHooks(ctx, plan); err != nil {
@@ -328,6 +326,10 @@ func sortTables(tables []*meta.Table) []*meta.Table {
 }
 
 func (s *Session) runBeforeHooks(ctx context.Context, p *flushPlan) error {
+	if planHasHooks(p) {
+		s.inUse.callbacks()
+		defer s.inUse.callbacksDone()
+	}
 	for _, t := range p.tables {
 		for _, st := range p.inserts[t] {
 			if err := callHooks(ctx, st, meta.HookBeforeSave, meta.HookBeforeCreate); err != nil {
@@ -349,6 +351,10 @@ func (s *Session) runBeforeHooks(ctx context.Context, p *flushPlan) error {
 }
 
 func (s *Session) runAfterHooks(ctx context.Context, p *flushPlan) error {
+	if planHasHooks(p) {
+		s.inUse.callbacks()
+		defer s.inUse.callbacksDone()
+	}
 	for _, t := range p.tables {
 		for _, st := range p.inserts[t] {
 			if err := callHooks(ctx, st, meta.HookAfterCreate, meta.HookAfterSave); err != nil {

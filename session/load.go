@@ -84,12 +84,15 @@ func keyOf(t *meta.Table, vals []any) (ikey, error) {
 			}
 		}
 	}
-	if len(vals) == 1 && len(t.PrimaryKey) > 1 {
-		// A composite key given as a slice or map.
+	if len(vals) == 1 {
+		// A key given as a slice or map (composite or single-column).
 		switch x := vals[0].(type) {
 		case []any:
 			vals = x
 		case map[string]any:
+			if err := checkKeyMap(t, x); err != nil {
+				return ikey{}, err
+			}
 			vs := make([]any, len(t.PrimaryKey))
 			for i, c := range t.PrimaryKey {
 				v, ok := x[c.Field]
@@ -130,6 +133,25 @@ func keyOf(t *meta.Table, vals []any) (ikey, error) {
 		k[i] = normValue(v.Convert(ct))
 	}
 	return makeKey(t, k), nil
+}
+
+// checkKeyMap refuses a key map with an entry that names no primary-key
+// field or column of t.
+func checkKeyMap(t *meta.Table, m map[string]any) error {
+	for name := range m {
+		ok := false
+		for _, c := range t.PrimaryKey {
+			if name == c.Field || name == c.Name {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return fmt.Errorf("%w: key for %s names %q, which is not a primary-key field (%v)",
+				arcerr.ErrInvalidRequest, t.GoType.Name(), name, meta.ColumnNames(t.PrimaryKey))
+		}
+	}
+	return nil
 }
 
 // keyFits reports whether a user-given key value converts to the key
@@ -197,6 +219,11 @@ func (s *Session) GetAny(ctx context.Context, t *meta.Table, key ...any) (any, e
 }
 
 func (s *Session) get(ctx context.Context, t *meta.Table, key []any) (unsafe.Pointer, error) {
+	gHeld, gErr := s.inUse.enter("Get")
+	if gErr != nil {
+		return nil, gErr
+	}
+	defer s.inUse.leave(gHeld)
 	if err := s.check(); err != nil {
 		return nil, err
 	}
@@ -238,7 +265,7 @@ func (s *Session) get(ctx context.Context, t *meta.Table, key []any) (unsafe.Poi
 // normKeyArgs turns user-given key values (already checked by keyOf)
 // into bind arguments of the key columns' types.
 func normKeyArgs(t *meta.Table, key []any) []any {
-	if len(key) == 1 && len(t.PrimaryKey) > 1 {
+	if len(key) == 1 {
 		switch x := key[0].(type) {
 		case []any:
 			key = x
@@ -311,9 +338,9 @@ func (s *Session) refresh(ctx context.Context, st *state, hard bool) error {
 		return err
 	}
 	if !found {
-		s.identity.del(st.ikey())
-		s.states.del(ptrKey(st.obj))
-		st.status = Detached
+		// The row is gone: the object leaves the session as by Expunge
+		// (both indexes, guarded, and the pending and deleted lists).
+		s.detach(st)
 		return fmt.Errorf("%w: %s", arcerr.ErrObjectDeleted, describe(st))
 	}
 	s.mergeRow(st, fresh, hard)
@@ -342,6 +369,11 @@ func (s *Session) mergeRow(st *state, fresh unsafe.Pointer, overwrite bool) {
 // Refresh reloads obj's row now, overwriting its columns (unflushed
 // changes are lost); ErrObjectDeleted when the row is gone.
 func (s *Session) Refresh(ctx context.Context, obj any) error {
+	gHeld, gErr := s.inUse.enter("Refresh")
+	if gErr != nil {
+		return gErr
+	}
+	defer s.inUse.leave(gHeld)
 	st, err := s.stateOf(obj)
 	if err != nil {
 		return err
@@ -368,6 +400,8 @@ func (s *Session) loadRow(ctx context.Context, t *meta.Table, fresh unsafe.Point
 
 func (s *Session) afterLoad(ctx context.Context, st *state) error {
 	if st.cd.t.Hooks.Has(meta.HookAfterLoad) {
+		s.inUse.callbacks()
+		defer s.inUse.callbacksDone()
 		if err := st.ifc().(meta.AfterLoader).AfterLoad(ctx); err != nil {
 			return fmt.Errorf("arc: %s.AfterLoad hook: %w", st.cd.t.GoType.Name(), err)
 		}

@@ -77,6 +77,9 @@ func (q *Query[T]) within(ctx context.Context, fn func(ctx context.Context) erro
 func NewQuery[T any](s *Session) *Query[T] {
 	q := Select[T]()
 	q.s = s
+	if s != nil && s.eng == nil {
+		q.err = errNilEngine
+	}
 	return q
 }
 
@@ -410,6 +413,11 @@ func (q *Query[T]) all(ctx context.Context, variant byte, method string) ([]*T, 
 	if err != nil {
 		return nil, err
 	}
+	gHeld, gErr := s.inUse.enter(method)
+	if gErr != nil {
+		return nil, gErr
+	}
+	defer s.inUse.leave(gHeld)
 	if len(q.opts) > 0 && !q.noTrack {
 		if out, ok, err := q.allJoined(ctx, s, variant); ok || err != nil { // rel_query.go: Joined in one SELECT
 			return out, err
@@ -616,6 +624,11 @@ func (q *Query[T]) scalarInt(ctx context.Context, variant byte) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	gHeld, gErr := s.inUse.enter("query")
+	if gErr != nil {
+		return 0, gErr
+	}
+	defer s.inUse.leave(gHeld)
 	rows, c, err := q.query(ctx, s, variant)
 	if err != nil {
 		return 0, err

@@ -174,6 +174,9 @@ func (q *Query[T]) compound(op string, others []*Query[T]) *Query[T] {
 	first := q.Statement()
 	first.OrderBy = nil
 	for _, o := range others {
+		if o == nil {
+			return q.fail(nilQuery(op))
+		}
 		if o.err != nil {
 			return q.fail(o.err)
 		}
@@ -287,6 +290,9 @@ func Alias[T any](name string) *expr.Alias[T] {
 // fields name them (&S.AddressCount is anon_1.address_count). name "" gives
 // anon_1, anon_2, ...
 func Subquery[R, T any](q *Query[T], name string) (*expr.SubqueryRef, *R, error) {
+	if q == nil {
+		return nil, nil, nilQuery("Subquery")
+	}
 	if q.err != nil {
 		return nil, nil, q.err
 	}
@@ -297,6 +303,9 @@ func Subquery[R, T any](q *Query[T], name string) (*expr.SubqueryRef, *R, error)
 // are T entities (SQLAlchemy's aliased(T, subquery)): select the returned
 // probe (or the item) to get real, identity-mapped T objects.
 func EntitySubquery[T any](q *Query[T], name string) (*expr.SubqueryRef, *T, error) {
+	if q == nil {
+		return nil, nil, nilQuery("EntitySubquery")
+	}
 	if q.err != nil {
 		return nil, nil, q.err
 	}
@@ -309,6 +318,9 @@ func EntitySubquery[T any](q *Query[T], name string) (*expr.SubqueryRef, *T, err
 // CTE declares q as a common table expression named name (attach it with
 // With); R's fields name its columns, as for Subquery.
 func CTE[R, T any](q *Query[T], name string) (*expr.CTE, *R, error) {
+	if q == nil {
+		return nil, nil, nilQuery("CTE")
+	}
 	if q.err != nil {
 		return nil, nil, q.err
 	}
@@ -317,12 +329,18 @@ func CTE[R, T any](q *Query[T], name string) (*expr.CTE, *R, error) {
 
 // InQuery is col IN (the query's SELECT): the query must select one column.
 func InQuery[V, T any](col *V, q *Query[T]) expr.Expr {
+	if q == nil {
+		return expr.Err(nilQuery("InQuery"))
+	}
 	return expr.InQuery(col, q.Statement())
 }
 
 // ExistsQuery is EXISTS (SELECT 1 FROM ... WHERE ...) over q, correlated
 // to the enclosing query through the field pointers in q's conditions.
 func ExistsQuery[T any](q *Query[T]) expr.Expr {
+	if q == nil {
+		return expr.Err(nilQuery("Exists"))
+	}
 	st := q.Statement()
 	st.Columns = []expr.Expr{expr.Raw("1")}
 	st.OrderBy = nil

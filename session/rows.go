@@ -55,6 +55,11 @@ func (q *Query[T]) withinSession(ctx context.Context, fn func(ctx context.Contex
 		if err != nil {
 			return err
 		}
+		gHeld, gErr := s.inUse.enter("query")
+		if gErr != nil {
+			return gErr
+		}
+		defer s.inUse.leave(gHeld)
 		return fn(ctx, s)
 	})
 }

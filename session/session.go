@@ -55,7 +55,8 @@ type Session struct {
 	afterRollback []func(context.Context, *Session)
 
 	noAutoflushDepth int
-	scopes           int // open Transaction(...) calls
+	inUse            guard // detects use from two goroutines at once (guard.go)
+	scopes           int   // open Transaction(...) calls
 
 	// wrote is set when the session first begins a write transaction:
 	// from then on its reads outside a transaction go to the primary.
@@ -127,7 +128,10 @@ func WithIsolation(level sql.IsolationLevel) Option {
 // New returns a session on eng. It holds no connection until it first
 // needs one.
 func New(eng *engine.Engine, opts ...Option) *Session {
-	o := options{autoflush: true, expireOnCommit: true, log: eng.Logger()}
+	o := options{autoflush: true, expireOnCommit: true}
+	if eng != nil {
+		o.log = eng.Logger()
+	}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -210,6 +214,9 @@ func (s *Session) check() error {
 	if s.closed {
 		return fmt.Errorf("%w: the session is closed", arcerr.ErrInvalidRequest)
 	}
+	if s.eng == nil {
+		return errNilEngine
+	}
 	return nil
 }
 
@@ -260,6 +267,11 @@ func keyString(k []any) string {
 // (record.Base keeps its identity) becomes persistent again. Adding an
 // object already in the session is a no-op.
 func (s *Session) Add(obj any) error {
+	gHeld, gErr := s.inUse.enter("Add")
+	if gErr != nil {
+		return gErr
+	}
+	defer s.inUse.leave(gHeld)
 	if err := s.check(); err != nil {
 		return err
 	}
@@ -410,6 +422,11 @@ func StateOf(obj any) Status {
 // Delete marks a persistent object for deletion at the next flush.
 // Deleting an object that was never saved is an error.
 func (s *Session) Delete(obj any) error {
+	gHeld, gErr := s.inUse.enter("Delete")
+	if gErr != nil {
+		return gErr
+	}
+	defer s.inUse.leave(gHeld)
 	if err := s.check(); err != nil {
 		return err
 	}
@@ -443,6 +460,11 @@ func (s *Session) Delete(obj any) error {
 // Expunge removes obj from the session: a pending object becomes
 // transient, a persistent one detached. Its field values are untouched.
 func (s *Session) Expunge(obj any) error {
+	gHeld, gErr := s.inUse.enter("Expunge")
+	if gErr != nil {
+		return gErr
+	}
+	defer s.inUse.leave(gHeld)
 	p, t, err := objectOf(obj)
 	if err != nil {
 		return err
@@ -600,6 +622,11 @@ func (s *Session) hasChanges() bool {
 // is indistinguishable from an untouched one and takes the database's
 // value. Refresh overwrites every column.
 func (s *Session) Expire(obj any) error {
+	gHeld, gErr := s.inUse.enter("Expire")
+	if gErr != nil {
+		return gErr
+	}
+	defer s.inUse.leave(gHeld)
 	st, err := s.stateOf(obj)
 	if err != nil {
 		return err
@@ -656,6 +683,9 @@ func (s *Session) OnAfterRollback(fn func(context.Context, *Session)) {
 
 // NoAutoflush runs fn with autoflush off.
 func (s *Session) NoAutoflush(fn func() error) error {
+	if fn == nil {
+		return fmt.Errorf("%w: NoAutoflush(nil)", arcerr.ErrInvalidRequest)
+	}
 	s.noAutoflushDepth++
 	defer func() { s.noAutoflushDepth-- }()
 	return fn()
@@ -665,5 +695,5 @@ func (s *Session) autoflush(ctx context.Context) error {
 	if !s.opts.autoflush || s.noAutoflushDepth > 0 || s.opts.readOnly {
 		return nil
 	}
-	return s.Flush(ctx)
+	return s.flush(ctx)
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/expr"
 	"github.com/arcorm/arc/internal/dbtest"
@@ -189,5 +190,25 @@ func TestRegression_SavepointRollbackKeepsExpiry(t *testing.T) {
 		require.NoError(t, err)
 		require.Same(t, u, got)
 		require.Equal(t, "new", u.Name, "the row still says new: Get reloads")
+	})
+}
+
+// A reload that finds the row gone detaches the object completely: it
+// leaves the list of objects marked for deletion too, so the next flush
+// does not DELETE a row that is not there.
+func TestRegression_ObjectDeletedLeavesSession(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := setup(t, eng)
+		u := &User{Name: "gone"}
+		require.NoError(t, s.Add(u))
+		require.NoError(t, s.Commit(ctx))
+		require.NoError(t, s.Delete(u))
+		_, err := eng.DB().Exec(phs(eng, "DELETE FROM users WHERE id = ?"), u.ID)
+		require.NoError(t, err)
+		require.ErrorIs(t, s.Refresh(ctx, u), arcerr.ErrObjectDeleted)
+		require.Equal(t, session.Detached, s.StateOf(u))
+		require.Empty(t, s.Deleted())
+		require.NoError(t, s.Flush(ctx))
+		require.NoError(t, session.CheckIndexes(s))
 	})
 }

@@ -113,8 +113,13 @@ func (s *Session) InTransaction() bool { return s.tx != nil }
 // (unless WithExpireOnCommit(false)); objects deleted in the transaction
 // become detached. Without an open transaction it only flushes.
 func (s *Session) Commit(ctx context.Context) error {
+	gHeld, gErr := s.inUse.enter("Commit")
+	if gErr != nil {
+		return gErr
+	}
+	defer s.inUse.leave(gHeld)
 	s.committing = true
-	err := s.Flush(ctx)
+	err := s.flush(ctx)
 	s.committing = false
 	if err != nil {
 		return err
@@ -147,8 +152,12 @@ func (s *Session) Commit(ctx context.Context) error {
 	}
 	s.txFlushed = false
 	clear(s.leftInTx)
-	for _, fn := range s.afterCommit {
-		fn(ctx, s)
+	if len(s.afterCommit) > 0 {
+		s.inUse.callbacks()
+		for _, fn := range s.afterCommit {
+			fn(ctx, s)
+		}
+		s.inUse.callbacksDone()
 	}
 	return nil
 }
@@ -161,7 +170,7 @@ func (s *Session) afterFailedCommit() { s.rollbackObjects() }
 // leave the session, objects deleted in it are persistent again, and every
 // persistent object gets its values from the start of the transaction and
 // is expired (refreshed at its next use).
-func (s *Session) Rollback(ctx context.Context) error {
+func (s *Session) rollback(ctx context.Context) error {
 	if err := s.check(); err != nil {
 		return err
 	}
@@ -175,8 +184,14 @@ func (s *Session) Rollback(ctx context.Context) error {
 	s.failed = nil
 	s.txFlushed = false
 	clear(s.leftInTx)
-	for _, fn := range s.afterRollback {
-		fn(ctx, s)
+	if len(s.afterRollback) > 0 {
+		if len(s.afterRollback) > 0 {
+			s.inUse.callbacks()
+			for _, fn := range s.afterRollback {
+				fn(ctx, s)
+			}
+			s.inUse.callbacksDone()
+		}
 	}
 	return err
 }
@@ -241,15 +256,24 @@ func (s *Session) Close(ctx context.Context) error {
 	if s.closed {
 		return nil
 	}
+	gHeld, gErr := s.inUse.enter("Close")
+	if gErr != nil {
+		return gErr
+	}
+	defer s.inUse.leave(gHeld)
 	var err error
 	switch {
 	case s.tx != nil && (s.txFlushed || len(s.nested) > 0 || s.failed != nil):
-		err = s.Rollback(ctx)
+		err = s.rollback(ctx)
 	case s.tx != nil:
 		err = s.tx.Rollback()
 		s.tx = nil
-		for _, fn := range s.afterRollback {
-			fn(ctx, s)
+		if len(s.afterRollback) > 0 {
+			s.inUse.callbacks()
+			for _, fn := range s.afterRollback {
+				fn(ctx, s)
+			}
+			s.inUse.callbacksDone()
 		}
 	}
 	s.ExpungeAll()
@@ -284,7 +308,12 @@ type savedState struct {
 // database work since then and restores the objects to their state at
 // BeginNested; its Commit releases the savepoint.
 func (s *Session) BeginNested(ctx context.Context) (*Nested, error) {
-	if err := s.Flush(ctx); err != nil {
+	gHeld, gErr := s.inUse.enter("BeginNested")
+	if gErr != nil {
+		return nil, gErr
+	}
+	defer s.inUse.leave(gHeld)
+	if err := s.flush(ctx); err != nil {
 		return nil, err
 	}
 	tx, err := s.begin(ctx)
@@ -318,7 +347,7 @@ func (n *Nested) pop() error {
 
 // Commit flushes and releases the savepoint.
 func (n *Nested) Commit(ctx context.Context) error {
-	if err := n.s.Flush(ctx); err != nil {
+	if err := n.s.flush(ctx); err != nil {
 		return err
 	}
 	if err := n.pop(); err != nil {
@@ -423,6 +452,9 @@ func (n *Nested) Rollback(ctx context.Context) error {
 // retry: the error goes to the outermost Transaction, which retries the
 // whole transaction.
 func Transaction(ctx context.Context, eng *engine.Engine, fn func(ctx context.Context) error, opts ...TxOption) (err error) {
+	if fn == nil {
+		return fmt.Errorf("%w: Transaction with a nil function", arcerr.ErrInvalidRequest)
+	}
 	var cfg txConfig
 	for _, o := range opts {
 		o(&cfg)

@@ -117,7 +117,8 @@ func (*Dialect) AutoIncrement(*meta.Column) (string, string) {
 // (deadlock_detected) to arcerr.ErrConflict, 55P03 (lock_not_available)
 // to arcerr.ErrDatabaseBusy, and class 08 (connection exception) and
 // 57P01-57P03 (the server shut the connection down) to
-// arcerr.ErrConnectionLost.
+// arcerr.ErrConnectionLost, and 25P02 (current transaction is aborted)
+// to arcerr.ErrNeedsRollback.
 func (*Dialect) ClassifyError(err error) error {
 	var pe *pq.Error
 	if !errors.As(err, &pe) {
@@ -133,6 +134,8 @@ func (*Dialect) ClassifyError(err error) error {
 		return arcerr.ErrDatabaseBusy
 	case strings.HasPrefix(code, "08"), code == "57P01", code == "57P02", code == "57P03":
 		return arcerr.ErrConnectionLost
+	case code == "25P02": // in_failed_sql_transaction
+		return arcerr.ErrNeedsRollback
 	}
 	return nil
 }

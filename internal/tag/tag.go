@@ -81,3 +81,93 @@ func splitUnescaped(s string) []string {
 	}
 	return append(out, cur.String())
 }
+
+// Bool reads a boolean word: a bare flag is true; otherwise the value
+// must be "true" or "false" (any case). Anything else is an error, so that
+// pk:no or notnull:0 is never read as the opposite of what was meant.
+func (w Word) Bool() (bool, error) {
+	if w.Flag {
+		return true, nil
+	}
+	switch strings.ToLower(w.Value) {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, fmt.Errorf("%s:%s: %s is a flag; write %s, %s:true or %s:false", w.Key, w.Value, w.Key, w.Key, w.Key, w.Key)
+}
+
+// Suggest returns the word of known closest to word when it is close
+// enough to be a likely misspelling (an edit distance of at most 2, or
+// at most 1 for short words; the same letters without _ and -; or a known
+// word of 4 letters or more followed by more letters), or "".
+func Suggest(word string, known []string) string {
+	word = strings.ToLower(word)
+	best, bestD := "", 1<<30
+	squash := func(s string) string { return strings.NewReplacer("_", "", "-", "").Replace(s) }
+	for _, k := range known {
+		if squash(k) == squash(word) {
+			return k
+		}
+		d := distance(word, k)
+		if d < bestD {
+			best, bestD = k, d
+		}
+	}
+	limit := 2
+	if len(word) <= 4 {
+		limit = 1
+	}
+	if bestD <= limit {
+		return best
+	}
+	for _, k := range known { // a longer form: nullable -> null, indexed -> index
+		if len(k) >= 4 && strings.HasPrefix(word, k) {
+			return k
+		}
+	}
+	return ""
+}
+
+// distance is the Levenshtein edit distance of a and b (bytes).
+func distance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 1 << 20 // not a misspelling of a tag word
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// IsIdent reports whether s is a plain identifier: an ASCII letter or _
+// followed by letters, digits or _.
+func IsIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '_', 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case '0' <= c && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -50,3 +50,36 @@ func TestList(t *testing.T) {
 		t.Errorf("List of a flag = %q, want nil", got)
 	}
 }
+
+func TestSuggest(t *testing.T) {
+	known := []string{"back_populates", "backref", "index", "notnull", "null", "pk", "secondary", "unique"}
+	for in, want := range map[string]string{
+		"back_populate": "back_populates", "backpopulates": "back_populates", "notnul": "notnull",
+		"NOTNULL": "notnull", "nullable": "null", "indexed": "index", "uniqe": "unique", "pkk": "pk",
+		"secundary": "secondary", "references": "", "join": "", "x": "", "": "",
+	} {
+		if got := Suggest(in, known); got != want {
+			t.Errorf("Suggest(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestBool(t *testing.T) {
+	for _, tt := range []struct {
+		w    Word
+		want bool
+		err  bool
+	}{
+		{Word{Key: "pk", Flag: true}, true, false},
+		{Word{Key: "pk", Value: "true"}, true, false},
+		{Word{Key: "pk", Value: "FALSE"}, false, false},
+		{Word{Key: "pk", Value: "no"}, false, true},
+		{Word{Key: "pk", Value: "1"}, false, true},
+		{Word{Key: "pk", Value: ""}, false, true},
+	} {
+		got, err := tt.w.Bool()
+		if got != tt.want || (err != nil) != tt.err {
+			t.Errorf("%+v.Bool() = %v, %v", tt.w, got, err)
+		}
+	}
+}
