@@ -69,7 +69,6 @@ type config struct {
 	noStmtCache  bool
 	stmtCache    int
 	skipPing     bool
-	dialectName  string
 	maxOpenGiven bool
 	maxIdleGiven bool
 	lifeGiven    bool

@@ -143,7 +143,8 @@ func (e *Engine) beginConn(ctx context.Context, o TxOptions) (*Tx, error) {
 		if opts != nil && (opts.Isolation != sql.LevelDefault || opts.ReadOnly) {
 			return errors.New("the driver does not support transaction options")
 		}
-		dtx, err = dc.(driver.Conn).Begin() //nolint:staticcheck // drivers without BeginTx
+		//lint:ignore SA1019 the fallback for drivers without BeginTx
+		dtx, err = dc.(driver.Conn).Begin()
 		return err
 	})
 	if err != nil {

@@ -146,6 +146,7 @@ var relationKeys = map[string]bool{
 var flagKeys = map[string]bool{
 	"pk": true, "notnull": true, "null": true, "text": true, "json": true,
 	"version": true, "autocreatetime": true, "autoupdatetime": true, "autoincrement": true,
+	"softdelete": true, "jsonb": true, "uuid": true,
 }
 
 // sortedKeys lists a key set for messages and suggestions.
@@ -556,7 +557,7 @@ func flagBool(w tag.Word) (bool, error) { return w.Bool() }
 var valueKeys = map[string]bool{
 	"column": true, "size": true, "default": true, "server_default": true, "fk": true,
 	"ondelete": true, "onupdate": true, "seq": true, "check": true, "type": true,
-	"precision": true, "scale": true,
+	"precision": true, "scale": true, "enum": true, "generated": true,
 }
 
 // isNameOrDotted reports whether s is an identifier or a dotted pair of

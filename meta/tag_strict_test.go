@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/meta"
@@ -148,6 +149,9 @@ func TestRegression_StrictTagGrammar(t *testing.T) {
 		{TagOnupdateNoFK{}, "UID", []string{"onupdate: without fk:"}},
 		{TagEmptyCheck{}, "N", []string{"check: needs an expression"}},
 		{TagSizeBare{}, "N", []string{"size needs a value"}},
+		{TagSoftDeleteMaybe{}, "Gone", []string{"softdelete:maybe"}},
+		{TagEnumBare{}, "S", []string{"enum needs a value"}},
+		{TagGeneratedBare{}, "S", []string{"generated needs a value"}},
 	}
 	for _, tt := range bad {
 		typ := reflect.TypeOf(tt.model)
@@ -169,5 +173,36 @@ func TestRegression_StrictTagGrammar(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+type TagSoftDeleteMaybe struct {
+	ID   int64
+	Gone *time.Time `arc:"softdelete:maybe"`
+}
+
+type TagEnumBare struct {
+	ID int64
+	S  string `arc:"enum"`
+}
+
+type TagGeneratedBare struct {
+	ID int64
+	S  string `arc:"generated"`
+}
+
+type TagSoftDeleteFalse struct {
+	ID   int64
+	Gone *time.Time `arc:"softdelete:false"`
+}
+
+// softdelete:false is no soft delete, like every flag word.
+func TestTagSoftDeleteFalse(t *testing.T) {
+	tb, err := meta.TableOfValue(TagSoftDeleteFalse{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tb.SoftDelete != nil {
+		t.Error("softdelete:false made a soft-delete column")
 	}
 }

@@ -224,7 +224,8 @@ func (cn *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, 
 	if b, ok := cn.Conn.(driver.ConnBeginTx); ok {
 		return b.BeginTx(ctx, opts)
 	}
-	return cn.Conn.Begin() //nolint:staticcheck // drivers without BeginTx
+	//lint:ignore SA1019 the fallback for drivers without BeginTx
+	return cn.Conn.Begin()
 }
 
 func (cn *conn) Ping(ctx context.Context) error {
