@@ -3,7 +3,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: demo test test-short lint vet fmt bench bench-quick bench-targets build arctl replica bench-load fuzz fuzz-query bench-everyday
+.PHONY: demo test test-short lint vet fmt bench bench-quick bench-targets build arctl replica bench-load fuzz fuzz-query fuzz-uow bench-everyday
 
 demo:
 	$(GO) run ./examples/tutorial
@@ -73,6 +73,14 @@ fuzz: fuzz-uow
 		echo "== $$fn ($$pkg, $(FUZZTIME))"; \
 		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	done
+	$(MAKE) fuzz-query QCHECKS=1000
+	$(MAKE) fuzz-uow
+
+# The randomized model-based test of the unit of work, longer than CI runs
+# it (docs/session.md#how-it-is-tested).
+UOWCHECKS ?= 2000
+fuzz-uow:
+	$(GO) test -count=1 -timeout 60m -run '^TestRandomizedUnitOfWork$$' ./session/ -rapid.checks=$(UOWCHECKS)
 
 # Issue 25's five everyday operations (insert 1, insert 100, update 1, get
 # 1, read 100) for raw database/sql (unprepared autocommit: the baseline;

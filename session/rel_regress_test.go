@@ -679,3 +679,24 @@ func TestRegression_SetUnloadedThenAppendFromOtherSide(t *testing.T) {
 		require.Equal(t, []string{uwLink(p, x), uwLink(p, y)}, uwLinks(t, eng))
 	})
 }
+
+// Found by TestRelRandomMoves: a new reply whose new parent is expunged
+// as a pending orphan in the same flush is inserted with no parent.
+func TestRegression_ReplyOfExpungedOrphanParent(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := uwSetup(t, eng)
+		a := uwNew(&UWAuthor{Name: "a"})
+		require.NoError(t, s.Add(a))
+		require.NoError(t, s.Commit(ctx))
+		p6, p7 := uwNew(&UWPost{Title: "p6"}), uwNew(&UWPost{Title: "p7"})
+		a.Posts.Append(p7)
+		p6.Parent.Set(p7)
+		a.Posts.Set(p6) // p7 leaves before its first flush
+		require.NoError(t, s.Flush(ctx))
+		require.Equal(t, session.Transient, s.StateOf(p7))
+		require.Nil(t, p6.ParentID)
+		require.NoError(t, s.Commit(ctx))
+		require.Equal(t, uwRow{Exists: true, Author: uwSome(a.ID)}, uwPostRow(t, eng, p6.ID))
+		require.Equal(t, 1, countRows(t, eng, "uw_posts", ""))
+	})
+}

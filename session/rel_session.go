@@ -403,8 +403,8 @@ func (s *Session) relPreFlush(ctx context.Context) error {
 		switch r.Dir {
 		case meta.ManyToOne:
 			var parent unsafe.Pointer
-			if len(a.items) > 0 {
-				parent = a.items[0]
+			if items := a.c.Items(); len(items) > 0 { // as now: pass 1 may have expunged an orphan parent
+				parent = items[0]
 			}
 			if parent != nil && s.isDeleted(parent) {
 				// The parent is deleted in this flush: like its other
