@@ -68,7 +68,7 @@ bench-targets:
 # testdata/fuzz/ by go test; turn it into a named regression test.
 FUZZTIME ?= 20s
 FUZZ_TARGETS := ./expr/:FuzzText ./internal/tag/:FuzzParse ./meta/:FuzzTagModel ./fixtures/:FuzzRead ./engine/:FuzzOpenURL
-fuzz:
+fuzz: fuzz-uow
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
 		echo "== $$fn ($$pkg, $(FUZZTIME))"; \
 		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
@@ -117,7 +117,7 @@ fuzz-query:
 	ARC_RAPID_CHECKS=$(QCHECKS) ARC_QDIFF_DATASETS=10 ARC_QDIFF_SEED=$$(date +%s) $(GO) test -count=1 -timeout 60m -run '^TestQueryDifferential$$' -v ./session/
 
 # The randomized model-based test of the unit of work, longer than in
-# make test (100 cases per dialect); part of make fuzz.
+# make test (100 cases per dialect); make fuzz runs it first.
 UOWCHECKS ?= 5000
 .PHONY: fuzz-uow
 fuzz-uow:

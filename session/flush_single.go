@@ -3,15 +3,18 @@ package session
 import (
 	"context"
 	"database/sql"
+	"unsafe"
 
+	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/meta"
 )
 
 // One round trip for a one-statement unit of work (issue 25, item 1).
 //
-// Commit's flush whose whole work is one INSERT, UPDATE or DELETE of one
-// object, in a session with no open transaction, sends that statement
+// Commit's flush whose whole work is one INSERT, UPDATE or DELETE (of one
+// object, or new objects of one table that execInserts sends as one
+// multi-row INSERT), in a session with no open transaction, sends that statement
 // alone in autocommit: a single statement is atomic by itself, so BEGIN
 // and COMMIT add two round trips and protect nothing. What stays as in a
 // transaction:
@@ -31,8 +34,8 @@ import (
 // the session has a transaction open (an earlier flush, a bulk write, a
 // locking read, a nested transaction), an isolation level, or when the
 // flush is not Commit's (Flush, autoflush: their work must stay
-// undoable by Rollback); when the flush has more than one object to
-// write or relationship work (foreign keys synced by UPDATE, association
+// undoable by Rollback); when the flush has more than one statement to
+// send or relationship work (foreign keys synced by UPDATE, association
 // rows); and when the object's table has an after-write hook
 // (AfterSave, AfterCreate, AfterUpdate, AfterDelete), whose error must
 // undo the statement, or generated columns (RETURNING writes fields that
@@ -60,11 +63,65 @@ func (s *Session) flushTx(ctx context.Context, p *flushPlan) (*engine.Tx, error)
 // and can fail it.
 const afterWriteHooks = meta.HookAfterSave | meta.HookAfterCreate | meta.HookAfterUpdate | meta.HookAfterDelete
 
-// singleStatement reports whether plan sends exactly one statement.
+// singleStatement reports whether plan sends exactly one statement: one
+// object to write, or new objects of one table that make one batch.
 func (s *Session) singleStatement(p *flushPlan) bool {
-	if len(p.touched) != 1 || s.relFlush != nil || len(p.tables) != 1 {
+	if s.relFlush != nil || len(p.tables) != 1 {
 		return false
 	}
 	t := p.tables[0]
-	return t.Hooks&afterWriteHooks == 0 && len(t.Generated) == 0
+	if t.Hooks&afterWriteHooks != 0 || len(t.Generated) != 0 {
+		return false
+	}
+	if len(p.touched) == 1 {
+		return true
+	}
+	return len(p.updates) == 0 && len(p.deletes) == 0 && s.oneInsertBatch(t, p.inserts[t])
+}
+
+// oneInsertBatch reports whether execInserts sends sts (new objects of t,
+// no relationship work, so one level) as one INSERT: every row has the
+// same INSERT shape (insertShape's mask and retMask, worked out here
+// without filling anything in) and the batch fits execInserts' limits.
+// TestSingleStatementInsertBatch checks it against the statements sent.
+func (s *Session) oneInsertBatch(t *meta.Table, sts []*state) bool {
+	if len(sts) < 2 || len(t.Columns) > 64 {
+		return false
+	}
+	var mask, retMask uint64
+	for k, st := range sts {
+		m, r := insertMasks(st)
+		if k == 0 {
+			mask, retMask = m, r
+		} else if m != mask || r != retMask {
+			return false
+		}
+	}
+	d := s.eng.Dialect()
+	cols, ret := columnsOf(t, mask), columnsOf(t, retMask)
+	limit := MaxInsertBatch
+	if n := len(cols); n > 0 {
+		limit = min(limit, d.MaxParams()/n)
+	}
+	if insertModeFor(t, cols, ret) == insSingle || !d.Has(dialect.Returning) && len(ret) > 0 {
+		limit = 1
+	}
+	return len(sts) <= limit
+}
+
+// insertMasks is insertShape's mask and retMask for a table of at most 64
+// columns, computed without changing the object.
+func insertMasks(st *state) (mask, retMask uint64) {
+	cd := st.cd
+	for i := range cd.cols {
+		cc := &cd.cols[i]
+		c := cc.c
+		if cc.special && (c.Generated != "" || cc.zero(unsafe.Add(st.obj, c.Offset))) &&
+			(c.AutoIncrement || c.ServerDefault != "" || c.Sequence != "" || c.Generated != "") {
+			retMask |= bit(i)
+			continue
+		}
+		mask |= bit(i)
+	}
+	return mask, retMask
 }

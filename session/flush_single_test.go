@@ -167,3 +167,68 @@ func TestMultiStatementFlushKeepsTransaction(t *testing.T) {
 		assert.Equal(t, []string{"BEGIN (implicit)", "ROLLBACK"}, txStatements(rec))
 	})
 }
+
+// TestSingleStatementInsertBatch: new objects of one table that the flush
+// sends as one multi-row INSERT go alone in autocommit too, keys read
+// back; rows of different INSERT shapes (two statements) keep the
+// transaction, so the prediction is checked against what is sent.
+func TestSingleStatementInsertBatch(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := setup(t, eng)
+		rec := dbtest.Record(eng)
+
+		us := make([]*User, 100)
+		for i := range us {
+			us[i] = &User{Name: "bulk"}
+			require.NoError(t, s.Add(us[i]))
+		}
+		require.NoError(t, s.Commit(ctx))
+		assert.Empty(t, txStatements(rec))
+		assert.Len(t, filterSQL(rec.Statements(), "INSERT"), 1)
+		seen := map[int64]bool{}
+		for _, u := range us {
+			require.NotZero(t, u.ID)
+			seen[u.ID] = true
+		}
+		assert.Len(t, seen, 100)
+		assert.Equal(t, 100, countRows(t, eng, "users", "name = ?", "bulk"))
+
+		// Notes: Status has a client default, Rank a server default; a
+		// note with Rank set has another shape (Rank written, not read
+		// back), so two INSERTs in a transaction.
+		rec.Reset()
+		a, b := &Note{Body: "a"}, &Note{Body: "b", Rank: 3}
+		require.NoError(t, s.AddAll(a, b))
+		require.NoError(t, s.Commit(ctx))
+		assert.Len(t, filterSQL(rec.Statements(), "INSERT"), 2)
+		assert.Equal(t, []string{"BEGIN (implicit)", "COMMIT"}, txStatements(rec))
+		assert.Equal(t, 7, a.Rank)
+		assert.Equal(t, 3, b.Rank)
+
+		// Same shape: one INSERT, no transaction.
+		rec.Reset()
+		c, d := &Note{Body: "c"}, &Note{Body: "d"}
+		require.NoError(t, s.AddAll(c, d))
+		require.NoError(t, s.Commit(ctx))
+		assert.Len(t, filterSQL(rec.Statements(), "INSERT"), 1)
+		assert.Empty(t, txStatements(rec))
+		assert.Equal(t, 7, c.Rank)
+		assert.NotEqual(t, c.ID, d.ID)
+
+		// A failing batch writes none of its rows and restores them all.
+		require.NoError(t, s.Add(&Address{Email: "taken@x"}))
+		require.NoError(t, s.Commit(ctx))
+		rec.Reset()
+		x, y := &Address{Email: "x@x"}, &Address{Email: "taken@x"}
+		require.NoError(t, s.AddAll(x, y))
+		require.ErrorIs(t, s.Commit(ctx), arcerr.ErrIntegrity)
+		assert.Empty(t, txStatements(rec))
+		assert.Zero(t, x.ID)
+		assert.Zero(t, y.ID)
+		assert.Equal(t, session.Pending, s.StateOf(x))
+		assert.Equal(t, 0, countRows(t, eng, "addresses", "email_address = ?", "x@x"))
+		y.Email = "y@x"
+		require.NoError(t, s.Commit(ctx))
+		assert.Equal(t, 2, countRows(t, eng, "addresses", "email_address IN (?, ?)", "x@x", "y@x"))
+	})
+}
