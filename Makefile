@@ -115,10 +115,3 @@ bench-load:
 QCHECKS ?= 5000
 fuzz-query:
 	ARC_RAPID_CHECKS=$(QCHECKS) ARC_QDIFF_DATASETS=10 ARC_QDIFF_SEED=$$(date +%s) $(GO) test -count=1 -timeout 60m -run '^TestQueryDifferential$$' -v ./session/
-
-# The randomized model-based test of the unit of work, longer than in
-# make test (100 cases per dialect); part of make fuzz.
-UOWCHECKS ?= 5000
-.PHONY: fuzz-uow
-fuzz-uow:
-	$(GO) test -count=1 -timeout 60m -run '^TestRandomizedUnitOfWork$$' ./session/ -rapid.checks=$(UOWCHECKS)

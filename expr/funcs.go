@@ -51,10 +51,9 @@ func operandOf(a any) any {
 	case Expr, nil, string, []byte:
 		return a
 	}
-	if e := asExpr(a); e != nil {
-		if _, bad := e.(badExpr); !bad {
-			return e
-		}
+	e := asExpr(a) // never nil: a bad designator is a badExpr
+	if _, bad := e.(badExpr); !bad {
+		return e
 	}
 	return a
 }
