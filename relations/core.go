@@ -300,6 +300,7 @@ func (c *Core) setReplaced(items []unsafe.Pointer) {
 // Expire forgets the loaded members of a persistent owner; the next Load
 // reads them again. In-memory changes are dropped.
 func (c *Core) Expire() {
+	c.settleInverse()
 	c.setList(nil)
 	c.loaded, c.q, c.mode = false, nil, ModeDefault
 	c.snap, c.sn, c.snapped = nil, 0, false

@@ -54,3 +54,43 @@ func (c *Core) settled(p unsafe.Pointer, in bool) {
 		c.setSnapshot(slices.Delete(slices.Clone(snap), i, i+1))
 	}
 }
+
+// settleInverse undoes, on the inverse collections of this field's
+// members, the unflushed changes this field made there, before Expire
+// throws this side's changes away: otherwise the other side's queued
+// append (or its in-memory membership) would still write the link at the
+// next flush. A collection on the other side goes back to what it holds
+// as loaded (its snapshot) for this owner, with nothing queued; to-one
+// inverses are left to the foreign-key sync of the flush.
+func (c *Core) settleInverse() {
+	if c.rel == nil || c.owner == nil || c.rel.Back == nil {
+		return
+	}
+	seen := map[unsafe.Pointer]bool{}
+	for _, l := range [][]unsafe.Pointer{c.list(), c.added(), c.removed(), c.snapshot()} {
+		for _, it := range l {
+			if it == nil || seen[it] {
+				continue
+			}
+			seen[it] = true
+			bc := c.back(it)
+			if bc == nil || bc.rel == nil || !bc.rel.Uselist() {
+				continue
+			}
+			if bc.q != nil {
+				bc.q.added = slices.DeleteFunc(slices.Clone(bc.q.added), func(p unsafe.Pointer) bool { return p == c.owner })
+				bc.q.removed = slices.DeleteFunc(slices.Clone(bc.q.removed), func(p unsafe.Pointer) bool { return p == c.owner })
+			}
+			if bc.snapped {
+				inSnap := slices.Contains(bc.snapshot(), c.owner)
+				inList := slices.Contains(bc.list(), c.owner)
+				switch {
+				case inSnap && !inList:
+					bc.setList(append(slices.Clone(bc.list()), c.owner))
+				case !inSnap && inList:
+					bc.setList(slices.DeleteFunc(slices.Clone(bc.list()), func(p unsafe.Pointer) bool { return p == c.owner }))
+				}
+			}
+		}
+	}
+}

@@ -66,7 +66,6 @@ func uowSetup(t *testing.T, eng *engine.Engine) (context.Context, *session.Sessi
 // has: the next flush inserts the existing link again (UNIQUE violation);
 // the queued change of the other side (Tag.Posts) outlives the expiry.
 func TestRegression_ExpireAfterSetKeepsNoStaleLink(t *testing.T) {
-	t.Skip("open (issue 19, found by TestRandomizedUnitOfWork): relationship bookkeeping of Expire, see the report of the state helper")
 	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
 		ctx, s := uowSetup(t, eng)
 		tg := &MTag{Word: "w"}
