@@ -39,7 +39,9 @@ func (c *Core) settled(p unsafe.Pointer, in bool) {
 	}
 	list, snap := c.list(), c.snapshot()
 	if in {
-		if c.loaded && !slices.Contains(list, p) {
+		// A loaded collection, or one replaced by Set while unloaded
+		// (the flush writes its list), shows p.
+		if (c.loaded || c.q != nil && c.q.replaced) && !slices.Contains(list, p) {
 			c.setList(append(slices.Clone(list), p))
 		}
 		if c.snapped && !slices.Contains(snap, p) {

@@ -34,6 +34,7 @@ func (s *Session) writeNow(ctx context.Context, sp string, fn func(tx *engine.Tx
 		} else {
 			_ = tx.Rollback()
 			s.tx = nil
+			s.forgetTx()
 		}
 		return err
 	}

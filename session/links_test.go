@@ -160,3 +160,17 @@ func TestLinkRefusesMisuse(t *testing.T) {
 		require.NoError(t, s.Commit(ctx))
 	})
 }
+
+// Link after Set on an unloaded collection survives the Set's flush.
+func TestRegression_LinkAfterSetUnloaded(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s, p, x, y := linkSeed(t, eng)
+		require.NoError(t, s.NoAutoflush(func() error {
+			p.Keywords.Set(x)
+			_, err := session.Link(ctx, &p.Keywords, y)
+			return err
+		}))
+		require.NoError(t, s.Commit(ctx))
+		require.Equal(t, 2, countRows(t, eng, "post_keywords", ""))
+	})
+}

@@ -777,7 +777,9 @@ func (s *Session) relDeleteOne(ctx context.Context, rf *relFlush, st *state) err
 					continue // it belongs to another parent now
 				}
 				if del {
-					if !soft {
+					if soft {
+						s.markSoft(cst)
+					} else {
 						s.markHard(cst)
 					}
 					s.keepPre(cst.obj)

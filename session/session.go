@@ -454,6 +454,7 @@ func (s *Session) Delete(obj any) error {
 		st.markedDelete = true
 		s.deleted = append(s.deleted, st)
 	}
+	s.markSoft(st) // Delete is soft for a soft-delete model; HardDelete marks it again
 	return s.cascadeDelete(st)
 }
 

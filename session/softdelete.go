@@ -114,7 +114,7 @@ func (s *Session) softDeleting(st *state) bool {
 // Cascades follow the same rule: children deleted through a delete
 // cascade are deleted hard when they are soft-delete models too.
 func (s *Session) HardDelete(obj any) error {
-	if err := s.Delete(obj); err != nil {
+	if err := s.Delete(obj); err != nil { // clears an earlier HardDelete mark
 		return err
 	}
 	p, _, _ := objectOf(obj)
@@ -193,6 +193,15 @@ func setSoftDeleted(st *state, now time.Time) {
 		v.Set(reflect.ValueOf(sql.NullTime{Time: now, Valid: true}))
 	default:
 		v.Set(reflect.ValueOf(sql.Null[time.Time]{V: now, Valid: true}).Convert(c.GoType))
+	}
+}
+
+// markSoft takes back a HardDelete mark (a savepoint or flush that was
+// rolled back may have left one): each way of marking an object deleted
+// says again how.
+func (s *Session) markSoft(st *state) {
+	if s.hardDeletes != nil {
+		delete(s.hardDeletes, st)
 	}
 }
 

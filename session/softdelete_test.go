@@ -254,3 +254,41 @@ func TestSoftDeleteFailedFlushRestores(t *testing.T) {
 		require.Equal(t, 0, countRows(t, eng, "s_authors", "deleted_at IS NOT NULL"))
 	})
 }
+
+// A HardDelete undone by a savepoint rollback does not make a later
+// Delete hard.
+func TestRegression_HardDeleteUndoneThenSoftDelete(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := softSetup(t, eng)
+		a := &SAuthor{Name: "a"}
+		require.NoError(t, s.Add(a))
+		require.NoError(t, s.Commit(ctx))
+		n, err := s.BeginNested(ctx)
+		require.NoError(t, err)
+		require.NoError(t, s.HardDelete(a))
+		require.NoError(t, n.Rollback(ctx))
+		require.NoError(t, s.Delete(a))
+		require.NoError(t, s.Commit(ctx))
+		require.Equal(t, 1, countRows(t, eng, "s_authors", "deleted_at IS NOT NULL"), "soft-deleted, not gone")
+	})
+}
+
+// Upsert's DoUpdate() does not write the soft-delete column: a deleted
+// row stays deleted.
+func TestRegression_UpsertKeepsSoftDeleted(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := softSetup(t, eng)
+		tg := &STag{Name: "t"}
+		require.NoError(t, s.Add(tg))
+		require.NoError(t, s.Commit(ctx))
+		require.NoError(t, s.Delete(tg))
+		require.NoError(t, s.Commit(ctx))
+		s2 := session.New(eng)
+		defer s2.Close(ctx)
+		ctx2 := session.With(ctx, s2)
+		_, err := session.Upsert(ctx2, s2, &STag{ID: tg.ID, Name: "t2"}, session.OnConflict("ID").DoUpdate())
+		require.NoError(t, err)
+		require.NoError(t, s2.Commit(ctx2))
+		require.Equal(t, 1, countRows(t, eng, "s_tags", "deleted_at IS NOT NULL AND name = 't2'"))
+	})
+}

@@ -219,6 +219,9 @@ func (s *Session) upsert(ctx context.Context, t *meta.Table, objs []unsafe.Point
 		cd.restore(p, cd.take(fresh))
 		st := s.newState()
 		cd.takeInto(p, &st.first)
+		// Like an object the flush inserted: a rollback of the
+		// transaction detaches it (its row may not survive the rollback).
+		st.newInTx = true
 		got, err := s.adopt(ctx, st, t, cd, p, k, nil, nil)
 		if err != nil {
 			return nil, err
@@ -252,7 +255,7 @@ func upsertPlanFor(t *meta.Table, c Conflict) (*upsertPlan, error) {
 	var upd []*meta.Column
 	if len(c.update) == 0 {
 		for _, col := range t.Columns {
-			if col.PrimaryKey || slices.Contains(p.target, col) || col == t.CreatedAt {
+			if col.PrimaryKey || slices.Contains(p.target, col) || col == t.CreatedAt || col == t.SoftDelete {
 				continue
 			}
 			upd = append(upd, col)
@@ -379,6 +382,9 @@ func upsertShape(t *meta.Table, cd *codec, obj unsafe.Pointer, now time.Time) (m
 			case c == t.Version:
 				reflect.NewAt(c.GoType, unsafe.Add(obj, c.Offset)).Elem().SetInt(1)
 			}
+		}
+		if c == t.UpdatedAt && c.Generated == "" {
+			setNow(obj, c, now) // the row is written now, inserted or updated
 		}
 		if i < 64 {
 			mask |= bit(i)

@@ -214,3 +214,29 @@ func TestUpsertFailureChangesNothing(t *testing.T) {
 		require.False(t, errors.Is(err, arcerr.ErrNeedsRollback))
 	})
 }
+
+// An object Upsert made persistent leaves the session on Rollback, as an
+// inserted one does (its row is gone).
+func TestRegression_UpsertRolledBackDetaches(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := upsertSetup(t, eng)
+		obj := &UpTag{Name: "r", Code: "r"}
+		_, err := session.Upsert(ctx, s, obj, session.OnConflict("Name").DoNothing())
+		require.NoError(t, err)
+		require.NoError(t, s.Rollback(ctx))
+		require.NotEqual(t, session.Persistent, s.StateOf(obj))
+		require.Equal(t, 0, countRows(t, eng, "up_tags", ""))
+	})
+}
+
+// UpdatedAt moves on every upsert that writes the row, also when the
+// object carried an old value.
+func TestRegression_UpsertMovesUpdatedAt(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := upsertSetup(t, eng)
+		old := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
+		got, err := session.Upsert(ctx, s, &UpTag{Name: "u", Code: "u", UpdatedAt: old}, session.OnConflict("Name").DoUpdate())
+		require.NoError(t, err)
+		require.True(t, got.UpdatedAt.After(old))
+	})
+}

@@ -353,6 +353,9 @@ func (a *App) updateArticle(ctx context.Context, r *http.Request) (int, any, err
 	if in.Version != art.Version {
 		return 0, nil, fmt.Errorf("article %q is at version %d, not %d: %w", art.Slug, art.Version, in.Version, arc.ErrStaleData)
 	}
+	// Always write the row, so that the version check and bump happen
+	// even when only tags change (association rows carry no version).
+	art.UpdatedAt = time.Now().UTC()
 	if t := strings.TrimSpace(in.Title); t != "" {
 		art.Title = t
 	}

@@ -23,6 +23,7 @@ type Article struct {
 	AuthorID  int64  `arc:"fk:users.id"`
 	Version   int64  `arc:"version"`
 	CreatedAt time.Time
+	UpdatedAt time.Time
 
 	Author   arc.One[User]     `arc:"fk:AuthorID"`
 	Tags     arc.Many[Tag]     `arc:"secondary:article_tags;order_by:name"`
