@@ -38,21 +38,26 @@ import (
 // steps and writes a fail file that -rapid.failfile replays.
 //
 // Relationship operations (moves through either side, removal from a
-// delete-orphan collection, re-parenting, links, Set) run with the rest;
-// gateDeletedTarget keeps out one case that still fails (see there), and
-// Expire/ExpireAll/Refresh are not drawn while relationship changes are
-// unflushed (what expiry does to them is unmodelled; one bug found there
-// is TestRegression_ExpireAfterSetKeepsNoStaleLink). UOW_TRACE=1 logs
+// delete-orphan collection, re-parenting, links, Set) run with the rest,
+// also when a flush deletes an object that a pending or persistent object
+// was related to since the last flush: a reply of a deleted post gets a
+// NULL parent, a link to a deleted tag or post is not written, and a
+// pending post of a deleted author is expunged (transient, out of the
+// relationships that held it) instead of inserted. Expire, ExpireAll
+// and Refresh are not drawn while relationship changes are unflushed
+// (what expiry does to them is unmodelled; one bug found there is
+// TestRegression_ExpireAfterSetKeepsNoStaleLink). UOW_TRACE=1 logs
 // every object after every step of a failing case.
 
-// gateDeletedTarget avoids a flush that deletes an object a pending or
-// persistent object was related to through a relationship field since its
-// last flush. This test found that case failing with foreign-key errors
-// (TestRegression_PendingReplyOfDeletedParent, ..._PendingLinkToDeletedTag);
-// the relationship fixes of issue 19 now expunge such a pending child
-// instead, which the model does not describe yet, so the generator still
-// does not make the case (ARC_UOW_DELETED_TARGET=1 makes it).
-var gateDeletedTarget = os.Getenv("ARC_UOW_DELETED_TARGET") != "1"
+// gateFailedExpunge keeps out a flush that fails (a CHECK or UNIQUE
+// constraint) while it expunges a pending post of an author it deletes:
+// Arc expunges the post before the failing statement and the failure does
+// not bring it back (it stays transient, out of its author's Posts),
+// against "a failed flush changes nothing" (docs/session.md). An Arc bug,
+// reported, not fixed here: add author a; commit; add post p with author
+// a; add post q with score -1; delete a; flush (fails on CHECK, p is
+// transient). ARC_UOW_FAILED_EXPUNGE=1 lets the generator make the case.
+var gateFailedExpunge = os.Getenv("ARC_UOW_FAILED_EXPUNGE") != "1"
 
 const (
 	kAuthor = 'a'
@@ -410,7 +415,11 @@ type plan struct {
 	// reloads: expired children a delete's cascade loads (the deleted
 	// object's collection was not loaded), with the values they get.
 	reloads map[int]mvals
-	fails   string // why a statement fails, "" when none does
+	// expunges: pending posts of an author the flush deletes; they are
+	// not inserted but leave the session (transient), and leave the
+	// relationships that held them (their replies' Parent, their tags).
+	expunges []int
+	fails    string // why a statement fails, "" when none does
 }
 
 // snapAfter is the snapshot object i has once the flush's reloads ran.
@@ -474,7 +483,7 @@ func (h *harness) planFlushWith(reloaded map[int]bool) *plan {
 	// Deletes, with their cascades: an author's posts are deleted, a
 	// post removed from its author's collection (an orphan) too, a deleted
 	// post's replies lose their parent, links of deleted posts and tags go.
-	del := map[int]bool{}
+	del, gone := map[int]bool{}, map[int]bool{}
 	var queue []int
 	for i, o := range h.objs {
 		if o.status == session.Persistent && (o.marked || o.orphan) {
@@ -497,10 +506,13 @@ func (h *harness) planFlushWith(reloaded map[int]bool) *plan {
 				del[j] = true
 				queue = append(queue, j)
 			}
+			if o.kind == kPost && o.status == session.Pending && authorOf(j) == i {
+				gone[j] = true
+			}
 		}
 	}
 	for i, o := range h.objs {
-		if !live(o) || del[i] {
+		if !live(o) || del[i] || gone[i] {
 			continue
 		}
 		v := o.mem
@@ -509,7 +521,7 @@ func (h *harness) planFlushWith(reloaded map[int]bool) *plan {
 		}
 		if o.kind == kPost {
 			v.A, v.P = authorOf(i), parentOf(i)
-			if v.P >= 0 && del[v.P] {
+			if v.P >= 0 && (del[v.P] || gone[v.P]) {
 				v.P = -1
 			}
 		}
@@ -519,19 +531,23 @@ func (h *harness) planFlushWith(reloaded map[int]bool) *plan {
 		p.deletes = append(p.deletes, i)
 	}
 	sort.Ints(p.deletes)
+	for i := range gone {
+		p.expunges = append(p.expunges, i)
+	}
+	sort.Ints(p.expunges)
 	for l := range h.db.links {
 		if del[l.post] || del[l.tag] || h.pendLinks[l] == linkRemove {
 			p.linkDel = append(p.linkDel, l)
 		}
 	}
 	for l, op := range h.pendLinks {
-		if op == linkAdd && !h.db.links[l] && !del[l.post] && !del[l.tag] {
+		if op == linkAdd && !h.db.links[l] && !del[l.post] && !del[l.tag] && !gone[l.post] {
 			p.linkAdd = append(p.linkAdd, l)
 		}
 	}
 	for i, o := range h.objs {
 		switch {
-		case o.status == session.Pending:
+		case o.status == session.Pending && !gone[i]:
 			p.inserts = append(p.inserts, i)
 		case o.status == session.Persistent && !del[i] && p.work[i] != h.snapAfter(p, i):
 			p.updates = append(p.updates, i)
@@ -641,6 +657,10 @@ func (h *harness) applyFlush(p *plan) {
 		o.status = session.Deleted
 		o.marked, o.delIn = false, true
 	}
+	for _, i := range p.expunges {
+		o := h.objs[i]
+		o.status = session.Transient
+	}
 	for _, l := range p.linkDel {
 		delete(h.db.links, l)
 	}
@@ -660,6 +680,9 @@ func (h *harness) applyFlush(p *plan) {
 // must agree on failure; a failure changes nothing.
 func (h *harness) flushVia(what string, fn func() error) bool {
 	p := h.planFlush()
+	if gateFailedExpunge && p.fails != "" && len(p.expunges) > 0 {
+		h.t.Skip("gateFailedExpunge")
+	}
 	err := fn()
 	// A flush may load collections (a delete's cascade, a Set diffing
 	// against the members) and so reload expired objects; whether it does
@@ -833,12 +856,6 @@ func (h *harness) addPost(t *rapid.T) {
 	if rapid.Bool().Draw(t, "withTag") {
 		tag = h.pickOpt("tag", live, kTag)
 	}
-	if gateDeletedTarget {
-		dels := h.planFlush().deletes
-		if slices.Contains(dels, author) || slices.Contains(dels, parent) || slices.Contains(dels, tag) {
-			t.Skip("gateDeletedTarget")
-		}
-	}
 	h.step("add post %q score %d author %s parent %s tag %s", p.Title, p.Score, h.name(author), h.name(parent), h.name(tag))
 	i := h.newObj(kPost, p, mvals{S: p.Title, N: p.Score, A: -1, P: -1})
 	o := h.objs[i]
@@ -909,36 +926,11 @@ func (h *harness) modify(t *rapid.T) {
 
 func (h *harness) delete(t *rapid.T) {
 	i := h.pick("obj", persistent, kAuthor, kPost, kTag)
-	h.objs[i].marked = true
-	hit := h.intentHitsDelete(h.planFlush())
-	h.objs[i].marked = false
-	if gateDeletedTarget && hit {
-		t.Skip("gateDeletedTarget")
-	}
 	h.step("delete %s", h.name(i))
 	if err := h.s.Delete(h.objs[i].ptr); err != nil {
 		h.fail("Delete: %v", err)
 	}
 	h.objs[i].marked = true
-}
-
-// intentHitsDelete reports whether an unflushed relationship change of
-// a pending object points at an object the flush deletes.
-func (h *harness) intentHitsDelete(p *plan) bool {
-	for _, o := range h.objs {
-		if o.status != session.Pending && o.status != session.Persistent {
-			continue
-		}
-		if slices.Contains(p.deletes, o.relA) || slices.Contains(p.deletes, o.relP) {
-			return true
-		}
-	}
-	for l, op := range h.pendLinks {
-		if op == linkAdd && (slices.Contains(p.deletes, l.post) || slices.Contains(p.deletes, l.tag)) {
-			return true
-		}
-	}
-	return false
 }
 
 func (h *harness) expire(t *rapid.T) {
@@ -1463,22 +1455,10 @@ func (h *harness) removePost(t *rapid.T) {
 		// (reported with issue 19), not modelled here.
 		t.Skip("no flushed author")
 	}
-	if gateDeletedTarget && h.orphanHitsIntent(i) {
-		t.Skip("gated")
-	}
 	h.step("remove %s from %s.Posts", h.name(i), h.name(a))
 	h.objs[a].ptr.(*MAuthor).Posts.Remove(h.objs[i].ptr.(*MPost))
 	o := h.objs[i]
 	o.relA, o.orphan = -1, true
-}
-
-func (h *harness) orphanHitsIntent(i int) bool {
-	o := h.objs[i]
-	ra, orph := o.relA, o.orphan
-	o.relA, o.orphan = -1, true
-	hit := h.intentHitsDelete(h.planFlush())
-	o.relA, o.orphan = ra, orph
-	return hit
 }
 
 // setParent re-parents a post or clears its parent, through either side
