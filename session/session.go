@@ -7,8 +7,6 @@ import (
 	"reflect"
 	"unsafe"
 
-	"github.com/sirupsen/logrus"
-
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/meta"
@@ -69,62 +67,6 @@ type Session struct {
 	committing bool
 }
 
-type options struct {
-	autoflush      bool
-	expireOnCommit bool
-	guard          LazyGuard
-	log            *logrus.Logger
-	readOnly       bool
-	primary        bool
-	isolation      sql.IsolationLevel
-}
-
-// LazyGuard is the N+1 guard's mode.
-type LazyGuard uint8
-
-// Guard modes.
-const (
-	GuardOff   LazyGuard = iota
-	GuardWarn            // log a warning when a lazy load hits an object from a multi-row query
-	GuardRaise           // fail such a lazy load with arcerr.ErrLazyLoad
-)
-
-// Option configures a Session.
-type Option func(*options)
-
-// WithAutoflush switches autoflush (default on): flush pending changes
-// before queries, Get misses and lazy loads.
-func WithAutoflush(on bool) Option { return func(o *options) { o.autoflush = on } }
-
-// WithExpireOnCommit switches expiry of loaded objects at commit (default
-// on, as SQLAlchemy's expire_on_commit).
-func WithExpireOnCommit(on bool) Option { return func(o *options) { o.expireOnCommit = on } }
-
-// WithLazyGuard sets the N+1 guard mode.
-func WithLazyGuard(g LazyGuard) Option { return func(o *options) { o.guard = g } }
-
-// ReadOnly makes a read-only session: its reads never begin a
-// transaction (no BEGIN or ROLLBACK is sent), they go to a read replica
-// when the engine has one, and there is no autoflush. Flushing changes,
-// committing changes, bulk UPDATE or DELETE, BeginNested and locking
-// reads (ForUpdate) fail with arcerr.ErrInvalidRequest.
-func ReadOnly() Option { return func(o *options) { o.readOnly = true } }
-
-// WithPrimary makes every read of the session go to the primary, never
-// to a read replica (for a request that must not read stale data).
-func WithPrimary() Option { return func(o *options) { o.primary = true } }
-
-// WithIsolation sets the isolation level of the session's transactions
-// (sql.LevelSerializable, say). A session with a level begins its
-// transaction at its first statement, read or write, so that the level
-// covers its reads; without one, reads before the first write run
-// outside any transaction (see docs/session.md). On SQLite, whose
-// transactions are always serializable, the transaction begins with
-// BEGIN IMMEDIATE.
-func WithIsolation(level sql.IsolationLevel) Option {
-	return func(o *options) { o.isolation = level }
-}
-
 // New returns a session on eng. It holds no connection until it first
 // needs one.
 func New(eng *engine.Engine, opts ...Option) *Session {
@@ -158,56 +100,6 @@ func With(ctx context.Context, s *Session) context.Context {
 func From(ctx context.Context) *Session {
 	s, _ := ctx.Value(ctxKey{}).(*Session)
 	return s
-}
-
-// Holder is the per-object state an active-record base (record.Base)
-// embeds, so that an object knows its session and keeps its snapshot
-// after it is detached. Plain structs work without one.
-type Holder struct {
-	owner unsafe.Pointer
-	sess  *Session // nil once the object leaves the session
-	// st is the object's state in sess; after the object is detached, the
-	// state it left with (status Detached, its identity and snapshot), so
-	// that re-adding the object makes it persistent and a later flush
-	// updates only changed columns. Three words: every record.Base model
-	// carries a Holder, and loads copy and snapshot models by the hundred.
-	st *state
-}
-
-// detached returns the state a detached object left its session with,
-// or nil when the object is not detached with an identity (or h is nil).
-func (h *Holder) detached() *state {
-	if h != nil && h.sess == nil && h.st != nil && h.st.status == Detached && h.st.snap != nil {
-		return h.st
-	}
-	return nil
-}
-
-// Tracked is implemented by models that embed a Holder through
-// record.Base; the session finds it by type assertion.
-type Tracked interface{ ArcHolder() *Holder }
-
-var trackedType = reflect.TypeFor[Tracked]()
-
-// Session returns the open session the object belongs to, or nil.
-func (h *Holder) Session() *Session {
-	if h.sess != nil && !h.sess.closed {
-		return h.sess
-	}
-	return nil
-}
-
-func holderOf(obj any, p unsafe.Pointer) *Holder {
-	tr, ok := obj.(Tracked)
-	if !ok {
-		return nil
-	}
-	h := tr.ArcHolder()
-	if h.owner != nil && h.owner != p {
-		// A copy of a tracked object: it is not the tracked one.
-		*h = Holder{}
-	}
-	return h
 }
 
 func (s *Session) check() error {

@@ -8,11 +8,12 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"encoding/hex"
-	"github.com/arcorm/arc/arcerr"
-	"github.com/arcorm/arc/engine"
 	"reflect"
 	"time"
 	"unsafe"
+
+	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/engine"
 
 	"github.com/arcorm/arc/meta"
 )

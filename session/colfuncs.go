@@ -1,0 +1,291 @@
+// Per-column functions a codec is built from: equality, deep copy, zero
+// test and bind-value getter for each Go shape a column can have.
+
+package session
+
+import (
+	"bytes"
+	"database/sql/driver"
+	"encoding/json"
+	"math"
+	"reflect"
+	"time"
+	"unsafe"
+
+	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/meta"
+)
+
+func driverEqual(a, b any) bool {
+	ab, aok := a.([]byte)
+	bb, bok := b.([]byte)
+	if aok || bok {
+		return aok && bok && (ab == nil) == (bb == nil) && bytes.Equal(ab, bb)
+	}
+	if at, ok := a.(time.Time); ok {
+		bt, ok := b.(time.Time)
+		return ok && at.Equal(bt)
+	}
+	return a == b
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+func basicEq(t reflect.Type) func(a, b unsafe.Pointer) bool {
+	if t == timeType {
+		return func(a, b unsafe.Pointer) bool { return (*time.Time)(a).Equal(*(*time.Time)(b)) }
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return eqOf[string]
+	case reflect.Bool:
+		return eqOf[bool]
+	case reflect.Int, reflect.Int64, reflect.Uint, reflect.Uint64:
+		return eqOf[int64]
+	case reflect.Int32, reflect.Uint32:
+		return eqOf[int32]
+	case reflect.Int16, reflect.Uint16:
+		return eqOf[int16]
+	case reflect.Int8, reflect.Uint8:
+		return eqOf[int8]
+	case reflect.Float64:
+		return func(a, b unsafe.Pointer) bool {
+			return math.Float64bits(*(*float64)(a)) == math.Float64bits(*(*float64)(b))
+		}
+	case reflect.Float32:
+		return func(a, b unsafe.Pointer) bool {
+			return math.Float32bits(*(*float32)(a)) == math.Float32bits(*(*float32)(b))
+		}
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return func(a, b unsafe.Pointer) bool {
+				x, y := *(*[]byte)(a), *(*[]byte)(b)
+				return (x == nil) == (y == nil) && bytes.Equal(x, y)
+			}
+		}
+	}
+	return nil
+}
+
+func eqOf[T comparable](a, b unsafe.Pointer) bool { return *(*T)(a) == *(*T)(b) }
+
+func eqFor(c *meta.Column) func(a, b unsafe.Pointer) bool {
+	if c.Ptr {
+		inner := basicEq(c.Elem)
+		if inner == nil {
+			t := c.Elem
+			inner = func(a, b unsafe.Pointer) bool {
+				return reflect.DeepEqual(reflect.NewAt(t, a).Elem().Interface(), reflect.NewAt(t, b).Elem().Interface())
+			}
+		}
+		return func(a, b unsafe.Pointer) bool {
+			pa, pb := *(*unsafe.Pointer)(a), *(*unsafe.Pointer)(b)
+			if pa == nil || pb == nil {
+				return pa == pb
+			}
+			return inner(pa, pb)
+		}
+	}
+	if c.NullType {
+		// sql.Null*: compare Valid, then the value when valid.
+		vt := c.GoType
+		validF, _ := vt.FieldByName("Valid")
+		var valF reflect.StructField
+		for i := 0; i < vt.NumField(); i++ {
+			if f := vt.Field(i); f.Name != "Valid" {
+				valF = f
+				break
+			}
+		}
+		inner := basicEq(valF.Type)
+		return func(a, b unsafe.Pointer) bool {
+			va, vb := *(*bool)(unsafe.Add(a, validF.Offset)), *(*bool)(unsafe.Add(b, validF.Offset))
+			if va != vb {
+				return false
+			}
+			if !va {
+				return true
+			}
+			if inner != nil {
+				return inner(unsafe.Add(a, valF.Offset), unsafe.Add(b, valF.Offset))
+			}
+			return reflect.DeepEqual(reflect.NewAt(valF.Type, unsafe.Add(a, valF.Offset)).Elem().Interface(),
+				reflect.NewAt(valF.Type, unsafe.Add(b, valF.Offset)).Elem().Interface())
+		}
+	}
+	if eq := basicEq(c.GoType); eq != nil {
+		return eq
+	}
+	t := c.GoType
+	return func(a, b unsafe.Pointer) bool {
+		return reflect.DeepEqual(reflect.NewAt(t, a).Elem().Interface(), reflect.NewAt(t, b).Elem().Interface())
+	}
+}
+
+// deepFor returns a function that replaces shared mutable memory in a
+// copied field with its own copy: a []byte's array or a pointer's target.
+func deepFor(c *meta.Column) func(p unsafe.Pointer) {
+	switch {
+	case c.Ptr:
+		t := c.Elem
+		if deep, _ := ptrCopiers(t); deep != nil {
+			return deep
+		}
+		return func(p unsafe.Pointer) {
+			pp := (*unsafe.Pointer)(p)
+			if *pp == nil {
+				return
+			}
+			nv := reflect.New(t)
+			nv.Elem().Set(reflect.NewAt(t, *pp).Elem())
+			if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 {
+				b := nv.Elem().Bytes()
+				nv.Elem().SetBytes(append([]byte(nil), b...))
+			}
+			*pp = nv.UnsafePointer()
+		}
+	case c.Kind == meta.KindBytes && c.GoType.Kind() == reflect.Slice:
+		return func(p unsafe.Pointer) {
+			b := (*[]byte)(p)
+			if *b != nil {
+				*b = append([]byte{}, (*b)...)
+			}
+		}
+	}
+	return nil
+}
+
+// deepPtr gives the *T field at p its own copy of the target.
+func deepPtr[T any](p unsafe.Pointer) {
+	pp := (**T)(p)
+	if *pp != nil {
+		v := **pp
+		*pp = &v
+	}
+}
+
+// zeroFor returns a test for the field's zero value.
+func zeroFor(c *meta.Column) func(p unsafe.Pointer) bool {
+	if c.Ptr {
+		return func(p unsafe.Pointer) bool { return *(*unsafe.Pointer)(p) == nil }
+	}
+	if c.GoType == timeType {
+		return func(p unsafe.Pointer) bool { return (*time.Time)(p).IsZero() }
+	}
+	if c.GoType.PkgPath() == "" {
+		switch c.GoType.Kind() {
+		case reflect.Int64, reflect.Uint64, reflect.Int, reflect.Uint:
+			return func(p unsafe.Pointer) bool { return *(*int64)(p) == 0 }
+		case reflect.Int32, reflect.Uint32:
+			return func(p unsafe.Pointer) bool { return *(*int32)(p) == 0 }
+		case reflect.String:
+			return func(p unsafe.Pointer) bool { return *(*string)(p) == "" }
+		case reflect.Bool:
+			return func(p unsafe.Pointer) bool { return !*(*bool)(p) }
+		}
+	}
+	t := c.GoType
+	return func(p unsafe.Pointer) bool { return reflect.NewAt(t, p).Elem().IsZero() }
+}
+
+// getterFor returns the function that reads a field as a bind value.
+func getterFor(c *meta.Column) func(p unsafe.Pointer) any {
+	if c.JSON {
+		t := c.GoType
+		return func(p unsafe.Pointer) any {
+			v := reflect.NewAt(t, p).Elem()
+			if (v.Kind() == reflect.Pointer || v.Kind() == reflect.Map || v.Kind() == reflect.Slice) && v.IsNil() {
+				return nil
+			}
+			b, err := json.Marshal(v.Interface())
+			if err != nil {
+				return jsonError{err}
+			}
+			return string(b)
+		}
+	}
+	if !c.Ptr && !c.NullType && !c.Valuer && c.GoType.PkgPath() == "" {
+		switch c.GoType.Kind() {
+		case reflect.Int64:
+			return func(p unsafe.Pointer) any { return *(*int64)(p) }
+		case reflect.Int:
+			return func(p unsafe.Pointer) any { return int64(*(*int)(p)) }
+		case reflect.Int32:
+			return func(p unsafe.Pointer) any { return int64(*(*int32)(p)) }
+		case reflect.String:
+			return func(p unsafe.Pointer) any { return *(*string)(p) }
+		case reflect.Bool:
+			return func(p unsafe.Pointer) any { return *(*bool)(p) }
+		case reflect.Float64:
+			return func(p unsafe.Pointer) any { return *(*float64)(p) }
+		}
+	}
+	if c.GoType == timeType {
+		return func(p unsafe.Pointer) any { return normTime(*(*time.Time)(p)) }
+	}
+	if c.NullType && c.Elem == timeType { // sql.NullTime, sql.Null[time.Time]
+		return func(p unsafe.Pointer) any {
+			if nt := (*nullTime)(p); nt.Valid {
+				return normTime(nt.Time)
+			}
+			return nil
+		}
+	}
+	if c.Ptr && c.Elem == timeType {
+		return func(p unsafe.Pointer) any {
+			if tp := *(**time.Time)(p); tp != nil {
+				return normTime(*tp)
+			}
+			return nil
+		}
+	}
+	if c.Kind == meta.KindArray && !c.Valuer && !c.Ptr {
+		return func(p unsafe.Pointer) any {
+			v, err := engine.ArrayValue(c, p)
+			if err != nil {
+				return valuerError{err}
+			}
+			return v
+		}
+	}
+	t := c.GoType
+	valuer := c.Valuer
+	return func(p unsafe.Pointer) any {
+		v := reflect.NewAt(t, p).Elem()
+		if v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				return nil
+			}
+			if !valuer {
+				return v.Elem().Interface()
+			}
+		}
+		if valuer {
+			if dv, ok := v.Interface().(driver.Valuer); ok {
+				val, err := dv.Value()
+				if err != nil {
+					return valuerError{err}
+				}
+				return val
+			}
+			if dv, ok := v.Addr().Interface().(driver.Valuer); ok {
+				val, err := dv.Value()
+				if err != nil {
+					return valuerError{err}
+				}
+				return val
+			}
+		}
+		return v.Interface()
+	}
+}
+
+// jsonError and valuerError carry an encoding failure to the point where
+// arguments are used; database/sql reports them when converting.
+type jsonError struct{ err error }
+
+func (e jsonError) Value() (driver.Value, error) { return nil, e.err }
+
+type valuerError struct{ err error }
+
+func (e valuerError) Value() (driver.Value, error) { return nil, e.err }

@@ -1,0 +1,65 @@
+// Session options (New's functional options).
+
+package session
+
+import (
+	"database/sql"
+
+	"github.com/sirupsen/logrus"
+)
+
+type options struct {
+	autoflush      bool
+	expireOnCommit bool
+	guard          LazyGuard
+	log            *logrus.Logger
+	readOnly       bool
+	primary        bool
+	isolation      sql.IsolationLevel
+}
+
+// LazyGuard is the N+1 guard's mode.
+type LazyGuard uint8
+
+// Guard modes.
+const (
+	GuardOff   LazyGuard = iota
+	GuardWarn            // log a warning when a lazy load hits an object from a multi-row query
+	GuardRaise           // fail such a lazy load with arcerr.ErrLazyLoad
+)
+
+// Option configures a Session.
+type Option func(*options)
+
+// WithAutoflush switches autoflush (default on): flush pending changes
+// before queries, Get misses and lazy loads.
+func WithAutoflush(on bool) Option { return func(o *options) { o.autoflush = on } }
+
+// WithExpireOnCommit switches expiry of loaded objects at commit (default
+// on, as SQLAlchemy's expire_on_commit).
+func WithExpireOnCommit(on bool) Option { return func(o *options) { o.expireOnCommit = on } }
+
+// WithLazyGuard sets the N+1 guard mode.
+func WithLazyGuard(g LazyGuard) Option { return func(o *options) { o.guard = g } }
+
+// ReadOnly makes a read-only session: its reads never begin a
+// transaction (no BEGIN or ROLLBACK is sent), they go to a read replica
+// when the engine has one, and there is no autoflush. Flushing changes,
+// committing changes, bulk UPDATE or DELETE, BeginNested and locking
+// reads (ForUpdate) fail with arcerr.ErrInvalidRequest.
+func ReadOnly() Option { return func(o *options) { o.readOnly = true } }
+
+// WithPrimary makes every read of the session go to the primary, never
+// to a read replica (for a request that must not read stale data).
+func WithPrimary() Option { return func(o *options) { o.primary = true } }
+
+// WithIsolation sets the isolation level of the session's transactions
+// (sql.LevelSerializable, say). A session with a level begins its
+// transaction at its first statement, read or write, so that the level
+// covers its reads; without one, reads before the first write run
+// outside any transaction (see docs/session.md). On SQLite, whose
+// transactions are always serializable, the transaction begins with
+// BEGIN IMMEDIATE.
+func WithIsolation(level sql.IsolationLevel) Option {
+	return func(o *options) { o.isolation = level }
+}

@@ -1,0 +1,461 @@
+// Persistence: the INSERT, UPDATE and DELETE statements a flush sends for
+// its objects, the defaults and timestamps it fills, and reading generated
+// keys back.
+
+package session
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/dialect"
+	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/meta"
+)
+
+// flushNow is the timestamp one flush writes into CreatedAt/UpdatedAt and
+// default:now columns: UTC, cut to microseconds (PostgreSQL's precision) so
+// that what is in memory equals what a reload gives.
+func flushNow() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+func setNow(obj unsafe.Pointer, c *meta.Column, now time.Time) {
+	v := reflect.NewAt(c.GoType, unsafe.Add(obj, c.Offset)).Elem()
+	switch {
+	case c.Ptr:
+		v.Set(reflect.ValueOf(&now))
+	case c.NullType:
+		v.Set(reflect.ValueOf(sql.NullTime{Time: now, Valid: true}).Convert(c.GoType))
+	default:
+		v.Set(reflect.ValueOf(now))
+	}
+}
+
+func setDefault(obj unsafe.Pointer, c *meta.Column, now time.Time) {
+	if c.DefaultNow {
+		setNow(obj, c, now)
+		return
+	}
+	v := reflect.NewAt(c.GoType, unsafe.Add(obj, c.Offset)).Elem()
+	dv := reflect.ValueOf(c.Default).Convert(c.Elem)
+	switch {
+	case c.Ptr:
+		p := reflect.New(c.Elem)
+		p.Elem().Set(dv)
+		v.Set(p)
+	case c.NullType:
+		// sql.Null*: set the value field and Valid.
+		for i := 0; i < v.NumField(); i++ {
+			f := v.Type().Field(i)
+			if f.Name == "Valid" {
+				v.Field(i).SetBool(true)
+			} else if dv.Type().AssignableTo(f.Type) {
+				v.Field(i).Set(dv)
+			}
+		}
+	default:
+		v.Set(dv)
+	}
+}
+
+// insertShape fills client defaults, timestamps and the version into a
+// pending object and works out which columns its INSERT writes (mask) and
+// reads back (retMask). It records in st.filled the columns it set or that
+// RETURNING will set (all zero before), so that a failed flush can clear
+// them again. Column lists are built only for tables wider than 64
+// columns, where masks do not reach.
+func insertShape(st *state, now time.Time) (r insertRow) {
+	t, cd := st.cd.t, st.cd
+	var wide *insertCols
+	if len(cd.cols) > 64 {
+		wide = &insertCols{}
+		r.wide = wide
+	}
+	r.st = st
+	st.filled = 0
+	for i := range cd.cols {
+		cc := &cd.cols[i]
+		c := cc.c
+		if cc.special && (c.Generated != "" || cc.zero(unsafe.Add(st.obj, c.Offset))) {
+			switch {
+			case c.AutoIncrement, c.ServerDefault != "" || c.Sequence != "", c.Generated != "":
+				r.retMask |= bit(i)
+				st.filled |= bit(i)
+				if wide != nil {
+					wide.ret = append(wide.ret, c)
+				}
+				continue
+			case autoUUID(c):
+				newUUID(c, unsafe.Add(st.obj, c.Offset))
+			case c.HasDefault:
+				setDefault(st.obj, c, now)
+			case c == t.CreatedAt || c == t.UpdatedAt:
+				setNow(st.obj, c, now)
+			case c == t.Version:
+				reflect.NewAt(c.GoType, unsafe.Add(st.obj, c.Offset)).Elem().SetInt(1)
+			}
+			st.filled |= bit(i)
+		}
+		r.mask |= bit(i)
+		if wide != nil {
+			wide.cols = append(wide.cols, c)
+		}
+	}
+	return r
+}
+
+// columnsOf lists the columns of t whose bits are set in mask (cached:
+// a table has few INSERT shapes).
+func columnsOf(t *meta.Table, mask uint64) []*meta.Column {
+	k := colsKey{t, mask}
+	if v, ok := colsCache.Load(k); ok {
+		return v.([]*meta.Column)
+	}
+	out := make([]*meta.Column, 0, bitsSet(mask))
+	for i, c := range t.Columns {
+		if i < 64 && mask&(1<<uint(i)) != 0 {
+			out = append(out, c)
+		}
+	}
+	colsCache.Store(k, out)
+	return out
+}
+
+var colsCache sync.Map // colsKey -> []*meta.Column (never modified)
+
+type colsKey struct {
+	t    *meta.Table
+	mask uint64
+}
+
+func bitsSet(m uint64) int {
+	n := 0
+	for ; m != 0; m &= m - 1 {
+		n++
+	}
+	return n
+}
+
+func bit(i int) uint64 {
+	if i >= 64 {
+		return 0
+	}
+	return 1 << uint(i)
+}
+
+// insertMode is how one batch of INSERTs matches the rows the database
+// returns (generated keys, server defaults) to the objects. The order of
+// RETURNING rows is never relied on (PostgreSQL and SQLite both leave it
+// unspecified).
+type insertMode uint8
+
+const (
+	// insPlain: nothing to read back; a multi-row INSERT.
+	insPlain insertMode = iota
+	// insByKey: every primary key column is written by the client; the
+	// RETURNING list carries the key and rows are matched on it.
+	insByKey
+	// insOrdered: a generated integer key; INSERT … SELECT … ORDER BY a
+	// sentinel fixes the order in which keys are drawn, and the returned
+	// keys, sorted, map to the objects in VALUES order.
+	insOrdered
+	// insSingle: no way to correlate rows; one INSERT per object.
+	insSingle
+)
+
+// insertRow is one pending object's INSERT shape: the columns it sets
+// and those the database fills, as bit masks over the table's columns,
+// and as lists only for a table of more than 64 columns.
+type insertRow struct {
+	st            *state
+	mask, retMask uint64
+	wide          *insertCols
+}
+
+type insertCols struct{ cols, ret []*meta.Column }
+
+func insertModeFor(t *meta.Table, cols, ret []*meta.Column) insertMode {
+	if len(ret) == 0 {
+		return insPlain
+	}
+	if len(cols) == 0 {
+		return insSingle // DEFAULT VALUES
+	}
+	byKey := len(t.PrimaryKey) > 0
+	for _, c := range t.PrimaryKey {
+		if !slices.Contains(cols, c) {
+			byKey = false
+			break
+		}
+	}
+	if byKey {
+		return insByKey
+	}
+	if ai := t.AutoPK(); ai != nil && slices.Contains(ret, ai) && isIntKind(ai.GoType.Kind()) {
+		return insOrdered
+	}
+	return insSingle
+}
+
+func isIntKind(k reflect.Kind) bool {
+	return k >= reflect.Int && k <= reflect.Uint64
+}
+
+func (s *Session) execInserts(ctx context.Context, tx *engine.Tx, t *meta.Table, sts []*state) error {
+	d := s.eng.Dialect()
+	rows := make([]insertRow, len(sts))
+	now := flushNow()
+	wide := len(t.Columns) > 64
+	for i, st := range sts {
+		rows[i] = insertShape(st, now)
+	}
+	for start := 0; start < len(rows); {
+		// A batch: consecutive rows with the same column set.
+		first := &rows[start]
+		var cols, firstRet []*meta.Column
+		if wide {
+			cols, firstRet = first.wide.cols, first.wide.ret
+		} else {
+			cols, firstRet = columnsOf(t, first.mask), columnsOf(t, first.retMask)
+		}
+		mode := insertModeFor(t, cols, firstRet)
+		ret, retMask := firstRet, first.retMask
+		if mode == insByKey {
+			for i, c := range t.Columns {
+				if c.PrimaryKey && !slices.Contains(ret, c) {
+					ret = append(ret[:len(ret):len(ret)], c)
+					retMask |= bit(i)
+				}
+			}
+		}
+		limit := MaxInsertBatch
+		if n := len(cols); n > 0 {
+			limit = min(limit, d.MaxParams()/n)
+		}
+		if mode == insSingle || !d.Has(dialect.Returning) && len(ret) > 0 {
+			limit = 1
+		}
+		end := start + 1
+		for end < len(rows) && end-start < limit && rows[end].mask == first.mask && rows[end].retMask == first.retMask &&
+			(!wide || slices.Equal(rows[end].wide.cols, cols) && slices.Equal(rows[end].wide.ret, firstRet)) {
+			end++
+		}
+		batch := rows[start:end]
+		args := make([]any, 0, len(batch)*len(cols))
+		for _, r := range batch {
+			cd := r.st.cd
+			for i := range cd.cols {
+				if r.mask&bit(i) != 0 || (i >= 64 && slices.Contains(cols, cd.cols[i].c)) {
+					args = append(args, cd.cols[i].get(unsafe.Add(r.st.obj, cd.cols[i].c.Offset)))
+				}
+			}
+		}
+		var q string
+		if mode == insOrdered && len(batch) > 1 {
+			q = insertOrderedSQL(d, t, cols, first.mask, len(batch), ret, retMask)
+		} else {
+			q = insertSQL(d, t, cols, first.mask, len(batch), ret, retMask)
+		}
+		objs := make([]*state, len(batch))
+		for i, r := range batch {
+			objs[i] = r.st
+		}
+		if err := s.insertBatch(ctx, tx, t, q, args, ret, mode, objs); err != nil {
+			return err
+		}
+		start = end
+	}
+	return nil
+}
+
+func (s *Session) insertBatch(ctx context.Context, tx *engine.Tx, t *meta.Table, q string, args []any, ret []*meta.Column, mode insertMode, objs []*state) error {
+	if len(ret) == 0 {
+		if _, err := tx.Exec(ctx, q, args...); err != nil {
+			return flushErr("insert", objs[0], err)
+		}
+		return nil
+	}
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return flushErr("insert", objs[0], err)
+	}
+	defer rows.Close()
+	if len(objs) == 1 && len(ret) == 1 && ret[0].GoType.Kind() == reflect.Int64 && !ret[0].Ptr && !ret[0].NullType && !ret[0].Valuer {
+		// The common case, a generated integer key: scan it straight into the field.
+		if !rows.Next() {
+			if err := rows.Err(); err != nil {
+				return flushErr("insert", objs[0], err)
+			}
+			return flushErr("insert", objs[0], errors.New("INSERT ... RETURNING returned no row"))
+		}
+		if err := rows.Scan((*int64)(unsafe.Add(objs[0].obj, ret[0].Offset))); err != nil {
+			return flushErr("insert", objs[0], err)
+		}
+		return flushErr("insert", objs[0], rows.Err())
+	}
+	plan := engine.NewScanPlan(ret)
+	if len(objs) == 1 {
+		if !rows.Next() {
+			if err := rows.Err(); err != nil {
+				return flushErr("insert", objs[0], err)
+			}
+			return flushErr("insert", objs[0], errors.New("INSERT ... RETURNING returned no row"))
+		}
+		if err := plan.Scan(rows, objs[0].obj); err != nil {
+			return flushErr("insert", objs[0], err)
+		}
+		return flushErr("insert", objs[0], rows.Err())
+	}
+	// Several rows: scan into scratch structs, then match them to objects.
+	tmps := make([]unsafe.Pointer, 0, len(objs))
+	slab := reflect.MakeSlice(reflect.SliceOf(t.GoType), len(objs), len(objs)).UnsafePointer()
+	size := t.GoType.Size()
+	for rows.Next() {
+		if len(tmps) == len(objs) {
+			return flushErr("insert", objs[0], fmt.Errorf("INSERT ... RETURNING gave more than %d rows", len(objs)))
+		}
+		tmp := unsafe.Add(slab, uintptr(len(tmps))*size)
+		if err := plan.Scan(rows, tmp); err != nil {
+			return flushErr("insert", objs[0], err)
+		}
+		tmps = append(tmps, tmp)
+	}
+	if err := rows.Err(); err != nil {
+		return flushErr("insert", objs[0], err)
+	}
+	if len(tmps) != len(objs) {
+		return flushErr("insert", objs[0], fmt.Errorf("INSERT ... RETURNING gave %d rows for %d objects", len(tmps), len(objs)))
+	}
+	match := make([]unsafe.Pointer, len(objs)) // match[i] is objs[i]'s row
+	switch mode {
+	case insByKey:
+		idx := make(map[ikey]int, len(objs))
+		for i, st := range objs {
+			idx[identityOf(t, st.obj)] = i
+		}
+		for _, tmp := range tmps {
+			i, ok := idx[identityOf(t, tmp)]
+			if !ok || match[i] != nil {
+				return flushErr("insert", objs[0], errors.New("INSERT ... RETURNING gave a row whose key matches no inserted object"))
+			}
+			match[i] = tmp
+		}
+	case insOrdered:
+		ai := t.AutoPK()
+		if ai.GoType.Kind() == reflect.Int64 {
+			slices.SortFunc(tmps, func(a, b unsafe.Pointer) int {
+				return cmp.Compare(*(*int64)(unsafe.Add(a, ai.Offset)), *(*int64)(unsafe.Add(b, ai.Offset)))
+			})
+		} else {
+			slices.SortFunc(tmps, func(a, b unsafe.Pointer) int {
+				return cmpInt(reflect.NewAt(ai.GoType, unsafe.Add(a, ai.Offset)).Elem(), reflect.NewAt(ai.GoType, unsafe.Add(b, ai.Offset)).Elem())
+			})
+		}
+		copy(match, tmps)
+	default:
+		return flushErr("insert", objs[0], errors.New("cannot match RETURNING rows to objects"))
+	}
+	for i, st := range objs {
+		for _, c := range ret {
+			if c.PrimaryKey && mode == insByKey {
+				continue // written by the client
+			}
+			dst := reflect.NewAt(c.GoType, unsafe.Add(st.obj, c.Offset)).Elem()
+			dst.Set(reflect.NewAt(c.GoType, unsafe.Add(match[i], c.Offset)).Elem())
+		}
+	}
+	return nil
+}
+
+func cmpInt(x, y reflect.Value) int {
+	var a, b int64
+	if x.CanInt() {
+		a, b = x.Int(), y.Int()
+	} else {
+		a, b = int64(x.Uint()), int64(y.Uint())
+	}
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func flushErr(op string, st *state, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("arc: flush: %s %s: %w", op, describe(st), err)
+}
+
+func (s *Session) pkArgs(st *state, args []any, snap *snapshot) []any {
+	for _, c := range st.cd.t.PrimaryKey {
+		args = append(args, readCol(st.cd, c, snap.p))
+	}
+	if v := st.cd.t.Version; v != nil {
+		args = append(args, readCol(st.cd, v, snap.p))
+	}
+	return args
+}
+
+func readCol(cd *codec, c *meta.Column, base unsafe.Pointer) any {
+	for i := range cd.cols {
+		if cd.cols[i].c == c {
+			return cd.cols[i].get(unsafe.Add(base, c.Offset))
+		}
+	}
+	return nil
+}
+
+func (s *Session) execUpdate(ctx context.Context, tx *engine.Tx, u *update) error {
+	st := u.st
+	d := s.eng.Dialect()
+	cols := make([]*meta.Column, len(u.cols))
+	args := make([]any, 0, len(u.cols)+len(st.cd.t.PrimaryKey)+1)
+	for i, ci := range u.cols {
+		cc := &st.cd.cols[ci]
+		cols[i] = cc.c
+		args = append(args, cc.get(unsafe.Add(st.obj, cc.c.Offset)))
+	}
+	// The WHERE uses the key and version as loaded (the snapshot), so a
+	// changed primary key updates the right row.
+	args = s.pkArgs(st, args, st.snap)
+	q := updateSQL(d, st.cd.t, cols, u.mask) // not cached for tables over 64 columns
+	if len(st.cd.t.Generated) > 0 && d.Has(dialect.Returning) {
+		if err := s.updateReturning(ctx, tx, st, q, args); err != nil {
+			return flushErr("update", st, err)
+		}
+	} else if res, err := tx.Exec(ctx, q, args...); err != nil {
+		return flushErr("update", st, err)
+	} else if n, err := res.RowsAffected(); err == nil && n != 1 {
+		return flushErr("update", st, fmt.Errorf("%w: UPDATE matched %d rows, expected 1 (row deleted or version changed by someone else)", arcerr.ErrStaleData, n))
+	}
+	if v := st.cd.t.Version; v != nil {
+		f := reflect.NewAt(v.GoType, unsafe.Add(st.obj, v.Offset)).Elem()
+		f.SetInt(f.Int() + 1)
+		u.bumped = true
+	}
+	return nil
+}
+
+func (s *Session) execDelete(ctx context.Context, tx *engine.Tx, st *state) error {
+	q := deleteSQL(s.eng.Dialect(), st.cd.t)
+	res, err := tx.Exec(ctx, q, s.pkArgs(st, nil, st.snap)...)
+	if err != nil {
+		return flushErr("delete", st, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n != 1 && !s.relDeletedByCascade(st) {
+		return flushErr("delete", st, fmt.Errorf("%w: DELETE matched %d rows, expected 1", arcerr.ErrStaleData, n))
+	}
+	return nil
+}

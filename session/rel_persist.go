@@ -1,0 +1,274 @@
+// Relationship persistence: the statements a flush sends for relationship
+// work after its own INSERTs and UPDATEs (foreign keys of children,
+// association rows), and the bookkeeping after it commits.
+
+package session
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/meta"
+)
+
+// relSyncBeforeInsert copies the keys parents got in this flush into the
+// FKs of the children about to be inserted.
+func (s *Session) relSyncBeforeInsert(ins []*state) error {
+	rf := s.relFlush
+	if rf == nil {
+		return nil
+	}
+	for i := range rf.syncs {
+		sy := &rf.syncs[i]
+		cst := s.stateAt(sy.child)
+		if cst == nil || !slices.Contains(ins, cst) {
+			continue
+		}
+		vals, ok := keyValues(sy.parent, sy.parentCols)
+		if !ok {
+			if pst := s.stateAt(sy.parent); pst != nil && slices.Contains(ins, pst) {
+				// Parent and child in one INSERT batch (self-referential):
+				// insert the child with a NULL key, UPDATE it afterwards.
+				sy.post = true
+				continue
+			}
+			return fmt.Errorf("%w: %s refers to a %s that is not saved in this flush (add it to the session)",
+				arcerr.ErrInvalidRequest, describe(cst), sy.parentCols[0].Table.GoType.Name())
+		}
+		if err := setCols(sy.child, sy.childCols, vals); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// relAfterSaves runs after the INSERTs and UPDATEs and before the DELETEs:
+// FKs of persistent children whose new parent was just inserted, then
+// association rows.
+func (s *Session) relAfterSaves(ctx context.Context, tx *engine.Tx, p *flushPlan) error {
+	rf := s.relFlush
+	if rf == nil {
+		return nil
+	}
+	d := s.eng.Dialect()
+	for i := range rf.syncs {
+		sy := &rf.syncs[i]
+		cst := s.stateAt(sy.child)
+		if cst == nil {
+			continue
+		}
+		inserted := slices.Contains(p.inserts[cst.cd.t], cst)
+		if inserted && !sy.post || !inserted && (cst.status != Persistent || cst.snap == nil) {
+			continue
+		}
+		vals, ok := keyValues(sy.parent, sy.parentCols)
+		if !ok {
+			return fmt.Errorf("%w: %s refers to an object that is not saved in this flush", arcerr.ErrInvalidRequest, describe(cst))
+		}
+		if !slices.Contains(p.touched, cst) {
+			// Not in the plan, so not backed up: a failed flush must put
+			// the old FK back too.
+			p.backups = append(p.backups, backup{cst, cst.cd.take(cst.obj)})
+			p.touched = append(p.touched, cst)
+		}
+		if err := setCols(sy.child, sy.childCols, vals); err != nil {
+			return err
+		}
+		b := []byte("UPDATE ")
+		b = d.AppendIdent(b, cst.cd.t.Name)
+		b = append(b, " SET "...)
+		n := 0
+		var args []any
+		for i, c := range sy.childCols {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			b = d.AppendIdent(b, c.Name)
+			b = append(b, " = "...)
+			b = appendPlaceholder(d, b, &n)
+			args = append(args, vals[i])
+		}
+		b = append(b, " WHERE "...)
+		for i, c := range cst.cd.t.PrimaryKey {
+			if i > 0 {
+				b = append(b, " AND "...)
+			}
+			b = d.AppendIdent(b, c.Name)
+			b = append(b, " = "...)
+			b = appendPlaceholder(d, b, &n)
+		}
+		keySrc := cst.snap
+		if inserted {
+			keySrc = &snapshot{p: cst.obj}
+		}
+		args = s.pkArgs(cst, args, keySrc)
+		if cst.cd.t.Version != nil {
+			args = args[:len(args)-1]
+		}
+		if _, err := tx.Exec(ctx, string(b), args...); err != nil {
+			return flushErr("update", cst, err)
+		}
+		if !inserted {
+			// The snapshot is replaced, not written into, once the flush
+			// has succeeded (relCommitPlan): it may also be the state at
+			// transaction begin that a rollback restores.
+			rf.resnap = append(rf.resnap, cst)
+		}
+	}
+	// Association rows: deletes first, then inserts.
+	for _, od := range rf.ownerDel {
+		vals, ok := keyValues(od.obj, od.ref)
+		if !ok {
+			continue
+		}
+		b := []byte("DELETE FROM ")
+		b = d.AppendIdent(b, od.sec.Name)
+		b = append(b, " WHERE "...)
+		n := 0
+		for i, c := range od.cols {
+			if i > 0 {
+				b = append(b, " AND "...)
+			}
+			b = d.AppendIdent(b, od.sec.Name)
+			b = append(b, '.')
+			b = d.AppendIdent(b, c.Name)
+			b = append(b, " = "...)
+			b = appendPlaceholder(d, b, &n)
+		}
+		if _, err := tx.Exec(ctx, string(b), vals...); err != nil {
+			return fmt.Errorf("arc: flush: delete from %s: %w", od.sec.Name, err)
+		}
+	}
+	var inserts []link
+	for _, k := range rf.linkOrder {
+		l := *rf.links[k]
+		if (rf.linkDel[k] || rf.linkAdd[k]) && (s.isDeleted(l.a) || s.isDeleted(l.b)) {
+			continue // the rows of a deleted object are deleted with it
+		}
+		if rf.linkDel[k] {
+			av, ok1 := keyValues(l.a, l.aRef)
+			bv, ok2 := keyValues(l.b, l.bRef)
+			if !ok1 || !ok2 {
+				continue
+			}
+			b := []byte("DELETE FROM ")
+			b = d.AppendIdent(b, l.sec.Name)
+			b = append(b, " WHERE "...)
+			n := 0
+			cols := append(slices.Clone(l.aCols), l.bCols...)
+			for i, c := range cols {
+				if i > 0 {
+					b = append(b, " AND "...)
+				}
+				b = d.AppendIdent(b, l.sec.Name)
+				b = append(b, '.')
+				b = d.AppendIdent(b, c.Name)
+				b = append(b, " = "...)
+				b = appendPlaceholder(d, b, &n)
+			}
+			res, err := tx.Exec(ctx, string(b), append(av, bv...)...)
+			if err != nil {
+				return fmt.Errorf("arc: flush: delete from %s: %w", l.sec.Name, err)
+			}
+			if n, err := res.RowsAffected(); err == nil && n != 1 {
+				return fmt.Errorf("arc: flush: delete from %s (%v, %v): %w: DELETE matched %d rows, expected 1 (the association row was removed by someone else)",
+					l.sec.Name, av, bv, arcerr.ErrStaleData, n)
+			}
+		} else if rf.linkAdd[k] {
+			inserts = append(inserts, l)
+		}
+	}
+	// Inserts, one multi-row INSERT per association table.
+	for len(inserts) > 0 {
+		first := inserts[0]
+		var batch, rest []link
+		for _, l := range inserts {
+			if l.sec == first.sec && l.aCols[0] == first.aCols[0] {
+				batch = append(batch, l)
+			} else {
+				rest = append(rest, l)
+			}
+		}
+		inserts = rest
+		cols := append(slices.Clone(first.aCols), first.bCols...)
+		per := max(1, d.MaxParams()/len(cols))
+		for start := 0; start < len(batch); start += per {
+			part := batch[start:min(len(batch), start+per)]
+			b := []byte("INSERT INTO ")
+			b = d.AppendIdent(b, first.sec.Name)
+			b = append(b, " ("...)
+			for i, c := range cols {
+				if i > 0 {
+					b = append(b, ", "...)
+				}
+				b = d.AppendIdent(b, c.Name)
+			}
+			b = append(b, ") VALUES "...)
+			n := 0
+			var args []any
+			for ri, l := range part {
+				av, ok1 := keyValues(l.a, l.aRef)
+				bv, ok2 := keyValues(l.b, l.bRef)
+				if !ok1 || !ok2 {
+					return fmt.Errorf("%w: association row in %s for an object without a key", arcerr.ErrInvalidRequest, l.sec.Name)
+				}
+				if ri > 0 {
+					b = append(b, ", "...)
+				}
+				b = append(b, '(')
+				for i := range cols {
+					if i > 0 {
+						b = append(b, ", "...)
+					}
+					b = appendPlaceholder(d, b, &n)
+				}
+				b = append(b, ')')
+				args = append(append(args, av...), bv...)
+			}
+			if _, err := tx.Exec(ctx, string(b), args...); err != nil {
+				return fmt.Errorf("arc: flush: insert into %s: %w", first.sec.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Session) relDeletedByCascade(st *state) bool {
+	return s.relFlush != nil && s.relFlush.passiveDel[st]
+}
+
+// relCommitPlan records the new memberships after a successful flush.
+func (s *Session) relCommitPlan(*flushPlan) {
+	if rf := s.relFlush; rf != nil {
+		s.relFlush = nil
+		for _, st := range rf.resnap {
+			if st.txSnap == nil {
+				st.txSnap = st.snap
+			}
+			st.snap = st.cd.take(st.obj)
+		}
+	}
+	if !s.relModels {
+		return // no object of a model with relationships
+	}
+	for st := range s.states.all() {
+		if len(st.cd.t.Relations) == 0 || st.status != Persistent {
+			continue
+		}
+		for _, f := range st.cd.t.Relations {
+			c := coreOf(st.obj, f)
+			if f.Kind == meta.RelDynamic {
+				c.ClearQueued()
+				c.Expire()
+				continue
+			}
+			if c.Loaded() {
+				c.TakeSnapshot()
+			}
+			c.ClearQueued()
+		}
+	}
+}
