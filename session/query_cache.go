@@ -1,0 +1,236 @@
+// The compiled-SQL cache: each query value keeps the SQL of its shapes
+// (shapeCache), and a query built anew on each call (inline) finds its SQL
+// by the query's shape (expr.Shape: its structure without the bound
+// values) among the templates rendered for earlier queries over the same
+// table, so that a hot query is rendered once.
+
+package session
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/arcorm/arc/dialect"
+	"github.com/arcorm/arc/expr"
+	"github.com/arcorm/arc/meta"
+)
+
+type shapeKey struct {
+	dialect string
+	variant byte
+	params  string // sorted names of Params, which bind at execution
+}
+
+// compiled is the SQL of one query shape for one dialect.
+type compiled struct {
+	sql    string
+	args   []any // with paramMarker where Params supply the value
+	marks  []int // indexes of the markers in args
+	items  []selItem
+	cols   []string // FromStatement: result column names known before running (Columns), else nil
+	lockNA bool     // FOR UPDATE dropped: the dialect has none
+	err    error
+}
+
+// maxShapes bounds one query value's cache: one entry per dialect, variant
+// and set of Params names in practice.
+const maxShapes = 16
+
+// shapeCache holds the compiled SQL of one query value (and the copies of
+// it that only differ in Params). It is shared by goroutines that run the
+// same query, so it is locked; entries are never changed once stored.
+type shapeCache struct {
+	mu   sync.Mutex
+	m    map[shapeKey]*compiled
+	last atomic.Pointer[shapeEntry] // the last entry used: read without the lock
+}
+
+type shapeEntry struct {
+	k shapeKey
+	c *compiled
+}
+
+// lookup returns the entry for k, building it with build on a miss. The
+// build runs under the lock, so concurrent first runs of one query render
+// it once.
+func (c *shapeCache) lookup(k shapeKey, build func() *compiled) *compiled {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	last := c.last.Load()
+	if last != nil && last.k == k {
+		return last.c
+	}
+	if v := c.m[k]; v != nil {
+		c.last.Store(&shapeEntry{k, v})
+		return v
+	}
+	v := build()
+	switch {
+	case last == nil: // the first shape: no map yet
+	case c.m == nil:
+		c.m = map[shapeKey]*compiled{last.k: last.c, k: v}
+	case len(c.m) < maxShapes:
+		c.m[k] = v
+	default:
+		return v
+	}
+	c.last.Store(&shapeEntry{k, v})
+	return v
+}
+
+type paramMarker struct{ name string }
+
+func paramNames(p expr.P) string {
+	switch len(p) {
+	case 0:
+		return ""
+	case 1:
+		for k := range p {
+			return k
+		}
+	}
+	return strings.Join(sortedKeys(p), "\x00")
+}
+
+// compiledFor returns the query's SQL for s's dialect, rendering it on
+// the first use of this shape only.
+func (q *Query[T]) compiledFor(d dialect.Dialect, variant byte) *compiled {
+	k := shapeKey{dialect: d.Name(), variant: variant, params: paramNames(q.params)}
+	cache := q.cache
+	if cache == nil {
+		cache = &shapeCache{}
+	}
+	if e := cache.last.Load(); e != nil && e.k == k {
+		return e.c
+	}
+	return cache.lookup(k, func() *compiled { return q.compileShape(d, variant) })
+}
+
+// templatesMemo keys a table's templates in its memo.
+var templatesMemo = new(byte)
+
+// maxTemplates bounds one table's templates (shapes that vary without end,
+// such as IN lists of every length, stop being kept).
+const maxTemplates = 512
+
+type templates struct {
+	mu sync.RWMutex
+	m  map[string]*compiled // nil: the shape's arguments did not match its rendering; render
+}
+
+func templatesOf(t *meta.Table) *templates {
+	return memoOf(t, templatesMemo, func() *templates { return &templates{m: map[string]*compiled{}} })
+}
+
+// memoOf returns the value kept in t's memo under key, making it with mk
+// the first time.
+func memoOf[V any](t *meta.Table, key any, mk func() V) V {
+	if v, ok := t.Memo(key); ok {
+		return v.(V)
+	}
+	return t.SetMemo(key, mk()).(V)
+}
+
+var shapeBufs = sync.Pool{New: func() any { return &expr.Shape{Key: make([]byte, 0, 128), Args: make([]any, 0, 8)} }}
+
+// compileShape returns the query's SQL for one dialect and variant: a copy
+// of its shape's template with this query's values, or rendered.
+func (q *Query[T]) compileShape(d dialect.Dialect, variant byte) *compiled {
+	sh := shapeBufs.Get().(*expr.Shape)
+	defer func() {
+		sh.Reset()
+		shapeBufs.Put(sh)
+	}()
+	if !q.shapeOf(sh, d, variant) {
+		return q.render(d, variant)
+	}
+	tp := templatesOf(q.t)
+	tp.mu.RLock()
+	tmpl, seen := tp.m[string(sh.Key)]
+	tp.mu.RUnlock()
+	if seen {
+		if tmpl == nil {
+			return q.render(d, variant)
+		}
+		c := *tmpl
+		if len(sh.Args) > 0 {
+			c.args = slices.Clone(sh.Args)
+		}
+		return &c
+	}
+	c := q.render(d, variant)
+	if c.err != nil {
+		return c
+	}
+	// The shape is trusted once its values are the rendered arguments, in
+	// order; the template keeps no values.
+	var keep *compiled
+	if expr.SameArgs(c.args, sh.Args) {
+		t := *c
+		t.args = nil
+		keep = &t
+	}
+	tp.mu.Lock()
+	if len(tp.m) < maxTemplates {
+		tp.m[string(sh.Key)] = keep
+	}
+	tp.mu.Unlock()
+	return c
+}
+
+// shapeOf writes the query's shape: false for queries outside the common
+// case (an entity from its own table, with WHERE, ORDER BY, LIMIT, OFFSET,
+// DISTINCT and FOR UPDATE), which are rendered.
+func (q *Query[T]) shapeOf(sh *expr.Shape, d dialect.Dialect, variant byte) bool {
+	if q.stmt != nil || q.items != nil || len(q.params) > 0 {
+		return false
+	}
+	sel := q.sel
+	if _, ok := q.entity.(*expr.TableRef); !ok || len(sel.From) != 1 || sel.From[0] != q.entity ||
+		len(sel.With)+len(sel.Columns)+len(sel.Joins)+len(sel.GroupBy)+len(sel.Having)+len(sel.Compounds) > 0 {
+		return false
+	}
+	sh.Str(d.Name())
+	sh.Tag(variant)
+	if q.t.SoftDelete != nil {
+		sh.Tag(byte(q.deleted))
+	}
+	if sel.Distinct {
+		sh.Tag(1)
+	} else {
+		sh.Tag(0)
+	}
+	sh.Str(sel.Lock)
+	sh.Int(len(sel.Where))
+	for _, w := range sel.Where {
+		if !sh.Add(w) {
+			return false
+		}
+	}
+	if variant != variantCount && variant != variantExists { // those drop ORDER BY
+		sh.Int(len(sel.OrderBy))
+		for _, o := range sel.OrderBy {
+			if !sh.Add(o) {
+				return false
+			}
+		}
+	}
+	switch {
+	case sel.Limit != nil:
+		sh.Tag('l')
+		sh.Bind(*sel.Limit)
+	case variant == variantFirst:
+		sh.Tag('l')
+		sh.Bind(int64(1))
+	}
+	if sel.Offset != nil {
+		sh.Tag('o')
+		sh.Bind(*sel.Offset)
+	}
+	return true
+}
+
+// renders counts SQL renderings of queries (for tests and benchmarks).
+var renders atomic.Int64
