@@ -167,59 +167,40 @@ func run(ctx context.Context, fn func(ctx context.Context, s *session.Session) e
 // own transaction and the object ends detached, remembering its values so
 // a later Save writes only what changed.
 func (b *Base[T]) Save(ctx context.Context) error {
-	obj, err := b.owner()
-	if err != nil {
-		return err
-	}
-	return run(ctx, func(ctx context.Context, s *session.Session) error {
-		if err := s.Add(obj); err != nil {
-			return err
-		}
-		return s.Flush(ctx)
-	})
+	return b.flushAfter(ctx, func(s *session.Session, obj *T) error { return s.Add(obj) })
 }
 
 // Delete deletes the object's row (at once: the session is flushed).
 func (b *Base[T]) Delete(ctx context.Context) error {
-	obj, err := b.owner()
-	if err != nil {
-		return err
-	}
-	return run(ctx, func(ctx context.Context, s *session.Session) error {
-		if err := s.Delete(obj); err != nil {
-			return err
-		}
-		return s.Flush(ctx)
-	})
+	return b.flushAfter(ctx, func(s *session.Session, obj *T) error { return s.Delete(obj) })
 }
 
 // HardDelete deletes the object's row for real (at once), also for a
 // model with a softdelete column, where Delete only sets that column.
 func (b *Base[T]) HardDelete(ctx context.Context) error {
-	obj, err := b.owner()
-	if err != nil {
-		return err
-	}
-	return run(ctx, func(ctx context.Context, s *session.Session) error {
-		if err := s.HardDelete(obj); err != nil {
-			return err
-		}
-		return s.Flush(ctx)
-	})
+	return b.flushAfter(ctx, func(s *session.Session, obj *T) error { return s.HardDelete(obj) })
 }
 
 // Restore clears the softdelete column of a soft-deleted object (loaded
 // with WithDeleted) and saves it at once.
 func (b *Base[T]) Restore(ctx context.Context) error {
+	return b.flushAfter(ctx, func(s *session.Session, obj *T) error {
+		if err := s.Add(obj); err != nil {
+			return err
+		}
+		return s.Restore(obj)
+	})
+}
+
+// flushAfter runs change on the object in the session for ctx (see run),
+// then flushes the session.
+func (b *Base[T]) flushAfter(ctx context.Context, change func(s *session.Session, obj *T) error) error {
 	obj, err := b.owner()
 	if err != nil {
 		return err
 	}
 	return run(ctx, func(ctx context.Context, s *session.Session) error {
-		if err := s.Add(obj); err != nil {
-			return err
-		}
-		if err := s.Restore(obj); err != nil {
+		if err := change(s, obj); err != nil {
 			return err
 		}
 		return s.Flush(ctx)

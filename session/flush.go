@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -100,38 +99,16 @@ func (s *Session) flush(ctx context.Context) error {
 		return err
 	}
 	useSavepoint := !tx.Autocommitted() && (s.txFlushed || len(s.nested) > 0)
-	const sp = "arc_flush"
-	if useSavepoint {
-		if err := tx.Savepoint(ctx, sp); err != nil {
-			plan.restore()
-			return err
-		}
-	}
-	done, err := s.execute(ctx, tx, plan)
-	if err == nil {
-		err = s.runAfterHooks(ctx, plan)
-	}
-	if err != nil {
-		plan.restore()
-		if useSavepoint {
-			if rerr := tx.RollbackTo(ctx, sp); rerr != nil {
-				s.failed = err
-				return errors.Join(err, rerr)
-			}
-			_ = tx.Release(ctx, sp)
-		} else {
-			_ = tx.Rollback()
-			s.tx = nil
-			s.forgetTx()
+	var done *executed
+	err = s.runProtected(ctx, tx, useSavepoint, "arc_flush", func() (err error) {
+		if done, err = s.execute(ctx, tx, plan); err == nil {
+			err = s.runAfterHooks(ctx, plan)
 		}
 		return err
-	}
-	if useSavepoint {
-		if err := tx.Release(ctx, sp); err != nil {
-			plan.restore()
-			s.failed = err
-			return err
-		}
+	})
+	if err != nil {
+		plan.restore()
+		return err
 	}
 	s.commitPlan(plan, done)
 	if !done.softAt.IsZero() {

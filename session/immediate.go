@@ -18,13 +18,26 @@ func (s *Session) writeNow(ctx context.Context, sp string, fn func(tx *engine.Tx
 	if err != nil {
 		return err
 	}
-	useSavepoint := s.txFlushed || len(s.nested) > 0
+	if err := s.runProtected(ctx, tx, s.txFlushed || len(s.nested) > 0, sp, func() error { return fn(tx) }); err != nil {
+		return err
+	}
+	s.txFlushed = true
+	return nil
+}
+
+// runProtected runs fn, the statements of a flush or of a write sent at
+// once, on tx. With useSavepoint (the transaction holds earlier work) it
+// runs under savepoint sp, and a failure rolls back to it; without, a
+// failure rolls the whole transaction back. A savepoint that cannot be
+// rolled back or released leaves the session needing a rollback
+// (s.failed). The caller puts its objects back when it fails.
+func (s *Session) runProtected(ctx context.Context, tx *engine.Tx, useSavepoint bool, sp string, fn func() error) error {
 	if useSavepoint {
 		if err := tx.Savepoint(ctx, sp); err != nil {
 			return err
 		}
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(); err != nil {
 		if useSavepoint {
 			if rerr := tx.RollbackTo(ctx, sp); rerr != nil {
 				s.failed = err
@@ -44,6 +57,5 @@ func (s *Session) writeNow(ctx context.Context, sp string, fn func(tx *engine.Tx
 			return err
 		}
 	}
-	s.txFlushed = true
 	return nil
 }
