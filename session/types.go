@@ -7,13 +7,13 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/binary"
-	"encoding/hex"
 	"reflect"
 	"time"
 	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/internal/uuidtext"
 
 	"github.com/arcorm/arc/meta"
 )
@@ -62,19 +62,7 @@ func newUUID(c *meta.Column, p unsafe.Pointer) {
 	*(*[16]byte)(p) = u
 }
 
-func formatUUID(u [16]byte) string {
-	var b [36]byte
-	hex.Encode(b[0:8], u[0:4])
-	b[8] = '-'
-	hex.Encode(b[9:13], u[4:6])
-	b[13] = '-'
-	hex.Encode(b[14:18], u[6:8])
-	b[18] = '-'
-	hex.Encode(b[19:23], u[8:10])
-	b[23] = '-'
-	hex.Encode(b[24:], u[10:])
-	return string(b[:])
-}
+func formatUUID(u [16]byte) string { return uuidtext.Format(u) }
 
 // updateReturning runs an UPDATE ... RETURNING of a table with generated
 // columns and reads their new values into the object.

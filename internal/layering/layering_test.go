@@ -22,6 +22,7 @@ var rank = map[string]int{
 	"internal/naming":     0,
 	"internal/toposort":   0,
 	"internal/stmtcache":  0, // database/sql driver wrapper (dialect/postgres)
+	"internal/uuidtext":   0, // UUID text form (dialect/sqlite, session)
 	"internal/layering":   0, // this test; no code
 	"arcerr":              0,
 	"meta":                1,
