@@ -96,3 +96,32 @@ func (c *Core) settleInverse() {
 		}
 	}
 }
+
+// Saved is a copy of a relationship field's state that Restore puts back:
+// a flush that expunged an object and then failed undoes what the expunge
+// did to its fields and to the inverse fields of their members.
+type Saved struct {
+	c Core
+	q *queued
+}
+
+// Save copies the field's state (its members, snapshot and queued
+// changes; arrays are never written in place, queues are copied).
+func (c *Core) Save() Saved {
+	s := Saved{c: *c}
+	if c.q != nil {
+		q := queued{added: slices.Clone(c.q.added), removed: slices.Clone(c.q.removed), replaced: c.q.replaced}
+		s.q = &q
+	}
+	return s
+}
+
+// Restore puts back what Save copied.
+func (c *Core) Restore(s Saved) {
+	*c = s.c
+	c.q = nil
+	if s.q != nil {
+		q := queued{added: slices.Clone(s.q.added), removed: slices.Clone(s.q.removed), replaced: s.q.replaced}
+		c.q = &q
+	}
+}

@@ -66,7 +66,7 @@ func (s *Session) flush(ctx context.Context) error {
 	// The relationship bookkeeping of this flush lives until it commits;
 	// every other way out undoes what it wrote into objects and drops it,
 	// so a failed flush changes and leaks nothing.
-	s.relPre = nil
+	s.relPre, s.relExpunged = nil, nil
 	flushed := false
 	defer func() {
 		if !flushed {
@@ -78,6 +78,7 @@ func (s *Session) flush(ctx context.Context) error {
 		return err
 	}
 	if !s.hasChanges() {
+		s.relExpunged = nil // nothing to write: the expunges stand
 		return nil
 	}
 	if s.opts.readOnly {
@@ -120,7 +121,7 @@ func (s *Session) flush(ctx context.Context) error {
 	}
 	s.hardDeletes = nil
 	s.txFlushed = !tx.Autocommitted()
-	s.relPre = nil
+	s.relPre, s.relExpunged = nil, nil
 	flushed = true
 	return nil
 }

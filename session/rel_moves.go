@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/arcorm/arc/meta"
+	"github.com/arcorm/arc/relations"
 )
 
 // Moving children between parents, and telling a moved child from an
@@ -110,6 +111,7 @@ func (s *Session) deassociated(st *state) bool {
 // of the in-memory relationships that hold it, so that no save-update
 // cascade brings it back at a later flush.
 func (s *Session) expungeNew(st *state) {
+	s.keepExpunge(st)
 	for _, f := range st.cd.t.Relations {
 		c := coreOf(st.obj, f)
 		if !c.Bound() || f.Kind == meta.RelDynamic {
@@ -139,4 +141,70 @@ func (s *Session) PeekMembers(owner unsafe.Pointer, r *meta.Relationship) []unsa
 		}
 	}
 	return out
+}
+
+// expunged records what expungeNew did to one pending object during a
+// flush, so that a failed flush can undo it (relUndoPre): its place in the
+// pending list and the relationship fields it touched, as they were.
+type expunged struct {
+	st      *state
+	pending int // index in s.pending, -1 if not there
+	fields  []savedField
+}
+
+type savedField struct {
+	c     *relations.Core
+	saved relations.Saved
+}
+
+// keepExpunge records st and the relationship fields an expunge of st
+// changes: its own, and the inverse fields of their members.
+func (s *Session) keepExpunge(st *state) {
+	rec := expunged{st: st, pending: slices.Index(s.pending, st)}
+	for _, f := range st.cd.t.Relations {
+		c := coreOf(st.obj, f)
+		if !c.Bound() {
+			continue
+		}
+		rec.fields = append(rec.fields, savedField{c, c.Save()})
+		r := c.Rel()
+		if r == nil || r.Back == nil {
+			continue
+		}
+		for _, it := range c.Items() {
+			if bc := coreOf(it, r.Back); bc.Bound() {
+				rec.fields = append(rec.fields, savedField{bc, bc.Save()})
+			}
+		}
+	}
+	s.relExpunged = append(s.relExpunged, rec)
+}
+
+// undoExpunges puts the objects a failed flush expunged back as pending,
+// with their relationship fields (and the inverse ones) as they were.
+func (s *Session) undoExpunges() {
+	for i := len(s.relExpunged) - 1; i >= 0; i-- {
+		rec := s.relExpunged[i]
+		for j := len(rec.fields) - 1; j >= 0; j-- {
+			rec.fields[j].c.Restore(rec.fields[j].saved)
+		}
+		st := rec.st
+		if s.stateAt(st.obj) != nil {
+			continue
+		}
+		st.status = Pending
+		s.states.put(st)
+		if rec.pending >= 0 && rec.pending <= len(s.pending) {
+			s.pending = slices.Insert(s.pending, rec.pending, st)
+		} else {
+			s.pending = append(s.pending, st)
+		}
+		if s.leftInTx != nil {
+			delete(s.leftInTx, st)
+		}
+		if h := st.holder(); h != nil {
+			*h = Holder{owner: st.obj, sess: s, st: st}
+		}
+	}
+	s.relExpunged = nil
 }

@@ -176,6 +176,7 @@ func (s *Session) relUndoPre() {
 		}
 	}
 	s.relPre = nil
+	s.undoExpunges()
 }
 
 // keyValues reads cols of obj as normalised values; ok is false when one

@@ -20,10 +20,13 @@ type Session struct {
 	tx        *engine.Tx
 	txFlushed bool                // the transaction holds flushed work
 	relPre    map[*state]preImage // objects relationship bookkeeping changed in the current flush
-	relFlush  *relFlush           // the relationship work the running flush found (rel_session.go), nil when none
-	failed    error               // set when a flush failed outside a savepoint: Rollback needed
-	closed    bool
-	iterating int // open iterators holding the connection
+	// relExpunged are the pending objects the current flush expunged
+	// (rel_moves.go), put back if it fails.
+	relExpunged []expunged
+	relFlush    *relFlush // the relationship work the running flush found (rel_session.go), nil when none
+	failed      error     // set when a flush failed outside a savepoint: Rollback needed
+	closed      bool
+	iterating   int // open iterators holding the connection
 
 	states    stateTable // object address → state
 	stChunk   []state

@@ -81,3 +81,23 @@ func TestRegression_ExpireAfterSetKeepsNoStaleLink(t *testing.T) {
 		require.Equal(t, 1, countRows(t, eng, "m_post_tags", ""))
 	})
 }
+
+// A flush that expunges a pending post (its author is deleted) and then
+// fails puts the post back as pending, with its relationships: a failed
+// flush changes nothing.
+func TestRegression_FailedFlushRestoresExpunged(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := uowSetup(t, eng)
+		a := &MAuthor{Name: "a"}
+		require.NoError(t, s.Add(a))
+		require.NoError(t, s.Commit(ctx))
+		p := &MPost{Title: "p"}
+		require.NoError(t, s.Add(p))
+		p.Author.Set(a)
+		require.NoError(t, s.Add(&MPost{Title: "bad", Score: -1})) // violates the CHECK
+		require.NoError(t, s.Delete(a))
+		require.Error(t, s.Flush(ctx))
+		require.Equal(t, session.Pending, s.StateOf(p))
+		require.Same(t, a, p.Author.Get())
+	})
+}

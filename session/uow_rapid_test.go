@@ -49,15 +49,8 @@ import (
 // TestRegression_ExpireAfterSetKeepsNoStaleLink). UOW_TRACE=1 logs
 // every object after every step of a failing case.
 
-// gateFailedExpunge keeps out a flush that fails (a CHECK or UNIQUE
-// constraint) while it expunges a pending post of an author it deletes:
-// Arc expunges the post before the failing statement and the failure does
-// not bring it back (it stays transient, out of its author's Posts),
-// against "a failed flush changes nothing" (docs/session.md). An Arc bug,
-// reported, not fixed here: add author a; commit; add post p with author
-// a; add post q with score -1; delete a; flush (fails on CHECK, p is
-// transient). ARC_UOW_FAILED_EXPUNGE=1 lets the generator make the case.
-var gateFailedExpunge = os.Getenv("ARC_UOW_FAILED_EXPUNGE") != "1"
+// A flush that fails while it expunges a pending post puts the post back
+// (TestRegression_FailedFlushRestoresExpunged): no case is gated.
 
 const (
 	kAuthor = 'a'
@@ -680,9 +673,6 @@ func (h *harness) applyFlush(p *plan) {
 // must agree on failure; a failure changes nothing.
 func (h *harness) flushVia(what string, fn func() error) bool {
 	p := h.planFlush()
-	if gateFailedExpunge && p.fails != "" && len(p.expunges) > 0 {
-		h.t.Skip("gateFailedExpunge")
-	}
 	err := fn()
 	// A flush may load collections (a delete's cascade, a Set diffing
 	// against the members) and so reload expired objects; whether it does
