@@ -146,6 +146,28 @@ func BenchmarkFlush(b *testing.B) {
 					q.WriteString(" RETURNING id")
 					rawFlush(b, ctx, eng, q.String(), n)
 				})
+				b.Run("raw-loop", func(b *testing.B) {
+					// Issue 25's SQLite baseline: the loop users write, one
+					// unprepared INSERT … RETURNING id per object in one
+					// transaction. (On PostgreSQL that is 2,000 round trips;
+					// its baseline is the prepared multi-row "raw".)
+					if eng.Dialect().Name() != "sqlite" {
+						b.Skip("SQLite's baseline only")
+					}
+					q := "INSERT INTO users (name, fullname, nickname) VALUES (?, ?, ?) RETURNING id"
+					b.ReportAllocs()
+					for b.Loop() {
+						us := make([]*User, n)
+						tx, err := eng.DB().BeginTx(ctx, nil)
+						check(b, err)
+						for i := range us {
+							u := &User{Name: "bulk", Fullname: "Bulk User", Nickname: "k"}
+							check(b, tx.QueryRowContext(ctx, q, u.Name, u.Fullname, u.Nickname).Scan(&u.ID))
+							us[i] = u
+						}
+						check(b, tx.Commit())
+					}
+				})
 				b.Run("raw-ordered", func(b *testing.B) {
 					// The statement Arc runs: keys drawn in VALUES order
 					// (docs/session.md), so they can be matched to the

@@ -100,6 +100,47 @@ func BenchmarkRelSelectIn(b *testing.B) {
 			}
 		})
 		b.Run("raw", func(b *testing.B) {
+			// What users write (issue 25): two unprepared queries in
+			// autocommit on the pool.
+			db := eng.DB()
+			qu := "SELECT users.id, users.name, users.fullname, users.nickname FROM users"
+			ph := strings.TrimSuffix(strings.Repeat("?, ", relBenchParents), ", ")
+			qa := rebind(eng, "SELECT addresses.id, addresses.email_address, addresses.user_id FROM addresses WHERE addresses.user_id IN ("+ph+") ORDER BY addresses.id")
+			b.ReportAllocs()
+			for b.Loop() {
+				rows, err := db.QueryContext(ctx, qu)
+				check(b, err)
+				var users []*rawUser
+				byID := map[int64]*rawUser{}
+				for rows.Next() {
+					u := &rawUser{}
+					check(b, rows.Scan(&u.ID, &u.Name, &u.Fullname, &u.Nickname))
+					users = append(users, u)
+					byID[u.ID] = u
+				}
+				check(b, rows.Err())
+				rows.Close()
+				args := make([]any, len(users))
+				for i, u := range users {
+					args[i] = u.ID
+				}
+				rows, err = db.QueryContext(ctx, qa, args...)
+				check(b, err)
+				n := 0
+				for rows.Next() {
+					a := &rawAddress{}
+					check(b, rows.Scan(&a.ID, &a.Email, &a.UserID))
+					byID[*a.UserID].Addresses = append(byID[*a.UserID].Addresses, a)
+					n++
+				}
+				check(b, rows.Err())
+				rows.Close()
+				verify(b, len(users), n)
+			}
+		})
+		b.Run("raw-prep-tx", func(b *testing.B) {
+			// The earlier baseline: both statements prepared, in a
+			// transaction.
 			qu := mustPrepare(b, eng, "SELECT users.id, users.name, users.fullname, users.nickname FROM users")
 			ph := strings.TrimSuffix(strings.Repeat("?, ", relBenchParents), ", ")
 			qa := mustPrepare(b, eng, "SELECT addresses.id, addresses.email_address, addresses.user_id FROM addresses WHERE addresses.user_id IN ("+ph+") ORDER BY addresses.id")
@@ -161,39 +202,59 @@ func BenchmarkRelJoined(b *testing.B) {
 				check(b, s.Close(ctx))
 			}
 		})
+		const joined = "SELECT users.id, users.name, users.fullname, users.nickname, addresses_1.id, addresses_1.email_address, addresses_1.user_id FROM users LEFT OUTER JOIN addresses AS addresses_1 ON users.id = addresses_1.user_id ORDER BY addresses_1.id"
 		b.Run("raw", func(b *testing.B) {
-			qj := mustPrepare(b, eng, "SELECT users.id, users.name, users.fullname, users.nickname, addresses_1.id, addresses_1.email_address, addresses_1.user_id FROM users LEFT OUTER JOIN addresses AS addresses_1 ON users.id = addresses_1.user_id ORDER BY addresses_1.id")
+			// What users write (issue 25): one unprepared query in
+			// autocommit on the pool.
+			b.ReportAllocs()
+			for b.Loop() {
+				rows, err := eng.DB().QueryContext(ctx, joined)
+				check(b, err)
+				users, n := rawJoined(b, rows)
+				verify(b, users, n)
+			}
+		})
+		b.Run("raw-prep-tx", func(b *testing.B) {
+			// The earlier baseline: prepared, in a transaction.
+			qj := mustPrepare(b, eng, joined)
 			b.ReportAllocs()
 			for b.Loop() {
 				tx, err := eng.DB().BeginTx(ctx, nil)
 				check(b, err)
 				rows, err := tx.StmtContext(ctx, qj).QueryContext(ctx)
 				check(b, err)
-				var users []*rawUser
-				byID := map[int64]*rawUser{}
-				n := 0
-				for rows.Next() {
-					var u rawUser
-					var aid sql.NullInt64
-					var email sql.NullString
-					var uid *int64
-					check(b, rows.Scan(&u.ID, &u.Name, &u.Fullname, &u.Nickname, &aid, &email, &uid))
-					p := byID[u.ID]
-					if p == nil {
-						p = &u
-						byID[u.ID] = p
-						users = append(users, p)
-					}
-					if aid.Valid {
-						p.Addresses = append(p.Addresses, &rawAddress{ID: aid.Int64, Email: email.String, UserID: uid})
-						n++
-					}
-				}
-				check(b, rows.Err())
-				rows.Close()
+				users, n := rawJoined(b, rows)
 				check(b, tx.Rollback())
-				verify(b, len(users), n)
+				verify(b, users, n)
 			}
 		})
 	})
+}
+
+// rawJoined reads the joined rows by hand into parents with their
+// children; it returns the number of each.
+func rawJoined(b *testing.B, rows *sql.Rows) (int, int) {
+	var users []*rawUser
+	byID := map[int64]*rawUser{}
+	n := 0
+	for rows.Next() {
+		var u rawUser
+		var aid sql.NullInt64
+		var email sql.NullString
+		var uid *int64
+		check(b, rows.Scan(&u.ID, &u.Name, &u.Fullname, &u.Nickname, &aid, &email, &uid))
+		p := byID[u.ID]
+		if p == nil {
+			p = &u
+			byID[u.ID] = p
+			users = append(users, p)
+		}
+		if aid.Valid {
+			p.Addresses = append(p.Addresses, &rawAddress{ID: aid.Int64, Email: email.String, UserID: uid})
+			n++
+		}
+	}
+	check(b, rows.Err())
+	rows.Close()
+	return len(users), n
 }
