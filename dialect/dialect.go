@@ -108,6 +108,18 @@ type Connector interface {
 	Connector(dsn string, stmtCache int) (driver.Connector, error)
 }
 
+// StatementCacheProbe is implemented by a ConnTx dialect that can tell
+// whether a driver connection keeps the statements run on it unprepared
+// compiled (SQLite: go-sqlite3's _stmt_cache_size, which engine.Open
+// sets). engine.New wraps a pool the caller opened; it asks at its first
+// transaction and warns when the connection has no such cache, since
+// every statement of every transaction is then compiled again. known is
+// false when the connection is not the driver's, or the driver does not
+// say.
+type StatementCacheProbe interface {
+	ConnCachesStatements(driverConn any) (caches, known bool)
+}
+
 // WriteBeginner is implemented by a dialect whose write transactions
 // begin with a statement of their own instead of the driver's BEGIN:
 // SQLite's BEGIN IMMEDIATE, which takes the write lock up front. The

@@ -45,6 +45,12 @@ type Engine struct {
 	replicas []*replica
 	next     atomic.Uint32
 
+	// probe: an engine from New on a ConnTx dialect that can tell
+	// whether the caller's connections cache statements; checked once,
+	// at the first transaction on a connection (see probeConn).
+	probe     dialect.StatementCacheProbe
+	probeOnce sync.Once
+
 	mu       sync.RWMutex
 	stmts    map[string]*sql.Stmt
 	maxStmts int // cache bound
@@ -189,16 +195,46 @@ func open(ctx context.Context, rawURL string, cfg *config) (*Engine, error) {
 }
 
 // New wraps a *sql.DB the caller already has, for the named dialect
-// ("sqlite" or "postgres"). Close does not close db. For SQLite, open db
-// with _stmt_cache_size in its DSN (Open sets 128): transactions run
-// their statements unprepared on their connection, and without the
-// driver's cache each is compiled again every time.
+// ("sqlite" or "postgres"). Close does not close db.
+//
+// Statements outside a transaction (reads, one-statement commits) run
+// from the engine's prepared-statement cache, as on an engine from Open.
+// Transactions keep their statements prepared too on PostgreSQL (through
+// database/sql's Tx and the engine's cache). On SQLite they run on a
+// connection of db with BEGIN IMMEDIATE, and only the driver can keep
+// their statements compiled: open db with _stmt_cache_size in its DSN,
+// as Open does (128), for example
+//
+//	sql.Open("sqlite3", "file:app.db?_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=1&_stmt_cache_size=128")
+//
+// Without it every statement of every transaction is compiled again. The
+// engine checks at its first transaction and logs a warning (once,
+// through its logger) when db's connections lack that cache.
 func New(db *sql.DB, dialectName string, opts ...Option) (*Engine, error) {
 	d, err := dialect.Lookup(dialectName)
 	if err != nil {
 		return nil, err
 	}
-	return newEngine(db, d, newConfig(opts)), nil
+	e := newEngine(db, d, newConfig(opts))
+	if p, ok := d.(dialect.StatementCacheProbe); ok && e.connTx && !e.noCache {
+		e.probe = p
+	}
+	return e, nil
+}
+
+// probeConn checks, once, whether the caller's connection dc (engine.New)
+// keeps statements compiled, and warns when it does not.
+func (e *Engine) probeConn(dc any) {
+	if e.probe == nil {
+		return
+	}
+	e.probeOnce.Do(func() {
+		if caches, known := e.probe.ConnCachesStatements(dc); known && !caches {
+			e.log.Warnf("arc: engine.New: the %s connections of this *sql.DB do not keep statements compiled, "+
+				"so every statement of every transaction is compiled again; open it with _stmt_cache_size=128 "+
+				"in its DSN (engine.Open sets it) to keep them", e.d.Name())
+		}
+	})
 }
 
 func newConfig(opts []Option) *config {

@@ -125,6 +125,7 @@ func (e *Engine) beginConn(ctx context.Context, o TxOptions) (*Tx, error) {
 	wb, _ := e.d.(dialect.WriteBeginner)
 	var dtx driver.Tx
 	err = conn.Raw(func(dc any) error {
+		e.probeConn(dc)
 		var err error
 		if ec, ok := dc.(driver.ExecerContext); ok && wb != nil && o.Write && !o.ReadOnly {
 			if _, err = ec.ExecContext(ctx, wb.BeginWriteSQL(), nil); err == nil {

@@ -16,6 +16,7 @@ package sqlite
 import (
 	"errors"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -171,3 +172,23 @@ func (*Dialect) DSN(u *url.URL) (string, dialect.ConnOptions, error) {
 var uriPath = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
 
 var _ dialect.Dialect = (*Dialect)(nil)
+
+// ConnCachesStatements reports whether a go-sqlite3 connection keeps the
+// statements run on it compiled (its DSN had _stmt_cache_size > 0). The
+// driver does not export the setting: it is read, never written, from
+// the connection's stmtCacheEnabled field, which the driver documents
+// as immutable after Open. A driver without that field gives known
+// false.
+func (*Dialect) ConnCachesStatements(dc any) (caches, known bool) {
+	c, ok := dc.(*sqlite3.SQLiteConn)
+	if !ok || c == nil {
+		return false, false
+	}
+	f := reflect.ValueOf(c).Elem().FieldByName("stmtCacheEnabled")
+	if !f.IsValid() || f.Kind() != reflect.Bool {
+		return false, false
+	}
+	return f.Bool(), true
+}
+
+var _ dialect.StatementCacheProbe = (*Dialect)(nil)
