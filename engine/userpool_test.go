@@ -23,7 +23,7 @@ func TestRegression_EngineNewWarnsWithoutStatementCache(t *testing.T) {
 		if opened.Dialect().Name() == "sqlite" {
 			dir := t.TempDir()
 			dsns = map[string]bool{
-				"file:" + filepath.Join(dir, "plain.db") + "?_busy_timeout=5000":                        true,
+				"file:" + filepath.Join(dir, "plain.db") + "?_busy_timeout=5000":                      true,
 				"file:" + filepath.Join(dir, "cached.db") + "?_busy_timeout=5000&_stmt_cache_size=16": false,
 			}
 		}
