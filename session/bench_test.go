@@ -94,7 +94,7 @@ func seedUsers(b *testing.B, ctx context.Context, eng *engine.Engine, n int) []i
 func BenchmarkInsertCommit(b *testing.B) {
 	benchEach(b, func(b *testing.B, ctx context.Context, eng *engine.Engine) {
 		b.Run("arc", func(b *testing.B) {
-			b.ReportAllocs()
+			reportCPU(b)
 			for b.Loop() {
 				s := session.New(eng)
 				check(b, s.Add(&User{Name: "bench", Fullname: "Bench User", Nickname: "b"}))
@@ -104,7 +104,7 @@ func BenchmarkInsertCommit(b *testing.B) {
 		})
 		b.Run("raw", func(b *testing.B) {
 			st := mustPrepare(b, eng, "INSERT INTO users (name, fullname, nickname) VALUES (?, ?, ?) RETURNING id")
-			b.ReportAllocs()
+			reportCPU(b)
 			for b.Loop() {
 				u := &User{Name: "bench", Fullname: "Bench User", Nickname: "b"}
 				tx, err := eng.DB().BeginTx(ctx, nil)
@@ -124,7 +124,7 @@ func BenchmarkFlush(b *testing.B) {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
 			benchEach(b, func(b *testing.B, ctx context.Context, eng *engine.Engine) {
 				b.Run("arc", func(b *testing.B) {
-					b.ReportAllocs()
+					reportCPU(b)
 					for b.Loop() {
 						s := session.New(eng)
 						for i := 0; i < n; i++ {
@@ -155,7 +155,7 @@ func BenchmarkFlush(b *testing.B) {
 						b.Skip("SQLite's baseline only")
 					}
 					q := "INSERT INTO users (name, fullname, nickname) VALUES (?, ?, ?) RETURNING id"
-					b.ReportAllocs()
+					reportCPU(b)
 					for b.Loop() {
 						us := make([]*User, n)
 						tx, err := eng.DB().BeginTx(ctx, nil)
@@ -196,7 +196,7 @@ func BenchmarkFlush(b *testing.B) {
 // iteration, in a transaction, reading the ids back into the structs.
 func rawFlush(b *testing.B, ctx context.Context, eng *engine.Engine, q string, n int) {
 	st := mustPrepare(b, eng, q)
-	b.ReportAllocs()
+	reportCPU(b)
 	for b.Loop() {
 		us := make([]*User, n)
 		args := make([]any, 0, 3*n)
@@ -233,7 +233,7 @@ func BenchmarkUpdateOneColumn(b *testing.B) {
 			u, err := session.Get[User](ctx, s, id)
 			check(b, err)
 			check(b, s.Commit(ctx))
-			b.ReportAllocs()
+			reportCPU(b)
 			i := 0
 			for b.Loop() {
 				i++
@@ -243,7 +243,7 @@ func BenchmarkUpdateOneColumn(b *testing.B) {
 		})
 		b.Run("raw", func(b *testing.B) {
 			st := mustPrepare(b, eng, "UPDATE users SET nickname = ? WHERE id = ?")
-			b.ReportAllocs()
+			reportCPU(b)
 			i := 0
 			for b.Loop() {
 				i++
@@ -273,7 +273,7 @@ func BenchmarkGet(b *testing.B) {
 			defer s.Close(ctx)
 			_, err := session.Get[User](ctx, s, id)
 			check(b, err)
-			b.ReportAllocs()
+			reportCPU(b)
 			for b.Loop() {
 				if _, err := session.Get[User](ctx, s, id); err != nil {
 					b.Fatal(err)
@@ -283,7 +283,7 @@ func BenchmarkGet(b *testing.B) {
 		b.Run("miss/arc", func(b *testing.B) {
 			s := session.New(eng)
 			defer s.Close(ctx)
-			b.ReportAllocs()
+			reportCPU(b)
 			for b.Loop() {
 				u, err := session.Get[User](ctx, s, id)
 				check(b, err)
@@ -296,7 +296,7 @@ func BenchmarkGet(b *testing.B) {
 			check(b, err)
 			defer tx.Rollback()
 			ts := tx.StmtContext(ctx, st)
-			b.ReportAllocs()
+			reportCPU(b)
 			for b.Loop() {
 				u := new(User)
 				check(b, ts.QueryRowContext(ctx, id).Scan(&u.ID, &u.Name, &u.Fullname, &u.Nickname))
@@ -317,7 +317,7 @@ func BenchmarkLoad100(b *testing.B) {
 			defer s.Close(ctx)
 			sctx := session.With(ctx, s)
 			q := session.Select[User]().Limit(100)
-			b.ReportAllocs()
+			reportCPU(b)
 			for b.Loop() {
 				us, err := q.All(sctx)
 				check(b, err)
@@ -333,7 +333,7 @@ func BenchmarkLoad100(b *testing.B) {
 			check(b, err)
 			defer tx.Rollback()
 			ts := tx.StmtContext(ctx, st)
-			b.ReportAllocs()
+			reportCPU(b)
 			for b.Loop() {
 				rows, err := ts.QueryContext(ctx, 100)
 				check(b, err)
@@ -375,7 +375,7 @@ func BenchmarkCleanFlush(b *testing.B) {
 				if len(us) != n {
 					b.Fatalf("loaded %d", len(us))
 				}
-				b.ReportAllocs()
+				reportCPU(b)
 				for b.Loop() {
 					check(b, s.Flush(ctx))
 				}

@@ -93,7 +93,7 @@ func BenchmarkQuery(b *testing.B) {
 						b.Fatal(err)
 					}
 					defer stmt.Close()
-					b.ReportAllocs()
+					reportCPU(b)
 					for i := 0; b.Loop(); i++ {
 						out, err := rawQuery(ctx, stmt, size.val(i))
 						if err != nil || len(out) != size.want {
@@ -113,7 +113,7 @@ func BenchmarkQuery(b *testing.B) {
 					}
 					defer tx.Rollback()
 					txStmt := tx.StmtContext(ctx, stmt)
-					b.ReportAllocs()
+					reportCPU(b)
 					for i := 0; b.Loop(); i++ {
 						out, err := rawQuery(ctx, txStmt, size.val(i))
 						if err != nil || len(out) != size.want {
@@ -125,7 +125,7 @@ func BenchmarkQuery(b *testing.B) {
 					s := session.New(eng)
 					defer s.Close(ctx)
 					sctx := session.With(ctx, s)
-					b.ReportAllocs()
+					reportCPU(b)
 					for i := 0; b.Loop(); i++ {
 						out, err := session.Select[QUser]().Where(size.pred(size.val(i))).All(sctx)
 						if err != nil || len(out) != size.want {
@@ -134,11 +134,24 @@ func BenchmarkQuery(b *testing.B) {
 						s.ExpungeAll()
 					}
 				})
+				b.Run(size.name+"/arc-fresh", func(b *testing.B) {
+					// As a request does it (issue 25): a new session per
+					// query, closed after it.
+					reportCPU(b)
+					for i := 0; b.Loop(); i++ {
+						s := session.New(eng)
+						out, err := session.Select[QUser]().Where(size.pred(size.val(i))).All(session.With(ctx, s))
+						if err != nil || len(out) != size.want {
+							b.Fatalf("%d rows, %v", len(out), err)
+						}
+						_ = s.Close(ctx)
+					}
+				})
 				b.Run(size.name+"/arc-notrack", func(b *testing.B) {
 					s := session.New(eng)
 					defer s.Close(ctx)
 					sctx := session.With(ctx, s)
-					b.ReportAllocs()
+					reportCPU(b)
 					for i := 0; b.Loop(); i++ {
 						out, err := session.Select[QUser]().Where(size.pred(size.val(i))).NoTrack().All(sctx)
 						if err != nil || len(out) != size.want {
@@ -151,7 +164,7 @@ func BenchmarkQuery(b *testing.B) {
 					defer s.Close(ctx)
 					sctx := session.With(ctx, s)
 					q := session.Select[QUser]().Where(expr.Text(size.text))
-					b.ReportAllocs()
+					reportCPU(b)
 					for i := 0; b.Loop(); i++ {
 						out, err := q.Params(expr.P{"v": size.val(i)}).All(sctx)
 						if err != nil || len(out) != size.want {
@@ -190,7 +203,7 @@ func BenchmarkQueryRender(b *testing.B) {
 	d := dbtest.SQLite(b).Dialect()
 	U := expr.Cols[QUser]()
 	b.Run("build", func(b *testing.B) {
-		b.ReportAllocs()
+		reportCPU(b)
 		for i := 0; b.Loop(); i++ {
 			if _, _, err := session.Select[QUser]().Where(expr.Eq(&U.Name, "u0001")).SQL(d); err != nil {
 				b.Fatal(err)
@@ -199,7 +212,7 @@ func BenchmarkQueryRender(b *testing.B) {
 	})
 	b.Run("cached", func(b *testing.B) {
 		q := session.Select[QUser]().Where(expr.Text("users.name = :v"))
-		b.ReportAllocs()
+		reportCPU(b)
 		for i := 0; b.Loop(); i++ {
 			if _, _, err := q.Params(expr.P{"v": "u0001"}).SQL(d); err != nil {
 				b.Fatal(err)

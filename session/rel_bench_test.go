@@ -66,7 +66,7 @@ func BenchmarkRelSelectIn(b *testing.B) {
 	relBenchEach(b, func(b *testing.B, ctx context.Context, eng *engine.Engine) {
 		b.Run("arc", func(b *testing.B) {
 			q := session.Select[RUser]().Options(relations.SelectIn(&U.Addresses))
-			b.ReportAllocs()
+			reportCPU(b)
 			for b.Loop() {
 				s := session.New(eng)
 				users, err := q.All(session.With(ctx, s))
@@ -83,7 +83,7 @@ func BenchmarkRelSelectIn(b *testing.B) {
 			// The session's own cost: the same two queries as entity
 			// queries, without relationship bookkeeping.
 			qu := session.Select[RUser]()
-			b.ReportAllocs()
+			reportCPU(b)
 			for b.Loop() {
 				s := session.New(eng)
 				c := session.With(ctx, s)
@@ -106,7 +106,7 @@ func BenchmarkRelSelectIn(b *testing.B) {
 			qu := "SELECT users.id, users.name, users.fullname, users.nickname FROM users"
 			ph := strings.TrimSuffix(strings.Repeat("?, ", relBenchParents), ", ")
 			qa := rebind(eng, "SELECT addresses.id, addresses.email_address, addresses.user_id FROM addresses WHERE addresses.user_id IN ("+ph+") ORDER BY addresses.id")
-			b.ReportAllocs()
+			reportCPU(b)
 			for b.Loop() {
 				rows, err := db.QueryContext(ctx, qu)
 				check(b, err)
@@ -144,7 +144,7 @@ func BenchmarkRelSelectIn(b *testing.B) {
 			qu := mustPrepare(b, eng, "SELECT users.id, users.name, users.fullname, users.nickname FROM users")
 			ph := strings.TrimSuffix(strings.Repeat("?, ", relBenchParents), ", ")
 			qa := mustPrepare(b, eng, "SELECT addresses.id, addresses.email_address, addresses.user_id FROM addresses WHERE addresses.user_id IN ("+ph+") ORDER BY addresses.id")
-			b.ReportAllocs()
+			reportCPU(b)
 			for b.Loop() {
 				tx, err := eng.DB().BeginTx(ctx, nil)
 				check(b, err)
@@ -186,7 +186,7 @@ func BenchmarkRelJoined(b *testing.B) {
 	relBenchEach(b, func(b *testing.B, ctx context.Context, eng *engine.Engine) {
 		b.Run("arc", func(b *testing.B) {
 			q := session.Select[RUser]().Options(relations.Joined(&U.Addresses))
-			b.ReportAllocs()
+			reportCPU(b)
 			for b.Loop() {
 				s := session.New(eng)
 				users, handled, err := session.AllJoined(session.With(ctx, s), s, q)
@@ -206,7 +206,7 @@ func BenchmarkRelJoined(b *testing.B) {
 		b.Run("raw", func(b *testing.B) {
 			// What users write (issue 25): one unprepared query in
 			// autocommit on the pool.
-			b.ReportAllocs()
+			reportCPU(b)
 			for b.Loop() {
 				rows, err := eng.DB().QueryContext(ctx, joined)
 				check(b, err)
@@ -217,7 +217,7 @@ func BenchmarkRelJoined(b *testing.B) {
 		b.Run("raw-prep-tx", func(b *testing.B) {
 			// The earlier baseline: prepared, in a transaction.
 			qj := mustPrepare(b, eng, joined)
-			b.ReportAllocs()
+			reportCPU(b)
 			for b.Loop() {
 				tx, err := eng.DB().BeginTx(ctx, nil)
 				check(b, err)

@@ -64,12 +64,22 @@ func target(name, baseline string) (float64, bool) {
 	return t, ok
 }
 
+// metric is the unit compared: ns/op (wall time) by default; -cpu
+// compares cpu-ns/op, the process's CPU time per op that the session
+// benchmarks report (on a shared machine, steadier than wall time; it
+// leaves out the PostgreSQL server's work).
+var metric = "ns/op"
+
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "-cpu" {
+		metric = "cpu-ns/op"
+	}
 	runs, order, err := read(os.Stdin)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ratios:", err)
 		os.Exit(1)
 	}
+	fmt.Printf("%s, paired by round\n\n", metric)
 	fmt.Println("| benchmark | baseline | rounds | time/op (median) | baseline (median) | ratio of medians | paired ratio: median [min, max] | target |")
 	fmt.Println("|---|---|--:|--:|--:|--:|--:|:-:|")
 	for _, name := range order {
@@ -123,6 +133,18 @@ func read(r io.Reader) (map[string][]float64, []string, error) {
 		m := line.FindStringSubmatch(sc.Text())
 		if m == nil {
 			continue
+		}
+		if metric != "ns/op" {
+			f := strings.Fields(sc.Text())
+			m[2] = ""
+			for i := 1; i < len(f); i++ {
+				if f[i] == metric {
+					m[2] = f[i-1]
+				}
+			}
+			if m[2] == "" {
+				continue
+			}
 		}
 		v, err := strconv.ParseFloat(m[2], 64)
 		if err != nil {
