@@ -126,6 +126,19 @@ func (s *Session) flush(ctx context.Context) error {
 	return nil
 }
 
+// oneTable reports whether sts are one or more objects of one table.
+func oneTable(sts []*state) bool {
+	if len(sts) == 0 {
+		return false
+	}
+	for _, st := range sts[1:] {
+		if st.cd.t != sts[0].cd.t {
+			return false
+		}
+	}
+	return true
+}
+
 func (s *Session) newPlan() *flushPlan {
 	p := &flushPlan{}
 	var tables []*meta.Table
@@ -134,11 +147,20 @@ func (s *Session) newPlan() *flushPlan {
 		p.inserts = map[*meta.Table][]*state{}
 		p.touched = make([]*state, 0, len(s.pending))
 	}
-	for _, st := range s.pending {
-		p.inserts[st.cd.t] = append(p.inserts[st.cd.t], st)
-		p.touched = append(p.touched, st)
-		if !slices.Contains(tables, st.cd.t) {
-			tables = append(tables, st.cd.t)
+	if oneTable(s.pending) {
+		// The common case: new objects of one table, listed at once
+		// (no growth by doubling for a flush of thousands).
+		t := s.pending[0].cd.t
+		p.inserts[t] = slices.Clone(s.pending)
+		p.touched = append(p.touched, s.pending...)
+		tables = append(tables, t)
+	} else {
+		for _, st := range s.pending {
+			p.inserts[st.cd.t] = append(p.inserts[st.cd.t], st)
+			p.touched = append(p.touched, st)
+			if !slices.Contains(tables, st.cd.t) {
+				tables = append(tables, st.cd.t)
+			}
 		}
 	}
 	for _, st := range s.persistentStates() {
@@ -172,6 +194,9 @@ func (s *Session) newPlan() *flushPlan {
 			switch {
 			case st.status == Pending:
 				st.filled = 0
+				if p.light == nil {
+					p.light = make([]*state, 0, len(p.touched))
+				}
 				p.light = append(p.light, st)
 				continue
 			case st.status == Persistent && st.snap != nil:

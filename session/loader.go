@@ -82,6 +82,7 @@ func (s *Session) makeLoader(t *meta.Table, plan *engine.ScanPlan, populate bool
 	cd := codecOf(t)
 	if h := int(cd.loadHint.Load()); h >= minReserve {
 		s.reserve(t, h)
+		s.reserveStates(h)
 	}
 	l := loader{s: s, t: t, cd: cd, populate: populate, batch: batch, objs: cd.slab, snaps: cd.snapSlab, rescans: plan.Rewrites()}
 	// When the last two loads of the table made about as many objects,
@@ -117,6 +118,17 @@ func (s *Session) newState() *state {
 	st := &s.stChunk[s.stNext]
 	s.stNext++
 	return st
+}
+
+// reserveStates makes the next state chunk large enough for n states
+// (up to maxChunk) while the session's chunks are still small, instead
+// of growing them 4, 8, 16 … on the way; the rest of the current chunk
+// is left unused.
+func (s *Session) reserveStates(n int) {
+	if len(s.stChunk)-s.stNext < n && len(s.stChunk) < maxChunk {
+		s.stChunk = make([]state, min(n, maxChunk))
+		s.stNext = 0
+	}
 }
 
 // minReserve is the result size from which loaders size the session's

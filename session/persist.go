@@ -301,6 +301,9 @@ func (s *Session) insertBatch(ctx context.Context, tx *engine.Tx, t *meta.Table,
 		}
 		return flushErr("insert", objs[0], rows.Err())
 	}
+	if mode == insOrdered && len(ret) == 1 && ret[0].PrimaryKey && plainInt64(ret[0]) {
+		return insertedKeys(rows, ret[0], objs)
+	}
 	plan := engine.NewScanPlan(ret)
 	if len(objs) == 1 {
 		if !rows.Next() {
@@ -371,6 +374,41 @@ func (s *Session) insertBatch(ctx context.Context, tx *engine.Tx, t *meta.Table,
 			dst := reflect.NewAt(c.GoType, unsafe.Add(st.obj, c.Offset)).Elem()
 			dst.Set(reflect.NewAt(c.GoType, unsafe.Add(match[i], c.Offset)).Elem())
 		}
+	}
+	return nil
+}
+
+// plainInt64 reports whether c is an int64 field scanned as is (no
+// pointer, sql.Null*, Scanner or Valuer).
+func plainInt64(c *meta.Column) bool {
+	return c.GoType.Kind() == reflect.Int64 && !c.Ptr && !c.NullType && !c.Valuer
+}
+
+// insertedKeys reads the generated keys of a multi-row insOrdered INSERT
+// (RETURNING the key alone) and gives them to objs in VALUES order: the
+// database drew them in that order, so the i-th smallest is objs[i]'s.
+// The keys go into one []int64 instead of a scratch struct per row.
+func insertedKeys(rows *sql.Rows, pk *meta.Column, objs []*state) error {
+	keys := make([]int64, len(objs))
+	n := 0
+	for rows.Next() {
+		if n == len(objs) {
+			return flushErr("insert", objs[0], fmt.Errorf("INSERT ... RETURNING gave more than %d rows", len(objs)))
+		}
+		if err := rows.Scan(&keys[n]); err != nil {
+			return flushErr("insert", objs[0], err)
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return flushErr("insert", objs[0], err)
+	}
+	if n != len(objs) {
+		return flushErr("insert", objs[0], fmt.Errorf("INSERT ... RETURNING gave %d rows for %d objects", n, len(objs)))
+	}
+	slices.Sort(keys)
+	for i, st := range objs {
+		*(*int64)(unsafe.Add(st.obj, pk.Offset)) = keys[i]
 	}
 	return nil
 }
