@@ -150,7 +150,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, "everyday:", err)
 			os.Exit(1)
 		}
-		fmt.Printf("\n### Round trips per operation (PostgreSQL, counted on a loopback proxy)\n\n%s", b)
+		fmt.Printf("\n### Round trips per operation (counted on a loopback proxy)\n\n%s", b)
 	}
 }
 
