@@ -40,8 +40,14 @@ import (
 // Query.Update) and arc-new (engine.New over the same *sql.DB the peers
 // use; the only Arc on pgx).
 //
-// Dialects: sqlite (file, WAL), postgres (lib/pq) and pgx (PostgreSQL
-// through github.com/jackc/pgx/v5/stdlib; every library on the same pool).
+// Dialects: sqlite (file, WAL), postgres (lib/pq), pgx (PostgreSQL
+// through github.com/jackc/pgx/v5/stdlib; every library on the same pool)
+// and mysql (MariaDB/MySQL through go-sql-driver/mysql, the DSN options
+// Arc's mysql dialect sets). On MySQL the hand-written inserts (raw,
+// raw-prep, sqlx) send no RETURNING and read the key from LastInsertId
+// (the first of a multi-row INSERT, the rest consecutive), as MySQL code
+// is written and MySQL itself requires; GORM and bun use MariaDB's
+// INSERT … RETURNING, which they detect from the server version.
 //
 // BenchmarkEveryday runs EVERYDAY_ROUNDS rounds (default 8) in one
 // process; each round runs every (dialect, operation, library) once, so
