@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // "pgx": the driver item 2 of issue 25 compares with lib/pq
 	"github.com/jmoiron/sqlx"
@@ -602,7 +604,10 @@ func BenchmarkEveryday(b *testing.B) {
 		rounds = v
 	}
 	ds := everydayDialects()
-	for range rounds {
+	for r := range rounds {
+		// The machine is shared: each round records when it ran and
+		// the load average then (cmd/everyday prints their range).
+		fmt.Printf("# round %d of %d, %s, load: %s\n", r+1, rounds, time.Now().UTC().Format("2006-01-02 15:04:05 UTC"), loadAvg())
 		for _, d := range ds {
 			l, err := getLibs(ctx, d)
 			if err != nil {
@@ -627,6 +632,19 @@ func BenchmarkEveryday(b *testing.B) {
 			}
 		}
 	}
+}
+
+// loadAvg is the 1, 5 and 15 minute load averages, or "?".
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 // everydayDialects: BENCH_DIALECTS (sqlite, postgres, pgx, mysql), all
