@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-sql-driver/mysql" // "mysql", shared by every library
 	"github.com/jmoiron/sqlx"
@@ -374,10 +375,11 @@ func mysqlDatabase() (dsn, arcURL string, err error) {
 	return mysqlDSN(u), u.String(), nil
 }
 
-// mysqlDSN is the go-sql-driver DSN of a mysql:// URL with the options an
-// ORM needs and Arc's mysql dialect sets: parseTime, utf8mb4,
-// clientFoundRows (UPDATE reports matched rows, not changed ones), UTC.
-// Every library uses the same DSN.
+// mysqlDSN is the go-sql-driver DSN of a mysql:// URL with the options
+// Arc's mysql dialect sets (dialect/mysql.Config): parseTime and loc=UTC,
+// utf8mb4, clientFoundRows (UPDATE reports matched rows, not changed
+// ones), a strict sql_mode and time_zone +00:00 (session variables the
+// driver SETs on each new connection). Every library uses this DSN.
 func mysqlDSN(u *url.URL) string {
 	c := mysql.NewConfig()
 	c.User = u.User.Username()
@@ -386,8 +388,14 @@ func mysqlDSN(u *url.URL) string {
 	c.Addr = u.Host
 	c.DBName = strings.TrimPrefix(u.Path, "/")
 	c.ParseTime = true
+	c.Loc = time.UTC
 	c.ClientFoundRows = true
-	c.Params = map[string]string{"charset": "utf8mb4"}
+	c.Collation = "utf8mb4_unicode_ci"
+	c.Params = map[string]string{
+		"charset":   "utf8mb4",
+		"sql_mode":  "'STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,PIPES_AS_CONCAT,NO_BACKSLASH_ESCAPES'",
+		"time_zone": "'+00:00'",
+	}
 	return c.FormatDSN()
 }
 
