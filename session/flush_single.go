@@ -88,9 +88,32 @@ func (s *Session) oneInsertBatch(t *meta.Table, sts []*state) bool {
 	if len(sts) < 2 || len(t.Columns) > 64 {
 		return false
 	}
+	// insertShape's mask and retMask for each object, computed without
+	// changing it, with the columns that may go to RETURNING listed once
+	// for the table: a flush of thousands of new objects tests only those
+	// per object.
+	cd := sts[0].cd
+	var all uint64
+	var retCols []int
+	for i := range cd.cols {
+		all |= bit(i)
+		if cc := &cd.cols[i]; cc.special && mayReturn(cc.c) {
+			retCols = append(retCols, i)
+		}
+	}
 	var mask, retMask uint64
 	for k, st := range sts {
-		m, r := insertMasks(st)
+		if st.cd != cd {
+			return false
+		}
+		m, r := all, uint64(0)
+		for _, i := range retCols {
+			cc := &cd.cols[i]
+			if cc.c.Generated != "" || cc.zero(unsafe.Add(st.obj, cc.c.Offset)) {
+				r |= bit(i)
+				m &^= bit(i)
+			}
+		}
 		if k == 0 {
 			mask, retMask = m, r
 		} else if m != mask || r != retMask {
@@ -109,19 +132,9 @@ func (s *Session) oneInsertBatch(t *meta.Table, sts []*state) bool {
 	return len(sts) <= limit
 }
 
-// insertMasks is insertShape's mask and retMask for a table of at most 64
-// columns, computed without changing the object.
-func insertMasks(st *state) (mask, retMask uint64) {
-	cd := st.cd
-	for i := range cd.cols {
-		cc := &cd.cols[i]
-		c := cc.c
-		if cc.special && (c.Generated != "" || cc.zero(unsafe.Add(st.obj, c.Offset))) &&
-			(c.AutoIncrement || c.ServerDefault != "" || c.Sequence != "" || c.Generated != "") {
-			retMask |= bit(i)
-			continue
-		}
-		mask |= bit(i)
-	}
-	return mask, retMask
+// mayReturn reports whether insertShape leaves c to the database (and
+// reads it back) when it is zero or generated.
+func mayReturn(c *meta.Column) bool {
+	return c.AutoIncrement || c.ServerDefault != "" || c.Sequence != "" || c.Generated != ""
 }
+
