@@ -122,10 +122,11 @@ func (s *Session) newState() *state {
 
 // reserveStates makes the next state chunk large enough for n states
 // (up to maxChunk) while the session's chunks are still small, instead
-// of growing them 4, 8, 16 … on the way; the rest of the current chunk
-// is left unused.
+// of growing them 4, 8, 16 … on the way. Only when the current chunk is
+// used up: a joined load makes its parents' loader and then its
+// children's, and the parents' chunk must not be dropped half used.
 func (s *Session) reserveStates(n int) {
-	if len(s.stChunk)-s.stNext < n && len(s.stChunk) < maxChunk {
+	if s.stNext == len(s.stChunk) && len(s.stChunk) < maxChunk {
 		s.stChunk = make([]state, min(n, maxChunk))
 		s.stNext = 0
 	}
