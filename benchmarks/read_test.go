@@ -103,6 +103,7 @@ func BenchmarkGet(b *testing.B) {
 			}
 		})
 		b.Run("arc", func(b *testing.B) {
+			needArc(b, e)
 			s := arc.NewSession(e.eng)
 			defer s.Close(ctx)
 			sctx := arc.WithSession(ctx, s)
@@ -114,6 +115,7 @@ func BenchmarkGet(b *testing.B) {
 			}
 		})
 		b.Run("arc-hit", func(b *testing.B) {
+			needArc(b, e)
 			s := arc.NewSession(e.eng)
 			defer s.Close(ctx)
 			sctx := arc.WithSession(ctx, s)
@@ -221,6 +223,7 @@ func BenchmarkRead100(b *testing.B) {
 		})
 		U := arc.Cols[User]()
 		b.Run("arc", func(b *testing.B) {
+			needArc(b, e)
 			s := arc.NewSession(e.eng)
 			defer s.Close(ctx)
 			sctx := arc.WithSession(ctx, s)
@@ -233,6 +236,7 @@ func BenchmarkRead100(b *testing.B) {
 			}
 		})
 		b.Run("arc-notrack", func(b *testing.B) {
+			needArc(b, e)
 			s := arc.NewSession(e.eng)
 			defer s.Close(ctx)
 			sctx := arc.WithSession(ctx, s)
@@ -300,6 +304,7 @@ func BenchmarkCount(b *testing.B) {
 		})
 		U := arc.Cols[User]()
 		b.Run("arc", func(b *testing.B) {
+			needArc(b, e)
 			s := arc.NewSession(e.eng)
 			defer s.Close(ctx)
 			sctx := arc.WithSession(ctx, s)
@@ -435,6 +440,7 @@ func BenchmarkRelations(b *testing.B) {
 			{"arc-joined", func() session.LoadOption { return arc.Joined(&A.Books) }},
 		} {
 			b.Run(v.name, func(b *testing.B) {
+				needArc(b, e)
 				s := arc.NewSession(e.eng)
 				defer s.Close(ctx)
 				sctx := arc.WithSession(ctx, s)
