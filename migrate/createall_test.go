@@ -629,3 +629,31 @@ func TestCreateAllCurrentSchemaOnly(t *testing.T) {
 		t.Errorf("created %v, %v; want [keywords] in the current schema", created, err)
 	}
 }
+
+type caSeqOnly struct {
+	ID   int64  `arc:"seq:gadget_id_seq"`
+	Name string `arc:"size:20"`
+}
+
+func (caSeqOnly) TableName() string { return "seq_gadgets" }
+
+// TestRegression_SeqColumnAutoincrementsWithoutSequences: a seq: column
+// on a dialect without sequences is an ordinary autoincrement column
+// (MySQL got no AUTO_INCREMENT and refused a row without a key).
+func TestRegression_SeqColumnAutoincrementsWithoutSequences(t *testing.T) {
+	ctx := context.Background()
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		if err := migrate.CreateAll(ctx, eng, caSeqOnly{}); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []string{"a", "b"} {
+			if _, err := eng.Exec(ctx, "INSERT INTO seq_gadgets (name) VALUES ('"+n+"')"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var lo, hi int64
+		if err := eng.DB().QueryRowContext(ctx, "SELECT MIN(id), MAX(id) FROM seq_gadgets").Scan(&lo, &hi); err != nil || hi != lo+1 {
+			t.Fatalf("ids %d..%d (%v)", lo, hi, err)
+		}
+	})
+}

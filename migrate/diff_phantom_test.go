@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/internal/dbtest"
 	"github.com/arcorm/arc/migrate"
@@ -80,6 +81,9 @@ func TestRegression_NoPhantomDiffAfterCreateAll(t *testing.T) {
 		p = diffAndUp(t, eng, dir, "init", migrate.DiffOptions{}, models)
 		if len(p.Changes) != 3 {
 			t.Errorf("changes = %q", p.Changes)
+		}
+		if say := strings.Contains(p.UpSQL(), "DDL is not transactional"); say == eng.Dialect().Has(dialect.TransactionalDDL) {
+			t.Errorf("the file should say whether DDL is transactional (%v):\n%s", !say, p.UpSQL())
 		}
 		// The rows the models describe go in (defaults, the enum, the check).
 		if _, err := eng.DB().ExecContext(ctx, "INSERT INTO ph_owners (email) VALUES ('a@b.c')"); err != nil {
