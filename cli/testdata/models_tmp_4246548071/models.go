@@ -1,9 +1,0 @@
-package models
-
-type Thing struct {
-	ID   int64
-	Name string
-	Color string
-}
-
-func Modelz() []any { return []any{Thing{}} }
