@@ -137,4 +137,3 @@ func (s *Session) oneInsertBatch(t *meta.Table, sts []*state) bool {
 func mayReturn(c *meta.Column) bool {
 	return c.AutoIncrement || c.ServerDefault != "" || c.Sequence != "" || c.Generated != ""
 }
-
