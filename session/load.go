@@ -295,9 +295,13 @@ func (s *Session) selectByKey(ctx context.Context, t *meta.Table, args []any, al
 	if err != nil {
 		return nil, false, err
 	}
-	q := getSQL(x.Dialect(), t)
+	get := getSQL
 	if alive {
-		q = getAliveSQL(x.Dialect(), t)
+		get = getAliveSQL
+	}
+	q, err := get(x.Dialect(), t)
+	if err != nil {
+		return nil, false, err
 	}
 	rows, err := x.Query(ctx, q, args...)
 	if err != nil {
