@@ -34,9 +34,10 @@ func New() *Dialect {
 	return &Dialect{dialect.Base{
 		Features: dialect.Returning | dialect.ILike | dialect.Savepoints | dialect.Sequences |
 			dialect.TransactionalDDL | dialect.MatchTSQuery | dialect.LimitAll | dialect.OffsetWithoutLimit |
-			dialect.AlterColumn | dialect.ForUpdate | dialect.Arrays,
-		Params:   MaxParams,
-		Reserved: dialect.ReservedWords,
+			dialect.AlterColumn | dialect.ForUpdate | dialect.Arrays | dialect.TypedValues | dialect.ValuesTable,
+		Params:         MaxParams,
+		Reserved:       dialect.ReservedWords,
+		TimeResolution: time.Microsecond, // timestamp(6)
 	}}
 }
 

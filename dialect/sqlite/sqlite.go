@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mattn/go-sqlite3"
 
@@ -35,9 +36,14 @@ type Dialect struct{ dialect.Base }
 // New returns the SQLite dialect.
 func New() *Dialect {
 	return &Dialect{dialect.Base{
-		Features: dialect.Returning | dialect.TupleInValues | dialect.Savepoints | dialect.TransactionalDDL | dialect.ConnTx,
+		Features: dialect.Returning | dialect.TupleInValues | dialect.Savepoints | dialect.TransactionalDDL | dialect.ConnTx |
+			dialect.ValuesTable,
 		Params:   MaxParams,
 		Reserved: dialect.ReservedWords,
+		// SQLite keeps a time as text with any precision; the session
+		// cuts the times it writes to microseconds as on PostgreSQL, so
+		// that an application sees the same values on both.
+		TimeResolution: time.Microsecond,
 	}}
 }
 
