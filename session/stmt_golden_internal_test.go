@@ -29,23 +29,23 @@ var updateSnapshots = flag.Bool("update", false, "rewrite the statement snapshot
 
 type SnapAuthor struct {
 	ID      int64
-	Name    string                  `arc:"size:50"`
-	Version int64                   `arc:"version"`
+	Name    string                   `arc:"size:50"`
+	Version int64                    `arc:"version"`
 	Books   relations.Many[SnapBook] `arc:"back_populates:Author;order_by:-id"`
 }
 
 type SnapBook struct {
 	ID        int64
-	Title     string                   `arc:"notnull"`
-	AuthorID  *int64                   `arc:"fk:snap_authors.id"`
+	Title     string                    `arc:"notnull"`
+	AuthorID  *int64                    `arc:"fk:snap_authors.id"`
 	Author    relations.One[SnapAuthor] `arc:"back_populates:Books"`
 	Shelves   relations.Many[SnapShelf] `arc:"secondary:snap_book_shelves;back_populates:Books"`
-	DeletedAt *time.Time               `arc:"softdelete"`
+	DeletedAt *time.Time                `arc:"softdelete"`
 }
 
 type SnapShelf struct {
 	ID    int64
-	Label string                  `arc:"column:label_text"`
+	Label string                   `arc:"column:label_text"`
 	Books relations.Many[SnapBook] `arc:"secondary:snap_book_shelves;back_populates:Shelves"`
 }
 
