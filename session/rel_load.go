@@ -309,14 +309,15 @@ func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners [
 // table), otherwise the target row's own foreign key, read from the row
 // as the database returned it (not from a mapped object that may hold an
 // unflushed change).
-func (s *Session) runRel(ctx context.Context, x engine.Executor, r *meta.Relationship, q string, args []any, nkey int, each func(ownerKey, unsafe.Pointer)) ([]unsafe.Pointer, error) {
+func (s *Session) runRel(ctx context.Context, x engine.Executor, r *meta.Relationship, st stmtText, vals []any, nkey int, each func(ownerKey, unsafe.Pointer)) ([]unsafe.Pointer, error) {
+	q, args := st.sql, st.bind(vals)
 	rows, err := x.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("arc: loading %s: %w", r.Name(), err)
 	}
 	defer rows.Close()
 	t := r.Target
-	plan := engine.NewScanPlan(t.Columns)
+	plan := engine.NewScanPlan(loadCols(t, propsMask(t, 0)))
 	var items []unsafe.Pointer
 	var key any
 	var dests []any

@@ -90,7 +90,7 @@ func (s *Session) relAfterSaves(ctx context.Context, tx *engine.Tx, p *flushPlan
 		if cst.cd.t.Version != nil {
 			args = args[:len(args)-1]
 		}
-		if _, err := tx.Exec(ctx, q, args...); err != nil {
+		if _, err := tx.Exec(ctx, q.sql, args...); err != nil {
 			return flushErr("update", cst, err)
 		}
 		if !inserted {
@@ -110,7 +110,7 @@ func (s *Session) relAfterSaves(ctx context.Context, tx *engine.Tx, p *flushPlan
 		if err != nil {
 			return fmt.Errorf("arc: flush: delete from %s: %w", od.sec.Name, err)
 		}
-		if _, err := tx.Exec(ctx, q, vals...); err != nil {
+		if _, err := tx.Exec(ctx, q.sql, vals...); err != nil {
 			return fmt.Errorf("arc: flush: delete from %s: %w", od.sec.Name, err)
 		}
 	}
@@ -130,7 +130,7 @@ func (s *Session) relAfterSaves(ctx context.Context, tx *engine.Tx, p *flushPlan
 			if err != nil {
 				return fmt.Errorf("arc: flush: delete from %s: %w", l.sec.Name, err)
 			}
-			res, err := tx.Exec(ctx, q, append(av, bv...)...)
+			res, err := tx.Exec(ctx, q.sql, append(av, bv...)...)
 			if err != nil {
 				return fmt.Errorf("arc: flush: delete from %s: %w", l.sec.Name, err)
 			}
@@ -171,7 +171,7 @@ func (s *Session) relAfterSaves(ctx context.Context, tx *engine.Tx, p *flushPlan
 				}
 				args = append(append(args, av...), bv...)
 			}
-			if _, err := tx.Exec(ctx, q, args...); err != nil {
+			if _, err := tx.Exec(ctx, q.sql, args...); err != nil {
 				return fmt.Errorf("arc: flush: insert into %s: %w", first.sec.Name, err)
 			}
 		}

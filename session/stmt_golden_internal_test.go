@@ -7,10 +7,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/arcorm/arc/dialect"
+	"github.com/arcorm/arc/expr"
 	_ "github.com/arcorm/arc/internal/dbtest" // registers every dialect the harness runs
 	"github.com/arcorm/arc/meta"
 	"github.com/arcorm/arc/relations"
@@ -32,6 +34,8 @@ type SnapAuthor struct {
 	Name    string                   `arc:"size:50"`
 	Version int64                    `arc:"version"`
 	Books   relations.Many[SnapBook] `arc:"back_populates:Author;order_by:-id"`
+	// Recent is a column property (registered in stmtCases).
+	Recent int64 `arc:"property"`
 }
 
 type SnapBook struct {
@@ -74,13 +78,27 @@ func snapRel(t *testing.T, tb *meta.Table, field string) *meta.Relationship {
 	return nil
 }
 
+var snapProps sync.Once
+
 func stmtCases(t *testing.T) []stmtCase {
 	t.Helper()
 	meta.MustOf[SnapBookShelf]()
+	snapProps.Do(func() {
+		A, B := expr.Cols[SnapAuthor](), expr.Cols[SnapBook]()
+		if err := ColumnProperty(&A.Recent, relations.CountOf(&A.Books, expr.Gt(&B.ID, int64(100)))); err != nil {
+			t.Fatal(err)
+		}
+	})
 	authors, books, shelves := meta.MustOf[SnapAuthor](), meta.MustOf[SnapBook](), meta.MustOf[SnapShelf]()
 	sec := meta.MustOf[SnapBookShelf]()
 	authorBooks, bookAuthor, bookShelves := snapRel(t, authors, "Books"), snapRel(t, books, "Author"), snapRel(t, books, "Shelves")
 	ok := func(s string) (string, error) { return s, nil }
+	st := func(q stmtText, err error) (string, error) {
+		if q.args != nil {
+			q.sql += fmt.Sprintf("\n-- fixed arguments: %v", q.args)
+		}
+		return q.sql, err
+	}
 	all := func(tb *meta.Table) uint64 { return 1<<len(tb.Columns) - 1 }
 	nonPK := func(tb *meta.Table) []*meta.Column {
 		return slices.DeleteFunc(slices.Clone(tb.Columns), func(c *meta.Column) bool { return c.PrimaryKey })
@@ -96,24 +114,24 @@ func stmtCases(t *testing.T) []stmtCase {
 	}
 	bookCols := nonPK(books)
 	return []stmtCase{
-		{"get by key", func(d dialect.Dialect) (string, error) { return getSQL(d, authors) }},
-		{"get by key, soft delete", func(d dialect.Dialect) (string, error) { return getSQL(d, books) }},
-		{"get by key, alive only", func(d dialect.Dialect) (string, error) { return getAliveSQL(d, books) }},
-		{"lazy one-to-many, ordered", func(d dialect.Dialect) (string, error) { return cachedRelSQL(d, authorBooks, 0) }},
-		{"selectin one-to-many, 3 owners", func(d dialect.Dialect) (string, error) { return cachedRelSQL(d, authorBooks, 3) }},
-		{"lazy many-to-one", func(d dialect.Dialect) (string, error) { return cachedRelSQL(d, bookAuthor, 0) }},
-		{"lazy many-to-many, soft-deleted targets", func(d dialect.Dialect) (string, error) { return cachedRelSQL(d, snapRel(t, shelves, "Books"), 0) }},
-		{"selectin many-to-many, 2 owners", func(d dialect.Dialect) (string, error) { return cachedRelSQL(d, bookShelves, 2) }},
-		{"many-to-one targets by key, 2", func(d dialect.Dialect) (string, error) { return byKeysSQL(d, authors, 2) }},
+		{"get by key", func(d dialect.Dialect) (string, error) { return st(getSQL(d, authors)) }},
+		{"get by key, soft delete", func(d dialect.Dialect) (string, error) { return st(getSQL(d, books)) }},
+		{"get by key, alive only", func(d dialect.Dialect) (string, error) { return st(getAliveSQL(d, books)) }},
+		{"lazy one-to-many, ordered", func(d dialect.Dialect) (string, error) { return st(cachedRelSQL(d, authorBooks, 0)) }},
+		{"selectin one-to-many, 3 owners", func(d dialect.Dialect) (string, error) { return st(cachedRelSQL(d, authorBooks, 3)) }},
+		{"lazy many-to-one", func(d dialect.Dialect) (string, error) { return st(cachedRelSQL(d, bookAuthor, 0)) }},
+		{"lazy many-to-many, soft-deleted targets", func(d dialect.Dialect) (string, error) { return st(cachedRelSQL(d, snapRel(t, shelves, "Books"), 0)) }},
+		{"selectin many-to-many, 2 owners", func(d dialect.Dialect) (string, error) { return st(cachedRelSQL(d, bookShelves, 2)) }},
+		{"many-to-one targets by key, 2", func(d dialect.Dialect) (string, error) { return st(byKeysSQL(d, authors, 2)) }},
 		{"foreign key after the parent's insert", func(d dialect.Dialect) (string, error) {
-			return fkUpdateSQL(d, books, []*meta.Column{books.Columns[2]})
+			return st(fkUpdateSQL(d, books, []*meta.Column{books.Columns[2]}))
 		}},
 		{"association rows of an owner", func(d dialect.Dialect) (string, error) {
-			return assocDeleteSQL(d, sec, sec.Columns[:1])
+			return st(assocDeleteSQL(d, sec, sec.Columns[:1]))
 		}},
-		{"one association row", func(d dialect.Dialect) (string, error) { return assocDeleteSQL(d, sec, sec.Columns) }},
+		{"one association row", func(d dialect.Dialect) (string, error) { return st(assocDeleteSQL(d, sec, sec.Columns)) }},
 		{"association rows inserted, 2", func(d dialect.Dialect) (string, error) {
-			return assocInsertSQL(d, sec, []*meta.Column{sec.Columns[1], sec.Columns[0]}, 2)
+			return st(assocInsertSQL(d, sec, []*meta.Column{sec.Columns[1], sec.Columns[0]}, 2))
 		}},
 		{"insert, 1 row", func(d dialect.Dialect) (string, error) {
 			return ok(insertSQL(d, books, bookCols, maskOf(books, bookCols), 1, books.PrimaryKey, 1))

@@ -16,22 +16,57 @@ import (
 // table (relationship, column set) with expr.Slot placeholders and kept;
 // the callers pass the values.
 
-// renderStmt compiles a statement built with slots.
-func renderStmt(d dialect.Dialect, st expr.Expr) (string, error) {
-	q, _, err := expr.Compile(d, st)
-	return q, err
+// stmtText is a statement rendered with slots: its SQL, and the
+// arguments the statement fixes itself (a column property's expression
+// may bind values) with expr.Slot{} where the caller's values go; args is
+// nil when every argument is the caller's.
+type stmtText struct {
+	sql  string
+	args []any
 }
 
-// cachedStmt is cachedSQL for a statement whose rendering can fail (a
-// column property's expression); a failure is not kept.
-func cachedStmt(k sqlKey, build func() (string, error)) (string, error) {
+// bind returns the arguments of one run: vals in the slots.
+func (t stmtText) bind(vals []any) []any {
+	if t.args == nil {
+		return vals
+	}
+	out := make([]any, len(t.args))
+	j := 0
+	for i, a := range t.args {
+		if _, slot := a.(expr.Slot); slot && j < len(vals) {
+			out[i] = vals[j]
+			j++
+		} else {
+			out[i] = a
+		}
+	}
+	return out
+}
+
+// renderStmt compiles a statement built with slots.
+func renderStmt(d dialect.Dialect, st expr.Expr) (stmtText, error) {
+	q, args, err := expr.Compile(d, st)
+	if err != nil {
+		return stmtText{}, err
+	}
+	for _, a := range args {
+		if _, slot := a.(expr.Slot); !slot {
+			return stmtText{q, args}, nil
+		}
+	}
+	return stmtText{sql: q}, nil
+}
+
+// cachedStmt keeps a rendered statement in the unit of work's cache (its
+// key's kinds are the load paths' own); a failure is not kept.
+func cachedStmt(k sqlKey, build func() (stmtText, error)) (stmtText, error) {
 	if k.t != nil && k.kind != 0 && len(k.t.Columns) <= 64 {
 		if v, ok := sqlCache.Load(k); ok {
-			return v.(string), nil
+			return v.(stmtText), nil
 		}
 		q, err := build()
 		if err != nil {
-			return "", err
+			return stmtText{}, err
 		}
 		sqlCache.Store(k, q)
 		return q, nil
@@ -47,23 +82,23 @@ func eqSlot(from expr.FromItem, c *meta.Column) expr.Expr {
 }
 
 // getSQL renders SELECT <all columns> FROM t WHERE pk = ?.
-func getSQL(d dialect.Dialect, t *meta.Table) (string, error) {
-	return cachedStmt(sqlKey{d: d, t: t, kind: 'g'}, func() (string, error) { return renderStmt(d, getStmt(t, false)) })
+func getSQL(d dialect.Dialect, t *meta.Table) (stmtText, error) {
+	return cachedStmt(sqlKey{d: d, t: t, kind: 'g'}, func() (stmtText, error) { return renderStmt(d, getStmt(t, false)) })
 }
 
 // getAliveSQL is getSQL that skips a soft-deleted row (Get's lookup; a
 // refresh of an object already loaded reads its row whatever its state).
-func getAliveSQL(d dialect.Dialect, t *meta.Table) (string, error) {
+func getAliveSQL(d dialect.Dialect, t *meta.Table) (stmtText, error) {
 	if t.SoftDelete == nil {
 		return getSQL(d, t)
 	}
-	return cachedStmt(sqlKey{d: d, t: t, kind: 'G'}, func() (string, error) { return renderStmt(d, getStmt(t, true)) })
+	return cachedStmt(sqlKey{d: d, t: t, kind: 'G'}, func() (stmtText, error) { return renderStmt(d, getStmt(t, true)) })
 }
 
 // getStmt is SELECT <t's columns> FROM t WHERE t.pk = ? [AND t.deleted IS NULL].
 func getStmt(t *meta.Table, alive bool) *expr.Select {
 	tr := expr.TableOf(t)
-	sel := &expr.Select{From: []expr.FromItem{tr}, Columns: entityColumns(tr, t, nil)}
+	sel := &expr.Select{From: []expr.FromItem{tr}, Columns: entityColumns(tr, t)}
 	for _, c := range t.PrimaryKey {
 		sel.Where = append(sel.Where, eqSlot(tr, c))
 	}
@@ -74,16 +109,20 @@ func getStmt(t *meta.Table, alive bool) *expr.Select {
 }
 
 // entityColumns is the SELECT list that loads an object of t from the
-// FROM item from: its columns, in order.
-func entityColumns(from expr.FromItem, t *meta.Table, _ any) []expr.Expr {
-	cols := make([]expr.Expr, 0, len(t.Columns))
+// FROM item from: its columns, in order, then its column properties not
+// deferred (loadCols scans the same list).
+func entityColumns(from expr.FromItem, t *meta.Table) []expr.Expr {
+	cols := make([]expr.Expr, 0, len(t.Columns)+len(t.Properties))
 	for _, c := range t.Columns {
 		cols = append(cols, colRef(from, c))
+	}
+	if len(t.Properties) > 0 {
+		cols = append(cols, propColumns(from, t, propsMask(t, 0))...)
 	}
 	return cols
 }
 
-var relSQLCache sync.Map // relSQLKey -> string
+var relSQLCache sync.Map // relSQLKey -> stmtText
 
 type relSQLKey struct {
 	d dialect.Dialect
@@ -93,14 +132,14 @@ type relSQLKey struct {
 
 // cachedRelSQL is relSQL, rendered once per dialect, relationship and
 // IN-list length.
-func cachedRelSQL(d dialect.Dialect, r *meta.Relationship, n int) (string, error) {
+func cachedRelSQL(d dialect.Dialect, r *meta.Relationship, n int) (stmtText, error) {
 	k := relSQLKey{d, r, n}
 	if v, ok := relSQLCache.Load(k); ok {
-		return v.(string), nil
+		return v.(stmtText), nil
 	}
 	q, err := renderStmt(d, relStmt(r, n))
 	if err != nil {
-		return "", fmt.Errorf("arc: loading %s: %w", r.Name(), err)
+		return stmtText{}, fmt.Errorf("arc: loading %s: %w", r.Name(), err)
 	}
 	relSQLCache.Store(k, q)
 	return q, nil
@@ -125,7 +164,7 @@ func relStmt(r *meta.Relationship, n int) *expr.Select {
 			}
 		}
 	}
-	sel.Columns = append(sel.Columns, entityColumns(tr, t, nil)...)
+	sel.Columns = append(sel.Columns, entityColumns(tr, t)...)
 	if n == 0 {
 		for _, c := range keyCols {
 			sel.Where = append(sel.Where, &expr.Binary{L: expr.Slot{}, Op: "=", R: colRef(keyFrom, c)})
@@ -172,9 +211,9 @@ func listKey(kind byte, t *meta.Table, cols []*meta.Column) (byte, uint64) {
 
 // fkUpdateSQL is UPDATE t SET fk = ?, ... WHERE pk = ?: the foreign key of
 // a child whose new parent was just inserted.
-func fkUpdateSQL(d dialect.Dialect, t *meta.Table, cols []*meta.Column) (string, error) {
+func fkUpdateSQL(d dialect.Dialect, t *meta.Table, cols []*meta.Column) (stmtText, error) {
 	kind, mask := listKey('f', t, cols)
-	return cachedStmt(sqlKey{d: d, t: t, kind: kind, mask: mask}, func() (string, error) {
+	return cachedStmt(sqlKey{d: d, t: t, kind: kind, mask: mask}, func() (stmtText, error) {
 		u := &expr.Update{Table: t}
 		for _, c := range cols {
 			u.Set = append(u.Set, expr.Assign{Col: c.Name, V: expr.Slot{}})
@@ -189,9 +228,9 @@ func fkUpdateSQL(d dialect.Dialect, t *meta.Table, cols []*meta.Column) (string,
 // assocDeleteSQL is DELETE FROM sec WHERE sec.c = ? AND ...: an owner's
 // association rows (cols its key columns), or one row (cols every key
 // column of the link).
-func assocDeleteSQL(d dialect.Dialect, sec *meta.Table, cols []*meta.Column) (string, error) {
+func assocDeleteSQL(d dialect.Dialect, sec *meta.Table, cols []*meta.Column) (stmtText, error) {
 	kind, mask := listKey('a', sec, cols)
-	return cachedStmt(sqlKey{d: d, t: sec, kind: kind, mask: mask}, func() (string, error) {
+	return cachedStmt(sqlKey{d: d, t: sec, kind: kind, mask: mask}, func() (stmtText, error) {
 		del := &expr.Delete{Table: sec}
 		tr := expr.TableOf(sec)
 		for _, c := range cols {
@@ -202,12 +241,12 @@ func assocDeleteSQL(d dialect.Dialect, sec *meta.Table, cols []*meta.Column) (st
 }
 
 // assocInsertSQL is INSERT INTO sec (cols) VALUES (?, ...)×rows.
-func assocInsertSQL(d dialect.Dialect, sec *meta.Table, cols []*meta.Column, rows int) (string, error) {
+func assocInsertSQL(d dialect.Dialect, sec *meta.Table, cols []*meta.Column, rows int) (stmtText, error) {
 	kind, mask := listKey('l', sec, cols)
 	if rows > 64 {
 		kind = 0 // row counts are kept up to 64 (a flush's usual batches), not every size
 	}
-	return cachedStmt(sqlKey{d: d, t: sec, kind: kind, mask: mask, rows: rows}, func() (string, error) {
+	return cachedStmt(sqlKey{d: d, t: sec, kind: kind, mask: mask, rows: rows}, func() (stmtText, error) {
 		in := &expr.Insert{Table: sec, Rows: make([][]any, rows)}
 		for _, c := range cols {
 			in.Columns = append(in.Columns, c.Name)
@@ -221,10 +260,10 @@ func assocInsertSQL(d dialect.Dialect, sec *meta.Table, cols []*meta.Column, row
 
 // byKeysSQL is SELECT <t's columns> FROM t WHERE t.pk IN (?, ...): the
 // many-to-one targets of a SelectIn load that the identity map lacks.
-func byKeysSQL(d dialect.Dialect, t *meta.Table, n int) (string, error) {
-	return cachedStmt(sqlKey{d: d, t: t, kind: 'k', rows: n}, func() (string, error) {
+func byKeysSQL(d dialect.Dialect, t *meta.Table, n int) (stmtText, error) {
+	return cachedStmt(sqlKey{d: d, t: t, kind: 'k', rows: n}, func() (stmtText, error) {
 		tr := expr.TableOf(t)
-		sel := &expr.Select{From: []expr.FromItem{tr}, Columns: entityColumns(tr, t, nil)}
+		sel := &expr.Select{From: []expr.FromItem{tr}, Columns: entityColumns(tr, t)}
 		sel.Where = []expr.Expr{&expr.InExpr{X: colRef(tr, t.PrimaryKey[0]), Values: expr.Slots(n)}}
 		return renderStmt(d, sel)
 	})

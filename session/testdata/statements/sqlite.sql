@@ -1,5 +1,6 @@
 -- get by key
-SELECT snap_authors.id, snap_authors.name, snap_authors.version FROM snap_authors WHERE snap_authors.id = ?
+SELECT snap_authors.id, snap_authors.name, snap_authors.version, (SELECT count(*) FROM snap_books WHERE snap_authors.id = snap_books.author_id AND snap_books.id > ? AND snap_books.deleted_at IS NULL) AS recent FROM snap_authors WHERE snap_authors.id = ?
+-- fixed arguments: [100 {}]
 
 -- get by key, soft delete
 SELECT snap_books.id, snap_books.title, snap_books.author_id, snap_books.deleted_at FROM snap_books WHERE snap_books.id = ?
@@ -14,7 +15,8 @@ SELECT snap_books.id, snap_books.title, snap_books.author_id, snap_books.deleted
 SELECT snap_books.id, snap_books.title, snap_books.author_id, snap_books.deleted_at FROM snap_books WHERE snap_books.author_id IN (?, ?, ?) AND snap_books.deleted_at IS NULL ORDER BY snap_books.id DESC
 
 -- lazy many-to-one
-SELECT snap_authors.id, snap_authors.name, snap_authors.version FROM snap_authors WHERE ? = snap_authors.id
+SELECT snap_authors.id, snap_authors.name, snap_authors.version, (SELECT count(*) FROM snap_books WHERE snap_authors.id = snap_books.author_id AND snap_books.id > ? AND snap_books.deleted_at IS NULL) AS recent FROM snap_authors WHERE ? = snap_authors.id
+-- fixed arguments: [100 {}]
 
 -- lazy many-to-many, soft-deleted targets
 SELECT snap_books.id, snap_books.title, snap_books.author_id, snap_books.deleted_at FROM snap_books, snap_book_shelves WHERE ? = snap_book_shelves.snap_shelf_id AND snap_books.id = snap_book_shelves.snap_book_id AND snap_books.deleted_at IS NULL
@@ -23,7 +25,8 @@ SELECT snap_books.id, snap_books.title, snap_books.author_id, snap_books.deleted
 SELECT snap_book_shelves.snap_book_id, snap_shelves.id, snap_shelves.label_text FROM snap_shelves, snap_book_shelves WHERE snap_book_shelves.snap_book_id IN (?, ?) AND snap_shelves.id = snap_book_shelves.snap_shelf_id
 
 -- many-to-one targets by key, 2
-SELECT snap_authors.id, snap_authors.name, snap_authors.version FROM snap_authors WHERE snap_authors.id IN (?, ?)
+SELECT snap_authors.id, snap_authors.name, snap_authors.version, (SELECT count(*) FROM snap_books WHERE snap_authors.id = snap_books.author_id AND snap_books.id > ? AND snap_books.deleted_at IS NULL) AS recent FROM snap_authors WHERE snap_authors.id IN (?, ?)
+-- fixed arguments: [100 {} {}]
 
 -- foreign key after the parent's insert
 UPDATE snap_books SET author_id = ? WHERE id = ?
