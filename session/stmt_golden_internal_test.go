@@ -49,7 +49,7 @@ type SnapBook struct {
 
 type SnapShelf struct {
 	ID    int64
-	Label string                   `arc:"column:label_text"`
+	Label string                   `arc:"column:order"`
 	Books relations.Many[SnapBook] `arc:"secondary:snap_book_shelves;back_populates:Shelves"`
 }
 

@@ -22,7 +22,7 @@ SELECT snap_authors.id, snap_authors.name, snap_authors.version, (SELECT count(*
 SELECT snap_books.id, snap_books.title, snap_books.author_id, snap_books.deleted_at FROM snap_books, snap_book_shelves WHERE ? = snap_book_shelves.snap_shelf_id AND snap_books.id = snap_book_shelves.snap_book_id AND snap_books.deleted_at IS NULL
 
 -- selectin many-to-many, 2 owners
-SELECT snap_book_shelves.snap_book_id, snap_shelves.id, snap_shelves.label_text FROM snap_shelves, snap_book_shelves WHERE snap_book_shelves.snap_book_id IN (?, ?) AND snap_shelves.id = snap_book_shelves.snap_shelf_id
+SELECT snap_book_shelves.snap_book_id, snap_shelves.id, snap_shelves."order" FROM snap_shelves, snap_book_shelves WHERE snap_book_shelves.snap_book_id IN (?, ?) AND snap_shelves.id = snap_book_shelves.snap_shelf_id
 
 -- many-to-one targets by key, 2
 SELECT snap_authors.id, snap_authors.name, snap_authors.version, (SELECT count(*) FROM snap_books WHERE snap_authors.id = snap_books.author_id AND snap_books.id > ? AND snap_books.deleted_at IS NULL) AS recent FROM snap_authors WHERE snap_authors.id IN (?, ?)
