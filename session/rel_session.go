@@ -84,7 +84,7 @@ func (s *Session) bindRelations(st *state) error {
 			return err
 		}
 		c := coreOf(st.obj, rf)
-		c.Bind(st.obj, r, s)
+		c.Bind(st.obj, r, s.asLoader())
 	}
 	st.relBound = true
 	return nil
