@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -102,7 +103,7 @@ func TestSnapshots(t *testing.T) {
 				}
 				fmt.Fprintf(&b, "-- %s\n%s\n", g.name, q)
 				if len(args) > 0 {
-					fmt.Fprintf(&b, "-- args: %v\n", args)
+					fmt.Fprintf(&b, "-- args: %s\n", showArgs(args))
 				}
 				b.WriteByte('\n')
 			}
@@ -140,4 +141,23 @@ func TestSnapshots(t *testing.T) {
 			}
 		})
 	}
+}
+
+// showArgs prints arguments without addresses: a pointer as &value.
+func showArgs(args []any) string {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		v := reflect.ValueOf(a)
+		switch {
+		case a == nil:
+			parts[i] = "nil"
+		case v.Kind() == reflect.Pointer && v.IsNil():
+			parts[i] = "(nil pointer)"
+		case v.Kind() == reflect.Pointer:
+			parts[i] = fmt.Sprintf("&%v", v.Elem().Interface())
+		default:
+			parts[i] = fmt.Sprintf("%v", a)
+		}
+	}
+	return "[" + strings.Join(parts, " ") + "]"
 }

@@ -71,7 +71,7 @@ SELECT users.name FROM users WHERE users.nickname IS NOT NULL ORDER BY users.id
 
 -- predicate: nullable eq pointer
 SELECT users.name FROM users WHERE users.nickname = $1 ORDER BY users.id
--- args: [0x327ae4c3b0]
+-- args: [&windy]
 
 -- predicate: EqN: pointer field, plain value
 SELECT users.name FROM users WHERE users.nickname = $1 ORDER BY users.id
