@@ -333,12 +333,12 @@ const (
 )
 
 func (q *Query[T]) render(d dialect.Dialect, variant byte) *compiled {
-	renders.Add(1)
+	templatesOf(q.t).renders.Add(1)
 	p, err := q.prepare()
 	if err != nil {
 		return &compiled{err: err}
 	}
-	out := &compiled{items: p.items}
+	out := &compiled{items: p.items, hint: new(loadHint)}
 	var st expr.Expr
 	sel := p.sel
 	if sel.Lock != "" && !d.Has(dialect.ForUpdate) {

@@ -3,15 +3,17 @@ package session
 import (
 	"context"
 	"fmt"
-	"sync"
 	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/internal/bounded"
 	"github.com/arcorm/arc/meta"
 	"github.com/arcorm/arc/relations"
 )
 
-var relSQLCache sync.Map // relSQLKey -> string
+// relSQLCache holds the SELECTs of relationship loads by dialect,
+// relationship and number of owners (bounded: the owner count varies).
+var relSQLCache = bounded.New[relSQLKey, string](1024)
 
 // Options returns a query that loads relationships as the options say:
 // relations.SelectIn(&U.Addresses), relations.Joined(...), Raise, NoLoad,
@@ -207,7 +209,7 @@ func (s *Session) loadManyToOne(ctx context.Context, r *meta.Relationship, objs,
 		}
 	}
 	chunk := min(d.MaxParams()-1, 500)
-	if n := int(selectInChunk.Load()); n > 0 && n < chunk {
+	if n := s.opts.selectInChunk; n > 0 && n < chunk {
 		chunk = n
 	}
 	t := r.Target

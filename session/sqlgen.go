@@ -3,9 +3,9 @@ package session
 import (
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/arcorm/arc/dialect"
+	"github.com/arcorm/arc/internal/bounded"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -20,16 +20,21 @@ type sqlKey struct {
 	ret  uint64
 }
 
-var sqlCache sync.Map // sqlKey -> string
+// sqlCache holds the statement texts of the flush, keyed by dialect,
+// table, statement kind, column set and batch size. The column sets of
+// UPDATEs make up to 2^n keys per table, so the cache is bounded.
+var sqlCache = bounded.New[sqlKey, string](sqlCacheSize)
+
+// sqlCacheSize bounds sqlCache (and columnsOf's cache): about 300 bytes a
+// statement, so at most ~1 MB.
+const sqlCacheSize = 4096
 
 func cachedSQL(k sqlKey, build func() string) string {
 	if k.t != nil && len(k.t.Columns) <= 64 {
 		if v, ok := sqlCache.Load(k); ok {
-			return v.(string)
+			return v
 		}
-		q := build()
-		sqlCache.Store(k, q)
-		return q
+		return sqlCache.Store(k, build())
 	}
 	return build()
 }
