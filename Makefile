@@ -34,7 +34,9 @@ build:
 arctl:
 	$(GO) build -o bin/arctl ./cmd/arctl
 
-# Benchmarks against raw database/sql in the same run (both dialects):
+# Benchmarks against raw database/sql in the same run (every dialect; the
+# comparison module also on MariaDB at ARC_TEST_MYSQL_URL, BENCH_DIALECTS
+# selects):
 # Arc's own (./session/), then the comparison with GORM, bun and sqlx
 # (benchmarks/, a separate module; results in benchmarks/results/latest/).
 # `bench` takes a few minutes, `bench-quick` under one.
@@ -85,7 +87,8 @@ fuzz-uow:
 # Issue 25's five everyday operations (insert 1, insert 100, update 1, get
 # 1, read 100) for raw database/sql (unprepared autocommit: the baseline;
 # and prepared), sqlx, GORM (with and without PrepareStmt), bun and Arc on
-# SQLite, PostgreSQL over lib/pq and over pgx: round trips counted on a
+# SQLite, PostgreSQL over lib/pq and over pgx, and MariaDB over
+# go-sql-driver/mysql (BENCH_DIALECTS selects): round trips counted on a
 # loopback proxy, then EVERYDAY_ROUNDS interleaved rounds in one process,
 # printed as medians of paired ratios (cmd/everyday). A few minutes;
 # output in benchmarks/results/latest/everyday.{txt,md}.

@@ -1,7 +1,7 @@
 // Package arc is the everyday surface of Arc, a Go ORM with SQLAlchemy's
 // session, identity map and unit of work, wearing an active-record face,
 // without code generation. It re-exports what the tutorial needs from the
-// subpackages, so one import (plus nothing else: both dialects are
+// subpackages, so one import (plus nothing else: the three dialects are
 // registered here) is enough:
 //
 //	eng, err := arc.Open(ctx, "sqlite:///app.db")
@@ -28,6 +28,7 @@ import (
 	"github.com/arcorm/arc/record"
 	"github.com/arcorm/arc/session"
 
+	_ "github.com/arcorm/arc/dialect/mysql"    // register "mysql" and "mariadb"
 	_ "github.com/arcorm/arc/dialect/postgres" // register "postgres"
 	_ "github.com/arcorm/arc/dialect/sqlite"   // register "sqlite"
 )
@@ -94,7 +95,7 @@ const (
 func StateOf(obj any) Status { return session.StateOf(obj) }
 
 // Open connects to a database URL (sqlite:///file.db, sqlite::memory:,
-// postgres://...). See engine.Open.
+// postgres://..., mysql://... or mariadb://...). See engine.Open.
 func Open(ctx context.Context, url string, opts ...engine.Option) (*Engine, error) {
 	return engine.Open(ctx, url, opts...)
 }

@@ -7,10 +7,13 @@
 # Output goes to $BENCH_OUT (default results/latest): raw.txt (go test
 # output, benchstat's input), benchstat.txt and table.md (time/op,
 # allocs/op and the ratio to prepared raw database/sql per operation).
-# BENCH_COUNT overrides -count of a full run; BENCH_DIALECTS=sqlite (or
-# postgres) limits the run to one database;
-# ARC_TEST_PG_URL names the PostgreSQL server (default
-# postgres://postgres@127.0.0.1:5432/test?sslmode=disable).
+# BENCH_COUNT overrides -count of a full run; BENCH_DIALECTS (a comma
+# list of sqlite, postgres, mysql; all three by default) limits the
+# databases; ARC_TEST_PG_URL names the PostgreSQL server (default
+# postgres://postgres@127.0.0.1:5432/test?sslmode=disable) and
+# ARC_TEST_MYSQL_URL the MariaDB/MySQL one (default
+# mysql://root@127.0.0.1:3306/test); each run makes a schema/database of
+# its own there and drops it at the end.
 set -euo pipefail
 cd "$(dirname "$0")"
 GO=${GO:-go}

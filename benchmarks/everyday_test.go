@@ -6,18 +6,15 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // "pgx": the driver item 2 of issue 25 compares with lib/pq
 	"github.com/jmoiron/sqlx"
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
-	"github.com/uptrace/bun/dialect/sqlitedialect"
-	gormpg "gorm.io/driver/postgres"
-	gormsqlite "gorm.io/driver/sqlite"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/arcorm/arc"
 	"github.com/arcorm/arc/engine"
@@ -45,8 +42,14 @@ import (
 // Query.Update) and arc-new (engine.New over the same *sql.DB the peers
 // use; the only Arc on pgx).
 //
-// Dialects: sqlite (file, WAL), postgres (lib/pq) and pgx (PostgreSQL
-// through github.com/jackc/pgx/v5/stdlib; every library on the same pool).
+// Dialects: sqlite (file, WAL), postgres (lib/pq), pgx (PostgreSQL
+// through github.com/jackc/pgx/v5/stdlib; every library on the same pool)
+// and mysql (MariaDB/MySQL through go-sql-driver/mysql, the DSN options
+// Arc's mysql dialect sets). On MySQL the hand-written inserts (raw,
+// raw-prep, sqlx) send no RETURNING and read the key from LastInsertId
+// (the first of a multi-row INSERT, the rest consecutive), as MySQL code
+// is written and MySQL itself requires; GORM and bun use MariaDB's
+// INSERT … RETURNING, which they detect from the server version.
 //
 // BenchmarkEveryday runs EVERYDAY_ROUNDS rounds (default 8) in one
 // process; each round runs every (dialect, operation, library) once, so
@@ -60,12 +63,13 @@ var everydayLibs = map[string][]string{
 	"sqlite":   {"raw", "raw-prep", "sqlx", "gorm", "gorm-prep", "bun", "arc", "arc-query"},
 	"postgres": {"raw", "raw-prep", "sqlx", "gorm", "gorm-prep", "bun", "arc", "arc-query", "arc-new"},
 	"pgx":      {"raw", "raw-prep", "sqlx", "gorm", "gorm-prep", "bun", "arc-new"},
+	"mysql":    {"raw", "raw-prep", "sqlx", "gorm", "gorm-prep", "bun", "arc", "arc-query", "arc-new"},
 }
 
 // libs is every library's handle on one database.
 type libs struct {
+	sqlKind
 	dialect  string
-	pg       bool
 	db       *sql.DB
 	sqlx     *sqlx.DB
 	gorm     *gorm.DB
@@ -76,8 +80,6 @@ type libs struct {
 	prep     map[string]*sql.Stmt
 	closers  []func()
 }
-
-func (l *libs) q(s string) string { return (&env{pg: l.pg}).q(s) }
 
 func (l *libs) close() {
 	for i := len(l.closers) - 1; i >= 0; i-- {
@@ -94,7 +96,9 @@ const (
 // newLibs opens every library on the database reached by driver and dsn
 // (arcURL: the same database as an Arc URL, "" for none).
 func newLibs(ctx context.Context, dialect, driverName, dsn, arcURL string) (*libs, error) {
-	l := &libs{dialect: dialect, pg: dialect != "sqlite", prep: map[string]*sql.Stmt{}}
+	l := &libs{dialect: dialect, prep: map[string]*sql.Stmt{}}
+	l.pg = dialect == "postgres" || dialect == "pgx"
+	l.my = dialect == "mysql"
 	db, err := sql.Open(driverName, dsn)
 	if err != nil {
 		return nil, err
@@ -115,33 +119,16 @@ func newLibs(ctx context.Context, dialect, driverName, dsn, arcURL string) (*lib
 		l.prep[s] = st
 		l.closers = append(l.closers, func() { st.Close() })
 	}
-	l.sqlx = sqlx.NewDb(db, map[bool]string{false: "sqlite3", true: "postgres"}[l.pg])
-	for _, prep := range []bool{false, true} {
-		var d gorm.Dialector
-		if l.pg {
-			d = gormpg.New(gormpg.Config{Conn: db})
-		} else {
-			d = gormsqlite.New(gormsqlite.Config{Conn: db})
-		}
-		g, err := gorm.Open(d, &gorm.Config{PrepareStmt: prep, Logger: logger.Default.LogMode(logger.Silent)})
-		if err != nil {
-			l.close()
-			return nil, err
-		}
-		if prep {
-			l.gormPrep = g
-		} else {
-			l.gorm = g
-		}
-	}
-	if l.pg {
-		l.bun = bun.NewDB(db, pgdialect.New())
-	} else {
-		l.bun = bun.NewDB(db, sqlitedialect.New())
+	if l.sqlx, l.gorm, l.gormPrep, l.bun, err = l.peers(db); err != nil {
+		l.close()
+		return nil, err
 	}
 	dn := "sqlite"
-	if l.pg {
+	switch {
+	case l.pg:
 		dn = "postgres"
+	case l.my:
+		dn = "mysql"
 	}
 	if l.arcNew, err = engine.New(db, dn); err != nil {
 		l.close()
@@ -174,12 +161,14 @@ func getLibs(ctx context.Context, dialect string) (*libs, error) {
 	if err != nil {
 		return nil, err
 	}
-	driverName, arcURL := "sqlite3", "sqlite:///"+e.file
+	driverName, arcURL := "sqlite3", e.arcURL
 	switch dialect {
 	case "postgres":
-		driverName, arcURL = "postgres", e.dsn
+		driverName = "postgres"
 	case "pgx":
 		driverName, arcURL = "pgx", ""
+	case "mysql":
+		driverName = "mysql"
 	}
 	l, err := newLibs(ctx, dialect, driverName, e.dsn, arcURL)
 	if err != nil {
@@ -199,19 +188,34 @@ func edOp(l *libs, op, lib string) func(ctx context.Context) error {
 	raw := func(s string) string { return l.q(s) }
 	switch op + "/" + lib {
 	// insert one row, id back
-	case "insert1/raw":
+	case "insert1/raw", "insert1/raw-prep":
+		var x querier = l.db
+		if lib == "raw-prep" {
+			x = stmtQ{l.prep[insertSQL]}
+		}
 		q := raw(insertSQL)
 		return func(ctx context.Context) error {
 			u := &RUser{Name: "new", Fullname: "New User", Nickname: "new"}
-			return l.db.QueryRowContext(ctx, q, u.Name, u.Fullname, u.Nickname).Scan(&u.ID)
-		}
-	case "insert1/raw-prep":
-		st := l.prep[insertSQL]
-		return func(ctx context.Context) error {
-			u := &RUser{Name: "new", Fullname: "New User", Nickname: "new"}
-			return st.QueryRowContext(ctx, u.Name, u.Fullname, u.Nickname).Scan(&u.ID)
+			var err error
+			if u.ID, err = l.insertID(ctx, x, q, u.Name, u.Fullname, u.Nickname); err != nil {
+				return err
+			}
+			return nonZero(u.ID)
 		}
 	case "insert1/sqlx":
+		if l.my { // no RETURNING: the key from LastInsertId
+			return func(ctx context.Context) error {
+				u := &RUser{Name: "new", Fullname: "New User", Nickname: "new"}
+				res, err := l.sqlx.NamedExecContext(ctx, "INSERT INTO users (name, fullname, nickname) VALUES (:name, :fullname, :nickname)", u)
+				if err != nil {
+					return err
+				}
+				if u.ID, err = res.LastInsertId(); err != nil {
+					return err
+				}
+				return nonZero(u.ID)
+			}
+		}
 		return func(ctx context.Context) error {
 			u := &RUser{Name: "new", Fullname: "New User", Nickname: "new"}
 			rows, err := l.sqlx.NamedQueryContext(ctx, "INSERT INTO users (name, fullname, nickname) VALUES (:name, :fullname, :nickname) RETURNING id", u)
@@ -247,6 +251,9 @@ func edOp(l *libs, op, lib string) func(ctx context.Context) error {
 		}
 	case "insert1/arc", "insert1/arc-new":
 		eng := l.arcOf(lib)
+		if eng == nil {
+			return nil
+		}
 		return func(ctx context.Context) error {
 			s := arc.NewSession(eng)
 			defer s.Close(ctx)
@@ -262,7 +269,11 @@ func edOp(l *libs, op, lib string) func(ctx context.Context) error {
 
 	// insert 100 rows, ids back
 	case "insert100/raw", "insert100/raw-prep":
-		q, st := raw(multiInsertSQL(batch)), l.prep[multiInsertSQL(batch)]
+		var x querier = l.db
+		if lib == "raw-prep" {
+			x = stmtQ{l.prep[multiInsertSQL(batch)]}
+		}
+		q := raw(multiInsertSQL(batch))
 		return func(ctx context.Context) error {
 			us := make([]RUser, batch)
 			args := make([]any, 0, 3*batch)
@@ -270,28 +281,14 @@ func edOp(l *libs, op, lib string) func(ctx context.Context) error {
 				us[i] = RUser{Name: "bulk", Fullname: "Bulk User", Nickname: "bulk"}
 				args = append(args, us[i].Name, us[i].Fullname, us[i].Nickname)
 			}
-			var rows *sql.Rows
-			var err error
-			if lib == "raw" {
-				rows, err = l.db.QueryContext(ctx, q, args...)
-			} else {
-				rows, err = st.QueryContext(ctx, args...)
-			}
-			if err != nil {
+			ids := make([]int64, batch)
+			if err := l.insertIDs(ctx, x, q, ids, args...); err != nil {
 				return err
 			}
-			defer rows.Close()
-			i := 0
-			for rows.Next() {
-				if err := rows.Scan(&us[i].ID); err != nil {
-					return err
-				}
-				i++
+			for i := range us {
+				us[i].ID = ids[i]
 			}
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			return wantN(i, batch)
+			return nil
 		}
 	case "insert100/sqlx":
 		return func(ctx context.Context) error {
@@ -299,26 +296,18 @@ func edOp(l *libs, op, lib string) func(ctx context.Context) error {
 			for i := range us {
 				us[i] = RUser{Name: "bulk", Fullname: "Bulk User", Nickname: "bulk"}
 			}
-			q, args, err := sqlx.Named("INSERT INTO users (name, fullname, nickname) VALUES (:name, :fullname, :nickname) RETURNING id", us)
+			q, args, err := sqlx.Named(l.q("INSERT INTO users (name, fullname, nickname) VALUES (:name, :fullname, :nickname) RETURNING id"), us)
 			if err != nil {
 				return err
 			}
-			rows, err := l.sqlx.QueryContext(ctx, l.sqlx.Rebind(q), args...)
-			if err != nil {
+			ids := make([]int64, batch)
+			if err := l.insertIDs(ctx, l.sqlx, l.sqlx.Rebind(q), ids, args...); err != nil {
 				return err
 			}
-			defer rows.Close()
-			i := 0
-			for rows.Next() {
-				if err := rows.Scan(&us[i].ID); err != nil {
-					return err
-				}
-				i++
+			for i := range us {
+				us[i].ID = ids[i]
 			}
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			return wantN(i, batch)
+			return nil
 		}
 	case "insert100/gorm", "insert100/gorm-prep":
 		g := l.gormOf(lib)
@@ -345,6 +334,9 @@ func edOp(l *libs, op, lib string) func(ctx context.Context) error {
 		}
 	case "insert100/arc", "insert100/arc-new":
 		eng := l.arcOf(lib)
+		if eng == nil {
+			return nil
+		}
 		return func(ctx context.Context) error {
 			s := arc.NewSession(eng)
 			defer s.Close(ctx)
@@ -411,6 +403,9 @@ func edOp(l *libs, op, lib string) func(ctx context.Context) error {
 		}
 	case "update/arc", "update/arc-new":
 		eng := l.arcOf(lib)
+		if eng == nil {
+			return nil
+		}
 		return func(ctx context.Context) error {
 			n := edSeq.Add(1)
 			s := arc.NewSession(eng)
@@ -423,6 +418,9 @@ func edOp(l *libs, op, lib string) func(ctx context.Context) error {
 			return s.Commit(ctx)
 		}
 	case "update/arc-query":
+		if l.arc == nil {
+			return nil
+		}
 		U := arc.Cols[User]()
 		return func(ctx context.Context) error {
 			n := edSeq.Add(1)
@@ -472,6 +470,9 @@ func edOp(l *libs, op, lib string) func(ctx context.Context) error {
 		}
 	case "get/arc", "get/arc-new":
 		eng := l.arcOf(lib)
+		if eng == nil {
+			return nil
+		}
 		return func(ctx context.Context) error {
 			s := arc.NewSession(eng)
 			defer s.Close(ctx)
@@ -536,6 +537,9 @@ func edOp(l *libs, op, lib string) func(ctx context.Context) error {
 		}
 	case "read100/arc", "read100/arc-new":
 		eng := l.arcOf(lib)
+		if eng == nil {
+			return nil
+		}
 		U := arc.Cols[User]()
 		return func(ctx context.Context) error {
 			s := arc.NewSession(eng)
@@ -593,7 +597,10 @@ func BenchmarkEveryday(b *testing.B) {
 		rounds = v
 	}
 	ds := everydayDialects()
-	for range rounds {
+	for r := range rounds {
+		// The machine is shared: each round records when it ran and
+		// the load average then (cmd/everyday prints their range).
+		fmt.Printf("# round %d of %d, %s, load: %s\n", r+1, rounds, time.Now().UTC().Format("2006-01-02 15:04:05 UTC"), loadAvg())
 		for _, d := range ds {
 			l, err := getLibs(ctx, d)
 			if err != nil {
@@ -620,11 +627,24 @@ func BenchmarkEveryday(b *testing.B) {
 	}
 }
 
-// everydayDialects: BENCH_DIALECTS (sqlite, postgres, pgx), all three by
-// default.
+// loadAvg is the 1, 5 and 15 minute load averages, or "?".
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// everydayDialects: BENCH_DIALECTS (sqlite, postgres, pgx, mysql), all
+// four by default.
 func everydayDialects() []string {
 	if v := os.Getenv("BENCH_DIALECTS"); v != "" {
 		return dialects // TestMain split it
 	}
-	return []string{"sqlite", "postgres", "pgx"}
+	return []string{"sqlite", "postgres", "pgx", "mysql"}
 }

@@ -81,64 +81,80 @@ func (p *turnProxy) accept() {
 func (p *turnProxy) close() { p.ln.Close(); p.wg.Wait() }
 
 // TestRoundTrips counts the round trips of each everyday operation of each
-// library on PostgreSQL (lib/pq and pgx), through turnProxy: each
-// operation runs 3 times to warm caches (prepared statements, pools),
-// then 20 times counted. It runs only when EVERYDAY_RT names the file to
-// write its table to (make bench-everyday does).
+// library on PostgreSQL (lib/pq and pgx) and MariaDB (go-sql-driver/mysql),
+// through turnProxy: each operation runs 3 times to warm caches (prepared
+// statements, pools), then 20 times counted. It runs only when
+// EVERYDAY_RT names the file to write its table to (make bench-everyday
+// does); BENCH_DIALECTS limits it as it does BenchmarkEveryday.
 func TestRoundTrips(t *testing.T) {
 	out := os.Getenv("EVERYDAY_RT")
 	if out == "" {
 		t.Skip("EVERYDAY_RT not set")
 	}
 	ctx := context.Background()
-	e, err := getEnv("postgres")
-	if err != nil {
-		t.Skipf("postgres: %v", err)
-	}
-	u, err := url.Parse(e.dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := newTurnProxy(u.Host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.close()
-	u.Host = p.ln.Addr().String()
 	const runs = 20
 	var sb strings.Builder
 	sb.WriteString("| driver | library | insert 1 | insert 100 | update 1 | get 1 | read 100 |\n|---|---|--:|--:|--:|--:|--:|\n")
-	for _, d := range []string{"postgres", "pgx"} {
-		driverName, arcURL := "postgres", u.String()
-		if d == "pgx" {
-			driverName, arcURL = "pgx", ""
+	proxies := map[string]*rtEnv{}
+	for _, d := range everydayDialects() {
+		envName, driverName, label := d, d, d
+		switch d {
+		case "sqlite":
+			continue // in the process: no round trips
+		case "postgres":
+			label = "lib/pq"
+		case "pgx":
+			envName, label = "postgres", "pgx"
+		case "mysql":
+			label = "go-sql-driver/mysql (MariaDB)"
 		}
-		l, err := newLibs(ctx, d, driverName, u.String(), arcURL)
+		re := proxies[envName]
+		if re == nil {
+			e, err := getEnv(envName)
+			if err != nil {
+				t.Logf("%s: %v (skipped)", envName, err)
+				continue
+			}
+			if re, err = newRTEnv(e); err != nil {
+				t.Fatal(err)
+			}
+			defer re.p.close()
+			proxies[envName] = re
+		}
+		arcURL := re.arcURL
+		if d == "pgx" {
+			arcURL = ""
+		}
+		l, err := newLibs(ctx, d, driverName, re.dsn, arcURL)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, lib := range everydayLibs[d] {
-			cells := []string{map[string]string{"postgres": "lib/pq", "pgx": "pgx"}[d], lib}
+			cells := []string{label, lib}
+			has := false
 			for _, op := range everydayOps {
 				fn := edOp(l, op, lib)
 				if fn == nil {
 					cells = append(cells, "")
 					continue
 				}
+				has = true
 				for range 3 {
 					if err := fn(ctx); err != nil {
 						t.Fatalf("%s %s %s: %v", d, op, lib, err)
 					}
 				}
-				before := p.turns.Load()
+				before := re.p.turns.Load()
 				for range runs {
 					if err := fn(ctx); err != nil {
 						t.Fatalf("%s %s %s: %v", d, op, lib, err)
 					}
 				}
-				cells = append(cells, fmt.Sprintf("%.3g", float64(p.turns.Load()-before)/runs))
+				cells = append(cells, fmt.Sprintf("%.3g", float64(re.p.turns.Load()-before)/runs))
 			}
-			sb.WriteString("| " + strings.Join(cells, " | ") + " |\n")
+			if has {
+				sb.WriteString("| " + strings.Join(cells, " | ") + " |\n")
+			}
 		}
 		l.close()
 	}
@@ -146,4 +162,31 @@ func TestRoundTrips(t *testing.T) {
 	if err := os.WriteFile(out, []byte(sb.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// rtEnv is a seeded database reached through a turnProxy: the driver's
+// DSN and Arc's URL with the proxy's address.
+type rtEnv struct {
+	p           *turnProxy
+	dsn, arcURL string
+}
+
+func newRTEnv(e *env) (*rtEnv, error) {
+	u, err := url.Parse(e.arcURL)
+	if err != nil {
+		return nil, err
+	}
+	p, err := newTurnProxy(u.Host)
+	if err != nil {
+		return nil, err
+	}
+	u.Host = p.ln.Addr().String()
+	re := &rtEnv{p: p, arcURL: u.String(), dsn: u.String()}
+	if e.my {
+		if re.dsn, err = mysqlDSN(u); err != nil {
+			p.close()
+			return nil, err
+		}
+	}
+	return re, nil
 }

@@ -14,18 +14,22 @@ import (
 	"strings"
 	"testing"
 
+	_ "github.com/go-sql-driver/mysql" // "mysql", shared by every library
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq"           // "postgres", shared by every library
 	_ "github.com/mattn/go-sqlite3" // "sqlite3", shared by every library
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/mysqldialect"
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
+	gormmysql "gorm.io/driver/mysql"
 	gormpg "gorm.io/driver/postgres"
 	gormsqlite "gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
 	"github.com/arcorm/arc"
+	arcmysql "github.com/arcorm/arc/dialect/mysql"
 	"github.com/arcorm/arc/engine"
 )
 
@@ -37,9 +41,19 @@ const (
 	nBooksPer = 10
 )
 
+// sqlKind is how hand-written SQL differs between the databases: $n
+// placeholders on PostgreSQL; on MySQL/MariaDB no RETURNING, the new key
+// read from LastInsertId as MySQL code writes it (MariaDB has INSERT …
+// RETURNING, MySQL has not; the baseline is the form both run).
+type sqlKind struct {
+	pg bool // PostgreSQL (lib/pq or pgx)
+	my bool // MySQL/MariaDB (go-sql-driver/mysql)
+}
+
 // env is one dialect's database, reached by every library through the
 // same *sql.DB.
 type env struct {
+	sqlKind
 	name     string
 	db       *sql.DB
 	eng      *arc.Engine
@@ -47,14 +61,19 @@ type env struct {
 	gorm     *gorm.DB
 	gormPrep *gorm.DB
 	bun      *bun.DB
-	pg       bool
 	file     string // SQLite: the database file
-	dsn      string // the driver's DSN (PostgreSQL: with search_path)
+	dsn      string // the driver's DSN (PostgreSQL: with search_path; MySQL: the bench database)
+	arcURL   string // the same database as an Arc URL
 }
 
-// q turns ? placeholders into $n on PostgreSQL.
-func (e *env) q(s string) string {
-	if !e.pg {
+// q adapts hand-written SQL (? placeholders, INSERT … RETURNING id) to
+// the database: $n placeholders on PostgreSQL; on MySQL the RETURNING
+// clause is dropped (insertIDs reads LastInsertId instead).
+func (k sqlKind) q(s string) string {
+	if k.my {
+		return strings.TrimSuffix(s, " RETURNING id")
+	}
+	if !k.pg {
 		return s
 	}
 	var b strings.Builder
@@ -70,10 +89,140 @@ func (e *env) q(s string) string {
 	return b.String()
 }
 
+// querier is a *sql.DB, *sql.Tx, *sqlx.DB or a prepared statement
+// (stmtQ).
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// stmtQ makes a prepared statement a querier (the query text is ignored).
+type stmtQ struct{ st *sql.Stmt }
+
+func (s stmtQ) ExecContext(ctx context.Context, _ string, args ...any) (sql.Result, error) {
+	return s.st.ExecContext(ctx, args...)
+}
+
+func (s stmtQ) QueryContext(ctx context.Context, _ string, args ...any) (*sql.Rows, error) {
+	return s.st.QueryContext(ctx, args...)
+}
+
+func (s stmtQ) QueryRowContext(ctx context.Context, _ string, args ...any) *sql.Row {
+	return s.st.QueryRowContext(ctx, args...)
+}
+
+// insertIDs runs an INSERT of len(ids) rows (query already adapted by q)
+// and stores the generated keys in ids: RETURNING id read back, or on
+// MySQL the statement's LastInsertId, the first key of a multi-row
+// INSERT, and the following ones (consecutive for one multi-row INSERT
+// under innodb_autoinc_lock_mode 0 or 1, the default 1 of MariaDB 10.11
+// here, as GORM and bun also assume).
+func (k sqlKind) insertIDs(ctx context.Context, x querier, query string, ids []int64, args ...any) error {
+	if k.my {
+		res, err := x.ExecContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		first, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || int(n) != len(ids) {
+			return fmt.Errorf("inserted %d rows (%v), want %d", n, err, len(ids))
+		}
+		for i := range ids {
+			ids[i] = first + int64(i)
+		}
+		return nil
+	}
+	rows, err := x.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	i := 0
+	for rows.Next() {
+		if i == len(ids) {
+			return fmt.Errorf("more than %d keys returned", len(ids))
+		}
+		if err := rows.Scan(&ids[i]); err != nil {
+			return err
+		}
+		i++
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if i != len(ids) {
+		return fmt.Errorf("got %d keys, want %d", i, len(ids))
+	}
+	return rows.Close()
+}
+
+// insertID is insertIDs for one row (QueryRow…Scan where RETURNING).
+func (k sqlKind) insertID(ctx context.Context, x querier, query string, args ...any) (int64, error) {
+	var id int64
+	if !k.my {
+		err := x.QueryRowContext(ctx, query, args...).Scan(&id)
+		return id, err
+	}
+	res, err := x.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
+// sqlxDriver is the driver name sqlx picks its bind style by.
+func (k sqlKind) sqlxDriver() string {
+	switch {
+	case k.pg:
+		return "postgres"
+	case k.my:
+		return "mysql"
+	}
+	return "sqlite3"
+}
+
+// peers opens sqlx, GORM (without and with PrepareStmt) and bun on db.
+func (k sqlKind) peers(db *sql.DB) (sx *sqlx.DB, g, gPrep *gorm.DB, bd *bun.DB, err error) {
+	sx = sqlx.NewDb(db, k.sqlxDriver())
+	for _, prep := range []bool{false, true} {
+		var d gorm.Dialector
+		switch {
+		case k.pg:
+			d = gormpg.New(gormpg.Config{Conn: db})
+		case k.my:
+			d = gormmysql.New(gormmysql.Config{Conn: db})
+		default:
+			d = gormsqlite.New(gormsqlite.Config{Conn: db})
+		}
+		gd, err := gorm.Open(d, &gorm.Config{PrepareStmt: prep, Logger: logger.Default.LogMode(logger.Silent)})
+		if err != nil {
+			return nil, nil, nil, nil, err
+		}
+		if prep {
+			gPrep = gd
+		} else {
+			g = gd
+		}
+	}
+	switch {
+	case k.pg:
+		bd = bun.NewDB(db, pgdialect.New())
+	case k.my:
+		bd = bun.NewDB(db, mysqldialect.New())
+	default:
+		bd = bun.NewDB(db, sqlitedialect.New())
+	}
+	return sx, g, gPrep, bd, nil
+}
+
 var (
 	envs     = map[string]*env{}
 	cleanups []func()
-	dialects = []string{"sqlite", "postgres"}
+	dialects = []string{"sqlite", "postgres", "mysql"}
 )
 
 func TestMain(m *testing.M) {
@@ -105,7 +254,8 @@ func getEnv(name string) (*env, error) {
 	if e := envs[name]; e != nil {
 		return e, nil
 	}
-	e := &env{name: name, pg: name == "postgres"}
+	e := &env{name: name, sqlKind: sqlKind{pg: name == "postgres", my: name == "mysql"}}
+	driverName := "sqlite3"
 	var err error
 	switch name {
 	case "sqlite":
@@ -117,8 +267,9 @@ func getEnv(name string) (*env, error) {
 		// The DSN Arc's sqlite dialect builds for sqlite:///file.db.
 		e.file = filepath.Join(dir, "bench.db")
 		e.dsn = "file:" + e.file + "?_busy_timeout=5000&_foreign_keys=1&_journal_mode=WAL&_synchronous=NORMAL"
-		e.db, err = sql.Open("sqlite3", e.dsn)
+		e.arcURL = "sqlite:///" + e.file
 	case "postgres":
+		driverName = "postgres"
 		base := os.Getenv("ARC_TEST_PG_URL")
 		if base == "" {
 			base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
@@ -127,9 +278,7 @@ func getEnv(name string) (*env, error) {
 		if aerr != nil {
 			return nil, aerr
 		}
-		rb := make([]byte, 6)
-		_, _ = rand.Read(rb)
-		schema := "arc_bench_" + hex.EncodeToString(rb)
+		schema := "arc_bench_" + randHex()
 		if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
 			admin.Close()
 			return nil, err
@@ -146,11 +295,16 @@ func getEnv(name string) (*env, error) {
 		qv.Set("search_path", schema)
 		u.RawQuery = qv.Encode()
 		e.dsn = u.String()
-		e.db, err = sql.Open("postgres", e.dsn)
+		e.arcURL = e.dsn
+	case "mysql":
+		driverName = "mysql"
+		if e.dsn, e.arcURL, err = mysqlDatabase(); err != nil {
+			return nil, err
+		}
 	default:
 		return nil, fmt.Errorf("unknown dialect %q", name)
 	}
-	if err != nil {
+	if e.db, err = sql.Open(driverName, e.dsn); err != nil {
 		return nil, err
 	}
 	e.db.SetMaxIdleConns(4)
@@ -164,51 +318,94 @@ func getEnv(name string) (*env, error) {
 	if e.eng, err = engine.New(e.db, name); err != nil {
 		return nil, err
 	}
-	e.sqlx = sqlx.NewDb(e.db, map[bool]string{false: "sqlite3", true: "postgres"}[e.pg])
-	gcfg := func(prep bool) *gorm.Config {
-		return &gorm.Config{PrepareStmt: prep, Logger: logger.Default.LogMode(logger.Silent)}
-	}
-	for _, prep := range []bool{false, true} {
-		var d gorm.Dialector
-		if e.pg {
-			d = gormpg.New(gormpg.Config{Conn: e.db})
-		} else {
-			d = gormsqlite.New(gormsqlite.Config{Conn: e.db})
-		}
-		g, err := gorm.Open(d, gcfg(prep))
-		if err != nil {
-			return nil, err
-		}
-		if prep {
-			e.gormPrep = g
-		} else {
-			e.gorm = g
-		}
-	}
-	if e.pg {
-		e.bun = bun.NewDB(e.db, pgdialect.New())
-	} else {
-		e.bun = bun.NewDB(e.db, sqlitedialect.New())
+	if e.sqlx, e.gorm, e.gormPrep, e.bun, err = e.peers(e.db); err != nil {
+		return nil, err
 	}
 	envs[name] = e
 	return e, nil
 }
 
+func randHex() string {
+	rb := make([]byte, 6)
+	_, _ = rand.Read(rb)
+	return hex.EncodeToString(rb)
+}
+
+// mysqlDatabase creates a database of its own on the MySQL/MariaDB
+// server that ARC_TEST_MYSQL_URL names (default
+// mysql://root@127.0.0.1:3306/test), dropped at the end, and returns the
+// go-sql-driver DSN and the Arc URL of it. The DSN carries the options
+// Arc's mysql dialect sets (mysqlDSN).
+func mysqlDatabase() (dsn, arcURL string, err error) {
+	base := os.Getenv("ARC_TEST_MYSQL_URL")
+	if base == "" {
+		base = "mysql://root@127.0.0.1:3306/test"
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", "", err
+	}
+	adminDSN, err := mysqlDSN(u)
+	if err != nil {
+		return "", "", err
+	}
+	admin, err := sql.Open("mysql", adminDSN)
+	if err != nil {
+		return "", "", err
+	}
+	name := "arc_bench_" + randHex()
+	if _, err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4"); err != nil {
+		admin.Close()
+		return "", "", err
+	}
+	cleanups = append(cleanups, func() {
+		admin.Exec("DROP DATABASE IF EXISTS " + name)
+		admin.Close()
+	})
+	u.Path = "/" + name
+	dsn, err = mysqlDSN(u)
+	return dsn, u.String(), err
+}
+
+// mysqlDSN is the go-sql-driver DSN that Arc's mysql dialect builds for
+// the mysql:// URL (dialect/mysql.Config: parseTime and loc=UTC, utf8mb4,
+// clientFoundRows, a strict sql_mode, time_zone +00:00). Every library
+// uses this DSN, so the options are the same for all.
+func mysqlDSN(u *url.URL) (string, error) {
+	c, err := arcmysql.Config(u)
+	if err != nil {
+		return "", err
+	}
+	return c.FormatDSN(), nil
+}
+
 // seed creates the tables with plain DDL (no library's migrator) and
 // fills them in one transaction.
 func seed(e *env) error {
-	pk := "INTEGER PRIMARY KEY"
-	if e.pg {
+	pk, fk := "INTEGER PRIMARY KEY", "REFERENCES authors (id)"
+	switch {
+	case e.pg:
 		pk = "BIGSERIAL PRIMARY KEY"
+	case e.my:
+		// MySQL ignores a column's inline REFERENCES: the table form.
+		pk, fk = "BIGINT AUTO_INCREMENT PRIMARY KEY", ", FOREIGN KEY (author_id) REFERENCES authors (id)"
 	}
 	ddl := []string{
 		"CREATE TABLE users (id " + pk + ", name VARCHAR(50) NOT NULL, fullname VARCHAR(100) NOT NULL, nickname VARCHAR(50) NOT NULL)",
 		"CREATE INDEX ix_users_nickname ON users (nickname)",
 		"CREATE TABLE authors (id " + pk + ", name VARCHAR(50) NOT NULL)",
-		"CREATE TABLE books (id " + pk + ", title VARCHAR(100) NOT NULL, author_id BIGINT NOT NULL REFERENCES authors (id))",
+		"CREATE TABLE books (id " + pk + ", title VARCHAR(100) NOT NULL, author_id BIGINT NOT NULL " + fk + ")",
 		"CREATE INDEX ix_books_author_id ON books (author_id)",
 	}
 	ctx := context.Background()
+	if e.my { // DDL is not transactional on MySQL: before the transaction
+		for _, s := range ddl {
+			if _, err := e.db.ExecContext(ctx, s); err != nil {
+				return err
+			}
+		}
+		ddl = nil
+	}
 	tx, err := e.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -253,11 +450,11 @@ func seed(e *env) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	if e.pg {
-		_, err = e.db.ExecContext(ctx, "ANALYZE")
-	} else {
-		_, err = e.db.ExecContext(ctx, "ANALYZE")
+	analyze := "ANALYZE"
+	if e.my {
+		analyze = "ANALYZE TABLE users, authors, books"
 	}
+	_, err = e.db.ExecContext(ctx, analyze)
 	return err
 }
 

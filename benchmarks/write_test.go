@@ -31,7 +31,8 @@ func BenchmarkInsertOne(b *testing.B) {
 				u := &RUser{Name: "new", Fullname: "New User", Nickname: "new"}
 				tx, err := e.db.BeginTx(ctx, nil)
 				check(b, err)
-				check(b, tx.QueryRowContext(ctx, q, u.Name, u.Fullname, u.Nickname).Scan(&u.ID))
+				u.ID, err = e.insertID(ctx, tx, q, u.Name, u.Fullname, u.Nickname)
+				check(b, err)
 				check(b, tx.Commit())
 			}
 		})
@@ -44,7 +45,8 @@ func BenchmarkInsertOne(b *testing.B) {
 				u := &RUser{Name: "new", Fullname: "New User", Nickname: "new"}
 				tx, err := e.db.BeginTx(ctx, nil)
 				check(b, err)
-				check(b, tx.StmtContext(ctx, st).QueryRowContext(ctx, u.Name, u.Fullname, u.Nickname).Scan(&u.ID))
+				u.ID, err = e.insertID(ctx, stmtQ{tx.StmtContext(ctx, st)}, "", u.Name, u.Fullname, u.Nickname)
+				check(b, err)
 				check(b, tx.Commit())
 			}
 		})
@@ -54,12 +56,19 @@ func BenchmarkInsertOne(b *testing.B) {
 				u := &RUser{Name: "new", Fullname: "New User", Nickname: "new"}
 				tx, err := e.sqlx.BeginTxx(ctx, nil)
 				check(b, err)
-				rows, err := sqlx.NamedQueryContext(ctx, tx, "INSERT INTO users (name, fullname, nickname) VALUES (:name, :fullname, :nickname) RETURNING id", u)
-				check(b, err)
-				for rows.Next() {
-					check(b, rows.Scan(&u.ID))
+				if e.my { // no RETURNING: the key from LastInsertId
+					res, err := tx.NamedExecContext(ctx, "INSERT INTO users (name, fullname, nickname) VALUES (:name, :fullname, :nickname)", u)
+					check(b, err)
+					u.ID, err = res.LastInsertId()
+					check(b, err)
+				} else {
+					rows, err := sqlx.NamedQueryContext(ctx, tx, "INSERT INTO users (name, fullname, nickname) VALUES (:name, :fullname, :nickname) RETURNING id", u)
+					check(b, err)
+					for rows.Next() {
+						check(b, rows.Scan(&u.ID))
+					}
+					check(b, rows.Close())
 				}
-				check(b, rows.Close())
 				check(b, tx.Commit())
 			}
 		})
@@ -129,7 +138,8 @@ func multiInsertSQL(n int) string {
 func BenchmarkInsert100(b *testing.B) {
 	ctx := context.Background()
 	each(b, func(b *testing.B, e *env) {
-		multi := func(b *testing.B, run func(tx *txArgs) error) {
+		multi := func(b *testing.B, x func(tx *sql.Tx) querier) {
+			q := e.q(multiInsertSQL(batch))
 			b.ReportAllocs()
 			for b.Loop() {
 				us := make([]*RUser, batch)
@@ -140,34 +150,22 @@ func BenchmarkInsert100(b *testing.B) {
 				}
 				tx, err := e.db.BeginTx(ctx, nil)
 				check(b, err)
-				ta := &txArgs{tx: tx, args: args}
-				check(b, run(ta))
-				i := 0
-				for ta.rows.Next() {
-					check(b, ta.rows.Scan(&us[i].ID))
-					i++
+				ids := make([]int64, batch)
+				check(b, e.insertIDs(ctx, x(tx), q, ids, args...))
+				for i, id := range ids {
+					us[i].ID = id
 				}
-				check(b, ta.rows.Err())
-				check(b, ta.rows.Close())
 				check(b, tx.Commit())
-				want(b, i, batch)
 			}
 		}
 		b.Run("raw", func(b *testing.B) {
-			q := e.q(multiInsertSQL(batch))
-			multi(b, func(t *txArgs) (err error) {
-				t.rows, err = t.tx.QueryContext(ctx, q, t.args...)
-				return err
-			})
+			multi(b, func(tx *sql.Tx) querier { return tx })
 		})
 		b.Run("raw-prep", func(b *testing.B) {
 			st, err := e.db.PrepareContext(ctx, e.q(multiInsertSQL(batch)))
 			check(b, err)
 			defer st.Close()
-			multi(b, func(t *txArgs) (err error) {
-				t.rows, err = t.tx.StmtContext(ctx, st).QueryContext(ctx, t.args...)
-				return err
-			})
+			multi(b, func(tx *sql.Tx) querier { return stmtQ{tx.StmtContext(ctx, st)} })
 		})
 		b.Run("raw-prep-100x", func(b *testing.B) {
 			st, err := e.db.PrepareContext(ctx, e.q(insertSQL))
@@ -177,10 +175,11 @@ func BenchmarkInsert100(b *testing.B) {
 			for b.Loop() {
 				tx, err := e.db.BeginTx(ctx, nil)
 				check(b, err)
-				ts := tx.StmtContext(ctx, st)
+				ts := stmtQ{tx.StmtContext(ctx, st)}
 				for range batch {
 					u := &RUser{Name: "bulk", Fullname: "Bulk User", Nickname: "bulk"}
-					check(b, ts.QueryRowContext(ctx, u.Name, u.Fullname, u.Nickname).Scan(&u.ID))
+					u.ID, err = e.insertID(ctx, ts, "", u.Name, u.Fullname, u.Nickname)
+					check(b, err)
 				}
 				check(b, tx.Commit())
 			}
@@ -194,18 +193,14 @@ func BenchmarkInsert100(b *testing.B) {
 				}
 				tx, err := e.sqlx.BeginTxx(ctx, nil)
 				check(b, err)
-				q, args, err := sqlx.Named("INSERT INTO users (name, fullname, nickname) VALUES (:name, :fullname, :nickname) RETURNING id", us)
+				q, args, err := sqlx.Named(e.q("INSERT INTO users (name, fullname, nickname) VALUES (:name, :fullname, :nickname) RETURNING id"), us)
 				check(b, err)
-				rows, err := tx.QueryContext(ctx, tx.Rebind(q), args...)
-				check(b, err)
-				i := 0
-				for rows.Next() {
-					check(b, rows.Scan(&us[i].ID))
-					i++
+				ids := make([]int64, batch)
+				check(b, e.insertIDs(ctx, tx, tx.Rebind(q), ids, args...))
+				for i, id := range ids {
+					us[i].ID = id
 				}
-				check(b, rows.Close())
 				check(b, tx.Commit())
-				want(b, i, batch)
 			}
 		})
 		for _, g := range []struct {
@@ -365,12 +360,6 @@ func BenchmarkUpdate(b *testing.B) {
 			}
 		})
 	})
-}
-
-type txArgs struct {
-	tx   *sql.Tx
-	args []any
-	rows *sql.Rows
 }
 
 func sessionNoExpire() session.Option { return session.WithExpireOnCommit(false) }

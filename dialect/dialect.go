@@ -12,6 +12,8 @@
 package dialect
 
 import (
+	"context"
+	"database/sql"
 	"database/sql/driver"
 	"fmt"
 	"net/url"
@@ -29,8 +31,9 @@ type Feature uint32
 
 // Capabilities a dialect may have.
 const (
-	// Returning: INSERT/UPDATE/DELETE ... RETURNING.
-	Returning Feature = 1 << iota
+	// ReturningUpdate: UPDATE ... RETURNING. Returning (below) is the
+	// three RETURNING flags together; ask for the statement you write.
+	ReturningUpdate Feature = 1 << iota
 	// ILike: a native ILIKE operator (otherwise lower(x) LIKE lower(y)).
 	ILike
 	// TupleInValues: tuple IN is written (a, b) IN (VALUES (?, ?), ...)
@@ -64,8 +67,26 @@ const (
 	// Arrays: native array column types (TEXT[], BIGINT[], ...) for
 	// slice fields (meta.KindArray).
 	Arrays
+	// ReturningInsert: INSERT ... RETURNING (MariaDB 10.5+ has it, MySQL
+	// does not).
+	ReturningInsert
+	// ReturningDelete: DELETE ... RETURNING (MariaDB 10.0+, not MySQL).
+	ReturningDelete
+	// SkipLocked: SELECT ... FOR UPDATE SKIP LOCKED (MariaDB 10.6+,
+	// MySQL 8.0+; PostgreSQL). Only meaningful with ForUpdate.
+	SkipLocked
+	// LimitInSubquery: a subquery under IN / ANY / ALL may carry LIMIT
+	// (MySQL and MariaDB refuse it; the compiler then wraps the subquery
+	// in a derived table).
+	LimitInSubquery
+	// NullsOrder: ORDER BY ... NULLS FIRST / NULLS LAST (MySQL and
+	// MariaDB lack it; the compiler then orders by "x IS NULL" first).
+	NullsOrder
 	// NullsDistinctIndexes etc. may follow.
 )
+
+// Returning is INSERT, UPDATE and DELETE ... RETURNING together.
+const Returning = ReturningInsert | ReturningUpdate | ReturningDelete
 
 // Dialect is what the rest of Arc needs to know about one database.
 type Dialect interface {
@@ -116,6 +137,17 @@ type Connector interface {
 // them.
 type WriteBeginner interface {
 	BeginWriteSQL() string
+}
+
+// Initializer is implemented by a dialect whose capabilities depend on
+// the server it talks to (SQLAlchemy's Dialect.initialize, bun's
+// Dialect.Init): MySQL and MariaDB differ in RETURNING and SKIP LOCKED by
+// version. engine.Open and engine.New call Initialize once with the new
+// pool and use the dialect it returns for that engine; the registered
+// dialect (the one dialect.Lookup returns, used where no server is at
+// hand) keeps its conservative flags. An error fails Open.
+type Initializer interface {
+	Initialize(ctx context.Context, db *sql.DB) (Dialect, error)
 }
 
 // ConnOptions are pool settings a dialect requires for a URL.

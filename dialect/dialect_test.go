@@ -22,17 +22,18 @@ var (
 )
 
 func TestRegistry(t *testing.T) {
-	for name, want := range map[string]string{"sqlite": "sqlite", "sqlite3": "sqlite", "postgres": "postgres", "postgresql": "postgres"} {
+	for name, want := range map[string]string{"sqlite": "sqlite", "sqlite3": "sqlite", "postgres": "postgres", "postgresql": "postgres",
+		"mysql": "mysql", "mariadb": "mysql"} {
 		d, err := dialect.Lookup(name)
 		if err != nil || d.Name() != want {
 			t.Errorf("Lookup(%q) = %v, %v", name, d, err)
 		}
 	}
-	_, err := dialect.Lookup("mysql")
-	if !errors.Is(err, arcerr.ErrUnknownDialect) || !strings.Contains(err.Error(), `"mysql"`) || !strings.Contains(err.Error(), "sqlite") {
+	_, err := dialect.Lookup("oracle")
+	if !errors.Is(err, arcerr.ErrUnknownDialect) || !strings.Contains(err.Error(), `"oracle"`) || !strings.Contains(err.Error(), "sqlite") {
 		t.Errorf("unknown dialect: %v", err)
 	}
-	if got := strings.Join(dialect.Names(), ","); got != "postgres,postgresql,sqlite,sqlite3" {
+	if got := strings.Join(dialect.Names(), ","); got != "mariadb,mysql,postgres,postgresql,sqlite,sqlite3" {
 		t.Errorf("Names = %s", got)
 	}
 	defer func() {

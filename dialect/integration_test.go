@@ -3,13 +3,16 @@ package dialect_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
+	mysqldrv "github.com/go-sql-driver/mysql"
 	"github.com/lib/pq"
 	"github.com/mattn/go-sqlite3"
 
 	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/expr"
 	"github.com/arcorm/arc/internal/dbtest"
@@ -62,7 +65,8 @@ func TestQuotedNamesRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(q, `"order"."it""s"`) || !strings.Contains(q, `JOIN "user" ON "order"."user" = "user".id`) {
+		qi := func(s string) string { return dialect.QuoteIdent(eng.Dialect(), s) }
+		if !strings.Contains(q, qi("order")+"."+qi(`it"s`)) || !strings.Contains(q, "JOIN "+qi("user")+" ON "+qi("order")+"."+qi("user")+" = "+qi("user")+".id") {
 			t.Errorf("SQL: %s", q)
 		}
 		rows, err := engine.QueryStmt(ctx, eng, sel)
@@ -85,7 +89,8 @@ func TestQuotedNamesRoundTrip(t *testing.T) {
 		mustExec(t, eng, &expr.Delete{Table: w, Where: []expr.Expr{expr.Eq(&W.Value, "x")}})
 		var n int
 		var v string
-		row := eng.DB().QueryRowContext(ctx, `SELECT count(*), max("val""ue") FROM "we""ird"`)
+		d := eng.Dialect()
+		row := eng.DB().QueryRowContext(ctx, "SELECT count(*), max("+dialect.QuoteIdent(d, `val"ue`)+") FROM "+dialect.QuoteIdent(d, `we"ird`))
 		if err := row.Scan(&n, &v); err != nil || n != 1 || v != "z" {
 			t.Errorf("we\"ird: %d %q %v", n, v, err)
 		}
@@ -129,12 +134,13 @@ func TestIntegrityErrors(t *testing.T) {
 			sqlite  sqlite3.ErrNoExtended
 			pgCode  string
 			argWant any
+			myNums  []uint16 // MySQL, MariaDB
 		}{
-			{"unique", &expr.Insert{Table: p, Columns: []string{"code"}, Rows: [][]any{{"a"}}}, sqlite3.ErrConstraintUnique, "23505", "a"},
-			{"not null", &expr.Insert{Table: p, Columns: []string{"code"}, Rows: [][]any{{nil}}}, sqlite3.ErrConstraintNotNull, "23502", nil},
-			{"foreign key", &expr.Insert{Table: c, Columns: []string{"parent_id", "qty"}, Rows: [][]any{{999, 1}}}, sqlite3.ErrConstraintForeignKey, "23503", int64(999)},
-			{"check", &expr.Insert{Table: c, Columns: []string{"parent_id", "qty"}, Rows: [][]any{{1, -5}}}, sqlite3.ErrConstraintCheck, "23514", 1},
-			{"primary key", &expr.Insert{Table: p, Columns: []string{"id", "code"}, Rows: [][]any{{1, "b"}}}, sqlite3.ErrConstraintPrimaryKey, "23505", 1},
+			{"unique", &expr.Insert{Table: p, Columns: []string{"code"}, Rows: [][]any{{"a"}}}, sqlite3.ErrConstraintUnique, "23505", "a", []uint16{1062}},
+			{"not null", &expr.Insert{Table: p, Columns: []string{"code"}, Rows: [][]any{{nil}}}, sqlite3.ErrConstraintNotNull, "23502", nil, []uint16{1048}},
+			{"foreign key", &expr.Insert{Table: c, Columns: []string{"parent_id", "qty"}, Rows: [][]any{{999, 1}}}, sqlite3.ErrConstraintForeignKey, "23503", int64(999), []uint16{1452}},
+			{"check", &expr.Insert{Table: c, Columns: []string{"parent_id", "qty"}, Rows: [][]any{{1, -5}}}, sqlite3.ErrConstraintCheck, "23514", 1, []uint16{3819, 4025}},
+			{"primary key", &expr.Insert{Table: p, Columns: []string{"id", "code"}, Rows: [][]any{{1, "b"}}}, sqlite3.ErrConstraintPrimaryKey, "23505", 1, []uint16{1062}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -158,6 +164,11 @@ func TestIntegrityErrors(t *testing.T) {
 				case "postgres":
 					var de *pq.Error
 					if !errors.As(err, &de) || string(de.Code) != tt.pgCode {
+						t.Errorf("driver error: %#v", de)
+					}
+				case "mysql":
+					var de *mysqldrv.MySQLError
+					if !errors.As(err, &de) || !slices.Contains(tt.myNums, de.Number) {
 						t.Errorf("driver error: %#v", de)
 					}
 				}

@@ -126,6 +126,7 @@ func WithoutPing() Option { return func(c *config) { c.skipPing = true } }
 //
 //	sqlite:///relative.db   sqlite:////abs/path.db   sqlite::memory:   sqlite:///:memory:
 //	postgres://user:pass@host:5432/db?sslmode=disable
+//	mysql://user:pass@host:3306/db   mariadb://user:pass@host:3306/db
 //
 // The scheme picks the registered dialect. Open pings the database unless
 // WithoutPing is given, so a bad URL or an unreachable server is reported here.
@@ -180,6 +181,10 @@ func open(ctx context.Context, rawURL string, cfg *config) (*Engine, error) {
 			_ = db.Close()
 			return nil, fmt.Errorf("arc: open %s: cannot connect: %w", e.url, err)
 		}
+		if err := e.initialize(ctx); err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("arc: open %s: %w", e.url, err)
+		}
 	}
 	if err := e.openReplicas(ctx, cfg); err != nil {
 		_ = e.Close()
@@ -189,7 +194,9 @@ func open(ctx context.Context, rawURL string, cfg *config) (*Engine, error) {
 }
 
 // New wraps a *sql.DB the caller already has, for the named dialect
-// ("sqlite" or "postgres"). Close does not close db. For SQLite, open db
+// ("sqlite", "postgres" or "mysql"). Close does not close db. A dialect
+// whose capabilities depend on the server (MySQL's) asks it here, unless
+// WithoutPing is given. For SQLite, open db
 // with _stmt_cache_size in its DSN (Open sets 128): transactions run
 // their statements unprepared on their connection, and without the
 // driver's cache each is compiled again every time.
@@ -198,7 +205,34 @@ func New(db *sql.DB, dialectName string, opts ...Option) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newEngine(db, d, newConfig(opts)), nil
+	cfg := newConfig(opts)
+	e := newEngine(db, d, cfg)
+	if cfg.skipPing {
+		return e, nil
+	}
+	if err := e.initialize(context.Background()); err != nil {
+		return nil, fmt.Errorf("arc: new %s engine: %w", dialectName, err)
+	}
+	return e, nil
+}
+
+// initialize lets a dialect whose capabilities depend on the server
+// (dialect.Initializer: MySQL and MariaDB by version) ask it, and keeps
+// the dialect it returns for this engine. WithoutPing skips it (no
+// connection is made at Open): the engine then keeps the registered
+// dialect's conservative capabilities.
+func (e *Engine) initialize(ctx context.Context) error {
+	in, ok := e.d.(dialect.Initializer)
+	if !ok {
+		return nil
+	}
+	d, err := in.Initialize(ctx, e.db)
+	if err != nil {
+		return err
+	}
+	e.d = d
+	e.connTx = e.connTx || d.Has(dialect.ConnTx)
+	return nil
 }
 
 func newConfig(opts []Option) *config {

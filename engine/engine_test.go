@@ -211,7 +211,8 @@ func TestOpenErrors(t *testing.T) {
 	}{
 		{"://nothing", nil, "bad database URL", ""},
 		{"just-a-file.db", nil, "has no scheme", ""},
-		{"mysql://u@h/db", arcerr.ErrUnknownDialect, `unknown dialect "mysql"`, ""},
+		{"oracle://u@h/db", arcerr.ErrUnknownDialect, `unknown dialect "oracle"`, ""},
+		{"mysql://bob:s3cret@127.0.0.1:1/db?timeout=2s", nil, "cannot connect", "s3cret"},
 		{"postgres://bob:s3cret@127.0.0.1:1/db?connect_timeout=2", nil, "cannot connect", "s3cret"},
 		{"sqlite:////nonexistent-dir/sub/x.db", nil, "cannot connect", ""},
 	}

@@ -45,7 +45,7 @@ func (e *Engine) openReplicas(ctx context.Context, cfg *config) error {
 		if err != nil {
 			return fmt.Errorf("arc: open replica: %w", err)
 		}
-		if re.d != e.d {
+		if re.d.Name() != e.d.Name() {
 			_ = re.Close()
 			return fmt.Errorf("arc: open replica %s: dialect %s, but the primary's is %s", re.url, re.d.Name(), e.d.Name())
 		}

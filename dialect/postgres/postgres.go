@@ -34,7 +34,8 @@ func New() *Dialect {
 	return &Dialect{dialect.Base{
 		Features: dialect.Returning | dialect.ILike | dialect.Savepoints | dialect.Sequences |
 			dialect.TransactionalDDL | dialect.MatchTSQuery | dialect.LimitAll | dialect.OffsetWithoutLimit |
-			dialect.AlterColumn | dialect.ForUpdate | dialect.Arrays,
+			dialect.AlterColumn | dialect.ForUpdate | dialect.Arrays | dialect.SkipLocked | dialect.LimitInSubquery |
+			dialect.NullsOrder,
 		Params:   MaxParams,
 		Reserved: dialect.ReservedWords,
 	}}

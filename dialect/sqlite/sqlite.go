@@ -35,7 +35,8 @@ type Dialect struct{ dialect.Base }
 // New returns the SQLite dialect.
 func New() *Dialect {
 	return &Dialect{dialect.Base{
-		Features: dialect.Returning | dialect.TupleInValues | dialect.Savepoints | dialect.TransactionalDDL | dialect.ConnTx,
+		Features: dialect.Returning | dialect.TupleInValues | dialect.Savepoints | dialect.TransactionalDDL | dialect.ConnTx |
+			dialect.LimitInSubquery | dialect.NullsOrder,
 		Params:   MaxParams,
 		Reserved: dialect.ReservedWords,
 	}}

@@ -1,10 +1,13 @@
-// Package dbtest is the shared two-dialect harness of Arc's own tests:
-// Each runs a test body once on a fresh SQLite database in a temp dir and
-// once on a fresh PostgreSQL schema, and cleans both up. PostgreSQL comes
-// from ARC_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/test);
-// when it cannot be reached the PostgreSQL half skips with a message,
-// except under CI=true, where it fails. ARC_TEST_DIALECTS=sqlite (or
-// postgres) limits the run to one dialect.
+// Package dbtest is the shared harness of Arc's own tests: Each runs a
+// test body once per dialect, each on a fresh database — a SQLite file in
+// a temp dir, a new PostgreSQL schema, a new MySQL/MariaDB database — and
+// cleans up. PostgreSQL comes from ARC_TEST_PG_URL (default
+// postgres://postgres@127.0.0.1:5432/test), MySQL/MariaDB from
+// ARC_TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306/test); when a
+// server cannot be reached its half skips with a message, except under
+// CI=true, where it fails. ARC_TEST_DIALECTS=sqlite,postgres,mysql (a
+// comma list) selects the dialects; without it the default ones run
+// (DefaultDialects).
 package dbtest
 
 import (
@@ -24,6 +27,7 @@ import (
 
 	"github.com/arcorm/arc/engine"
 
+	_ "github.com/arcorm/arc/dialect/mysql"    // register
 	_ "github.com/arcorm/arc/dialect/postgres" // register
 	_ "github.com/arcorm/arc/dialect/sqlite"   // register
 )
@@ -31,8 +35,44 @@ import (
 // DefaultPGURL is used when ARC_TEST_PG_URL is not set.
 const DefaultPGURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 
-// Dialects are the dialect names Each runs, in order.
-var Dialects = []string{"sqlite", "postgres"}
+// DefaultMySQLURL is used when ARC_TEST_MYSQL_URL is not set.
+const DefaultMySQLURL = "mysql://root@127.0.0.1:3306/test"
+
+// DefaultDialects run when ARC_TEST_DIALECTS is not set. MySQL joins the
+// list once its run is green; until then ARC_TEST_DIALECTS=mysql (or
+// sqlite,postgres,mysql) opts in.
+var DefaultDialects = []string{"sqlite", "postgres"}
+
+// Dialects are the dialect names Each runs, in order: the default ones,
+// plus mysql when ARC_TEST_DIALECTS names it.
+var Dialects = func() []string {
+	ds := append([]string(nil), DefaultDialects...)
+	for _, n := range []string{"sqlite", "postgres", "mysql"} {
+		if !contains(ds, n) && listed(n) {
+			ds = append(ds, n)
+		}
+	}
+	return ds
+}()
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// listed reports whether ARC_TEST_DIALECTS names the dialect.
+func listed(name string) bool {
+	for _, d := range strings.Split(os.Getenv("ARC_TEST_DIALECTS"), ",") {
+		if strings.TrimSpace(d) == name {
+			return true
+		}
+	}
+	return false
+}
 
 // PGURL returns the PostgreSQL URL tests use.
 func PGURL() string {
@@ -42,17 +82,19 @@ func PGURL() string {
 	return DefaultPGURL
 }
 
+// MySQLURL returns the MySQL/MariaDB URL tests use.
+func MySQLURL() string {
+	if u := os.Getenv("ARC_TEST_MYSQL_URL"); u != "" {
+		return u
+	}
+	return DefaultMySQLURL
+}
+
 func enabled(name string) bool {
-	v := os.Getenv("ARC_TEST_DIALECTS")
-	if v == "" {
-		return true
+	if os.Getenv("ARC_TEST_DIALECTS") == "" {
+		return contains(DefaultDialects, name)
 	}
-	for _, d := range strings.Split(v, ",") {
-		if strings.TrimSpace(d) == name {
-			return true
-		}
-	}
-	return false
+	return listed(name)
 }
 
 // Each runs fn as a subtest per dialect, each with a new, empty database.
@@ -77,8 +119,11 @@ func EachDialect(t *testing.T, fn func(t *testing.T, name string)) {
 			if !enabled(name) {
 				t.Skipf("dialect %s not in ARC_TEST_DIALECTS=%s", name, os.Getenv("ARC_TEST_DIALECTS"))
 			}
-			if name == "postgres" {
+			switch name {
+			case "postgres":
 				RequirePG(t)
+			case "mysql":
+				RequireMySQL(t)
 			}
 			fn(t, name)
 		})
@@ -86,12 +131,15 @@ func EachDialect(t *testing.T, fn func(t *testing.T, name string)) {
 }
 
 // URL returns the URL of a new empty database of the named dialect (a
-// SQLite file in a temp dir, a PostgreSQL schema), removed when the test
-// ends.
+// SQLite file in a temp dir, a PostgreSQL schema, a MySQL database),
+// removed when the test ends.
 func URL(t testing.TB, name string) string {
 	t.Helper()
-	if name == "postgres" {
+	switch name {
+	case "postgres":
 		return NewSchemaURL(t)
+	case "mysql":
+		return NewMySQLURL(t)
 	}
 	return SQLiteURL(t)
 }
@@ -108,6 +156,8 @@ func Open(t testing.TB, name string, opts ...engine.Option) *engine.Engine {
 		return SQLite(t, opts...)
 	case "postgres":
 		return Postgres(t, opts...)
+	case "mysql":
+		return MySQL(t, opts...)
 	}
 	t.Fatalf("dbtest: unknown dialect %q", name)
 	return nil
@@ -201,6 +251,89 @@ func Postgres(t testing.TB, opts ...engine.Option) *engine.Engine {
 		t.Fatalf("dbtest: open postgres: %v", err)
 	}
 	// Registered after the schema's cleanup, so it runs first.
+	t.Cleanup(func() { _ = eng.Close() })
+	return eng
+}
+
+var (
+	myOnce sync.Once
+	myErr  error
+)
+
+// mysqlAdmin opens a pool on the test server's database of
+// ARC_TEST_MYSQL_URL, through the dialect's own DSN.
+func mysqlAdmin() (*sql.DB, error) {
+	eng, err := engine.Open(context.Background(), MySQLURL(), engine.WithoutPing())
+	if err != nil {
+		return nil, err
+	}
+	return eng.DB(), nil
+}
+
+func mysqlReachable() error {
+	myOnce.Do(func() {
+		db, err := mysqlAdmin()
+		if err != nil {
+			myErr = err
+			return
+		}
+		defer db.Close()
+		myErr = db.PingContext(context.Background())
+	})
+	return myErr
+}
+
+// RequireMySQL skips (or, under CI=true, fails) when the MySQL/MariaDB
+// test server is unreachable.
+func RequireMySQL(t testing.TB) {
+	t.Helper()
+	if err := mysqlReachable(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("dbtest: MySQL/MariaDB at %s is required in CI but unreachable: %v", MySQLURL(), err)
+		}
+		t.Skipf("dbtest: MySQL/MariaDB at %s unreachable, skipping: %v (set ARC_TEST_MYSQL_URL)", MySQLURL(), err)
+	}
+}
+
+// NewMySQLURL creates a new database (arc_t_<random>, utf8mb4 with the
+// binary collation utf8mb4_bin, so that string comparison and order are
+// those of the other dialects) on the test server and returns its URL;
+// the database is dropped when the test ends.
+func NewMySQLURL(t testing.TB) string {
+	t.Helper()
+	RequireMySQL(t)
+	name := "arc_t_" + randHex(6)
+	admin, err := mysqlAdmin()
+	if err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	if _, err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
+		admin.Close()
+		t.Fatalf("dbtest: create database: %v", err)
+	}
+	t.Cleanup(func() {
+		defer admin.Close()
+		if _, err := admin.Exec("DROP DATABASE IF EXISTS " + name); err != nil {
+			t.Errorf("dbtest: drop database %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(MySQLURL())
+	if err != nil {
+		t.Fatalf("dbtest: bad ARC_TEST_MYSQL_URL: %v", err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+// MySQL opens an engine on a new database of the MySQL/MariaDB test server.
+func MySQL(t testing.TB, opts ...engine.Option) *engine.Engine {
+	t.Helper()
+	u := NewMySQLURL(t)
+	eng, err := engine.Open(context.Background(), u, opts...)
+	if err != nil {
+		t.Fatalf("dbtest: open mysql: %v", err)
+	}
+	// Registered after the database's cleanup, so it runs first.
 	t.Cleanup(func() { _ = eng.Close() })
 	return eng
 }

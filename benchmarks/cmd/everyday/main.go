@@ -23,6 +23,9 @@ import (
 
 var line = regexp.MustCompile(`^BenchmarkEveryday/([^/\s]+)/([^/\s]+)/([^/\s#]+?)(?:#\d+)?(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+\d+ B/op\s+(\d+) allocs/op)?`)
 
+// roundLine is BenchmarkEveryday's "# round i of n, <time>, load: a b c".
+var roundLine = regexp.MustCompile(`^# round \d+ of \d+, ([^,]+), load: ([\d.]+)`)
+
 var ops = []string{"insert1", "insert100", "update", "get", "read100"}
 
 type key struct{ dialect, op, lib string }
@@ -31,9 +34,21 @@ func main() {
 	runs := map[key][]float64{}
 	allocs := map[key][]float64{}
 	var dialects, libOrder []string
+	var loads []float64 // 1-minute load average at the start of each round
+	var firstRound, lastRound string
 	sc := bufio.NewScanner(os.Stdin)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
+		if r := roundLine.FindStringSubmatch(sc.Text()); r != nil {
+			if firstRound == "" {
+				firstRound = r[1]
+			}
+			lastRound = r[1]
+			if v, err := strconv.ParseFloat(r[2], 64); err == nil {
+				loads = append(loads, v)
+			}
+			continue
+		}
 		m := line.FindStringSubmatch(sc.Text())
 		if m == nil {
 			continue
@@ -63,6 +78,10 @@ func main() {
 			r[i] = xs[i] / ys[i]
 		}
 		return median(r), n
+	}
+	if len(loads) > 0 {
+		fmt.Printf("Rounds from %s to %s; 1-minute load average at their starts %.1f–%.1f (median %.1f).\n",
+			firstRound, lastRound, slices.Min(loads), slices.Max(loads), median(loads))
 	}
 	for _, d := range dialects {
 		rounds := len(runs[key{d, "get", "raw"}])
@@ -150,7 +169,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, "everyday:", err)
 			os.Exit(1)
 		}
-		fmt.Printf("\n### Round trips per operation (PostgreSQL, counted on a loopback proxy)\n\n%s", b)
+		fmt.Printf("\n### Round trips per operation (counted on a loopback proxy)\n\n%s", b)
 	}
 }
 

@@ -1,6 +1,7 @@
 // Command load is Arc's load benchmark (make bench-load): N goroutines
 // (8, 32, 128 by default) serve "requests", each with a session of its
-// own, on SQLite (a file, default URL) and PostgreSQL (default options),
+// own, on SQLite (a file, default URL), PostgreSQL and MariaDB/MySQL
+// (default options; a schema or database of its own, dropped at the end),
 // and the same requests written by hand with database/sql run in the same
 // process on the same pool. Half the requests read a shared row and then
 // write it (and insert a row); the other half only read. It reports
@@ -10,7 +11,7 @@
 // It is bounded: each configuration stops after -requests requests or
 // -max time, whichever comes first, and it talks to 127.0.0.1 only.
 //
-//	go run ./cmd/load [-n 8,32,128] [-requests 3000] [-max 8s] [-dialects sqlite,postgres]
+//	go run ./cmd/load [-n 8,32,128] [-requests 3000] [-max 8s] [-dialects sqlite,postgres,mysql]
 package main
 
 import (
@@ -33,6 +34,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	_ "github.com/lib/pq"
 
 	"github.com/arcorm/arc"
@@ -59,8 +61,9 @@ var (
 	flagN        = flag.String("n", "8,32,128", "concurrent goroutines, comma-separated")
 	flagRequests = flag.Int("requests", 3000, "requests per configuration")
 	flagMax      = flag.Duration("max", 8*time.Second, "time limit per configuration")
-	flagDialects = flag.String("dialects", "sqlite,postgres", "dialects")
+	flagDialects = flag.String("dialects", "sqlite,postgres,mysql", "dialects")
 	flagPG       = flag.String("pg", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "PostgreSQL URL (loopback)")
+	flagMySQL    = flag.String("mysql", "mysql://root@127.0.0.1:3306/test", "MariaDB/MySQL URL (loopback)")
 	flagWrites   = flag.Float64("writes", 0.5, "share of read-then-write requests")
 	flagImpl     = flag.String("impl", "arc,database/sql", "implementations to run")
 	flagProfile  = flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
@@ -146,6 +149,35 @@ func runDialect(name string, ns []int, failed *bool) error {
 		q := u.Query()
 		q.Set("search_path", schema)
 		u.RawQuery = q.Encode()
+		rawURL = u.String()
+	case "mysql":
+		u, err := url.Parse(*flagMySQL)
+		if err != nil {
+			return err
+		}
+		if h := u.Hostname(); h != "127.0.0.1" && h != "localhost" && h != "::1" {
+			return fmt.Errorf("-mysql must be a loopback address, not %s", h)
+		}
+		b := make([]byte, 6)
+		_, _ = rand.Read(b)
+		dbName := "arc_load_" + hex.EncodeToString(b)
+		c := mysql.NewConfig()
+		c.User = u.User.Username()
+		c.Passwd, _ = u.User.Password()
+		c.Net, c.Addr = "tcp", u.Host
+		admin, err := sql.Open("mysql", c.FormatDSN())
+		if err != nil {
+			return err
+		}
+		if _, err := admin.Exec("CREATE DATABASE " + dbName + " CHARACTER SET utf8mb4"); err != nil {
+			admin.Close()
+			return fmt.Errorf("mysql: %w", err)
+		}
+		cleanup = func() {
+			_, _ = admin.Exec("DROP DATABASE " + dbName)
+			admin.Close()
+		}
+		u.Path = "/" + dbName
 		rawURL = u.String()
 	default:
 		return fmt.Errorf("unknown dialect %q", name)
