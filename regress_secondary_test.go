@@ -73,6 +73,10 @@ func secCheck(t *testing.T, ctx context.Context, eng *arc.Engine, want ...string
 		got = append(got, k.Word)
 	}
 	assert.Equal(t, want, got)
+	P, K := arc.Cols[SecPost](), arc.Cols[SecKeyword]()
+	n, err := arc.QueryOf[SecPost](s).Where(arc.Any(&P.Keywords, arc.Eq(&K.Word, want[len(want)-1]))).Count(ctx)
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, n, "Any through the association table")
 }
 
 // secScenarios are run in several orders, in this process and in fresh
