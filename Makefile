@@ -108,8 +108,8 @@ replica:
 
 # The load benchmark of docs/performance.md: N concurrent requests (8, 32,
 # 128), one session each, read-then-write and read-only, on SQLite (file,
-# default URL) and PostgreSQL (default options), against hand-written
-# database/sql in the same run. Loopback only, about a minute.
+# default URL), PostgreSQL and MariaDB (default options), against
+# hand-written database/sql in the same run. Loopback only, a minute or two.
 bench-load:
 	cd benchmarks && $(GO) run ./cmd/load $(LOADFLAGS)
 

@@ -141,19 +141,14 @@ func (s *Session) newPlan() *flushPlan {
 			tables = append(tables, st.cd.t)
 		}
 	}
-	for _, st := range s.persistentStates() {
-		if st.markedDelete {
-			continue
+	for _, st := range s.changedStates() {
+		if p.updates == nil {
+			p.updates = map[*meta.Table][]*update{}
 		}
-		if st.snap != nil && st.cd.anyChanged(st.obj, st.snap) {
-			if p.updates == nil {
-				p.updates = map[*meta.Table][]*update{}
-			}
-			p.updates[st.cd.t] = append(p.updates[st.cd.t], &update{st: st, setUpdatedAt: -1})
-			p.touched = append(p.touched, st)
-			if !slices.Contains(tables, st.cd.t) {
-				tables = append(tables, st.cd.t)
-			}
+		p.updates[st.cd.t] = append(p.updates[st.cd.t], &update{st: st, setUpdatedAt: -1})
+		p.touched = append(p.touched, st)
+		if !slices.Contains(tables, st.cd.t) {
+			tables = append(tables, st.cd.t)
 		}
 	}
 	if len(s.deleted) > 0 {
