@@ -69,8 +69,9 @@ type loader struct {
 	// rescans: the loader's plan Rewrites, and it is the only one that
 	// scans into structs from fresh, so a recycled struct needs no zeroing.
 	rescans bool
-	ids     *stateTable // the identity map's integer keys of t, once needed
-	lh      *loadHint   // where done records the count (see makeLoader)
+	ids     *stateTable    // the identity map's integer keys of t, once needed
+	props   []*meta.Column // column properties the plan scans, copied into objects already mapped
+	lh      *loadHint      // where done records the count (see makeLoader)
 }
 
 func (s *Session) newLoader(t *meta.Table, plan *engine.ScanPlan, populate bool, batch *loadBatch, h *loadHint) *loader {
@@ -88,7 +89,8 @@ func (s *Session) makeLoader(t *meta.Table, plan *engine.ScanPlan, populate bool
 	if h == nil {
 		h = &cd.hint
 	}
-	l := loader{s: s, t: t, cd: cd, populate: populate, batch: batch, objs: cd.slab, snaps: cd.snapSlab, rescans: plan.Rewrites(), lh: h}
+	l := loader{s: s, t: t, cd: cd, populate: populate, batch: batch, objs: cd.slab, snaps: cd.snapSlab, rescans: plan.Rewrites(),
+		props: planProps(t, plan), lh: h}
 	// When the last two loads made about as many objects, the next one
 	// likely will too: size the session's maps for them and take them in
 	// one chunk instead of 1, 1, 2, 4 … (the smaller of the two, so one
@@ -204,6 +206,9 @@ func (l *loader) load(ctx context.Context, fresh unsafe.Pointer) (unsafe.Pointer
 		st = s.identity.get(k)
 	}
 	if st != nil {
+		if l.props != nil {
+			copyProps(st.obj, fresh, l.props)
+		}
 		p, err := s.loadExisting(ctx, st, fresh, l.populate, l.batch)
 		l.recycle(fresh)
 		return p, err

@@ -35,9 +35,10 @@ func New() *Dialect {
 		Features: dialect.Returning | dialect.ILike | dialect.Savepoints | dialect.Sequences |
 			dialect.TransactionalDDL | dialect.MatchTSQuery | dialect.LimitAll | dialect.OffsetWithoutLimit |
 			dialect.AlterColumn | dialect.ForUpdate | dialect.Arrays | dialect.SkipLocked | dialect.LimitInSubquery |
-			dialect.NullsOrder,
-		Params:   MaxParams,
-		Reserved: dialect.ReservedWords,
+			dialect.NullsOrder | dialect.TypedValues | dialect.ValuesTable,
+		Params:         MaxParams,
+		Reserved:       dialect.ReservedWords,
+		TimeResolution: time.Microsecond, // timestamp(6)
 	}}
 }
 
