@@ -155,6 +155,9 @@ func ForeignKeyDef(d Dialect, fk *meta.ForeignKey) string {
 
 // CreateIndex is CREATE [UNIQUE] INDEX for ix on table.
 func CreateIndex(d Dialect, table string, ix *meta.Index, ifNotExists bool) string {
+	if g, ok := d.(IndexGuard); ok && ifNotExists && !g.IndexIfNotExists() {
+		ifNotExists = false // the index of a table create_all has just made
+	}
 	u := ""
 	if ix.Unique {
 		u = "UNIQUE "
@@ -263,3 +266,9 @@ func CheckDef(d Dialect, expr string) string {
 	}
 	return "CHECK (" + expr + ")"
 }
+
+// IndexGuard is implemented by a dialect whose server may lack CREATE
+// INDEX IF NOT EXISTS (MySQL 8 has none; MariaDB has it): IndexIfNotExists
+// reports whether it may be written. Without it, the guard is dropped;
+// create_all only creates the indexes of tables it has just created.
+type IndexGuard interface{ IndexIfNotExists() bool }

@@ -260,11 +260,13 @@ func (s *Session) execInserts(ctx context.Context, tx *engine.Tx, t *meta.Table,
 				}
 			}
 		}
-		var q string
+		render := insertSQL
 		if mode == insOrdered && len(batch) > 1 {
-			q = insertOrderedSQL(d, t, cols, first.mask, len(batch), ret, retMask)
-		} else {
-			q = insertSQL(d, t, cols, first.mask, len(batch), ret, retMask)
+			render = insertOrderedSQL
+		}
+		q, err := render(d, t, cols, first.mask, len(batch), ret, retMask)
+		if err != nil {
+			return flushErr("insert", batch[0].st, err)
 		}
 		objs := make([]*state, len(batch))
 		for i, r := range batch {
@@ -432,7 +434,10 @@ func (s *Session) execUpdate(ctx context.Context, tx *engine.Tx, u *update) erro
 	// The WHERE uses the key and version as loaded (the snapshot), so a
 	// changed primary key updates the right row.
 	args = s.pkArgs(st, args, st.snap)
-	q := updateSQL(d, st.cd.t, cols, u.mask) // not cached for tables over 64 columns
+	q, err := updateSQL(d, st.cd.t, cols, u.mask) // not cached for tables over 64 columns
+	if err != nil {
+		return flushErr("update", st, err)
+	}
 	if len(st.cd.t.Generated) > 0 && d.Has(dialect.Returning) {
 		if err := s.updateReturning(ctx, tx, st, q, args); err != nil {
 			return flushErr("update", st, err)
@@ -451,7 +456,10 @@ func (s *Session) execUpdate(ctx context.Context, tx *engine.Tx, u *update) erro
 }
 
 func (s *Session) execDelete(ctx context.Context, tx *engine.Tx, st *state) error {
-	q := deleteSQL(s.eng.Dialect(), st.cd.t)
+	q, err := deleteSQL(s.eng.Dialect(), st.cd.t)
+	if err != nil {
+		return flushErr("delete", st, err)
+	}
 	res, err := tx.Exec(ctx, q, s.pkArgs(st, nil, st.snap)...)
 	if err != nil {
 		return flushErr("delete", st, err)

@@ -62,13 +62,13 @@ func renderStmt(d dialect.Dialect, st expr.Expr) (stmtText, error) {
 func cachedStmt(k sqlKey, build func() (stmtText, error)) (stmtText, error) {
 	if k.t != nil && k.kind != 0 && len(k.t.Columns) <= 64 {
 		if v, ok := sqlCache.Load(k); ok {
-			return v.(stmtText), nil
+			return v, nil
 		}
 		q, err := build()
 		if err != nil {
 			return stmtText{}, err
 		}
-		return sqlCache.Store(k, q).(stmtText), nil
+		return sqlCache.Store(k, q), nil
 	}
 	return build()
 }

@@ -67,7 +67,13 @@ func (*Dialect) CheckExpr(expr string) string {
 	return b.String()
 }
 
+// IndexIfNotExists reports whether CREATE INDEX IF NOT EXISTS may be
+// written: MariaDB has it, MySQL (8.x) does not. The registered dialect,
+// which knows no server, assumes MariaDB's syntax.
+func (d *Dialect) IndexIfNotExists() bool { return d.MariaDB || d.Server == "" }
+
 var (
+	_ dialect.IndexGuard  = (*Dialect)(nil)
 	_ dialect.AlterWriter = (*Dialect)(nil)
 	_ dialect.CheckWriter = (*Dialect)(nil)
 )

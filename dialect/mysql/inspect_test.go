@@ -8,6 +8,7 @@ import (
 	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/dialect/mysql"
 	"github.com/arcorm/arc/internal/dbtest"
+	"github.com/arcorm/arc/meta"
 )
 
 func TestNormalizeType(t *testing.T) {
@@ -74,6 +75,13 @@ func TestAlterWriter(t *testing.T) {
 	}
 	if d.MigrationDriver() != "mysql" {
 		t.Error("golang-migrate driver")
+	}
+	ix := &meta.Index{Name: "ix_a", Columns: []*meta.Column{{Name: "a"}}}
+	if got := dialect.CreateIndex(mysql.ForServer("10.11.6-MariaDB"), "t", ix, true); got != "CREATE INDEX IF NOT EXISTS ix_a ON t (a)" {
+		t.Errorf("MariaDB: %q", got)
+	}
+	if got := dialect.CreateIndex(mysql.ForServer("8.0.36"), "t", ix, true); got != "CREATE INDEX ix_a ON t (a)" {
+		t.Errorf("MySQL 8 has no CREATE INDEX IF NOT EXISTS: %q", got)
 	}
 }
 
