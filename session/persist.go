@@ -8,7 +8,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -298,7 +297,7 @@ func (s *Session) insertBatch(ctx context.Context, tx *engine.Tx, t *meta.Table,
 			if err := rows.Err(); err != nil {
 				return flushErr("insert", objs[0], err)
 			}
-			return flushErr("insert", objs[0], errors.New("INSERT ... RETURNING returned no row"))
+			return flushErr("insert", objs[0], fmt.Errorf("%w: INSERT ... RETURNING returned no row", arcerr.ErrStaleData))
 		}
 		if err := rows.Scan((*int64)(unsafe.Add(objs[0].obj, ret[0].Offset))); err != nil {
 			return flushErr("insert", objs[0], err)
@@ -311,7 +310,7 @@ func (s *Session) insertBatch(ctx context.Context, tx *engine.Tx, t *meta.Table,
 			if err := rows.Err(); err != nil {
 				return flushErr("insert", objs[0], err)
 			}
-			return flushErr("insert", objs[0], errors.New("INSERT ... RETURNING returned no row"))
+			return flushErr("insert", objs[0], fmt.Errorf("%w: INSERT ... RETURNING returned no row", arcerr.ErrStaleData))
 		}
 		if err := plan.Scan(rows, objs[0].obj); err != nil {
 			return flushErr("insert", objs[0], err)
@@ -348,7 +347,7 @@ func (s *Session) insertBatch(ctx context.Context, tx *engine.Tx, t *meta.Table,
 		for _, tmp := range tmps {
 			i, ok := idx[identityOf(t, tmp)]
 			if !ok || match[i] != nil {
-				return flushErr("insert", objs[0], errors.New("INSERT ... RETURNING gave a row whose key matches no inserted object"))
+				return flushErr("insert", objs[0], fmt.Errorf("%w: INSERT ... RETURNING gave a row whose key matches no inserted object", arcerr.ErrStaleData))
 			}
 			match[i] = tmp
 		}
@@ -365,7 +364,7 @@ func (s *Session) insertBatch(ctx context.Context, tx *engine.Tx, t *meta.Table,
 		}
 		copy(match, tmps)
 	default:
-		return flushErr("insert", objs[0], errors.New("cannot match RETURNING rows to objects"))
+		return flushErr("insert", objs[0], fmt.Errorf("%w: cannot match the rows INSERT ... RETURNING gave to the inserted objects", arcerr.ErrStaleData))
 	}
 	for i, st := range objs {
 		for _, c := range ret {
