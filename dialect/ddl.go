@@ -59,7 +59,7 @@ func CreateTable(d Dialect, t *meta.Table, ifNotExists bool) []string {
 		line(ForeignKeyDef(d, fk))
 	}
 	for _, ck := range t.Checks {
-		line("CONSTRAINT " + QuoteIdent(d, ck.Name) + " CHECK (" + ck.Expr + ")")
+		line("CONSTRAINT " + QuoteIdent(d, ck.Name) + " CHECK (" + CheckExpr(d, t, ck) + ")")
 	}
 	b.WriteString("\n)")
 	stmts = append(stmts, b.String())
@@ -67,6 +67,22 @@ func CreateTable(d Dialect, t *meta.Table, ifNotExists bool) []string {
 		stmts = append(stmts, CreateIndex(d, t.Name, ix, ifNotExists))
 	}
 	return stmts
+}
+
+// CheckExpr is ck's expression as d writes it. The CHECK that meta
+// writes for an enum column names the column in double quotes, which is
+// a string on MySQL: there the column is quoted the dialect's way.
+func CheckExpr(d Dialect, t *meta.Table, ck *meta.Check) string {
+	for _, c := range t.Columns {
+		if len(c.Enum) == 0 {
+			continue
+		}
+		prefix := `"` + strings.ReplaceAll(c.Name, `"`, `""`) + `" IN (`
+		if rest, ok := strings.CutPrefix(ck.Expr, prefix); ok {
+			return QuoteIdent(d, c.Name) + " IN (" + rest
+		}
+	}
+	return ck.Expr
 }
 
 func ine(on bool) string {
@@ -99,7 +115,9 @@ type DefaultWriter interface{ DefaultExpr(expr string) string }
 func ColumnDef(d Dialect, c *meta.Column) string {
 	typ := d.ColumnType(c)
 	clause := ""
-	if c.AutoIncrement && c.Sequence == "" {
+	// A `seq:` column is drawn from its sequence where the dialect has
+	// sequences, and is an ordinary autoincrement key elsewhere.
+	if c.AutoIncrement && (c.Sequence == "" || !d.Has(Sequences)) {
 		if t, cl := d.AutoIncrement(c); t != "" || cl != "" {
 			if t != "" {
 				typ = t

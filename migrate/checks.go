@@ -139,7 +139,7 @@ func (p *planner) checkSteps(t *meta.Table, add, drop []*dialect.ConstraintSchem
 	for _, c := range add {
 		for _, mc := range t.Checks {
 			if mc.Name == c.Name {
-				c = &dialect.ConstraintSchema{Name: c.Name, Def: "CHECK (" + mc.Expr + ")"}
+				c = &dialect.ConstraintSchema{Name: c.Name, Def: "CHECK (" + dialect.CheckExpr(p.d, t, mc) + ")"}
 			}
 		}
 		p.add(phAddIndex, []string{tn + "ADD CONSTRAINT " + p.q(c.Name) + " " + c.Def}, []string{tn + "DROP CONSTRAINT " + p.q(c.Name)})

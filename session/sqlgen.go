@@ -46,7 +46,11 @@ func insertSQL(d dialect.Dialect, t *meta.Table, cols []*meta.Column, mask uint6
 		b = append(b, "INSERT INTO "...)
 		b = d.AppendIdent(b, t.Name)
 		if len(cols) == 0 {
-			b = append(b, " DEFAULT VALUES"...)
+			if d.Has(dialect.DefaultValues) {
+				b = append(b, " DEFAULT VALUES"...)
+			} else {
+				b = append(b, " () VALUES ()"...)
+			}
 		} else {
 			b = append(b, " ("...)
 			for i, c := range cols {
@@ -210,7 +214,7 @@ func updateSQL(d dialect.Dialect, t *meta.Table, cols []*meta.Column, mask uint6
 			b = append(b, " + 1"...)
 		}
 		b = appendPKWhere(d, b, t, &n)
-		if d.Has(dialect.Returning) {
+		if d.Has(dialect.ReturningUpdate) {
 			b = appendReturning(d, b, t.Generated) // read the generated columns back
 		}
 		return string(b)

@@ -35,7 +35,7 @@ func New() *Dialect {
 		Features: dialect.Returning | dialect.ILike | dialect.Savepoints | dialect.Sequences |
 			dialect.TransactionalDDL | dialect.MatchTSQuery | dialect.LimitAll | dialect.OffsetWithoutLimit |
 			dialect.AlterColumn | dialect.ForUpdate | dialect.Arrays | dialect.SkipLocked | dialect.LimitInSubquery |
-			dialect.NullsOrder,
+			dialect.NullsOrder | dialect.DefaultValues | dialect.DeferrableConstraints | dialect.ForShare,
 		Params:   MaxParams,
 		Reserved: dialect.ReservedWords,
 	}}

@@ -36,7 +36,7 @@ type Dialect struct{ dialect.Base }
 func New() *Dialect {
 	return &Dialect{dialect.Base{
 		Features: dialect.Returning | dialect.TupleInValues | dialect.Savepoints | dialect.TransactionalDDL | dialect.ConnTx |
-			dialect.LimitInSubquery | dialect.NullsOrder,
+			dialect.LimitInSubquery | dialect.NullsOrder | dialect.DefaultValues | dialect.DeferrableConstraints,
 		Params:   MaxParams,
 		Reserved: dialect.ReservedWords,
 	}}
