@@ -34,7 +34,9 @@ build:
 arctl:
 	$(GO) build -o bin/arctl ./cmd/arctl
 
-# Benchmarks against raw database/sql in the same run (both dialects):
+# Benchmarks against raw database/sql in the same run (every dialect; the
+# comparison module also on MariaDB at ARC_TEST_MYSQL_URL, BENCH_DIALECTS
+# selects):
 # Arc's own (./session/), then the comparison with GORM, bun and sqlx
 # (benchmarks/, a separate module; results in benchmarks/results/latest/).
 # `bench` takes a few minutes, `bench-quick` under one.
@@ -85,7 +87,8 @@ fuzz-uow:
 # Issue 25's five everyday operations (insert 1, insert 100, update 1, get
 # 1, read 100) for raw database/sql (unprepared autocommit: the baseline;
 # and prepared), sqlx, GORM (with and without PrepareStmt), bun and Arc on
-# SQLite, PostgreSQL over lib/pq and over pgx: round trips counted on a
+# SQLite, PostgreSQL over lib/pq and over pgx, and MariaDB over
+# go-sql-driver/mysql (BENCH_DIALECTS selects): round trips counted on a
 # loopback proxy, then EVERYDAY_ROUNDS interleaved rounds in one process,
 # printed as medians of paired ratios (cmd/everyday). A few minutes;
 # output in benchmarks/results/latest/everyday.{txt,md}.
@@ -105,8 +108,8 @@ replica:
 
 # The load benchmark of docs/performance.md: N concurrent requests (8, 32,
 # 128), one session each, read-then-write and read-only, on SQLite (file,
-# default URL) and PostgreSQL (default options), against hand-written
-# database/sql in the same run. Loopback only, about a minute.
+# default URL), PostgreSQL and MariaDB (default options), against
+# hand-written database/sql in the same run. Loopback only, a minute or two.
 bench-load:
 	cd benchmarks && $(GO) run ./cmd/load $(LOADFLAGS)
 

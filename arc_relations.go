@@ -95,3 +95,36 @@ func RelOn(field any, to expr.FromItem, extra ...Expr) Expr { return relations.O
 // narrow the counted rows. An exists-flag per row is arc.Any (or Has) in
 // the SELECT list: arc.Label(arc.Any(&A.FavoritedBy, arc.Eq(&U.ID, me)), "mine").
 func CountOf(field any, crit ...Expr) Expr { return relations.CountOf(field, crit...) }
+
+// PropertyOption configures a column property (Deferred).
+type PropertyOption = session.PropertyOption
+
+// ColumnProperty registers the expression a model field tagged
+// `arc:"property"` is loaded from with its object (SQLAlchemy's
+// column_property): read-only, never written, never dirty, selected by
+// queries, Get, relationship loads and Refresh. Build it with Arc's
+// expressions against the model's probe, and register it once, before
+// the model is first loaded:
+//
+//	type Post struct {
+//		ID           int64
+//		Comments     arc.Many[Comment] `arc:"back_populates:Post"`
+//		CommentCount int64             `arc:"property"`
+//	}
+//
+//	func init() {
+//		P := arc.Cols[Post]()
+//		if err := arc.ColumnProperty(&P.CommentCount, arc.CountOf(&P.Comments)); err != nil {
+//			panic(err)
+//		}
+//	}
+//
+// With arc.Deferred() the property loads only when asked for: a query's
+// Undefer(&P.CommentCount), or Session.LoadProperties.
+func ColumnProperty[V any](field *V, x Expr, opts ...PropertyOption) error {
+	return session.ColumnProperty(field, x, opts...)
+}
+
+// Deferred makes a column property load only on request (Query.Undefer,
+// Session.LoadProperties).
+func Deferred() PropertyOption { return session.Deferred() }

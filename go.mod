@@ -13,11 +13,9 @@ require (
 )
 
 require (
+	github.com/go-sql-driver/mysql v1.10.1
 	github.com/google/uuid v1.6.0
 	pgregory.net/rapid v1.3.0
 )
 
-require (
-	filippo.io/edwards25519 v1.2.0 // indirect
-	github.com/go-sql-driver/mysql v1.10.1 // indirect
-)
+require filippo.io/edwards25519 v1.2.0 // indirect

@@ -75,8 +75,8 @@ type libs struct {
 	gorm     *gorm.DB
 	gormPrep *gorm.DB
 	bun      *bun.DB
-	arc      *arc.Engine // arc.Open(url), nil on pgx (and where Arc has no dialect)
-	arcNew   *arc.Engine // engine.New(db), nil where Arc has no dialect
+	arc      *arc.Engine // arc.Open(url), nil on pgx
+	arcNew   *arc.Engine // engine.New(db)
 	prep     map[string]*sql.Stmt
 	closers  []func()
 }
@@ -131,22 +131,15 @@ func newLibs(ctx context.Context, dialect, driverName, dsn, arcURL string) (*lib
 		dn = "mysql"
 	}
 	if l.arcNew, err = engine.New(db, dn); err != nil {
-		if !l.my {
-			l.close()
-			return nil, err
-		}
-		l.arcNew = nil // Arc's MySQL dialect not there: the peers still run
+		l.close()
+		return nil, err
 	}
 	if arcURL != "" {
 		if l.arc, err = arc.Open(ctx, arcURL); err != nil {
-			if !l.my {
-				l.close()
-				return nil, err
-			}
-			l.arc = nil
-		} else {
-			l.closers = append(l.closers, func() { l.arc.Close() })
+			l.close()
+			return nil, err
 		}
+		l.closers = append(l.closers, func() { l.arc.Close() })
 	}
 	return l, nil
 }

@@ -103,7 +103,6 @@ func BenchmarkGet(b *testing.B) {
 			}
 		})
 		b.Run("arc", func(b *testing.B) {
-			needArc(b, e)
 			s := arc.NewSession(e.eng)
 			defer s.Close(ctx)
 			sctx := arc.WithSession(ctx, s)
@@ -115,7 +114,6 @@ func BenchmarkGet(b *testing.B) {
 			}
 		})
 		b.Run("arc-hit", func(b *testing.B) {
-			needArc(b, e)
 			s := arc.NewSession(e.eng)
 			defer s.Close(ctx)
 			sctx := arc.WithSession(ctx, s)
@@ -223,7 +221,6 @@ func BenchmarkRead100(b *testing.B) {
 		})
 		U := arc.Cols[User]()
 		b.Run("arc", func(b *testing.B) {
-			needArc(b, e)
 			s := arc.NewSession(e.eng)
 			defer s.Close(ctx)
 			sctx := arc.WithSession(ctx, s)
@@ -236,7 +233,6 @@ func BenchmarkRead100(b *testing.B) {
 			}
 		})
 		b.Run("arc-notrack", func(b *testing.B) {
-			needArc(b, e)
 			s := arc.NewSession(e.eng)
 			defer s.Close(ctx)
 			sctx := arc.WithSession(ctx, s)
@@ -304,7 +300,6 @@ func BenchmarkCount(b *testing.B) {
 		})
 		U := arc.Cols[User]()
 		b.Run("arc", func(b *testing.B) {
-			needArc(b, e)
 			s := arc.NewSession(e.eng)
 			defer s.Close(ctx)
 			sctx := arc.WithSession(ctx, s)
@@ -440,7 +435,6 @@ func BenchmarkRelations(b *testing.B) {
 			{"arc-joined", func() session.LoadOption { return arc.Joined(&A.Books) }},
 		} {
 			b.Run(v.name, func(b *testing.B) {
-				needArc(b, e)
 				s := arc.NewSession(e.eng)
 				defer s.Close(ctx)
 				sctx := arc.WithSession(ctx, s)

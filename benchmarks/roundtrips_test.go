@@ -183,7 +183,10 @@ func newRTEnv(e *env) (*rtEnv, error) {
 	u.Host = p.ln.Addr().String()
 	re := &rtEnv{p: p, arcURL: u.String(), dsn: u.String()}
 	if e.my {
-		re.dsn = mysqlDSN(u)
+		if re.dsn, err = mysqlDSN(u); err != nil {
+			p.close()
+			return nil, err
+		}
 	}
 	return re, nil
 }

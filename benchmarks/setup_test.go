@@ -13,9 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/go-sql-driver/mysql" // "mysql", shared by every library
+	_ "github.com/go-sql-driver/mysql" // "mysql", shared by every library
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq"           // "postgres", shared by every library
 	_ "github.com/mattn/go-sqlite3" // "sqlite3", shared by every library
@@ -30,6 +29,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/arcorm/arc"
+	arcmysql "github.com/arcorm/arc/dialect/mysql"
 	"github.com/arcorm/arc/engine"
 )
 
@@ -56,7 +56,7 @@ type env struct {
 	sqlKind
 	name     string
 	db       *sql.DB
-	eng      *arc.Engine // nil while Arc has no dialect for the database (its rows are skipped)
+	eng      *arc.Engine
 	sqlx     *sqlx.DB
 	gorm     *gorm.DB
 	gormPrep *gorm.DB
@@ -316,25 +316,13 @@ func getEnv(name string) (*env, error) {
 		return nil, fmt.Errorf("seed: %w", err)
 	}
 	if e.eng, err = engine.New(e.db, name); err != nil {
-		if !e.my {
-			return nil, err
-		}
-		// Arc's MySQL dialect not (yet) there: the peers still run.
-		fmt.Fprintf(os.Stderr, "benchmarks: %s: Arc skipped: %v\n", name, err)
-		e.eng = nil
+		return nil, err
 	}
 	if e.sqlx, e.gorm, e.gormPrep, e.bun, err = e.peers(e.db); err != nil {
 		return nil, err
 	}
 	envs[name] = e
 	return e, nil
-}
-
-// needArc skips an Arc sub-benchmark where Arc has no engine.
-func needArc(b *testing.B, e *env) {
-	if e.eng == nil {
-		b.Skipf("%s: Arc has no dialect for it here", e.name)
-	}
 }
 
 func randHex() string {
@@ -357,7 +345,10 @@ func mysqlDatabase() (dsn, arcURL string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	adminDSN := mysqlDSN(u)
+	adminDSN, err := mysqlDSN(u)
+	if err != nil {
+		return "", "", err
+	}
 	admin, err := sql.Open("mysql", adminDSN)
 	if err != nil {
 		return "", "", err
@@ -372,31 +363,20 @@ func mysqlDatabase() (dsn, arcURL string, err error) {
 		admin.Close()
 	})
 	u.Path = "/" + name
-	return mysqlDSN(u), u.String(), nil
+	dsn, err = mysqlDSN(u)
+	return dsn, u.String(), err
 }
 
-// mysqlDSN is the go-sql-driver DSN of a mysql:// URL with the options
-// Arc's mysql dialect sets (dialect/mysql.Config): parseTime and loc=UTC,
-// utf8mb4, clientFoundRows (UPDATE reports matched rows, not changed
-// ones), a strict sql_mode and time_zone +00:00 (session variables the
-// driver SETs on each new connection). Every library uses this DSN.
-func mysqlDSN(u *url.URL) string {
-	c := mysql.NewConfig()
-	c.User = u.User.Username()
-	c.Passwd, _ = u.User.Password()
-	c.Net = "tcp"
-	c.Addr = u.Host
-	c.DBName = strings.TrimPrefix(u.Path, "/")
-	c.ParseTime = true
-	c.Loc = time.UTC
-	c.ClientFoundRows = true
-	c.Collation = "utf8mb4_unicode_ci"
-	c.Params = map[string]string{
-		"charset":   "utf8mb4",
-		"sql_mode":  "'STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,PIPES_AS_CONCAT,NO_BACKSLASH_ESCAPES'",
-		"time_zone": "'+00:00'",
+// mysqlDSN is the go-sql-driver DSN that Arc's mysql dialect builds for
+// the mysql:// URL (dialect/mysql.Config: parseTime and loc=UTC, utf8mb4,
+// clientFoundRows, a strict sql_mode, time_zone +00:00). Every library
+// uses this DSN, so the options are the same for all.
+func mysqlDSN(u *url.URL) (string, error) {
+	c, err := arcmysql.Config(u)
+	if err != nil {
+		return "", err
 	}
-	return c.FormatDSN()
+	return c.FormatDSN(), nil
 }
 
 // seed creates the tables with plain DDL (no library's migrator) and

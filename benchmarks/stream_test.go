@@ -115,7 +115,6 @@ func BenchmarkStream(b *testing.B) {
 			notrack bool
 		}{{"arc", false}, {"arc-notrack", true}} {
 			b.Run(v.name, func(b *testing.B) {
-				needArc(b, e)
 				s := arc.NewSession(e.eng)
 				defer s.Close(ctx)
 				sctx := arc.WithSession(ctx, s)

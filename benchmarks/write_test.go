@@ -102,7 +102,6 @@ func BenchmarkInsertOne(b *testing.B) {
 			}
 		})
 		b.Run("arc", func(b *testing.B) {
-			needArc(b, e)
 			b.ReportAllocs()
 			for b.Loop() {
 				s := arc.NewSession(e.eng)
@@ -240,7 +239,6 @@ func BenchmarkInsert100(b *testing.B) {
 			}
 		})
 		b.Run("arc", func(b *testing.B) {
-			needArc(b, e)
 			b.ReportAllocs()
 			for b.Loop() {
 				s := arc.NewSession(e.eng)
@@ -339,7 +337,6 @@ func BenchmarkUpdate(b *testing.B) {
 			}
 		})
 		b.Run("arc", func(b *testing.B) {
-			needArc(b, e)
 			s := arc.NewSession(e.eng, sessionNoExpire())
 			defer s.Close(ctx)
 			u, err := arc.Get[User](arc.WithSession(ctx, s), int64(id))
@@ -352,7 +349,6 @@ func BenchmarkUpdate(b *testing.B) {
 			}
 		})
 		b.Run("arc-load", func(b *testing.B) {
-			needArc(b, e)
 			b.ReportAllocs()
 			for i := 0; b.Loop(); i++ {
 				s := arc.NewSession(e.eng)

@@ -52,6 +52,7 @@ import (
 	"github.com/arcorm/arc/fixtures"
 	"github.com/arcorm/arc/migrate"
 
+	_ "github.com/arcorm/arc/dialect/mysql"    // register
 	_ "github.com/arcorm/arc/dialect/postgres" // register
 	_ "github.com/arcorm/arc/dialect/sqlite"   // register
 )
@@ -175,7 +176,13 @@ func isUsage(err error) bool {
 func (e *env) report(err error) {
 	fmt.Fprintf(e.stderr, "arctl: %v\n", err)
 	var me *migrate.MigrationError
-	if errors.As(err, &me) {
+	if errors.As(err, &me) && len(me.Applied) > 0 {
+		// MySQL: DDL commits itself, so what ran before the failure stays.
+		fmt.Fprintf(e.stderr, "\nThe %d statement(s) listed above ran before the failure and were NOT rolled back (DDL is not transactional on this database);\n"+
+			"golang-migrate has marked the database dirty at version %d. Undo them by hand (or finish the file's work), fix %s,\n"+
+			"then record the version the schema is really at and run again:\n\n    arctl migrate force %d\n    arctl migrate %s\n",
+			len(me.Applied), me.Dirty, me.File, me.Recover, me.Direction)
+	} else if me != nil {
 		fmt.Fprintf(e.stderr, "\nThe failed file's statements were rolled back, but golang-migrate has marked the database dirty at version %d.\n"+
 			"Fix %s, then record the version the schema is really at and run again:\n\n    arctl migrate force %d\n    arctl migrate %s\n",
 			me.Dirty, me.File, me.Recover, me.Direction)
@@ -241,7 +248,7 @@ func isValueFlag(fs *flag.FlagSet, arg string) bool {
 }
 
 func (e *env) globalFlags(fs *flag.FlagSet) {
-	fs.StringVar(&e.database, "database", e.database, "database `URL`: sqlite:///file.db, postgres://user@host/db; golang-migrate's x- options (x-migrations-table=...) work (env ARC_DATABASE_URL)")
+	fs.StringVar(&e.database, "database", e.database, "database `URL`: sqlite:///file.db, postgres://user@host/db, mysql://user@host/db; golang-migrate's x- options (x-migrations-table=...) work (env ARC_DATABASE_URL)")
 	fs.StringVar(&e.dir, "dir", e.dir, "migrations `DIR`ectory (env ARC_MIGRATIONS_DIR; default migrations)")
 	fs.StringVar(&e.dir, "source", e.dir, "migrations source: a `DIR`ectory or file://DIR (same as --dir)")
 	fs.StringVar(&e.modelsPkg, "models", e.modelsPkg, "Go `PACKAGE` exposing Models (func() []any or []any); arctl builds and runs itself with it")
@@ -584,14 +591,14 @@ func (e *env) checkURL() error {
 	shown := redactURL(e.database)
 	u, err := url.Parse(e.database)
 	if err != nil {
-		return usagef("bad database URL %s: %v (want sqlite:///file.db or postgres://user@host/db)", shown, unwrapURLError(err))
+		return usagef("bad database URL %s: %v (want sqlite:///file.db, postgres://user@host/db or mysql://user@host/db)", shown, unwrapURLError(err))
 	}
 	if u.Scheme == "" {
-		return usagef("bad database URL %s: no scheme (want sqlite:///file.db or postgres://user@host/db)", shown)
+		return usagef("bad database URL %s: no scheme (want sqlite:///file.db, postgres://user@host/db or mysql://user@host/db)", shown)
 	}
 	d, err := dialect.Lookup(strings.ToLower(u.Scheme))
 	if err != nil {
-		return usagef("unsupported database URL %s: %v (arctl knows sqlite:// and postgres://)", shown, err)
+		return usagef("unsupported database URL %s: %v (arctl knows sqlite://, postgres:// and mysql:// (mariadb://))", shown, err)
 	}
 	clean, _, err := migrate.SplitURL(e.database)
 	if err != nil {

@@ -81,7 +81,7 @@ func TestRegression_ExitCodes(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"migrate", "up", "--bogus"}, "flag provided but not defined: -bogus"},
-		{[]string{"migrate", "up", "--database", "mysql://u@h/db"}, "unsupported database URL"},
+		{[]string{"migrate", "up", "--database", "oracle://u@h/db"}, "unsupported database URL"},
 		{[]string{"migrate", "up", "--database", "postgres://%zz"}, "bad database URL"},
 		{[]string{"migrate", "up", "--database", "nonsense"}, "no scheme"},
 		{[]string{"migrate", "up", "--database", "sqlite:///x.db?x-bogus=1"}, "x-bogus is not one of golang-migrate's"},

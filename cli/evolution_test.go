@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/internal/dbtest"
 )
@@ -121,6 +122,8 @@ func TestSchemaEvolution(t *testing.T) {
 	ctx := context.Background()
 	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
 		pg := eng.Dialect().Name() == "postgres"
+		my := eng.Dialect().Name() == "mysql"
+		q := func(s string) string { return dialect.QuoteIdent(eng.Dialect(), s) } // status is reserved on MySQL
 		dir := t.TempDir()
 		db, d := "--database="+eng.URL(), "--dir="+dir
 		version := 0
@@ -218,8 +221,8 @@ func TestSchemaEvolution(t *testing.T) {
 		// 2. A NOT NULL column with a default (and an index on it).
 		v2 := []any{evUser1{}, evPost2{}, evTag{}, evPostTag{}, evAuditLog{}}
 		step("status", v2, nil, func(up, down string) {
-			has(t, up, "status up", "ADD COLUMN status VARCHAR(20) NOT NULL DEFAULT 'draft'", "CREATE INDEX ix_posts_status ON posts (status)")
-			has(t, down, "status down", "DROP INDEX ix_posts_status", "DROP COLUMN status")
+			has(t, up, "status up", "ADD COLUMN "+q("status")+" VARCHAR(20) NOT NULL DEFAULT 'draft'", "CREATE INDEX ix_posts_status ON posts ("+q("status")+")")
+			has(t, down, "status down", dialect.DropIndex(eng.Dialect(), "posts", "ix_posts_status"), "DROP COLUMN "+q("status"))
 		}, data1, func(t *testing.T) {
 			data1(t)
 			var s string
@@ -232,7 +235,11 @@ func TestSchemaEvolution(t *testing.T) {
 		// would round, so it is written only as a SKIPPED comment.
 		v3 := []any{evUser1{}, evPost3{}, evTag{}, evPostTag{}, evAuditLog{}}
 		step("views_numeric", v3, nil, func(up, down string) {
-			if pg {
+			if my {
+				has(t, up, "type up", "ALTER TABLE posts MODIFY COLUMN views DECIMAL(22,2)")
+				has(t, down, "type down", "-- SKIPPED (needs --allow-drop; it may round or cut data): ALTER TABLE posts MODIFY COLUMN views BIGINT")
+				has(t, up, "type up", "NOTE: WARNING: the down file leaves posts.views as DECIMAL(22,2)")
+			} else if pg {
 				has(t, up, "type up", "ALTER TABLE posts ALTER COLUMN views TYPE numeric(22,2);")
 				hasNot(t, up, "type up", "USING")
 				has(t, down, "type down", "-- SKIPPED (needs --allow-drop; it may round or cut data): ALTER TABLE posts ALTER COLUMN views TYPE bigint")
@@ -255,9 +262,9 @@ func TestSchemaEvolution(t *testing.T) {
 		// 5. A drop, with --allow-drop; the down file re-adds it empty.
 		v5 := []any{evUser4{}, evPost5{}, evTag{}, evPostTag{}, evAuditLog{}}
 		step("drop_body", v5, []string{"--allow-drop"}, func(up, down string) {
-			if pg {
+			if pg || my {
 				has(t, up, "drop up", "ALTER TABLE posts DROP COLUMN body;")
-				has(t, down, "drop down", "-- WARNING: column posts.body is re-added without its data", "ADD COLUMN body text")
+				has(t, down, "drop down", "-- WARNING: column posts.body is re-added without its data", "ADD COLUMN body")
 			} else {
 				has(t, up, "drop up", "rebuild table posts")
 				has(t, down, "drop down", "-- WARNING: dropped columns come back empty: body")
@@ -267,9 +274,9 @@ func TestSchemaEvolution(t *testing.T) {
 		// 6. A foreign key on an existing column.
 		v6 := []any{evUser4{}, evPost6{}, evTag{}, evPostTag{}, evAuditLog{}}
 		step("reviewer_fk", v6, nil, func(up, down string) {
-			if pg {
+			if pg || my {
 				has(t, up, "fk up", "ADD CONSTRAINT fk_posts_reviewer_id_users FOREIGN KEY (reviewer_id) REFERENCES users (id) ON DELETE SET NULL")
-				has(t, down, "fk down", "DROP CONSTRAINT fk_posts_reviewer_id_users")
+				has(t, down, "fk down", "ALTER TABLE posts "+dialect.DropConstraintClause(eng.Dialect(), dialect.ForeignKeyConstraint, "fk_posts_reviewer_id_users"))
 			} else {
 				has(t, up, "fk up", "rebuild table posts", "FOREIGN KEY (reviewer_id) REFERENCES users (id) ON DELETE SET NULL", "PRAGMA foreign_key_check")
 			}

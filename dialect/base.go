@@ -2,6 +2,7 @@ package dialect
 
 import (
 	"strconv"
+	"time"
 )
 
 // Base holds what most dialects share: ANSI double-quote identifiers quoted
@@ -11,6 +12,20 @@ type Base struct {
 	Params   int
 	// Reserved words that must be quoted (lower case).
 	Reserved map[string]bool
+	// TimeResolution is what TimePrecision returns; 0 means a microsecond.
+	TimeResolution time.Duration
+}
+
+// ValuesColumn is SQLite's and PostgreSQL's name of a VALUES list's
+// column: column1 for i == 0.
+func (b *Base) ValuesColumn(i int) string { return "column" + strconv.Itoa(i+1) }
+
+// TimePrecision is TimeResolution, a microsecond when it is 0.
+func (b *Base) TimePrecision() time.Duration {
+	if b.TimeResolution > 0 {
+		return b.TimeResolution
+	}
+	return time.Microsecond
 }
 
 // Has reports whether all of f is supported.

@@ -59,7 +59,7 @@ func CreateTable(d Dialect, t *meta.Table, ifNotExists bool) []string {
 		line(ForeignKeyDef(d, fk))
 	}
 	for _, ck := range t.Checks {
-		line("CONSTRAINT " + QuoteIdent(d, ck.Name) + " CHECK (" + CheckExpr(d, t, ck) + ")")
+		line("CONSTRAINT " + QuoteIdent(d, ck.Name) + " " + CheckDef(d, ck.Expr))
 	}
 	b.WriteString("\n)")
 	stmts = append(stmts, b.String())
@@ -67,22 +67,6 @@ func CreateTable(d Dialect, t *meta.Table, ifNotExists bool) []string {
 		stmts = append(stmts, CreateIndex(d, t.Name, ix, ifNotExists))
 	}
 	return stmts
-}
-
-// CheckExpr is ck's expression as d writes it. The CHECK that meta
-// writes for an enum column names the column in double quotes, which is
-// a string on MySQL: there the column is quoted the dialect's way.
-func CheckExpr(d Dialect, t *meta.Table, ck *meta.Check) string {
-	for _, c := range t.Columns {
-		if len(c.Enum) == 0 {
-			continue
-		}
-		prefix := `"` + strings.ReplaceAll(c.Name, `"`, `""`) + `" IN (`
-		if rest, ok := strings.CutPrefix(ck.Expr, prefix); ok {
-			return QuoteIdent(d, c.Name) + " IN (" + rest
-		}
-	}
-	return ck.Expr
 }
 
 func ine(on bool) string {
@@ -115,8 +99,9 @@ type DefaultWriter interface{ DefaultExpr(expr string) string }
 func ColumnDef(d Dialect, c *meta.Column) string {
 	typ := d.ColumnType(c)
 	clause := ""
-	// A `seq:` column is drawn from its sequence where the dialect has
-	// sequences, and is an ordinary autoincrement key elsewhere.
+	// A sequence (seq:) feeds the column where the dialect has sequences;
+	// elsewhere the column autoincrements as any other (SQLite's rowid,
+	// MySQL's AUTO_INCREMENT).
 	if c.AutoIncrement && (c.Sequence == "" || !d.Has(Sequences)) {
 		if t, cl := d.AutoIncrement(c); t != "" || cl != "" {
 			if t != "" {
@@ -170,6 +155,9 @@ func ForeignKeyDef(d Dialect, fk *meta.ForeignKey) string {
 
 // CreateIndex is CREATE [UNIQUE] INDEX for ix on table.
 func CreateIndex(d Dialect, table string, ix *meta.Index, ifNotExists bool) string {
+	if g, ok := d.(IndexGuard); ok && ifNotExists && !g.IndexIfNotExists() {
+		ifNotExists = false // the index of a table create_all has just made
+	}
 	u := ""
 	if ix.Unique {
 		u = "UNIQUE "
@@ -192,3 +180,95 @@ func DropTable(d Dialect, t *meta.Table, ifExists bool) []string {
 	}
 	return stmts
 }
+
+// ConstraintKind is the kind of a table constraint, for AlterWriter.
+type ConstraintKind uint8
+
+// Constraint kinds.
+const (
+	PrimaryKeyConstraint ConstraintKind = iota
+	UniqueConstraint
+	ForeignKeyConstraint
+	CheckConstraint
+)
+
+// AlterWriter is implemented by a dialect whose ALTER TABLE is not the
+// SQL standard's (PostgreSQL's), which migrate writes otherwise. MySQL
+// drops a foreign key with DROP FOREIGN KEY, a unique constraint with
+// DROP INDEX and the primary key with DROP PRIMARY KEY, drops an index
+// with DROP INDEX ... ON table, renames one with ALTER TABLE ... RENAME
+// INDEX, cannot rename a foreign key, and changes a column's type,
+// nullability or default by defining it again whole (MODIFY COLUMN).
+type AlterWriter interface {
+	// DropConstraint is the ALTER TABLE clause that drops the named
+	// constraint of that kind.
+	DropConstraint(kind ConstraintKind, name string) string
+	// RenameConstraint is the ALTER TABLE clause that renames a
+	// constraint, "" when the dialect cannot (the constraint is then
+	// dropped and added again).
+	RenameConstraint(kind ConstraintKind, from, to string) string
+	// DropIndex is the statement that drops index name of table.
+	DropIndex(table, name string) string
+	// RenameIndex is the statement that renames index from of table.
+	RenameIndex(table, from, to string) string
+	// ModifyColumn is the ALTER TABLE clause that gives a column the
+	// definition def (ColumnDef's form: name, type, NOT NULL, DEFAULT,
+	// the autoincrement clause); "" when the dialect alters a column's
+	// type, nullability and default one by one (ALTER COLUMN).
+	ModifyColumn(def string) string
+}
+
+// DropConstraintClause is the ALTER TABLE clause that drops a constraint
+// on d: DROP CONSTRAINT name, or the dialect's own (AlterWriter).
+func DropConstraintClause(d Dialect, kind ConstraintKind, name string) string {
+	if aw, ok := d.(AlterWriter); ok {
+		return aw.DropConstraint(kind, name)
+	}
+	return "DROP CONSTRAINT " + QuoteIdent(d, name)
+}
+
+// RenameConstraintClause is the ALTER TABLE clause that renames a
+// constraint on d, "" when d cannot rename one of that kind.
+func RenameConstraintClause(d Dialect, kind ConstraintKind, from, to string) string {
+	if aw, ok := d.(AlterWriter); ok {
+		return aw.RenameConstraint(kind, from, to)
+	}
+	return "RENAME CONSTRAINT " + QuoteIdent(d, from) + " TO " + QuoteIdent(d, to)
+}
+
+// DropIndex is the statement that drops index name of table on d.
+func DropIndex(d Dialect, table, name string) string {
+	if aw, ok := d.(AlterWriter); ok {
+		return aw.DropIndex(table, name)
+	}
+	return "DROP INDEX " + QuoteIdent(d, name)
+}
+
+// RenameIndex is the statement that renames index from of table on d
+// (ALTER INDEX ... RENAME TO where the dialect has no AlterWriter).
+func RenameIndex(d Dialect, table, from, to string) string {
+	if aw, ok := d.(AlterWriter); ok {
+		return aw.RenameIndex(table, from, to)
+	}
+	return "ALTER INDEX " + QuoteIdent(d, from) + " RENAME TO " + QuoteIdent(d, to)
+}
+
+// CheckWriter is implemented by a dialect that must rewrite a CHECK
+// expression for its DDL: the models write identifiers in them the SQL
+// standard's way, in double quotes (an enum's check: "status" IN (...)),
+// which MySQL reads as a string unless they become backticks.
+type CheckWriter interface{ CheckExpr(expr string) string }
+
+// CheckDef is CHECK (expr) as d writes it.
+func CheckDef(d Dialect, expr string) string {
+	if cw, ok := d.(CheckWriter); ok {
+		expr = cw.CheckExpr(expr)
+	}
+	return "CHECK (" + expr + ")"
+}
+
+// IndexGuard is implemented by a dialect whose server may lack CREATE
+// INDEX IF NOT EXISTS (MySQL 8 has none; MariaDB has it): IndexIfNotExists
+// reports whether it may be written. Without it, the guard is dropped;
+// create_all only creates the indexes of tables it has just created.
+type IndexGuard interface{ IndexIfNotExists() bool }

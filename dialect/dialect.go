@@ -100,6 +100,17 @@ const (
 	// MariaDB do; PostgreSQL and SQLite promise no order, so the unit of
 	// work writes INSERT ... SELECT ... ORDER BY there).
 	ValuesOrder
+	// TypedValues: bind parameters inside a VALUES list that is not the
+	// direct source of an INSERT need a cast to their column's type
+	// (PostgreSQL types an untyped parameter there as text).
+	TypedValues
+	// ValuesTable: a VALUES list can be selected from as a derived table,
+	// SELECT ... FROM (VALUES (...), ...) AS t, its columns named as
+	// ValuesColumn says. The unit of work inserts several rows whose keys
+	// the database draws in this form (INSERT ... SELECT ... ORDER BY),
+	// which fixes the order of the keys; without it such rows are
+	// inserted one per statement.
+	ValuesTable
 	// NullsDistinctIndexes etc. may follow.
 )
 
@@ -149,6 +160,15 @@ type Dialect interface {
 	// TableExistsSQL is a query with one placeholder (the table name) that
 	// returns a row when the table exists.
 	TableExistsSQL() string
+	// ValuesColumn is the name the database gives the i-th (0-based)
+	// column of a VALUES list selected from as a table (ValuesTable):
+	// column1, column2, ... in SQLite and PostgreSQL (Base's).
+	ValuesColumn(i int) string
+	// TimePrecision is the precision of the database's timestamp type:
+	// the session cuts the times it writes itself (CreatedAt, UpdatedAt,
+	// a soft delete's time) to it, so that what is in memory equals what
+	// a reload gives. Base's is a microsecond.
+	TimePrecision() time.Duration
 }
 
 // Connector is implemented by a dialect that opens the databases of

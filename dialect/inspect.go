@@ -155,3 +155,11 @@ func Inspect(ctx context.Context, d Dialect, q Querier) ([]*TableSchema, error) 
 	}
 	return in.InspectTables(ctx, q)
 }
+
+// MigrationDriver is implemented by a dialect that golang-migrate has a
+// database driver for: MigrationDriver is the name that driver registers
+// under ("sqlite3", "postgres", "mysql"), which package migrate uses to
+// pick it.
+type MigrationDriver interface {
+	MigrationDriver() string
+}

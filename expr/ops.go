@@ -397,3 +397,21 @@ type Raw string
 
 // AppendSQL writes the text.
 func (r Raw) AppendSQL(c *Compiler) { c.Write(string(r)) }
+
+// Slot is a bind placeholder whose value the caller supplies when the
+// statement runs: the session renders its statements once per table and
+// dialect, with slots, and keeps the text. Compile returns a Slot{} as
+// the argument of each, for the caller to replace.
+type Slot struct{}
+
+// AppendSQL writes the placeholder.
+func (Slot) AppendSQL(c *Compiler) { c.Bind(Slot{}) }
+
+// Slots returns n slots, as the values of an IN list or a VALUES row.
+func Slots(n int) []any {
+	s := make([]any, n)
+	for i := range s {
+		s[i] = Slot{}
+	}
+	return s
+}

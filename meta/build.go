@@ -278,6 +278,12 @@ func (b *builder) walk(typ reflect.Type, index []int, base uintptr, prefix strin
 		if !f.IsExported() {
 			continue
 		}
+		if isProperty(words) {
+			if err := b.property(f, idx, off, fieldPath, words); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := b.column(f, idx, off, fieldPath, words); err != nil {
 			return err
 		}

@@ -7,9 +7,9 @@ import (
 )
 
 // OwnedBy is implemented by embeddable bases that belong to one model
-// type, like record.Base[T]: their methods find the model from the base's
-// own address, so the base must be embedded by value directly in that
-// type. Registration checks it.
+// type, like record.Base[T] (through its pointer): their methods find the
+// model from the base's own address, so the base must be embedded by value
+// directly in that type. Registration checks it.
 type OwnedBy interface{ ArcModelType() reflect.Type }
 
 var ownedByType = reflect.TypeFor[OwnedBy]()
@@ -32,8 +32,8 @@ func checkOwnedBases(model reflect.Type) error {
 			if ft.Kind() != reflect.Struct {
 				continue
 			}
-			if ft.Implements(ownedByType) && !promotesOwnedBy(ft) {
-				owner := reflect.Zero(ft).Interface().(OwnedBy).ArcModelType()
+			if reflect.PointerTo(ft).Implements(ownedByType) && !promotesOwnedBy(ft) {
+				owner := reflect.New(ft).Interface().(OwnedBy).ArcModelType()
 				if !f.Anonymous || !top || owner != model {
 					return &arcerr.ModelError{Model: model.Name(), Field: prefix + f.Name,
 						Msg: ft.String() + " must be embedded by value directly in " + owner.Name() + " (found in " + model.Name() + ")"}
@@ -55,7 +55,7 @@ func checkOwnedBases(model reflect.Type) error {
 // embedded field (a mixin carrying a base), not as the base itself.
 func promotesOwnedBy(t reflect.Type) bool {
 	for i := 0; i < t.NumField(); i++ {
-		if f := t.Field(i); f.Anonymous && f.Type.Implements(ownedByType) {
+		if f := t.Field(i); f.Anonymous && (f.Type.Implements(ownedByType) || reflect.PointerTo(f.Type).Implements(ownedByType)) {
 			return true
 		}
 	}

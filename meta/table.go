@@ -34,7 +34,10 @@ type Table struct {
 	// Generated lists the generated columns (`generated:`), read back by
 	// RETURNING after every INSERT and UPDATE.
 	Generated []*Column
-	Hooks     HookSet
+	// Properties are the fields loaded from a SQL expression with the
+	// object (`arc:"property"`), which are not columns.
+	Properties []*Property
+	Hooks      HookSet
 
 	byName   map[string]*Column
 	byField  map[string]*Column

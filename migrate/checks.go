@@ -133,16 +133,16 @@ func (p *planner) checkSteps(t *meta.Table, add, drop []*dialect.ConstraintSchem
 	table := t.Name
 	tn := "ALTER TABLE " + p.q(table) + " "
 	for _, c := range drop {
-		p.add(phDropIndex, []string{tn + "DROP CONSTRAINT " + p.q(c.Name)}, []string{tn + "ADD CONSTRAINT " + p.q(c.Name) + " " + c.Def})
+		p.add(phDropIndex, []string{tn + dialect.DropConstraintClause(p.d, dialect.CheckConstraint, c.Name)}, []string{tn + "ADD CONSTRAINT " + p.q(c.Name) + " " + c.Def})
 		p.change("drop check constraint %s on %s", c.Name, table)
 	}
 	for _, c := range add {
 		for _, mc := range t.Checks {
 			if mc.Name == c.Name {
-				c = &dialect.ConstraintSchema{Name: c.Name, Def: "CHECK (" + dialect.CheckExpr(p.d, t, mc) + ")"}
+				c = &dialect.ConstraintSchema{Name: c.Name, Def: dialect.CheckDef(p.d, mc.Expr)}
 			}
 		}
-		p.add(phAddIndex, []string{tn + "ADD CONSTRAINT " + p.q(c.Name) + " " + c.Def}, []string{tn + "DROP CONSTRAINT " + p.q(c.Name)})
+		p.add(phAddIndex, []string{tn + "ADD CONSTRAINT " + p.q(c.Name) + " " + c.Def}, []string{tn + dialect.DropConstraintClause(p.d, dialect.CheckConstraint, c.Name)})
 		p.change("add check constraint %s on %s", c.Name, table)
 	}
 }

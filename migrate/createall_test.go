@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/internal/dbtest"
 	"github.com/arcorm/arc/meta"
@@ -200,6 +201,63 @@ func caDescribe(t *testing.T, eng *engine.Engine, table string) []string {
 			out = append(out, "index "+strings.ReplaceAll(def, schema+".", ""))
 		}
 		rows.Close()
+	case "mysql":
+		rows, err := db.QueryContext(ctx, `SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COALESCE(COLUMN_DEFAULT, ''), EXTRA
+			FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`, table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var name, typ, nullable, def, extra string
+			if err := rows.Scan(&name, &typ, &nullable, &def, &extra); err != nil {
+				t.Fatal(err)
+			}
+			s := "col " + name + " " + typ
+			if nullable == "NO" {
+				s += " NOT NULL"
+			}
+			if def != "" && def != "NULL" {
+				s += " DEFAULT " + def
+			}
+			if extra != "" {
+				s += " " + extra
+			}
+			out = append(out, s)
+		}
+		rows.Close()
+		rows, err = db.QueryContext(ctx, `SELECT tc.CONSTRAINT_NAME, tc.CONSTRAINT_TYPE, COALESCE(r.REFERENCED_TABLE_NAME, ''), COALESCE(r.DELETE_RULE, '')
+			FROM information_schema.TABLE_CONSTRAINTS tc LEFT JOIN information_schema.REFERENTIAL_CONSTRAINTS r
+				ON r.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA AND r.TABLE_NAME = tc.TABLE_NAME AND r.CONSTRAINT_NAME = tc.CONSTRAINT_NAME
+			WHERE tc.TABLE_SCHEMA = DATABASE() AND tc.TABLE_NAME = ?`, table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var name, typ, ref, del string
+			if err := rows.Scan(&name, &typ, &ref, &del); err != nil {
+				t.Fatal(err)
+			}
+			s := "constraint " + name + " " + typ
+			if ref != "" {
+				s += " -> " + ref + " ON DELETE " + del
+			}
+			out = append(out, s)
+		}
+		rows.Close()
+		rows, err = db.QueryContext(ctx, `SELECT INDEX_NAME, MIN(NON_UNIQUE), GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX)
+			FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? GROUP BY INDEX_NAME`, table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var name, cols string
+			var nonUnique int
+			if err := rows.Scan(&name, &nonUnique, &cols); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprintf("index %s (%s) unique=%d", name, cols, 1-nonUnique))
+		}
+		rows.Close()
 	}
 	slices.Sort(out)
 	return out
@@ -229,6 +287,25 @@ var caWant = map[string]map[string][]string{
 			"named fk_post_keywords_keyword_id_keywords", "named fk_post_keywords_post_id_posts", "named pk_post_keywords",
 			"pk index (post_id,keyword_id)",
 		},
+	},
+	// MySQL keeps no name for a primary key (it is always PRIMARY) and
+	// makes an index for a foreign key that has none (named after the
+	// key); MariaDB prints integer display widths.
+	"mysql": {
+		"users": {"col fullname varchar(50)", "col id bigint(20) NOT NULL auto_increment", "col name varchar(50)", "col nickname varchar(50)",
+			"constraint PRIMARY PRIMARY KEY", "index PRIMARY (id) unique=1", "index ix_users_name (name) unique=0"},
+		"addresses": {"col email_address text NOT NULL", "col id bigint(20) NOT NULL auto_increment", "col user_id bigint(20)",
+			"constraint PRIMARY PRIMARY KEY", "constraint fk_addresses_user_id_users FOREIGN KEY -> users ON DELETE CASCADE",
+			"index PRIMARY (id) unique=1", "index fk_addresses_user_id_users (user_id) unique=0"},
+		"posts": {"col body longtext", "col headline varchar(255) NOT NULL", "col id bigint(20) NOT NULL auto_increment", "col user_id bigint(20)",
+			"constraint PRIMARY PRIMARY KEY", "constraint fk_posts_user_id_users FOREIGN KEY -> users ON DELETE RESTRICT",
+			"index PRIMARY (id) unique=1", "index fk_posts_user_id_users (user_id) unique=0"},
+		"keywords": {"col id bigint(20) NOT NULL auto_increment", "col keyword varchar(50) NOT NULL", "constraint PRIMARY PRIMARY KEY",
+			"constraint uq_keywords_keyword UNIQUE", "index PRIMARY (id) unique=1", "index uq_keywords_keyword (keyword) unique=1"},
+		"post_keywords": {"col keyword_id bigint(20) NOT NULL", "col post_id bigint(20) NOT NULL", "constraint PRIMARY PRIMARY KEY",
+			"constraint fk_post_keywords_keyword_id_keywords FOREIGN KEY -> keywords ON DELETE RESTRICT",
+			"constraint fk_post_keywords_post_id_posts FOREIGN KEY -> posts ON DELETE RESTRICT",
+			"index PRIMARY (post_id,keyword_id) unique=1", "index ix_post_keywords_keyword_id (keyword_id) unique=0"},
 	},
 	"postgres": {
 		"users": {
@@ -418,6 +495,23 @@ func TestCreateAllIsAtomic(t *testing.T) {
 		if err == nil || !errors.As(err, &se) || !strings.Contains(err.Error(), "create table bad") {
 			t.Fatalf("err = %v", err)
 		}
+		if !eng.Dialect().Has(dialect.TransactionalDDL) {
+			// MySQL: each CREATE TABLE committed itself. The error says
+			// which statements stay applied, and they do.
+			var de *migrate.DDLError
+			if !errors.As(err, &de) || len(de.Applied) != 3 || !strings.Contains(err.Error(), "NOT rolled back") ||
+				!strings.Contains(err.Error(), "CREATE TABLE IF NOT EXISTS users") || !strings.Contains(err.Error(), "CREATE TABLE IF NOT EXISTS keywords") {
+				t.Fatalf("err = %v", err)
+			}
+			for _, tb := range []string{"users", "keywords"} {
+				if ok, _ := migrate.TableExists(ctx, eng, tb); !ok {
+					t.Errorf("%s reported applied but missing", tb)
+				}
+			}
+			if err := migrate.DropAll(ctx, eng, caUser{}, caKeyword{}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		for _, tb := range []string{"users", "keywords", "bad"} {
 			if ok, _ := migrate.TableExists(ctx, eng, tb); ok {
 				t.Errorf("%s exists after a failed create_all", tb)
@@ -534,4 +628,32 @@ func TestCreateAllCurrentSchemaOnly(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(created, []string{"keywords"}) {
 		t.Errorf("created %v, %v; want [keywords] in the current schema", created, err)
 	}
+}
+
+type caSeqOnly struct {
+	ID   int64  `arc:"seq:gadget_id_seq"`
+	Name string `arc:"size:20"`
+}
+
+func (caSeqOnly) TableName() string { return "seq_gadgets" }
+
+// TestRegression_SeqColumnAutoincrementsWithoutSequences: a seq: column
+// on a dialect without sequences is an ordinary autoincrement column
+// (MySQL got no AUTO_INCREMENT and refused a row without a key).
+func TestRegression_SeqColumnAutoincrementsWithoutSequences(t *testing.T) {
+	ctx := context.Background()
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		if err := migrate.CreateAll(ctx, eng, caSeqOnly{}); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []string{"a", "b"} {
+			if _, err := eng.Exec(ctx, "INSERT INTO seq_gadgets (name) VALUES ('"+n+"')"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var lo, hi int64
+		if err := eng.DB().QueryRowContext(ctx, "SELECT MIN(id), MAX(id) FROM seq_gadgets").Scan(&lo, &hi); err != nil || hi != lo+1 {
+			t.Fatalf("ids %d..%d (%v)", lo, hi, err)
+		}
+	})
 }

@@ -32,6 +32,11 @@ type MigrationError struct {
 	// the failed step).
 	Dirty int
 	Err   error
+	// Applied are the statements of the file that ran before the failed
+	// one and were not rolled back: on a database whose DDL is not
+	// transactional (MySQL, MariaDB) a file with DDL runs statement by
+	// statement, and what ran stays. Empty where the file was rolled back.
+	Applied []string
 }
 
 func (e *MigrationError) Error() string {
@@ -39,8 +44,20 @@ func (e *MigrationError) Error() string {
 	if len(stmt) > 500 {
 		stmt = stmt[:500] + " ..."
 	}
-	return fmt.Sprintf("arc: migration %s failed at statement %d (line %d): %v\n  statement: %s",
+	msg := fmt.Sprintf("arc: migration %s failed at statement %d (line %d): %v\n  statement: %s",
 		e.File, e.Index, e.Line, e.Err, stmt)
+	if len(e.Applied) > 0 {
+		msg += fmt.Sprintf("\n  already applied, NOT rolled back (DDL is not transactional on this database): statements 1-%d of the file:", len(e.Applied))
+		for _, a := range e.Applied {
+			a = strings.Join(strings.Fields(stripComments(a)), " ")
+			if len(a) > 200 {
+				a = a[:200] + " ..."
+			}
+			msg += "\n    " + a
+		}
+		msg += fmt.Sprintf("\n  the database is dirty at version %d: undo or finish these statements by hand, then force the version the schema is at", e.Dirty)
+	}
+	return msg
 }
 
 // Unwrap returns the database's error.
@@ -64,6 +81,10 @@ type driver struct {
 	files    func(version uint, up bool) string
 	lastFail *MigrationError
 	log      *logrus.Logger // each statement at Debug level, when set
+	// noDDLTx: the database's DDL is not transactional (the dialect lacks
+	// dialect.TransactionalDDL), so a file with DDL runs statement by
+	// statement and a failure reports what stays applied.
+	noDDLTx bool
 }
 
 func (d *driver) setContext(ctx context.Context) {
@@ -132,11 +153,14 @@ func (d *driver) Run(r io.Reader) error {
 			d.log.Debugf("%s: %s", name, s.SQL)
 		}
 	}
-	idx, err := runStatements(d.context(), d.db, string(body), stmts)
+	idx, applied, err := runStatements(d.context(), d.db, string(body), stmts, d.noDDLTx)
 	if err == nil {
 		return nil
 	}
 	me := &MigrationError{Version: version, Direction: "down", Recover: cur, Dirty: target, Err: err, Index: idx + 1}
+	for _, s := range stmts[:applied] {
+		me.Applied = append(me.Applied, s.SQL)
+	}
 	if up {
 		me.Direction = "up"
 	}
@@ -184,14 +208,46 @@ func selfManaged(body string, stmts []statement) bool {
 	return false
 }
 
+// hasDDL reports whether a file has a statement that MySQL commits
+// implicitly (CREATE, ALTER, DROP, RENAME, TRUNCATE).
+func hasDDL(stmts []statement) bool {
+	for _, s := range stmts {
+		if w := firstWords(s.SQL, 1); len(w) > 0 {
+			switch w[0] {
+			case "CREATE", "ALTER", "DROP", "RENAME", "TRUNCATE":
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // runStatements runs a file's statements and returns the index of the
-// one that failed (-1 when the failure is not a statement's).
-func runStatements(ctx context.Context, db *sql.DB, body string, stmts []statement) (int, error) {
+// one that failed (-1 when the failure is not a statement's) and how many
+// statements before it stay applied (0 when the file was rolled back).
+// Without transactional DDL (noDDLTx) a file with DDL runs statement by
+// statement outside a transaction, so that what stays applied is exactly
+// the statements before the failed one; a file of DML alone still runs
+// in one transaction.
+func runStatements(ctx context.Context, db *sql.DB, body string, stmts []statement, noDDLTx bool) (int, int, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return -1, err
+		return -1, 0, err
 	}
 	defer conn.Close()
+	if noDDLTx && hasDDL(stmts) {
+		for i, s := range stmts {
+			if err := execOne(ctx, conn, s.SQL); err != nil {
+				return i, i, err
+			}
+		}
+		return -1, 0, nil
+	}
+	idx, err := runInTx(ctx, conn, body, stmts)
+	return idx, 0, err
+}
+
+func runInTx(ctx context.Context, conn *sql.Conn, body string, stmts []statement) (int, error) {
 	if selfManaged(body, stmts) {
 		inTx, fkOff := false, false
 		for i, s := range stmts {

@@ -12,6 +12,7 @@ import (
 
 	gm "github.com/golang-migrate/migrate/v4"
 	"github.com/golang-migrate/migrate/v4/database"
+	gmmysql "github.com/golang-migrate/migrate/v4/database/mysql"
 	gmpostgres "github.com/golang-migrate/migrate/v4/database/postgres"
 	gmsqlite "github.com/golang-migrate/migrate/v4/database/sqlite3"
 	"github.com/sirupsen/logrus"
@@ -119,7 +120,7 @@ func New(ctx context.Context, eng *engine.Engine, src Source, opts ...Option) (*
 	for _, o := range opts {
 		o(m)
 	}
-	if eng.DB().Stats().MaxOpenConnections == 1 && eng.Dialect().Name() == "sqlite" {
+	if eng.DB().Stats().MaxOpenConnections == 1 && inMemory(eng) {
 		m.shared = true
 		if err := m.init(ctx, eng.Dialect(), eng.DB()); err != nil {
 			return nil, err
@@ -130,6 +131,22 @@ func New(ctx context.Context, eng *engine.Engine, src Source, opts ...Option) (*
 		return nil, errors.New("arc: migrate: the engine's URL hides its password; pass migrate.WithDatabaseURL")
 	}
 	return Open(ctx, m.rawURL, src, opts...)
+}
+
+// inMemory reports whether the engine's database lives in its pool only
+// (SQLite :memory:): its dialect caps a pool of that URL at one
+// connection, which a second pool could not see.
+func inMemory(eng *engine.Engine) bool {
+	clean, _, err := SplitURL(eng.URL())
+	if err != nil {
+		return false
+	}
+	u, err := url.Parse(clean)
+	if err != nil {
+		return false
+	}
+	_, opts, err := eng.Dialect().DSN(u)
+	return err == nil && opts.MaxOpenConns == 1
 }
 
 func (m *Migrator) init(ctx context.Context, d dialect.Dialect, db *sql.DB) error {
@@ -150,22 +167,13 @@ func (m *Migrator) init(ctx context.Context, d dialect.Dialect, db *sql.DB) erro
 	if err != nil {
 		return fmt.Errorf("arc: migrate: source %s: %w", m.src, err)
 	}
-	var dbDrv database.Driver
-	switch d.Name() {
-	case "sqlite":
-		dbDrv, err = gmsqlite.WithInstance(db, &gmsqlite.Config{MigrationsTable: m.xopts.table()})
-	case "postgres":
-		dbDrv, err = gmpostgres.WithInstance(db, &gmpostgres.Config{MigrationsTable: m.xopts.table(),
-			MigrationsTableQuoted: m.xopts.MigrationsTableQuoted, StatementTimeout: m.xopts.StatementTimeout})
-	default:
-		err = fmt.Errorf("no golang-migrate driver for dialect %s", d.Name())
-	}
+	dbDrv, err := databaseDriver(d, db, m.xopts)
 	if err != nil {
 		_ = srcDrv.Close()
 		return fmt.Errorf("arc: migrate: %w", err)
 	}
 	m.db = db
-	m.drv = &driver{Driver: dbDrv, db: db, files: m.fileName, log: m.log}
+	m.drv = &driver{Driver: dbDrv, db: db, files: m.fileName, log: m.log, noDDLTx: !d.Has(dialect.TransactionalDDL)}
 	gmm, err := gm.NewWithInstance("arc", srcDrv, d.Name(), m.drv)
 	if err != nil {
 		_ = srcDrv.Close()
@@ -178,6 +186,28 @@ func (m *Migrator) init(ctx context.Context, d dialect.Dialect, db *sql.DB) erro
 	gmm.GracefulStop = m.stop
 	m.m = gmm
 	return nil
+}
+
+// databaseDriver is the golang-migrate database driver for d's
+// database, by the name the dialect gives it (dialect.MigrationDriver):
+// sqlite3, postgres or mysql. The mysql driver gets no multiStatements:
+// Arc splits every file into statements and runs them one by one.
+func databaseDriver(d dialect.Dialect, db *sql.DB, o URLOptions) (database.Driver, error) {
+	md, ok := d.(dialect.MigrationDriver)
+	if !ok {
+		return nil, fmt.Errorf("no golang-migrate driver for dialect %s (it does not implement dialect.MigrationDriver)", d.Name())
+	}
+	switch name := md.MigrationDriver(); name {
+	case "sqlite3":
+		return gmsqlite.WithInstance(db, &gmsqlite.Config{MigrationsTable: o.table()})
+	case "postgres":
+		return gmpostgres.WithInstance(db, &gmpostgres.Config{MigrationsTable: o.table(),
+			MigrationsTableQuoted: o.MigrationsTableQuoted, StatementTimeout: o.StatementTimeout})
+	case "mysql":
+		return gmmysql.WithInstance(db, &gmmysql.Config{MigrationsTable: o.table()})
+	default:
+		return nil, fmt.Errorf("dialect %s names golang-migrate driver %q, which Arc does not link in (sqlite3, postgres, mysql)", d.Name(), name)
+	}
 }
 
 type gmLogger struct{ l *logrus.Logger }

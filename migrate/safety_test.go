@@ -727,7 +727,7 @@ func TestRegression_DiffRenamesWithOtherChanges(t *testing.T) {
 			if err := m.Up(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if s := scalar[string](t, eng, "SELECT display_name || ':' || CAST(age AS TEXT) FROM persons JOIN pets ON pets.owner_id = persons.id"); s != "Bob:0" {
+			if s := scalar[string](t, eng, "SELECT display_name FROM persons JOIN pets ON pets.owner_id = persons.id WHERE age = 0"); s != "Bob" {
 				t.Fatalf("after up: %q", s)
 			}
 			if err := migrate.Check(ctx, eng, migrate.DiffOptions{}, rPerson5{}, rPet2{}); err != nil {

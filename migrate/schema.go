@@ -3,6 +3,8 @@ package migrate
 import (
 	"context"
 	"fmt"
+	"strings"
+
 	"github.com/arcorm/arc/arcerr"
 
 	"github.com/arcorm/arc/dialect"
@@ -32,8 +34,16 @@ func CreateTables(ctx context.Context, eng *engine.Engine, md *meta.MetaData) (c
 		return nil, fmt.Errorf("%w: CreateTables needs an engine and a MetaData", arcerr.ErrInvalidRequest)
 	}
 	d := eng.Dialect()
+	var applied []string
+	exec := func(tx *engine.Tx, q string) error {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return err
+		}
+		applied = append(applied, q)
+		return nil
+	}
 	err = eng.InTx(ctx, func(tx *engine.Tx) error {
-		created = created[:0]
+		created, applied = created[:0], applied[:0]
 		inCycle := cycleFKs(md)
 		var deferred []string
 		for _, t := range md.Sorted() {
@@ -52,23 +62,59 @@ func CreateTables(ctx context.Context, eng *engine.Engine, md *meta.MetaData) (c
 			}
 			stmts := createStatements(d, t, inCycle, &deferred, true)
 			for _, q := range stmts {
-				if _, err := tx.Exec(ctx, q); err != nil {
+				if err := exec(tx, q); err != nil {
 					return fmt.Errorf("arc: create table %s: %w", t.Name, err)
 				}
 			}
 			created = append(created, t.Name)
 		}
 		for _, q := range deferred {
-			if _, err := tx.Exec(ctx, q); err != nil {
+			if err := exec(tx, q); err != nil {
 				return fmt.Errorf("arc: create_all: %w", err)
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, partialDDL("create_all", d, applied, err)
 	}
 	return created, nil
+}
+
+// DDLError is a create_all or drop_all that failed part-way on a
+// database whose DDL is not transactional (MySQL and MariaDB commit each
+// CREATE, ALTER and DROP by itself, inside a transaction or not): the
+// statements in Applied ran before the failure and stay. Unwrap gives the
+// failure, which names the table and the statement.
+type DDLError struct {
+	Op      string   // "create_all" or "drop_all"
+	Applied []string // the statements that ran and were not rolled back
+	Err     error
+}
+
+func (e *DDLError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%v\n  already applied, NOT rolled back (DDL is not transactional on this database): %d statement(s) of %s:", e.Err, len(e.Applied), e.Op)
+	for _, q := range e.Applied {
+		q = strings.Join(strings.Fields(q), " ")
+		if len(q) > 200 {
+			q = q[:200] + " ..."
+		}
+		b.WriteString("\n    " + q)
+	}
+	return b.String()
+}
+
+// Unwrap returns the failure.
+func (e *DDLError) Unwrap() error { return e.Err }
+
+// partialDDL wraps err in a DDLError when d's DDL is not transactional
+// and statements ran before it.
+func partialDDL(op string, d dialect.Dialect, applied []string, err error) error {
+	if d.Has(dialect.TransactionalDDL) || len(applied) == 0 {
+		return err
+	}
+	return &DDLError{Op: op, Applied: append([]string(nil), applied...), Err: err}
 }
 
 // createStatements renders t's DDL. Foreign keys on a dependency cycle are
@@ -143,16 +189,22 @@ func DropTables(ctx context.Context, eng *engine.Engine, md *meta.MetaData) erro
 	d := eng.Dialect()
 	sorted := md.Sorted()
 	cyclic := len(md.Cycles()) > 0
-	return eng.InTx(ctx, func(tx *engine.Tx) error {
+	var applied []string
+	err := eng.InTx(ctx, func(tx *engine.Tx) error {
+		applied = applied[:0]
 		if cyclic && d.Has(dialect.AlterColumn) {
 			for fk := range cycleFKs(md) {
 				q := "ALTER TABLE " + dialect.QuoteIdent(d, fk.Table.Name) + " DROP CONSTRAINT IF EXISTS " + dialect.QuoteIdent(d, fk.Name)
+				if _, ok := d.(dialect.AlterWriter); ok {
+					q = "ALTER TABLE " + dialect.QuoteIdent(d, fk.Table.Name) + " " + dialect.DropConstraintClause(d, dialect.ForeignKeyConstraint, fk.Name)
+				}
 				if ok, err := tableExists(ctx, tx, fk.Table.Name); err != nil {
 					return err
 				} else if ok {
 					if _, err := tx.Exec(ctx, q); err != nil {
 						return fmt.Errorf("arc: drop_all: %w", err)
 					}
+					applied = append(applied, q)
 				}
 			}
 		}
@@ -161,8 +213,13 @@ func DropTables(ctx context.Context, eng *engine.Engine, md *meta.MetaData) erro
 				if _, err := tx.Exec(ctx, q); err != nil {
 					return fmt.Errorf("arc: drop table %s: %w", sorted[i].Name, err)
 				}
+				applied = append(applied, q)
 			}
 		}
 		return nil
 	})
+	if err != nil {
+		return partialDDL("drop_all", d, applied, err)
+	}
+	return nil
 }

@@ -35,10 +35,27 @@ import (
 
 // Base gives model T active-record methods. Embed it by value, directly
 // in T (not through a pointer or another struct). It holds the object's
-// session state; copying a tracked object gives an untracked copy.
+// session state.
+//
+// A Base must not be copied, alone or with its model: its methods find the
+// model from the Base's own address. go vet's copylocks check reports
+// copies (b := p.Base, q := *p, a model passed or ranged over by value),
+// and at run time a method of a copy of a Base that has been in a session
+// returns an error wrapping arcerr.ErrInvalidRequest instead of touching
+// memory that is not a T. To duplicate a model, copy its fields into a new
+// value (or reset the copy's base with q.Base = record.Base[T]{}); the
+// session API (session.Add(&q)) treats a copy as a new, untracked object.
 type Base[T any] struct {
+	_ noCopy // first: a zero-size field at the end would add padding
 	h session.Holder
 }
+
+// noCopy makes go vet's copylocks check report copies of a Base (the
+// check looks for a Lock method; see sync.noCopy).
+type noCopy struct{}
+
+func (*noCopy) Lock()   {}
+func (*noCopy) Unlock() {}
 
 // ArcHolder implements session.Tracked.
 func (b *Base[T]) ArcHolder() *session.Holder { return &b.h }
@@ -46,7 +63,7 @@ func (b *Base[T]) ArcHolder() *session.Holder { return &b.h }
 // ArcModelType implements meta.OwnedBy: registration uses it to reject a
 // Base[X] embedded anywhere but by value directly in X (its methods find
 // the model from the base's own address).
-func (Base[T]) ArcModelType() reflect.Type { return reflect.TypeFor[T]() }
+func (*Base[T]) ArcModelType() reflect.Type { return reflect.TypeFor[T]() }
 
 // defaultEngine is the only global state in Arc: the engine record calls
 // use when the context carries no session.
@@ -78,10 +95,23 @@ func engineFor(ctx context.Context) (*engine.Engine, error) {
 
 // owner recovers the outer *T from the embedded Base. Base must be the
 // field at the offset meta found; validated once per type.
+//
+// A Base that has been in a session keeps its object's address (the
+// Holder's owner, set by the session when it adds or loads the object and
+// kept after it leaves): a Base that is not at that address plus the
+// offset is a copy, alone (b := p.Base, where the offset leads to memory
+// that is not a T) or with its model (q := *p), and is refused before the
+// offset is used. A Base never in a session carries nothing to check
+// against; go vet's copylocks check (noCopy) is what catches a copy of it.
 func (b *Base[T]) owner() (*T, error) {
 	off, err := baseOffset[T]()
 	if err != nil {
 		return nil, err
+	}
+	if b.h.Copied(off + unsafe.Offsetof(b.h)) {
+		return nil, fmt.Errorf("%w: record.Base[%s] was copied from a %s that has been in a session (b := obj.Base or a copy of the whole model): "+
+			"call its methods on the original object, or copy the fields into a new %s",
+			arcerr.ErrInvalidRequest, reflect.TypeFor[T]().Name(), reflect.TypeFor[T]().Name(), reflect.TypeFor[T]().Name())
 	}
 	return (*T)(unsafe.Add(unsafe.Pointer(b), -int(off))), nil
 }

@@ -31,16 +31,37 @@ func driverEqual(a, b any) bool {
 
 var timeType = reflect.TypeFor[time.Time]()
 
+// sizedKind is t's kind, with int, uint and uintptr, whose size depends
+// on the platform, replaced by the sized kind of their width: the typed
+// copies and comparisons of columns go by it, so no code assumes that an
+// int has 8 bytes.
+func sizedKind(t reflect.Type) reflect.Kind {
+	switch k := t.Kind(); k {
+	case reflect.Int:
+		if t.Size() == 8 {
+			return reflect.Int64
+		}
+		return reflect.Int32
+	case reflect.Uint, reflect.Uintptr:
+		if t.Size() == 8 {
+			return reflect.Uint64
+		}
+		return reflect.Uint32
+	default:
+		return k
+	}
+}
+
 func basicEq(t reflect.Type) func(a, b unsafe.Pointer) bool {
 	if t == timeType {
 		return func(a, b unsafe.Pointer) bool { return (*time.Time)(a).Equal(*(*time.Time)(b)) }
 	}
-	switch t.Kind() {
+	switch sizedKind(t) {
 	case reflect.String:
 		return eqOf[string]
 	case reflect.Bool:
 		return eqOf[bool]
-	case reflect.Int, reflect.Int64, reflect.Uint, reflect.Uint64:
+	case reflect.Int64, reflect.Uint64:
 		return eqOf[int64]
 	case reflect.Int32, reflect.Uint32:
 		return eqOf[int32]
@@ -173,8 +194,8 @@ func zeroFor(c *meta.Column) func(p unsafe.Pointer) bool {
 		return func(p unsafe.Pointer) bool { return (*time.Time)(p).IsZero() }
 	}
 	if c.GoType.PkgPath() == "" {
-		switch c.GoType.Kind() {
-		case reflect.Int64, reflect.Uint64, reflect.Int, reflect.Uint:
+		switch sizedKind(c.GoType) {
+		case reflect.Int64, reflect.Uint64:
 			return func(p unsafe.Pointer) bool { return *(*int64)(p) == 0 }
 		case reflect.Int32, reflect.Uint32:
 			return func(p unsafe.Pointer) bool { return *(*int32)(p) == 0 }

@@ -93,7 +93,7 @@ func (s *Session) flush(ctx context.Context) error {
 		plan.restore()
 		return err
 	}
-	plan.computeUpdates()
+	plan.computeUpdates(s.flushNow())
 	tx, err := s.flushTx(ctx, plan) // flush_single.go
 	if err != nil {
 		plan.restore()
@@ -141,19 +141,14 @@ func (s *Session) newPlan() *flushPlan {
 			tables = append(tables, st.cd.t)
 		}
 	}
-	for _, st := range s.persistentStates() {
-		if st.markedDelete {
-			continue
+	for _, st := range s.changedStates() {
+		if p.updates == nil {
+			p.updates = map[*meta.Table][]*update{}
 		}
-		if st.snap != nil && st.cd.anyChanged(st.obj, st.snap) {
-			if p.updates == nil {
-				p.updates = map[*meta.Table][]*update{}
-			}
-			p.updates[st.cd.t] = append(p.updates[st.cd.t], &update{st: st, setUpdatedAt: -1})
-			p.touched = append(p.touched, st)
-			if !slices.Contains(tables, st.cd.t) {
-				tables = append(tables, st.cd.t)
-			}
+		p.updates[st.cd.t] = append(p.updates[st.cd.t], &update{st: st, setUpdatedAt: -1})
+		p.touched = append(p.touched, st)
+		if !slices.Contains(tables, st.cd.t) {
+			tables = append(tables, st.cd.t)
 		}
 	}
 	if len(s.deleted) > 0 {
@@ -235,8 +230,7 @@ func (p *flushPlan) restore() {
 
 // computeUpdates fixes the changed columns of each update after the
 // before-hooks ran (they may change fields) and drops no-op updates.
-func (p *flushPlan) computeUpdates() {
-	now := flushNow()
+func (p *flushPlan) computeUpdates(now time.Time) {
 	for t, ups := range p.updates {
 		kept := ups[:0]
 		for _, u := range ups {
@@ -423,7 +417,7 @@ func (s *Session) execute(ctx context.Context, tx *engine.Tx, p *flushPlan) (*ex
 			var err error
 			if s.softDeleting(st) {
 				if ex.softAt.IsZero() {
-					ex.softAt = flushNow()
+					ex.softAt = s.flushNow()
 				}
 				err = s.execSoftDelete(ctx, tx, st, ex.softAt)
 			} else {

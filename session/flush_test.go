@@ -189,12 +189,12 @@ func TestFailedFlushRestores(t *testing.T) {
 					a2.Email = "taken@x"
 				}
 				require.NoError(t, s.AddAll(u, a1, a2))
-				before := []any{*u, *a1, *a2}
+				before := []any{valueOf(u), valueOf(a1), valueOf(a2)}
 				err := s.Flush(ctx)
 				require.Error(t, err)
 				assert.ErrorIs(t, err, arcerr.ErrIntegrity)
 				// Objects exactly as before.
-				assert.Equal(t, before, []any{*u, *a1, *a2})
+				assert.Equal(t, before, []any{valueOf(u), valueOf(a1), valueOf(a2)})
 				assert.Equal(t, "changed", keeper.Nickname)
 				for _, o := range []any{u, a1, a2} {
 					assert.Equal(t, session.Pending, s.StateOf(o))

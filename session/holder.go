@@ -37,6 +37,15 @@ type Tracked interface{ ArcHolder() *Holder }
 
 var trackedType = reflect.TypeFor[Tracked]()
 
+// Copied reports whether h is a copy: the session recorded the address
+// of the object h belongs to when it added or loaded it (and keeps it
+// after the object leaves), and h is not at offset off of that object.
+// A Holder never in a session has nothing to compare and is not reported.
+// record.Base checks it before it finds its model from its own address.
+func (h *Holder) Copied(off uintptr) bool {
+	return h.owner != nil && unsafe.Add(h.owner, off) != unsafe.Pointer(h)
+}
+
 // Session returns the open session the object belongs to, or nil.
 func (h *Holder) Session() *Session {
 	if h.sess != nil && !h.sess.closed {

@@ -84,14 +84,6 @@ func (m *identityMap) del(k ikey) {
 	delete(m.other, k)
 }
 
-func (m *identityMap) len() int {
-	n := len(m.other)
-	for _, im := range m.order {
-		n += im.n
-	}
-	return n
-}
-
 // clear empties the map; the per-table sets keep their room.
 func (m *identityMap) clear() {
 	for _, im := range m.order {

@@ -295,11 +295,15 @@ func (s *Session) selectByKey(ctx context.Context, t *meta.Table, args []any, al
 	if err != nil {
 		return nil, false, err
 	}
-	q := getSQL(x.Dialect(), t)
+	get := getSQL
 	if alive {
-		q = getAliveSQL(x.Dialect(), t)
+		get = getAliveSQL
 	}
-	rows, err := x.Query(ctx, q, args...)
+	q, err := get(x.Dialect(), t)
+	if err != nil {
+		return nil, false, err
+	}
+	rows, err := x.Query(ctx, q.sql, q.bind(args)...)
 	if err != nil {
 		return nil, false, err
 	}
@@ -308,7 +312,11 @@ func (s *Session) selectByKey(ctx context.Context, t *meta.Table, args []any, al
 		return nil, false, rows.Err()
 	}
 	obj := reflect.New(t.GoType).UnsafePointer()
-	if err := s.rowPlan(t).Scan(rows, obj); err != nil {
+	plan := s.rowPlan(t)
+	if len(t.Properties) > 0 {
+		plan = loadPlan(t)
+	}
+	if err := plan.Scan(rows, obj); err != nil {
 		return nil, false, err
 	}
 	return obj, true, rows.Err()
@@ -344,6 +352,9 @@ func (s *Session) refresh(ctx context.Context, st *state, hard bool) error {
 		return fmt.Errorf("%w: %s", arcerr.ErrObjectDeleted, describe(st))
 	}
 	s.mergeRow(st, fresh, hard)
+	if len(st.cd.t.Properties) > 0 {
+		copyProps(st.obj, fresh, loadCols(st.cd.t, propsMask(st.cd.t, 0))[len(st.cd.t.Columns):])
+	}
 	return s.afterLoad(ctx, st)
 }
 

@@ -68,7 +68,8 @@ type loader struct {
 	// rescans: the loader's plan Rewrites, and it is the only one that
 	// scans into structs from fresh, so a recycled struct needs no zeroing.
 	rescans bool
-	ids     *stateTable // the identity map's integer keys of t, once needed
+	ids     *stateTable    // the identity map's integer keys of t, once needed
+	props   []*meta.Column // column properties the plan scans, copied into objects already mapped
 }
 
 func (s *Session) newLoader(t *meta.Table, plan *engine.ScanPlan, populate bool, batch *loadBatch) *loader {
@@ -83,7 +84,8 @@ func (s *Session) makeLoader(t *meta.Table, plan *engine.ScanPlan, populate bool
 	if h := int(cd.loadHint.Load()); h >= minReserve {
 		s.reserve(t, h)
 	}
-	l := loader{s: s, t: t, cd: cd, populate: populate, batch: batch, objs: cd.slab, snaps: cd.snapSlab, rescans: plan.Rewrites()}
+	l := loader{s: s, t: t, cd: cd, populate: populate, batch: batch, objs: cd.slab, snaps: cd.snapSlab, rescans: plan.Rewrites(),
+		props: planProps(t, plan)}
 	// When the last two loads of the table made about as many objects,
 	// the next one likely will too: take them in one chunk instead of
 	// 1, 1, 2, 4 … (the smaller of the two, so a one-row load between
@@ -179,6 +181,9 @@ func (l *loader) load(ctx context.Context, fresh unsafe.Pointer) (unsafe.Pointer
 		st = s.identity.get(k)
 	}
 	if st != nil {
+		if l.props != nil {
+			copyProps(st.obj, fresh, l.props)
+		}
 		p, err := s.loadExisting(ctx, st, fresh, l.populate, l.batch)
 		l.recycle(fresh)
 		return p, err

@@ -23,9 +23,11 @@ import (
 )
 
 // flushNow is the timestamp one flush writes into CreatedAt/UpdatedAt and
-// default:now columns: UTC, cut to microseconds (PostgreSQL's precision) so
+// default:now columns: UTC, cut to the dialect's timestamp precision so
 // that what is in memory equals what a reload gives.
-func flushNow() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+func (s *Session) flushNow() time.Time {
+	return time.Now().UTC().Truncate(s.eng.Dialect().TimePrecision())
+}
 
 func setNow(obj unsafe.Pointer, c *meta.Column, now time.Time) {
 	v := reflect.NewAt(c.GoType, unsafe.Add(obj, c.Offset)).Elem()
@@ -212,7 +214,7 @@ func isIntKind(k reflect.Kind) bool {
 func (s *Session) execInserts(ctx context.Context, tx *engine.Tx, t *meta.Table, sts []*state) error {
 	d := s.eng.Dialect()
 	rows := make([]insertRow, len(sts))
-	now := flushNow()
+	now := s.flushNow()
 	wide := len(t.Columns) > 64
 	for i, st := range sts {
 		rows[i] = insertShape(st, now)
@@ -240,7 +242,8 @@ func (s *Session) execInserts(ctx context.Context, tx *engine.Tx, t *meta.Table,
 		if n := len(cols); n > 0 {
 			limit = min(limit, d.MaxParams()/n)
 		}
-		if mode == insSingle || !d.Has(dialect.ReturningInsert) && len(ret) > 0 {
+		if mode == insSingle || !d.Has(dialect.ReturningInsert) && len(ret) > 0 ||
+			mode == insOrdered && !d.Has(dialect.ValuesTable) && !d.Has(dialect.ValuesOrder) {
 			limit = 1
 		}
 		end := start + 1

@@ -37,6 +37,8 @@ type Query[T any] struct {
 	noTrack bool
 	// deleted is which rows of soft-delete models the query sees.
 	deleted softMode
+	// undefer is the deferred column properties the query loads too.
+	undefer propMask
 	// cache holds the SQL compiled for this query's shape; builder
 	// methods that change the shape give the new query a fresh one.
 	cache *shapeCache

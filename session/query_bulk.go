@@ -136,7 +136,7 @@ func (q *Query[T]) bulk(ctx context.Context, s *Session, values expr.P, del, har
 			// A soft delete of the matched rows: the objects the session
 			// holds get the time, as an Update's plain values do.
 			del = false
-			sets = []assignment{{col: sd, idx: slices.Index(q.t.Columns, sd), v: flushNow(), plain: true}}
+			sets = []assignment{{col: sd, idx: slices.Index(q.t.Columns, sd), v: s.flushNow(), plain: true}}
 		}
 	}
 	if err := s.autoflush(ctx); err != nil {

@@ -197,6 +197,9 @@ func (q *Query[T]) shapeOf(sh *expr.Shape, d dialect.Dialect, variant byte) bool
 	if q.t.SoftDelete != nil {
 		sh.Tag(byte(q.deleted))
 	}
+	if len(q.t.Properties) > 0 {
+		sh.Int(int(q.undefer))
+	}
 	if sel.Distinct {
 		sh.Tag(1)
 	} else {

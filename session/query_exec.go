@@ -77,6 +77,9 @@ func (q *Query[T]) SQL(d dialect.Dialect) (string, []any, error) {
 // (or by the Columns given), and requires the primary key.
 func (q *Query[T]) entityPlan(c *compiled, rows *sql.Rows) (*engine.ScanPlan, error) {
 	if q.stmt == nil {
+		if len(q.t.Properties) > 0 {
+			return engine.NewScanPlan(loadCols(q.t, propsMask(q.t, q.undefer))), nil
+		}
 		return getEntityPlan(q.t), nil
 	}
 	names := c.cols
@@ -164,7 +167,7 @@ func (q *Query[T]) all(ctx context.Context, variant byte, method string) ([]*T, 
 	if err != nil {
 		return nil, err
 	}
-	if q.stmt == nil {
+	if q.stmt == nil && len(q.t.Properties) == 0 {
 		defer putEntityPlan(q.t, plan)
 	}
 	var seen map[unsafe.Pointer]bool

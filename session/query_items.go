@@ -282,6 +282,9 @@ func (q *Query[T]) prepare() (*prepared, error) {
 		// The common case: the entity from its own table.
 		sel := q.sel.Clone()
 		sel.Columns = []expr.Expr{tableColumns{tr}}
+		if len(q.t.Properties) > 0 {
+			sel.Columns = append(sel.Columns, propColumns(tr, q.t, propsMask(q.t, q.undefer))...)
+		}
 		if q.t.SoftDelete != nil {
 			q.applySoft(sel)
 		}
@@ -302,6 +305,10 @@ func (q *Query[T]) prepare() (*prepared, error) {
 	expand(items, sel)
 	if q.stmt == nil {
 		q.applySoft(sel)
+		if len(q.t.Properties) > 0 && q.isEntityOnly() {
+			// After the entity's columns, which are the whole list.
+			sel.Columns = append(sel.Columns, propColumns(items[0].from, q.t, propsMask(q.t, q.undefer))...)
+		}
 	}
 	return &prepared{sel: sel, items: items}, nil
 }

@@ -88,7 +88,7 @@ func (s *Session) QueryRelation(ctx context.Context, owner unsafe.Pointer, r *me
 		*out.(*int64) = n
 		return rows.Err()
 	}
-	items, err := s.runRel(ctx, x, r, text, args, 0, nil)
+	items, err := s.runRel(ctx, x, r, stmtText{sql: text}, args, 0, nil)
 	if err != nil {
 		return err
 	}
@@ -109,10 +109,7 @@ func setPtrSlice(out any, t *meta.Table, items []unsafe.Pointer) {
 // ORDER BY <order_by>, as an expr.Select to extend.
 func relSelect(r *meta.Relationship, owner unsafe.Pointer) *expr.Select {
 	tref := expr.TableOf(r.Target)
-	sel := &expr.Select{From: []expr.FromItem{tref}}
-	for _, c := range r.Target.Columns {
-		sel.Columns = append(sel.Columns, &expr.ColRef{From: tref, Col: c})
-	}
+	sel := &expr.Select{From: []expr.FromItem{tref}, Columns: entityColumns(tref, r.Target)}
 	sel.Where = append(sel.Where, relations.ParentCriteria(r, owner, tref)...)
 	if c := r.Target.SoftDelete; c != nil {
 		sel.Where = append(sel.Where, aliveTerm(tref, c, false))

@@ -9,7 +9,6 @@ import (
 	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
-	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/meta"
 	"github.com/arcorm/arc/relations"
@@ -169,112 +168,6 @@ func (s *Session) fill(r *meta.Relationship, owner unsafe.Pointer, items []unsaf
 	}
 }
 
-// relSQL renders the SELECT of r's targets for n owners (n == 0: one owner,
-// "? = fk"; otherwise "fk IN (?, ...)"), the owner key first.
-func relSQL(d dialect.Dialect, r *meta.Relationship, n int) string {
-	t := r.Target
-	b := []byte("SELECT ")
-	var keyCols []*meta.Column
-	keyQual := t.Name
-	if r.Dir == meta.ManyToMany {
-		keyCols, keyQual = r.SecOwner, r.Secondary.Name
-	} else {
-		keyCols = r.TargetCols
-	}
-	if n > 0 && r.Dir == meta.ManyToMany {
-		// The owner's key comes from the association table; for the other
-		// directions it is a column of the target row itself (keyFromRow).
-		for _, c := range keyCols {
-			b = d.AppendIdent(b, keyQual)
-			b = append(b, '.')
-			b = d.AppendIdent(b, c.Name)
-			b = append(b, ", "...)
-		}
-	}
-	b = append(b, selectList(d, t.Name, t.Columns)...)
-	b = append(b, " FROM "...)
-	b = d.AppendIdent(b, t.Name)
-	if r.Dir == meta.ManyToMany {
-		b = append(b, ", "...)
-		b = d.AppendIdent(b, r.Secondary.Name)
-	}
-	b = append(b, " WHERE "...)
-	p := 0
-	col := func(q string, c *meta.Column) {
-		b = d.AppendIdent(b, q)
-		b = append(b, '.')
-		b = d.AppendIdent(b, c.Name)
-	}
-	if n == 0 {
-		for i, c := range keyCols {
-			if i > 0 {
-				b = append(b, " AND "...)
-			}
-			b = appendPlaceholder(d, b, &p)
-			b = append(b, " = "...)
-			col(keyQual, c)
-		}
-	} else {
-		col(keyQual, keyCols[0])
-		b = append(b, " IN ("...)
-		for i := 0; i < n; i++ {
-			if i > 0 {
-				b = append(b, ", "...)
-			}
-			b = appendPlaceholder(d, b, &p)
-		}
-		b = append(b, ')')
-	}
-	if r.Dir == meta.ManyToMany {
-		for i, c := range r.TargetRef {
-			b = append(b, " AND "...)
-			col(t.Name, c)
-			b = append(b, " = "...)
-			col(r.Secondary.Name, r.SecTarget[i])
-		}
-	}
-	if t.SoftDelete != nil {
-		b = append(b, " AND "...)
-		col(t.Name, t.SoftDelete)
-		b = append(b, " IS NULL"...)
-	}
-	b = appendOrder(d, b, r)
-	return string(b)
-}
-
-func appendOrder(d dialect.Dialect, b []byte, r *meta.Relationship) []byte {
-	for i, o := range r.OrderBy {
-		if i == 0 {
-			b = append(b, " ORDER BY "...)
-		} else {
-			b = append(b, ", "...)
-		}
-		b = d.AppendIdent(b, r.Target.Name)
-		b = append(b, '.')
-		b = d.AppendIdent(b, o.Col.Name)
-		if o.Desc {
-			b = append(b, " DESC"...)
-		}
-	}
-	return b
-}
-
-type relSQLKey struct {
-	d dialect.Dialect
-	r *meta.Relationship
-	n int
-}
-
-func cachedRelSQL(d dialect.Dialect, r *meta.Relationship, n int) string {
-	k := relSQLKey{d, r, n}
-	if v, ok := relSQLCache.Load(k); ok {
-		return v.(string)
-	}
-	q := relSQL(d, r, n)
-	relSQLCache.Store(k, q)
-	return q
-}
-
 // ownerKeyCols are the owner's columns the related rows refer to.
 func ownerKeyCols(r *meta.Relationship) []*meta.Column {
 	if r.Dir == meta.ManyToMany {
@@ -300,7 +193,11 @@ func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners [
 		if !ok {
 			return groups, nil, nil
 		}
-		items, err := s.runRel(ctx, x, r, cachedRelSQL(d, r, 0), vals, 0, nil)
+		q, err := cachedRelSQL(d, r, 0)
+		if err != nil {
+			return nil, nil, err
+		}
+		items, err := s.runRel(ctx, x, r, q, vals, 0, nil)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -360,7 +257,11 @@ func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners [
 	count := make([]int32, len(owners))
 	for start := 0; start < len(keys); start += chunk {
 		part := keys[start:min(len(keys), start+chunk)]
-		_, err := s.runRel(ctx, x, r, cachedRelSQL(d, r, len(part)), part, 1, func(k ownerKey, p unsafe.Pointer) {
+		q, err := cachedRelSQL(d, r, len(part))
+		if err != nil {
+			return nil, nil, err
+		}
+		_, err = s.runRel(ctx, x, r, q, part, 1, func(k ownerKey, p unsafe.Pointer) {
 			oi, found := int32(0), false
 			switch {
 			case k.null:
@@ -408,14 +309,15 @@ func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners [
 // table), otherwise the target row's own foreign key, read from the row
 // as the database returned it (not from a mapped object that may hold an
 // unflushed change).
-func (s *Session) runRel(ctx context.Context, x engine.Executor, r *meta.Relationship, q string, args []any, nkey int, each func(ownerKey, unsafe.Pointer)) ([]unsafe.Pointer, error) {
+func (s *Session) runRel(ctx context.Context, x engine.Executor, r *meta.Relationship, st stmtText, vals []any, nkey int, each func(ownerKey, unsafe.Pointer)) ([]unsafe.Pointer, error) {
+	q, args := st.sql, st.bind(vals)
 	rows, err := x.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("arc: loading %s: %w", r.Name(), err)
 	}
 	defer rows.Close()
 	t := r.Target
-	plan := engine.NewScanPlan(t.Columns)
+	plan := engine.NewScanPlan(loadCols(t, propsMask(t, 0)))
 	var items []unsafe.Pointer
 	var key any
 	var dests []any

@@ -3,15 +3,12 @@ package session
 import (
 	"context"
 	"fmt"
-	"sync"
 	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/meta"
 	"github.com/arcorm/arc/relations"
 )
-
-var relSQLCache sync.Map // relSQLKey -> string
 
 // Options returns a query that loads relationships as the options say:
 // relations.SelectIn(&U.Addresses), relations.Joined(...), Raise, NoLoad,
@@ -211,27 +208,13 @@ func (s *Session) loadManyToOne(ctx context.Context, r *meta.Relationship, objs,
 		chunk = n
 	}
 	t := r.Target
-	pk := t.PrimaryKey[0]
 	for start := 0; start < len(keys); start += chunk {
 		part := keys[start:min(len(keys), start+chunk)]
-		b := []byte("SELECT ")
-		b = append(b, selectList(d, t.Name, t.Columns)...)
-		b = append(b, " FROM "...)
-		b = d.AppendIdent(b, t.Name)
-		b = append(b, " WHERE "...)
-		b = d.AppendIdent(b, t.Name)
-		b = append(b, '.')
-		b = d.AppendIdent(b, pk.Name)
-		b = append(b, " IN ("...)
-		n := 0
-		for i := range part {
-			if i > 0 {
-				b = append(b, ", "...)
-			}
-			b = appendPlaceholder(d, b, &n)
+		q, err := byKeysSQL(d, t, len(part))
+		if err != nil {
+			return nil, err
 		}
-		b = append(b, ')')
-		if _, err := s.runRel(ctx, x, &meta.Relationship{Field: r.Field, Owner: r.Owner, Target: t}, string(b), part, 0, nil); err != nil {
+		if _, err := s.runRel(ctx, x, &meta.Relationship{Field: r.Field, Owner: r.Owner, Target: t}, q, part, 0, nil); err != nil {
 			return nil, err
 		}
 	}

@@ -77,29 +77,11 @@ func (s *Session) relAfterSaves(ctx context.Context, tx *engine.Tx, p *flushPlan
 		if err := setCols(sy.child, sy.childCols, vals); err != nil {
 			return err
 		}
-		b := []byte("UPDATE ")
-		b = d.AppendIdent(b, cst.cd.t.Name)
-		b = append(b, " SET "...)
-		n := 0
-		var args []any
-		for i, c := range sy.childCols {
-			if i > 0 {
-				b = append(b, ", "...)
-			}
-			b = d.AppendIdent(b, c.Name)
-			b = append(b, " = "...)
-			b = appendPlaceholder(d, b, &n)
-			args = append(args, vals[i])
+		q, err := fkUpdateSQL(d, cst.cd.t, sy.childCols)
+		if err != nil {
+			return flushErr("update", cst, err)
 		}
-		b = append(b, " WHERE "...)
-		for i, c := range cst.cd.t.PrimaryKey {
-			if i > 0 {
-				b = append(b, " AND "...)
-			}
-			b = d.AppendIdent(b, c.Name)
-			b = append(b, " = "...)
-			b = appendPlaceholder(d, b, &n)
-		}
+		args := append([]any(nil), vals...)
 		keySrc := cst.snap
 		if inserted {
 			keySrc = &snapshot{p: cst.obj}
@@ -108,7 +90,7 @@ func (s *Session) relAfterSaves(ctx context.Context, tx *engine.Tx, p *flushPlan
 		if cst.cd.t.Version != nil {
 			args = args[:len(args)-1]
 		}
-		if _, err := tx.Exec(ctx, string(b), args...); err != nil {
+		if _, err := tx.Exec(ctx, q.sql, args...); err != nil {
 			return flushErr("update", cst, err)
 		}
 		if !inserted {
@@ -124,21 +106,11 @@ func (s *Session) relAfterSaves(ctx context.Context, tx *engine.Tx, p *flushPlan
 		if !ok {
 			continue
 		}
-		b := []byte("DELETE FROM ")
-		b = d.AppendIdent(b, od.sec.Name)
-		b = append(b, " WHERE "...)
-		n := 0
-		for i, c := range od.cols {
-			if i > 0 {
-				b = append(b, " AND "...)
-			}
-			b = d.AppendIdent(b, od.sec.Name)
-			b = append(b, '.')
-			b = d.AppendIdent(b, c.Name)
-			b = append(b, " = "...)
-			b = appendPlaceholder(d, b, &n)
+		q, err := assocDeleteSQL(d, od.sec, od.cols)
+		if err != nil {
+			return fmt.Errorf("arc: flush: delete from %s: %w", od.sec.Name, err)
 		}
-		if _, err := tx.Exec(ctx, string(b), vals...); err != nil {
+		if _, err := tx.Exec(ctx, q.sql, vals...); err != nil {
 			return fmt.Errorf("arc: flush: delete from %s: %w", od.sec.Name, err)
 		}
 	}
@@ -154,22 +126,11 @@ func (s *Session) relAfterSaves(ctx context.Context, tx *engine.Tx, p *flushPlan
 			if !ok1 || !ok2 {
 				continue
 			}
-			b := []byte("DELETE FROM ")
-			b = d.AppendIdent(b, l.sec.Name)
-			b = append(b, " WHERE "...)
-			n := 0
-			cols := append(slices.Clone(l.aCols), l.bCols...)
-			for i, c := range cols {
-				if i > 0 {
-					b = append(b, " AND "...)
-				}
-				b = d.AppendIdent(b, l.sec.Name)
-				b = append(b, '.')
-				b = d.AppendIdent(b, c.Name)
-				b = append(b, " = "...)
-				b = appendPlaceholder(d, b, &n)
+			q, err := assocDeleteSQL(d, l.sec, append(slices.Clone(l.aCols), l.bCols...))
+			if err != nil {
+				return fmt.Errorf("arc: flush: delete from %s: %w", l.sec.Name, err)
 			}
-			res, err := tx.Exec(ctx, string(b), append(av, bv...)...)
+			res, err := tx.Exec(ctx, q.sql, append(av, bv...)...)
 			if err != nil {
 				return fmt.Errorf("arc: flush: delete from %s: %w", l.sec.Name, err)
 			}
@@ -197,38 +158,20 @@ func (s *Session) relAfterSaves(ctx context.Context, tx *engine.Tx, p *flushPlan
 		per := max(1, d.MaxParams()/len(cols))
 		for start := 0; start < len(batch); start += per {
 			part := batch[start:min(len(batch), start+per)]
-			b := []byte("INSERT INTO ")
-			b = d.AppendIdent(b, first.sec.Name)
-			b = append(b, " ("...)
-			for i, c := range cols {
-				if i > 0 {
-					b = append(b, ", "...)
-				}
-				b = d.AppendIdent(b, c.Name)
+			q, err := assocInsertSQL(d, first.sec, cols, len(part))
+			if err != nil {
+				return fmt.Errorf("arc: flush: insert into %s: %w", first.sec.Name, err)
 			}
-			b = append(b, ") VALUES "...)
-			n := 0
-			var args []any
-			for ri, l := range part {
+			args := make([]any, 0, len(part)*len(cols))
+			for _, l := range part {
 				av, ok1 := keyValues(l.a, l.aRef)
 				bv, ok2 := keyValues(l.b, l.bRef)
 				if !ok1 || !ok2 {
 					return fmt.Errorf("%w: association row in %s for an object without a key", arcerr.ErrInvalidRequest, l.sec.Name)
 				}
-				if ri > 0 {
-					b = append(b, ", "...)
-				}
-				b = append(b, '(')
-				for i := range cols {
-					if i > 0 {
-						b = append(b, ", "...)
-					}
-					b = appendPlaceholder(d, b, &n)
-				}
-				b = append(b, ')')
 				args = append(append(args, av...), bv...)
 			}
-			if _, err := tx.Exec(ctx, string(b), args...); err != nil {
+			if _, err := tx.Exec(ctx, q.sql, args...); err != nil {
 				return fmt.Errorf("arc: flush: insert into %s: %w", first.sec.Name, err)
 			}
 		}

@@ -249,10 +249,11 @@ func (q *Query[T]) allJoined(ctx context.Context, s *Session, variant byte) (out
 				}
 			}
 		}
-		jl.plan = engine.NewScanPlan(r.Target.Columns)
+		cols := loadCols(r.Target, propsMask(r.Target, 0))
+		jl.plan = engine.NewScanPlan(cols)
 		jl.direct = jl.plan.Rewrites()
-		for i, c := range r.Target.Columns {
-			sel.Columns = append(sel.Columns, &expr.ColRef{From: jl.from, Col: c})
+		sel.Columns = append(sel.Columns, entityColumns(jl.from, r.Target)...)
+		for i, c := range cols {
 			if !jl.direct {
 				jl.hold = append(jl.hold, new(any))
 			} else if c.PrimaryKey {
@@ -276,7 +277,7 @@ func (q *Query[T]) allJoined(ctx context.Context, s *Session, variant byte) (out
 		return nil, true, err
 	}
 	defer rows.Close()
-	plan := engine.NewScanPlan(q.t.Columns)
+	plan := engine.NewScanPlan(loadCols(q.t, propsMask(q.t, q.undefer)))
 	ld := s.newLoader(q.t, plan, q.populate, &loadBatch{})
 	ld.expectSpare() // parents repeat: one struct scans the repeats
 	// The plans' destinations are the same slices on every row (Dests

@@ -447,11 +447,25 @@ func (s *Session) New() []any {
 // (exact, unlike SQLAlchemy's optimistic list).
 func (s *Session) Dirty() []any {
 	var out []any
-	for _, st := range s.persistentStates() {
-		if !st.markedDelete && st.snap != nil && st.cd.anyChanged(st.obj, st.snap) {
-			out = append(out, st.ifc())
+	for _, st := range s.changedStates() {
+		out = append(out, st.ifc())
+	}
+	return out
+}
+
+// changedStates returns the persistent objects not marked for deletion
+// whose columns differ from their snapshot, in a stable order (by table
+// name, then key).
+// Only the changed states are collected and sorted: a flush of one change
+// in a session holding many objects compares each once and sorts one.
+func (s *Session) changedStates() []*state {
+	var out []*state
+	for st := range s.identity.all() {
+		if st.status == Persistent && !st.markedDelete && st.snap != nil && st.cd.anyChanged(st.obj, st.snap) {
+			out = append(out, st)
 		}
 	}
+	sortStates(out)
 	return out
 }
 
@@ -478,19 +492,6 @@ func (s *Session) IsModified(obj any) bool {
 		return true
 	}
 	return st.snap != nil && st.cd.anyChanged(st.obj, st.snap)
-}
-
-// persistentStates returns persistent states in a stable order (table,
-// then primary key insertion order is not tracked, so by key).
-func (s *Session) persistentStates() []*state {
-	out := make([]*state, 0, s.identity.len())
-	for st := range s.identity.all() {
-		if st.status == Persistent {
-			out = append(out, st)
-		}
-	}
-	sortStates(out)
-	return out
 }
 
 // hasChanges reports whether a flush would do anything.

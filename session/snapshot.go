@@ -168,8 +168,8 @@ func ptrCopiers(t reflect.Type) (deep func(p unsafe.Pointer), into func(rel uint
 		return deepPtr[time.Time], deepInto[time.Time]
 	}
 	if t.PkgPath() == "" {
-		switch t.Kind() {
-		case reflect.Int64, reflect.Int, reflect.Float64, reflect.Uint64:
+		switch sizedKind(t) {
+		case reflect.Int64, reflect.Float64, reflect.Uint64:
 			return deepPtr[int64], deepInto[int64]
 		case reflect.Int32:
 			return deepPtr[int32], deepInto[int32]
@@ -247,10 +247,10 @@ func copierFor(t reflect.Type) func(dst, src unsafe.Pointer) {
 	if t == timeType {
 		return copyOf[time.Time]
 	}
-	switch t.Kind() {
+	switch sizedKind(t) {
 	case reflect.String:
 		return copyOf[string]
-	case reflect.Int64, reflect.Int, reflect.Uint64, reflect.Uint, reflect.Uintptr, reflect.Float64:
+	case reflect.Int64, reflect.Uint64, reflect.Float64:
 		return copyOf[int64]
 	case reflect.Int32, reflect.Uint32, reflect.Float32:
 		return copyOf[int32]

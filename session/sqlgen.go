@@ -80,15 +80,12 @@ func insertSQL(d dialect.Dialect, t *meta.Table, cols []*meta.Column, mask uint6
 	})
 }
 
-// typedValues is implemented by dialects whose VALUES lists need typed
-// placeholders when they are not the direct source of an INSERT
-// (PostgreSQL).
-type typedValues interface{ TypedValues() bool }
-
-// insertOrderedSQL renders the form that fixes the order in which the
+// insertOrderedSQL renders, for a dialect with dialect.ValuesTable, the form that fixes the order in which the
 // database assigns generated keys to a multi-row INSERT:
 //
 //	INSERT INTO t (a, b) SELECT column1, column2 FROM (VALUES (?, ?, 0), (?, ?, 1)) AS arc_rows ORDER BY column3 RETURNING id
+//
+// (the VALUES columns named by the dialect's ValuesColumn).
 //
 // Rows are inserted, and their keys drawn, in sentinel order, so sorting
 // the returned keys matches them to the objects in VALUES order. The
@@ -96,10 +93,7 @@ type typedValues interface{ TypedValues() bool }
 // form SQLAlchemy's "insertmanyvalues" uses on PostgreSQL.
 func insertOrderedSQL(d dialect.Dialect, t *meta.Table, cols []*meta.Column, mask uint64, rows int, ret []*meta.Column, retMask uint64) string {
 	return cachedSQL(sqlKey{d: d, t: t, kind: 'o', mask: mask, rows: rows, ret: retMask}, func() string {
-		typed := false
-		if tv, ok := d.(typedValues); ok {
-			typed = tv.TypedValues()
-		}
+		typed := d.Has(dialect.TypedValues)
 		casts := make([]string, len(cols))
 		if typed {
 			for i, c := range cols {
@@ -121,8 +115,7 @@ func insertOrderedSQL(d dialect.Dialect, t *meta.Table, cols []*meta.Column, mas
 			if i > 0 {
 				b = append(b, ", "...)
 			}
-			b = append(b, "column"...)
-			b = strconv.AppendInt(b, int64(i+1), 10)
+			b = d.AppendIdent(b, d.ValuesColumn(i))
 		}
 		b = append(b, " FROM (VALUES "...)
 		n := 0
@@ -143,8 +136,8 @@ func insertOrderedSQL(d dialect.Dialect, t *meta.Table, cols []*meta.Column, mas
 			b = strconv.AppendInt(b, int64(r), 10)
 			b = append(b, ')')
 		}
-		b = append(b, ") AS arc_rows ORDER BY column"...)
-		b = strconv.AppendInt(b, int64(len(cols)+1), 10)
+		b = append(b, ") AS arc_rows ORDER BY "...)
+		b = d.AppendIdent(b, d.ValuesColumn(len(cols)))
 		b = appendReturning(d, b, ret)
 		return string(b)
 	})
@@ -249,61 +242,4 @@ func deleteSQL(d dialect.Dialect, t *meta.Table) string {
 		b = appendPKWhere(d, b, t, &n)
 		return string(b)
 	})
-}
-
-// selectColumnsSQL renders "t.a, t.b, ..." qualified with qual.
-func selectList(d dialect.Dialect, qual string, cols []*meta.Column) string {
-	var b strings.Builder
-	for i, c := range cols {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(dialect.QuoteIdent(d, qual))
-		b.WriteByte('.')
-		b.WriteString(dialect.QuoteIdent(d, c.Name))
-	}
-	return b.String()
-}
-
-// getSQL renders SELECT <all columns> FROM t WHERE pk = ?.
-func getSQL(d dialect.Dialect, t *meta.Table) string {
-	return cachedSQL(sqlKey{d: d, t: t, kind: 'g'}, func() string { return renderGet(d, t, false) })
-}
-
-// getAliveSQL is getSQL that skips a soft-deleted row (Get's lookup; a
-// refresh of an object already loaded reads its row whatever its state).
-func getAliveSQL(d dialect.Dialect, t *meta.Table) string {
-	if t.SoftDelete == nil {
-		return getSQL(d, t)
-	}
-	return cachedSQL(sqlKey{d: d, t: t, kind: 'G'}, func() string { return renderGet(d, t, true) })
-}
-
-func renderGet(d dialect.Dialect, t *meta.Table, alive bool) string {
-	{
-		b := []byte("SELECT ")
-		b = append(b, selectList(d, t.Name, t.Columns)...)
-		b = append(b, " FROM "...)
-		b = d.AppendIdent(b, t.Name)
-		b = append(b, " WHERE "...)
-		n := 0
-		for i, c := range t.PrimaryKey {
-			if i > 0 {
-				b = append(b, " AND "...)
-			}
-			b = d.AppendIdent(b, t.Name)
-			b = append(b, '.')
-			b = d.AppendIdent(b, c.Name)
-			b = append(b, " = "...)
-			b = appendPlaceholder(d, b, &n)
-		}
-		if alive {
-			b = append(b, " AND "...)
-			b = d.AppendIdent(b, t.Name)
-			b = append(b, '.')
-			b = d.AppendIdent(b, t.SoftDelete.Name)
-			b = append(b, " IS NULL"...)
-		}
-		return string(b)
-	}
 }

@@ -18,7 +18,7 @@ type MAuthor struct {
 	Posts relations.Many[MPost] `arc:"back_populates:Author;cascade:all,delete-orphan"`
 }
 
-func (MAuthor) TableName() string { return "m_authors" }
+func (*MAuthor) TableName() string { return "m_authors" }
 
 type MPost struct {
 	record.Base[MPost]
@@ -33,7 +33,7 @@ type MPost struct {
 	Tags     relations.Many[MTag]   `arc:"secondary:m_post_tags;back_populates:Posts"`
 }
 
-func (MPost) TableName() string { return "m_posts" }
+func (*MPost) TableName() string { return "m_posts" }
 
 type MTag struct {
 	record.Base[MTag]
@@ -42,7 +42,7 @@ type MTag struct {
 	Posts relations.Many[MPost] `arc:"secondary:m_post_tags;back_populates:Tags"`
 }
 
-func (MTag) TableName() string { return "m_tags" }
+func (*MTag) TableName() string { return "m_tags" }
 
 type MPostTag struct {
 	PostID int64 `arc:"pk;fk:m_posts.id"`

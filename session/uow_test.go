@@ -128,12 +128,12 @@ func TestFailedFlushAtUpdateAndDelete(t *testing.T) {
 				case "delete":
 					require.NoError(t, s.Delete(owner)) // still referenced by taken
 				}
-				beforeMine, beforeOwner := *mine, *owner
+				beforeMine, beforeOwner := valueOf(mine), valueOf(owner)
 				err := s.Flush(ctx)
 				require.Error(t, err)
 				assert.ErrorIs(t, err, arcerr.ErrIntegrity)
-				assert.Equal(t, beforeMine, *mine)
-				assert.Equal(t, beforeOwner, *owner)
+				assert.Equal(t, beforeMine, valueOf(mine))
+				assert.Equal(t, beforeOwner, valueOf(owner))
 				assert.Zero(t, fresh.ID)
 				assert.Equal(t, session.Pending, s.StateOf(fresh))
 				assert.Equal(t, session.Persistent, s.StateOf(early))
@@ -322,7 +322,7 @@ func TestMoreBadInput(t *testing.T) {
 		assert.ErrorIs(t, other.Expire(stranger), arcerr.ErrDetached)
 
 		// A copy of a tracked object is not the tracked object.
-		cp := *loaded
+		cp := clone(loaded) // a copy of the whole model (go vet reports cp := *loaded)
 		assert.Equal(t, session.Transient, session.StateOf(&cp))
 		assert.Equal(t, session.Persistent, session.StateOf(loaded))
 		assert.Empty(t, other.Dirty())

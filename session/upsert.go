@@ -151,7 +151,7 @@ func (s *Session) upsert(ctx context.Context, t *meta.Table, objs []unsafe.Point
 			cd.restore(p, before[i])
 		}
 	}
-	now := flushNow()
+	now := s.flushNow()
 	var mask uint64
 	var colsList []*meta.Column
 	seen := make(map[string]int, len(objs))

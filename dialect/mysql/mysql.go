@@ -71,8 +71,9 @@ const (
 )
 
 // baseFeatures are what every supported server has (MySQL 5.7+, MariaDB
-// 10.3+).
-const baseFeatures = dialect.Savepoints | dialect.ForUpdate | dialect.OnDuplicateKey | dialect.ValuesOrder
+// 10.3+). AlterColumn: migrate alters tables in place (written through
+// the dialect's AlterWriter, alter.go) rather than rebuilding them.
+const baseFeatures = dialect.Savepoints | dialect.ForUpdate | dialect.AlterColumn | dialect.OnDuplicateKey | dialect.ValuesOrder
 
 // Dialect is the MySQL / MariaDB dialect.
 type Dialect struct {

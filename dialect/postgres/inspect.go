@@ -200,3 +200,8 @@ func (*Dialect) Scratch(ctx context.Context, db *sql.DB, fn func(ctx context.Con
 }
 
 var _ dialect.Inspector = (*Dialect)(nil)
+
+// MigrationDriver is golang-migrate's "postgres".
+func (*Dialect) MigrationDriver() string { return "postgres" }
+
+var _ dialect.MigrationDriver = (*Dialect)(nil)

@@ -35,9 +35,11 @@ func New() *Dialect {
 		Features: dialect.Returning | dialect.ILike | dialect.Savepoints | dialect.Sequences |
 			dialect.TransactionalDDL | dialect.MatchTSQuery | dialect.LimitAll | dialect.OffsetWithoutLimit |
 			dialect.AlterColumn | dialect.ForUpdate | dialect.Arrays | dialect.SkipLocked | dialect.LimitInSubquery |
-			dialect.NullsOrder | dialect.DefaultValues | dialect.DeferrableConstraints | dialect.ForShare,
-		Params:   MaxParams,
-		Reserved: dialect.ReservedWords,
+			dialect.NullsOrder | dialect.DefaultValues | dialect.DeferrableConstraints | dialect.ForShare |
+			dialect.TypedValues | dialect.ValuesTable,
+		Params:         MaxParams,
+		Reserved:       dialect.ReservedWords,
+		TimeResolution: time.Microsecond, // timestamp(6)
 	}}
 }
 

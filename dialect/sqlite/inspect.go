@@ -311,3 +311,8 @@ var (
 	_ dialect.ObjectInspector = (*Dialect)(nil)
 	_ dialect.TypeComparer    = (*Dialect)(nil)
 )
+
+// MigrationDriver is golang-migrate's "sqlite3".
+func (*Dialect) MigrationDriver() string { return "sqlite3" }
+
+var _ dialect.MigrationDriver = (*Dialect)(nil)

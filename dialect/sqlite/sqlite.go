@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mattn/go-sqlite3"
 
@@ -36,9 +37,13 @@ type Dialect struct{ dialect.Base }
 func New() *Dialect {
 	return &Dialect{dialect.Base{
 		Features: dialect.Returning | dialect.TupleInValues | dialect.Savepoints | dialect.TransactionalDDL | dialect.ConnTx |
-			dialect.LimitInSubquery | dialect.NullsOrder | dialect.DefaultValues | dialect.DeferrableConstraints,
+			dialect.LimitInSubquery | dialect.NullsOrder | dialect.DefaultValues | dialect.DeferrableConstraints | dialect.ValuesTable,
 		Params:   MaxParams,
 		Reserved: dialect.ReservedWords,
+		// SQLite keeps a time as text with any precision; the session
+		// cuts the times it writes to microseconds as on PostgreSQL, so
+		// that an application sees the same values on both.
+		TimeResolution: time.Microsecond,
 	}}
 }
 

@@ -61,7 +61,7 @@ var (
 	flagN        = flag.String("n", "8,32,128", "concurrent goroutines, comma-separated")
 	flagRequests = flag.Int("requests", 3000, "requests per configuration")
 	flagMax      = flag.Duration("max", 8*time.Second, "time limit per configuration")
-	flagDialects = flag.String("dialects", "sqlite,postgres", "dialects")
+	flagDialects = flag.String("dialects", "sqlite,postgres,mysql", "dialects")
 	flagPG       = flag.String("pg", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "PostgreSQL URL (loopback)")
 	flagMySQL    = flag.String("mysql", "mysql://root@127.0.0.1:3306/test", "MariaDB/MySQL URL (loopback)")
 	flagWrites   = flag.Float64("writes", 0.5, "share of read-then-write requests")
