@@ -47,7 +47,7 @@ INSERT INTO snap_books (title, author_id, deleted_at) VALUES (?, ?, ?) RETURNING
 INSERT INTO snap_books (title, author_id, deleted_at) VALUES (?, ?, ?), (?, ?, ?) RETURNING id
 
 -- insert, default values
-INSERT INTO snap_books DEFAULT VALUES RETURNING id
+INSERT INTO snap_books () VALUES () RETURNING id
 
 -- insert, 2 rows in key order
 (not used: one row per statement without dialect.ValuesTable and Returning)
