@@ -141,7 +141,7 @@ func (e *Engine) beginConn(ctx context.Context, o TxOptions) (*Tx, error) {
 			return err
 		}
 		if opts != nil && (opts.Isolation != sql.LevelDefault || opts.ReadOnly) {
-			return errors.New("the driver does not support transaction options")
+			return fmt.Errorf("%w: the driver does not support transaction options", arcerr.ErrInvalidRequest)
 		}
 		//lint:ignore SA1019 the fallback for drivers without BeginTx
 		dtx, err = dc.(driver.Conn).Begin()

@@ -16,6 +16,9 @@ type Insert struct {
 	Returning []string
 	// OnConflict, when set, appends ON CONFLICT (cols) DO NOTHING or DO UPDATE.
 	OnConflict *OnConflict
+	// Select, when set, is the source of the rows instead of Rows:
+	// INSERT INTO table (cols) SELECT ...
+	Select *Select
 }
 
 // OnConflict is an upsert clause (PostgreSQL and SQLite ≥ 3.24). Without
@@ -35,7 +38,17 @@ func (*Insert) statement() {}
 func (in *Insert) AppendSQL(c *Compiler) {
 	c.Write("INSERT INTO ")
 	c.Ident(in.Table.Name)
-	if len(in.Columns) == 0 {
+	if in.Select != nil {
+		c.Write(" (")
+		for i, col := range in.Columns {
+			if i > 0 {
+				c.Write(", ")
+			}
+			c.Ident(col)
+		}
+		c.Write(") ")
+		in.Select.AppendSQL(c)
+	} else if len(in.Columns) == 0 {
 		if len(in.Rows) > 1 {
 			c.Fail(fmt.Errorf("%w: a multi-row INSERT INTO %s needs columns", arcerr.ErrInvalidRequest, in.Table.Name))
 		}

@@ -258,3 +258,41 @@ func TestCreate(t *testing.T) {
 		t.Fatal("timestamp not after the newest accepted")
 	}
 }
+
+// TestOpenMySQLSchemes: migrate.Open takes mysql:// and mariadb:// URLs
+// (golang-migrate's mysql driver, without multiStatements: the file of
+// two statements runs because Arc splits it).
+func TestOpenMySQLSchemes(t *testing.T) {
+	ctx := context.Background()
+	dbtest.EachDialect(t, func(t *testing.T, name string) {
+		if name != "mysql" {
+			t.Skip("MySQL's URL schemes")
+		}
+		for _, scheme := range []string{"mysql://", "mariadb://"} {
+			url := strings.Replace(dbtest.URL(t, name), "mysql://", scheme, 1)
+			sep := "?"
+			if strings.Contains(url, "?") {
+				sep = "&"
+			}
+			m, err := migrate.Open(ctx, url+sep+"x-migrations-table=arc_versions", migrate.FS(threeStepsFor(mysqlDialect(t)), "m"))
+			if err != nil {
+				t.Fatalf("%s: %v", scheme, err)
+			}
+			if err := m.Up(ctx); err != nil {
+				t.Fatalf("%s: %v", scheme, err)
+			}
+			wantVersion(t, m, 3, false)
+			if err := m.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
+
+func mysqlDialect(t *testing.T) dialect.Dialect {
+	d, err := dialect.Lookup("mysql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}

@@ -54,7 +54,7 @@ func linkNow(ctx context.Context, field interface{ Core() *relations.Core }, tar
 	if r.Dir != meta.ManyToMany || r.Secondary == nil {
 		return false, fmt.Errorf("%w: %s: %s is not a many-to-many relationship (for one-to-many, set the child's parent and flush)", arcerr.ErrInvalidRequest, what, r.Name())
 	}
-	s, _ := c.Loader().(*Session)
+	s := sessionOf(c.Loader())
 	if s == nil {
 		s = From(ctx)
 	}

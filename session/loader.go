@@ -216,6 +216,14 @@ func (s *Session) adopt(ctx context.Context, st *state, t *meta.Table, cd *codec
 	st.obj, st.cd = fresh, cd
 	st.status, st.key, st.hasKey = Persistent, k.sk(), true
 	st.snap = &st.first
+	if len(t.Relations) > 0 {
+		// Bind relationship fields (rel_session.go) before the object is
+		// mapped, so that a failure leaves nothing half-loaded.
+		if err := s.relLoaded(st); err != nil {
+			return nil, err
+		}
+		s.relModels = true
+	}
 	if h := st.holder(); h != nil { // fresh was never tracked: no copy to tell apart (see holderOf)
 		*h = Holder{owner: fresh, sess: s, st: st}
 		s.holders = true
@@ -230,10 +238,6 @@ func (s *Session) adopt(ctx context.Context, st *state, t *meta.Table, cd *codec
 		s.identity.put(st)
 	}
 	s.states.put(st)
-	if len(t.Relations) > 0 {
-		s.relModels = true
-		s.relLoaded(st) // bind relationship fields (rel_session.go)
-	}
 	if err := s.afterLoad(ctx, st); err != nil {
 		return nil, err
 	}

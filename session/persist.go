@@ -8,7 +8,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -261,11 +260,13 @@ func (s *Session) execInserts(ctx context.Context, tx *engine.Tx, t *meta.Table,
 				}
 			}
 		}
-		var q string
+		render := insertSQL
 		if mode == insOrdered && len(batch) > 1 && !d.Has(dialect.ValuesOrder) {
-			q = insertOrderedSQL(d, t, cols, first.mask, len(batch), ret, retMask)
-		} else {
-			q = insertSQL(d, t, cols, first.mask, len(batch), ret, retMask)
+			render = insertOrderedSQL
+		}
+		q, err := render(d, t, cols, first.mask, len(batch), ret, retMask)
+		if err != nil {
+			return flushErr("insert", batch[0].st, err)
 		}
 		objs := make([]*state, len(batch))
 		for i, r := range batch {
@@ -275,7 +276,9 @@ func (s *Session) execInserts(ctx context.Context, tx *engine.Tx, t *meta.Table,
 			// No INSERT ... RETURNING (MySQL): one row at a time (limit
 			// is 1 above), its key from LAST_INSERT_ID(), the rest read
 			// back by the key.
-			q = insertSQL(d, t, cols, first.mask, len(batch), nil, 0)
+			if q, err = insertSQL(d, t, cols, first.mask, len(batch), nil, 0); err != nil {
+				return flushErr("insert", batch[0].st, err)
+			}
 			if err := insertLastID(ctx, tx, t, q, args, ret, objs[0]); err != nil {
 				return err
 			}
@@ -305,7 +308,7 @@ func (s *Session) insertBatch(ctx context.Context, tx *engine.Tx, t *meta.Table,
 			if err := rows.Err(); err != nil {
 				return flushErr("insert", objs[0], tx.Wrap(err, q, args))
 			}
-			return flushErr("insert", objs[0], errors.New("INSERT ... RETURNING returned no row"))
+			return flushErr("insert", objs[0], fmt.Errorf("%w: INSERT ... RETURNING returned no row", arcerr.ErrStaleData))
 		}
 		if err := rows.Scan((*int64)(unsafe.Add(objs[0].obj, ret[0].Offset))); err != nil {
 			return flushErr("insert", objs[0], err)
@@ -318,7 +321,7 @@ func (s *Session) insertBatch(ctx context.Context, tx *engine.Tx, t *meta.Table,
 			if err := rows.Err(); err != nil {
 				return flushErr("insert", objs[0], tx.Wrap(err, q, args))
 			}
-			return flushErr("insert", objs[0], errors.New("INSERT ... RETURNING returned no row"))
+			return flushErr("insert", objs[0], fmt.Errorf("%w: INSERT ... RETURNING returned no row", arcerr.ErrStaleData))
 		}
 		if err := plan.Scan(rows, objs[0].obj); err != nil {
 			return flushErr("insert", objs[0], err)
@@ -355,7 +358,7 @@ func (s *Session) insertBatch(ctx context.Context, tx *engine.Tx, t *meta.Table,
 		for _, tmp := range tmps {
 			i, ok := idx[identityOf(t, tmp)]
 			if !ok || match[i] != nil {
-				return flushErr("insert", objs[0], errors.New("INSERT ... RETURNING gave a row whose key matches no inserted object"))
+				return flushErr("insert", objs[0], fmt.Errorf("%w: INSERT ... RETURNING gave a row whose key matches no inserted object", arcerr.ErrStaleData))
 			}
 			match[i] = tmp
 		}
@@ -372,7 +375,7 @@ func (s *Session) insertBatch(ctx context.Context, tx *engine.Tx, t *meta.Table,
 		}
 		copy(match, tmps)
 	default:
-		return flushErr("insert", objs[0], errors.New("cannot match RETURNING rows to objects"))
+		return flushErr("insert", objs[0], fmt.Errorf("%w: cannot match the rows INSERT ... RETURNING gave to the inserted objects", arcerr.ErrStaleData))
 	}
 	for i, st := range objs {
 		for _, c := range ret {
@@ -472,7 +475,10 @@ func (s *Session) execUpdate(ctx context.Context, tx *engine.Tx, u *update) erro
 	// The WHERE uses the key and version as loaded (the snapshot), so a
 	// changed primary key updates the right row.
 	args = s.pkArgs(st, args, st.snap)
-	q := updateSQL(d, st.cd.t, cols, u.mask) // not cached for tables over 64 columns
+	q, err := updateSQL(d, st.cd.t, cols, u.mask) // not cached for tables over 64 columns
+	if err != nil {
+		return flushErr("update", st, err)
+	}
 	if len(st.cd.t.Generated) > 0 && d.Has(dialect.ReturningUpdate) {
 		if err := s.updateReturning(ctx, tx, st, q, args); err != nil {
 			return flushErr("update", st, err)
@@ -497,7 +503,10 @@ func (s *Session) execUpdate(ctx context.Context, tx *engine.Tx, u *update) erro
 }
 
 func (s *Session) execDelete(ctx context.Context, tx *engine.Tx, st *state) error {
-	q := deleteSQL(s.eng.Dialect(), st.cd.t)
+	q, err := deleteSQL(s.eng.Dialect(), st.cd.t)
+	if err != nil {
+		return flushErr("delete", st, err)
+	}
 	res, err := tx.Exec(ctx, q, s.pkArgs(st, nil, st.snap)...)
 	if err != nil {
 		return flushErr("delete", st, err)

@@ -187,8 +187,11 @@ func (q *Query[T]) bulk(ctx context.Context, s *Session, values expr.P, del, har
 		if err != nil {
 			return 0, err
 		}
-		n, _ := res.RowsAffected()
 		q.syncBulk(s, keys, sets, del)
+		n, err := res.RowsAffected()
+		if err != nil {
+			return 0, fmt.Errorf("arc: bulk statement on %s: rows affected: %w", q.t.GoType.Name(), err)
+		}
 		return n, nil
 	}
 	if keys, err = q.readKeys(ctx, s, sqlText, args); err != nil {

@@ -439,7 +439,7 @@ func (s *Session) relDeleteOne(ctx context.Context, rf *relFlush, st *state) err
 			if r, err = meta.Resolve(f); err != nil {
 				return err
 			}
-			c.Bind(st.obj, r, s)
+			c.Bind(st.obj, r, s.asLoader())
 		}
 		switch r.Dir {
 		case meta.ManyToMany:
@@ -454,7 +454,7 @@ func (s *Session) relDeleteOne(ctx context.Context, rf *relFlush, st *state) err
 				continue
 			}
 			if !c.Loaded() && !passive && !keep && f.Kind != meta.RelDynamic {
-				if err := s.LoadRelation(ctx, st.obj, r); err != nil {
+				if err := s.loadRelation(ctx, st.obj, r); err != nil {
 					return err
 				}
 			}

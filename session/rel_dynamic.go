@@ -22,8 +22,9 @@ func (s *Session) dynamicMembers(ctx context.Context, owner unsafe.Pointer, r *m
 	return all, err
 }
 
-// QueryRelation implements relations.Loader for Dynamic fields.
-func (s *Session) QueryRelation(ctx context.Context, owner unsafe.Pointer, r *meta.Relationship, q relations.DynamicQuery, out any) error {
+// queryRelation implements relations.Loader for Dynamic fields (through
+// relLoader).
+func (s *Session) queryRelation(ctx context.Context, owner unsafe.Pointer, r *meta.Relationship, q relations.DynamicQuery, out any) error {
 	if err := s.check(); err != nil {
 		return err
 	}

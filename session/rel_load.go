@@ -64,9 +64,9 @@ func (s *Session) guard(st *state, r *meta.Relationship) error {
 	return nil
 }
 
-// LoadRelation implements relations.Loader: the lazy load of one
+// loadRelation implements relations.Loader (through relLoader): the lazy load of one
 // relationship of one object.
-func (s *Session) LoadRelation(ctx context.Context, owner unsafe.Pointer, r *meta.Relationship) error {
+func (s *Session) loadRelation(ctx context.Context, owner unsafe.Pointer, r *meta.Relationship) error {
 	if s.closed {
 		return fmt.Errorf("%w: cannot load %s: its session is closed", arcerr.ErrDetached, r.Name())
 	}
@@ -163,7 +163,7 @@ func (s *Session) fill(r *meta.Relationship, owner unsafe.Pointer, items []unsaf
 		if one == nil {
 			one = []unsafe.Pointer{owner}
 		}
-		bc.Bind(it, br, s)
+		bc.Bind(it, br, s.asLoader())
 		bc.SetLoaded(one)
 	}
 }

@@ -13,11 +13,11 @@ import (
 // has a parent, so delete-orphan leaves it alone and the flush updates
 // its foreign key).
 
-// PeekOne implements relations.Peeker: the object the many-to-one r of
+// peekOne implements relations.Peeker (through relLoader): the object the many-to-one r of
 // owner refers to in the database (its foreign key as last loaded or
 // flushed), when the identity map holds it; nil otherwise. It never does
 // I/O.
-func (s *Session) PeekOne(owner unsafe.Pointer, r *meta.Relationship) unsafe.Pointer {
+func (s *Session) peekOne(owner unsafe.Pointer, r *meta.Relationship) unsafe.Pointer {
 	if r == nil || r.Dir != meta.ManyToOne || !samePK(r) || s.closed {
 		return nil
 	}
@@ -124,9 +124,9 @@ func (s *Session) expungeNew(st *state) {
 	s.detach(st)
 }
 
-// PeekMembers implements relations.MemberPeeker: the objects of the
+// peekMembers implements relations.MemberPeeker (through relLoader): the objects of the
 // session whose inverse field of r holds owner in memory.
-func (s *Session) PeekMembers(owner unsafe.Pointer, r *meta.Relationship) []unsafe.Pointer {
+func (s *Session) peekMembers(owner unsafe.Pointer, r *meta.Relationship) []unsafe.Pointer {
 	if r == nil || r.Back == nil || r.Dir == meta.ManyToOne || s.closed {
 		return nil
 	}

@@ -181,7 +181,7 @@ func (s *Session) loadManyToOne(ctx context.Context, r *meta.Relationship, objs,
 	}
 	if !samePK(r) || len(r.OwnerCols) != 1 {
 		for _, o := range missing {
-			if err := s.LoadRelation(ctx, o, r); err != nil {
+			if err := s.loadRelation(ctx, o, r); err != nil {
 				return nil, err
 			}
 			children = append(children, coreOf(o, r.Field).Items()...)

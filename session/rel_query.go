@@ -423,7 +423,7 @@ func Related[T any](field interface{ Core() *relations.Core }) *Query[T] {
 	if r.Target != q.t {
 		return q.fail(fmt.Errorf("%w: %s holds %s, not %s", arcerr.ErrInvalidRequest, r.Name(), r.Target.GoType.Name(), q.t.GoType.Name()))
 	}
-	if s, ok := c.Loader().(*Session); ok {
+	if s := sessionOf(c.Loader()); s != nil {
 		q.s = s
 	}
 	n := q.clone()

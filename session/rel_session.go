@@ -84,17 +84,23 @@ func (s *Session) bindRelations(st *state) error {
 			return err
 		}
 		c := coreOf(st.obj, rf)
-		c.Bind(st.obj, r, s)
+		c.Bind(st.obj, r, s.asLoader())
 	}
 	st.relBound = true
 	return nil
 }
 
-// relLoaded is called for each object a query or Get maps for the first time.
-func (s *Session) relLoaded(st *state) {
+// relLoaded is called for each object a query or Get maps for the first
+// time. A relationship that cannot be resolved fails the load: dropping
+// the error left the field unbound, and a later use of it said "not bound
+// ... load it with a query" of an object that was just loaded.
+func (s *Session) relLoaded(st *state) error {
 	if len(st.cd.t.Relations) > 0 {
-		_ = s.bindRelations(st)
+		if err := s.bindRelations(st); err != nil {
+			return fmt.Errorf("arc: loading %s: %w", st.cd.t.GoType.Name(), err)
+		}
 	}
+	return nil
 }
 
 // relCascadeAdd binds the object's relationships and adds the related

@@ -374,12 +374,24 @@ func (s *Session) Expunge(obj any) error {
 }
 
 // ExpungeAll detaches every object.
-func (s *Session) ExpungeAll() {
+func (s *Session) ExpungeAll() { s.expungeAll(false) }
+
+// expungeAll detaches every object. closing: the session is closing, so
+// the detached states drop their objects' addresses (a detached object's
+// Holder needs only its state's key and snapshot): states are allocated
+// in chunks, and a state that kept its object would let one object the
+// caller keeps hold, through its Holder, its state's chunk, the objects of
+// that chunk's states, their Holders and chunks, and so on, every object
+// the session ever had (TestRetainedByOneObject).
+func (s *Session) expungeAll(closing bool) {
 	// Only a Holder can reach a state once the indexes forget it, so
 	// without tracked objects there is no state worth marking detached.
 	if s.holders {
 		for st := range s.states.all() {
 			s.detachState(st)
+			if closing {
+				st.obj = nil
+			}
 		}
 	}
 	s.states.clear()

@@ -6,11 +6,15 @@ import (
 	"sync"
 
 	"github.com/arcorm/arc/dialect"
+	"github.com/arcorm/arc/expr"
 	"github.com/arcorm/arc/meta"
 )
 
-// Statement texts for the unit of work are cached per dialect, table and
-// column set, so a hot flush does not re-render SQL.
+// The unit of work's INSERT, UPDATE and DELETE, built with expr and
+// rendered by the dialect, once per dialect, table and column set: a hot
+// flush does not render SQL.
+
+// sqlKey keys the session's statement cache.
 type sqlKey struct {
 	d    dialect.Dialect
 	t    *meta.Table
@@ -20,126 +24,79 @@ type sqlKey struct {
 	ret  uint64
 }
 
-var sqlCache sync.Map // sqlKey -> string
+var sqlCache sync.Map // sqlKey -> stmtText
 
-func cachedSQL(k sqlKey, build func() string) string {
-	if k.t != nil && len(k.t.Columns) <= 64 {
-		if v, ok := sqlCache.Load(k); ok {
-			return v.(string)
-		}
-		q := build()
-		sqlCache.Store(k, q)
-		return q
-	}
-	return build()
+// cachedSQL is cachedStmt for the unit of work's statements, which bind
+// nothing of their own: their text.
+func cachedSQL(k sqlKey, build func() expr.Expr) (string, error) {
+	st, err := cachedStmt(k, func() (stmtText, error) { return renderStmt(k.d, build()) })
+	return st.sql, err
 }
 
-func appendPlaceholder(d dialect.Dialect, b []byte, n *int) []byte {
-	*n++
-	return d.AppendPlaceholder(b, *n)
+func names(cols []*meta.Column) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = c.Name
+	}
+	return out
+}
+
+// returningOf is the RETURNING list of a statement with feature f: none
+// on a dialect without it.
+func returningOf(d dialect.Dialect, f dialect.Feature, ret []*meta.Column) []string {
+	if len(ret) == 0 || !d.Has(f) {
+		return nil
+	}
+	return names(ret)
 }
 
 // insertSQL renders INSERT INTO t (cols) VALUES (...)×rows [RETURNING ret].
-func insertSQL(d dialect.Dialect, t *meta.Table, cols []*meta.Column, mask uint64, rows int, ret []*meta.Column, retMask uint64) string {
-	return cachedSQL(sqlKey{d: d, t: t, kind: 'i', mask: mask, rows: rows, ret: retMask}, func() string {
-		b := make([]byte, 0, 64+rows*len(cols)*4)
-		b = append(b, "INSERT INTO "...)
-		b = d.AppendIdent(b, t.Name)
-		if len(cols) == 0 {
-			if d.Has(dialect.DefaultValues) {
-				b = append(b, " DEFAULT VALUES"...)
-			} else {
-				b = append(b, " () VALUES ()"...)
-			}
-		} else {
-			b = append(b, " ("...)
-			for i, c := range cols {
-				if i > 0 {
-					b = append(b, ", "...)
-				}
-				b = d.AppendIdent(b, c.Name)
-			}
-			b = append(b, ") VALUES "...)
-			n := 0
-			for r := 0; r < rows; r++ {
-				if r > 0 {
-					b = append(b, ", "...)
-				}
-				b = append(b, '(')
-				for i := range cols {
-					if i > 0 {
-						b = append(b, ", "...)
-					}
-					b = appendPlaceholder(d, b, &n)
-				}
-				b = append(b, ')')
+func insertSQL(d dialect.Dialect, t *meta.Table, cols []*meta.Column, mask uint64, rows int, ret []*meta.Column, retMask uint64) (string, error) {
+	return cachedSQL(sqlKey{d: d, t: t, kind: 'i', mask: mask, rows: rows, ret: retMask}, func() expr.Expr {
+		in := &expr.Insert{Table: t, Columns: names(cols), Returning: returningOf(d, dialect.ReturningInsert, ret)}
+		if len(cols) > 0 {
+			in.Rows = make([][]any, rows)
+			for r := range in.Rows {
+				in.Rows[r] = expr.Slots(len(cols))
 			}
 		}
-		b = appendReturning(d, b, ret)
-		return string(b)
+		return in
 	})
 }
 
-// insertOrderedSQL renders, for a dialect with dialect.ValuesTable, the form that fixes the order in which the
-// database assigns generated keys to a multi-row INSERT:
+// insertOrderedSQL renders, for a dialect with dialect.ValuesTable, the
+// form that fixes the order in which the database assigns generated keys
+// to a multi-row INSERT:
 //
 //	INSERT INTO t (a, b) SELECT column1, column2 FROM (VALUES (?, ?, 0), (?, ?, 1)) AS arc_rows ORDER BY column3 RETURNING id
 //
-// (the VALUES columns named by the dialect's ValuesColumn).
-//
-// Rows are inserted, and their keys drawn, in sentinel order, so sorting
-// the returned keys matches them to the objects in VALUES order. The
-// order of the RETURNING rows themselves is never relied on. This is the
-// form SQLAlchemy's "insertmanyvalues" uses on PostgreSQL.
-func insertOrderedSQL(d dialect.Dialect, t *meta.Table, cols []*meta.Column, mask uint64, rows int, ret []*meta.Column, retMask uint64) string {
-	return cachedSQL(sqlKey{d: d, t: t, kind: 'o', mask: mask, rows: rows, ret: retMask}, func() string {
+// (the VALUES columns named by the dialect's ValuesColumn). Rows are
+// inserted, and their keys drawn, in sentinel order, so sorting the
+// returned keys matches them to the objects in VALUES order. The order of
+// the RETURNING rows themselves is never relied on. This is the form
+// SQLAlchemy's "insertmanyvalues" uses on PostgreSQL. On a dialect with
+// dialect.TypedValues the first row's parameters are cast to the column
+// types (later rows take the resolved types).
+func insertOrderedSQL(d dialect.Dialect, t *meta.Table, cols []*meta.Column, mask uint64, rows int, ret []*meta.Column, retMask uint64) (string, error) {
+	return cachedSQL(sqlKey{d: d, t: t, kind: 'o', mask: mask, rows: rows, ret: retMask}, func() expr.Expr {
 		typed := d.Has(dialect.TypedValues)
-		casts := make([]string, len(cols))
-		if typed {
-			for i, c := range cols {
-				casts[i] = "::" + castType(d.ColumnType(c))
-			}
-		}
-		b := make([]byte, 0, 96+rows*(len(cols)*6+8))
-		b = append(b, "INSERT INTO "...)
-		b = d.AppendIdent(b, t.Name)
-		b = append(b, " ("...)
-		for i, c := range cols {
-			if i > 0 {
-				b = append(b, ", "...)
-			}
-			b = d.AppendIdent(b, c.Name)
-		}
-		b = append(b, ") SELECT "...)
-		for i := range cols {
-			if i > 0 {
-				b = append(b, ", "...)
-			}
-			b = d.AppendIdent(b, d.ValuesColumn(i))
-		}
-		b = append(b, " FROM (VALUES "...)
-		n := 0
-		for r := 0; r < rows; r++ {
-			if r > 0 {
-				b = append(b, ", "...)
-			}
-			b = append(b, '(')
-			for i := range cols {
-				b = appendPlaceholder(d, b, &n)
-				if r == 0 {
-					// The first row types the VALUES columns; later rows'
-					// parameters take the resolved column type.
-					b = append(b, casts[i]...)
+		vt := &expr.ValuesTable{Name: "arc_rows", Rows: make([][]any, rows)}
+		for r := range vt.Rows {
+			row := make([]any, 0, len(cols)+1)
+			for _, c := range cols {
+				if r == 0 && typed {
+					row = append(row, expr.Cast(expr.Slot{}, castType(d.ColumnType(c))))
+				} else {
+					row = append(row, expr.Slot{})
 				}
-				b = append(b, ", "...)
 			}
-			b = strconv.AppendInt(b, int64(r), 10)
-			b = append(b, ')')
+			vt.Rows[r] = append(row, expr.Raw(strconv.Itoa(r))) // the sentinel: a constant, not data
 		}
-		b = append(b, ") AS arc_rows ORDER BY "...)
-		b = d.AppendIdent(b, d.ValuesColumn(len(cols)))
-		b = appendReturning(d, b, ret)
-		return string(b)
+		sel := &expr.Select{From: []expr.FromItem{vt}, OrderBy: []expr.Expr{expr.ValuesColumn(len(cols))}}
+		for i := range cols {
+			sel.Columns = append(sel.Columns, expr.ValuesColumn(i))
+		}
+		return &expr.Insert{Table: t, Columns: names(cols), Select: sel, Returning: returningOf(d, dialect.ReturningInsert, ret)}
 	})
 }
 
@@ -169,77 +126,36 @@ func castType(typ string) string {
 	return base
 }
 
-func appendReturning(d dialect.Dialect, b []byte, ret []*meta.Column) []byte {
-	if len(ret) == 0 {
-		return b
-	}
-	b = append(b, " RETURNING "...)
-	for i, c := range ret {
-		if i > 0 {
-			b = append(b, ", "...)
-		}
-		b = d.AppendIdent(b, c.Name)
-	}
-	return b
-}
-
 // updateSQL renders UPDATE t SET a = ?, ... [, version = version + 1]
-// WHERE pk = ? [AND version = ?].
-func updateSQL(d dialect.Dialect, t *meta.Table, cols []*meta.Column, mask uint64) string {
-	return cachedSQL(sqlKey{d: d, t: t, kind: 'u', mask: mask}, func() string {
-		b := []byte("UPDATE ")
-		b = d.AppendIdent(b, t.Name)
-		b = append(b, " SET "...)
-		n := 0
-		for i, c := range cols {
-			if i > 0 {
-				b = append(b, ", "...)
-			}
-			b = d.AppendIdent(b, c.Name)
-			b = append(b, " = "...)
-			b = appendPlaceholder(d, b, &n)
+// WHERE pk = ? [AND version = ?] [RETURNING generated columns].
+func updateSQL(d dialect.Dialect, t *meta.Table, cols []*meta.Column, mask uint64) (string, error) {
+	return cachedSQL(sqlKey{d: d, t: t, kind: 'u', mask: mask}, func() expr.Expr {
+		u := &expr.Update{Table: t, Where: pkWhere(t), Returning: returningOf(d, dialect.ReturningUpdate, t.Generated)}
+		for _, c := range cols {
+			u.Set = append(u.Set, expr.Assign{Col: c.Name, V: expr.Slot{}})
 		}
 		if v := t.Version; v != nil {
-			b = append(b, ", "...)
-			b = d.AppendIdent(b, v.Name)
-			b = append(b, " = "...)
-			b = d.AppendIdent(b, v.Name)
-			b = append(b, " + 1"...)
+			u.Set = append(u.Set, expr.Assign{Col: v.Name, V: &expr.Binary{L: &expr.Named{Name: v.Name}, Op: "+", R: expr.Raw("1")}})
 		}
-		b = appendPKWhere(d, b, t, &n)
-		if d.Has(dialect.ReturningUpdate) {
-			b = appendReturning(d, b, t.Generated) // read the generated columns back
-		}
-		return string(b)
+		return u
 	})
 }
 
-func appendPKWhere(d dialect.Dialect, b []byte, t *meta.Table, n *int) []byte {
-	b = append(b, " WHERE "...)
-	for i, c := range t.PrimaryKey {
-		if i > 0 {
-			b = append(b, " AND "...)
-		}
-		b = d.AppendIdent(b, c.Name)
-		b = append(b, " = "...)
-		b = appendPlaceholder(d, b, n)
+// pkWhere is pk = ? [AND version = ?], the columns unqualified.
+func pkWhere(t *meta.Table) []expr.Expr {
+	var w []expr.Expr
+	for _, c := range t.PrimaryKey {
+		w = append(w, &expr.Binary{L: &expr.Named{Name: c.Name}, Op: "=", R: expr.Slot{}})
 	}
 	if v := t.Version; v != nil {
-		b = append(b, " AND "...)
-		b = d.AppendIdent(b, v.Name)
-		b = append(b, " = "...)
-		b = appendPlaceholder(d, b, n)
+		w = append(w, &expr.Binary{L: &expr.Named{Name: v.Name}, Op: "=", R: expr.Slot{}})
 	}
-	return b
+	return w
 }
 
 // deleteSQL renders DELETE FROM t WHERE pk = ? [AND version = ?].
-func deleteSQL(d dialect.Dialect, t *meta.Table) string {
-	return cachedSQL(sqlKey{d: d, t: t, kind: 'd'}, func() string {
-		b := []byte("DELETE FROM ")
-		b = d.AppendIdent(b, t.Name)
-		n := 0
-		b = appendPKWhere(d, b, t, &n)
-		return string(b)
+func deleteSQL(d dialect.Dialect, t *meta.Table) (string, error) {
+	return cachedSQL(sqlKey{d: d, t: t, kind: 'd'}, func() expr.Expr {
+		return &expr.Delete{Table: t, Where: pkWhere(t)}
 	})
 }

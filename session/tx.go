@@ -276,9 +276,13 @@ func (s *Session) Close(ctx context.Context) error {
 			s.inUse.callbacksDone()
 		}
 	}
-	s.ExpungeAll()
+	s.expungeAll(true)
 	s.relRollback()
 	s.closed = true
+	// Let go of what only an open session uses: relationship fields keep
+	// their (closed) session as loader, and must not keep its tables.
+	s.states, s.identity = stateTable{}, identityMap{}
+	s.stChunk, s.stNext, s.leftInTx = nil, 0, nil
 	return err
 }
 
@@ -485,7 +489,7 @@ func Transaction(ctx context.Context, eng *engine.Engine, fn func(ctx context.Co
 		}()
 		if err := fn(ctx); err != nil {
 			if rerr := n.Rollback(ctx); rerr != nil {
-				return fmt.Errorf("%w (and rolling back the savepoint: %v)", err, rerr)
+				return fmt.Errorf("%w (and rolling back the savepoint: %w)", err, rerr)
 			}
 			return err
 		}
@@ -502,7 +506,7 @@ func Transaction(ctx context.Context, eng *engine.Engine, fn func(ctx context.Co
 			return err
 		}
 		if werr := sleepCtx(ctx, backoff(attempt, cfg.maxDelay)); werr != nil {
-			return fmt.Errorf("%w (not retried: %v)", err, werr)
+			return fmt.Errorf("%w (not retried: %w)", err, werr)
 		}
 	}
 }
@@ -519,7 +523,7 @@ func (s *Session) runTransaction(ctx context.Context, fn func(ctx context.Contex
 	}()
 	if err := fn(ctx); err != nil {
 		if rerr := s.Rollback(ctx); rerr != nil {
-			return fmt.Errorf("%w (and rolling back: %v)", err, rerr)
+			return fmt.Errorf("%w (and rolling back: %w)", err, rerr)
 		}
 		return err
 	}
@@ -527,7 +531,9 @@ func (s *Session) runTransaction(ctx context.Context, fn func(ctx context.Contex
 		// A flush or COMMIT that failed: put the objects back as the
 		// transaction found them (a failed flush restored them only to
 		// before itself), and end the transaction if it is still open.
-		_ = s.Rollback(ctx)
+		if rerr := s.Rollback(ctx); rerr != nil {
+			return fmt.Errorf("%w (and rolling back: %w)", err, rerr)
+		}
 		return err
 	}
 	return nil

@@ -41,13 +41,13 @@ DELETE FROM snap_book_shelves WHERE snap_book_shelves.snap_book_id = ? AND snap_
 INSERT INTO snap_book_shelves (snap_shelf_id, snap_book_id) VALUES (?, ?), (?, ?)
 
 -- insert, 1 row
-INSERT INTO snap_books (title, author_id, deleted_at) VALUES (?, ?, ?) RETURNING id
+INSERT INTO snap_books (title, author_id, deleted_at) VALUES (?, ?, ?)
 
 -- insert, 2 rows
-INSERT INTO snap_books (title, author_id, deleted_at) VALUES (?, ?, ?), (?, ?, ?) RETURNING id
+INSERT INTO snap_books (title, author_id, deleted_at) VALUES (?, ?, ?), (?, ?, ?)
 
 -- insert, default values
-INSERT INTO snap_books () VALUES () RETURNING id
+INSERT INTO snap_books DEFAULT VALUES
 
 -- insert, 2 rows in key order
 (not used: one row per statement without dialect.ValuesTable and Returning)

@@ -50,7 +50,7 @@ INSERT INTO snap_books (title, author_id, deleted_at) VALUES ($1, $2, $3), ($4, 
 INSERT INTO snap_books DEFAULT VALUES RETURNING id
 
 -- insert, 2 rows in key order
-INSERT INTO snap_books (title, author_id, deleted_at) SELECT column1, column2, column3 FROM (VALUES ($1::VARCHAR, $2::BIGINT, $3::TIMESTAMP WITH TIME ZONE, 0), ($4, $5, $6, 1)) AS arc_rows ORDER BY column4 RETURNING id
+INSERT INTO snap_books (title, author_id, deleted_at) SELECT column1, column2, column3 FROM (VALUES (CAST($1 AS VARCHAR), CAST($2 AS BIGINT), CAST($3 AS TIMESTAMP WITH TIME ZONE), 0), ($4, $5, $6, 1)) AS arc_rows ORDER BY column4 RETURNING id
 
 -- update, versioned
 UPDATE snap_authors SET name = $1, version = version + 1 WHERE id = $2 AND version = $3
