@@ -11,13 +11,13 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
-	"sync"
 	"time"
 	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/internal/bounded"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -118,7 +118,7 @@ func insertShape(st *state, now time.Time) (r insertRow) {
 func columnsOf(t *meta.Table, mask uint64) []*meta.Column {
 	k := colsKey{t, mask}
 	if v, ok := colsCache.Load(k); ok {
-		return v.([]*meta.Column)
+		return v
 	}
 	out := make([]*meta.Column, 0, bitsSet(mask))
 	for i, c := range t.Columns {
@@ -126,11 +126,11 @@ func columnsOf(t *meta.Table, mask uint64) []*meta.Column {
 			out = append(out, c)
 		}
 	}
-	colsCache.Store(k, out)
-	return out
+	return colsCache.Store(k, out)
 }
 
-var colsCache sync.Map // colsKey -> []*meta.Column (never modified)
+// colsCache holds columnsOf's lists (never modified), bounded like sqlCache.
+var colsCache = bounded.New[colsKey, []*meta.Column](sqlCacheSize)
 
 type colsKey struct {
 	t    *meta.Table

@@ -47,7 +47,7 @@ type QDPost struct {
 	Author   relations.One[QDAuthor] `arc:"back_populates:Posts"`
 	Parent   relations.One[QDPost]   `arc:"back_populates:Replies"`
 	Replies  relations.Many[QDPost]  `arc:"back_populates:Parent;order_by:id"`
-	Tags     relations.Many[QDTag]   `arc:"secondary:qd_post_tags;back_populates:Posts;order_by:id"`
+	Tags     relations.Many[QDTag]   `arc:"secondary:qd_post_tags;fk:post_id,tag_id;back_populates:Posts;order_by:id"`
 }
 
 func (QDPost) TableName() string { return "qd_posts" }
