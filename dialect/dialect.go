@@ -82,6 +82,24 @@ const (
 	// NullsOrder: ORDER BY ... NULLS FIRST / NULLS LAST (MySQL and
 	// MariaDB lack it; the compiler then orders by "x IS NULL" first).
 	NullsOrder
+	// DefaultValues: INSERT INTO t DEFAULT VALUES (otherwise
+	// INSERT INTO t () VALUES (), MySQL's form).
+	DefaultValues
+	// OnDuplicateKey: upserts are INSERT ... ON DUPLICATE KEY UPDATE
+	// (MySQL, MariaDB), which meets a conflict on any unique key of the
+	// row, instead of INSERT ... ON CONFLICT (cols).
+	OnDuplicateKey
+	// DeferrableConstraints: foreign keys may be DEFERRABLE INITIALLY
+	// DEFERRED, checked at COMMIT (MySQL checks them per statement).
+	DeferrableConstraints
+	// ForShare: SELECT ... FOR SHARE (PostgreSQL, MySQL 8); with ForUpdate
+	// but without it a SHARE lock is written LOCK IN SHARE MODE (MariaDB).
+	ForShare
+	// ValuesOrder: a multi-row INSERT ... VALUES inserts its rows, and
+	// draws their AUTO_INCREMENT keys, in the order written (MySQL and
+	// MariaDB do; PostgreSQL and SQLite promise no order, so the unit of
+	// work writes INSERT ... SELECT ... ORDER BY there).
+	ValuesOrder
 	// TypedValues: bind parameters inside a VALUES list that is not the
 	// direct source of an INSERT need a cast to their column's type
 	// (PostgreSQL types an untyped parameter there as text).
@@ -95,6 +113,20 @@ const (
 	ValuesTable
 	// NullsDistinctIndexes etc. may follow.
 )
+
+// DuplicateKeyError is implemented by a dialect that can tell a
+// duplicate-key violation from the other integrity errors, for the
+// statements it writes without an ON CONFLICT DO NOTHING (MySQL's
+// ON DUPLICATE KEY UPDATE cannot report whether a row was inserted when
+// the connection counts found rows).
+type DuplicateKeyError interface {
+	IsDuplicateKey(err error) bool
+}
+
+// MaxLimiter is implemented by a dialect that has neither OFFSET without
+// LIMIT nor LIMIT ALL / LIMIT -1: MaxLimit is the LIMIT written for an
+// OFFSET alone (MySQL's 18446744073709551615).
+type MaxLimiter interface{ MaxLimit() string }
 
 // Returning is INSERT, UPDATE and DELETE ... RETURNING together.
 const Returning = ReturningInsert | ReturningUpdate | ReturningDelete

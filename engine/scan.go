@@ -358,6 +358,16 @@ func convInt[T integer](p unsafe.Pointer, src any) error {
 	switch s := src.(type) {
 	case int64:
 		n = s
+	case uint64: // MySQL's BIGINT UNSIGNED
+		if s > math.MaxInt64 {
+			var zero T
+			if zero-1 < 0 || uint64(T(s)) != s {
+				return fmt.Errorf("value %d overflows %T", s, zero)
+			}
+			*d = T(s)
+			return nil
+		}
+		n = int64(s)
 	case nil:
 		*d = 0
 		return nil
@@ -400,6 +410,8 @@ func convFloat[T ~float32 | ~float64](p unsafe.Pointer, src any) error {
 	d := (*T)(p)
 	switch s := src.(type) {
 	case float64:
+		*d = T(s)
+	case float32: // MySQL's FLOAT
 		*d = T(s)
 	case int64:
 		*d = T(s)

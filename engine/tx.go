@@ -251,6 +251,17 @@ func (t *Tx) QueryOnce(ctx context.Context, q string, args ...any) (*sql.Rows, e
 	return rows, t.wrap(err, q, args)
 }
 
+// Wrap turns a driver error met while reading the rows of q — which
+// MySQL reports for an INSERT ... RETURNING whose row violates a
+// constraint only once its rows are read — into a
+// *arcerr.StatementError, as Exec and Query do; nil stays nil.
+func (t *Tx) Wrap(err error, q string, args []any) error {
+	if err == nil {
+		return nil
+	}
+	return t.wrap(err, q, args)
+}
+
 // wrap is Engine.wrap that also records the first success and marks a
 // connection lost before it as retryable.
 func (t *Tx) wrap(err error, q string, args []any) error {

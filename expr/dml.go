@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -51,7 +52,11 @@ func (in *Insert) AppendSQL(c *Compiler) {
 		if len(in.Rows) > 1 {
 			c.Fail(fmt.Errorf("%w: a multi-row INSERT INTO %s needs columns", arcerr.ErrInvalidRequest, in.Table.Name))
 		}
-		c.Write(" DEFAULT VALUES")
+		if c.D.Has(dialect.DefaultValues) {
+			c.Write(" DEFAULT VALUES")
+		} else {
+			c.Write(" () VALUES ()")
+		}
 	} else {
 		c.Write(" (")
 		for i, col := range in.Columns {
@@ -79,7 +84,9 @@ func (in *Insert) AppendSQL(c *Compiler) {
 			c.Byte(')')
 		}
 	}
-	if oc := in.OnConflict; oc != nil {
+	if oc := in.OnConflict; oc != nil && c.D.Has(dialect.OnDuplicateKey) {
+		in.appendOnDuplicateKey(c, oc)
+	} else if oc != nil {
 		c.Write(" ON CONFLICT")
 		if len(oc.Columns) == 0 && !(oc.DoNothing || len(oc.Update)+len(oc.Increment) == 0) {
 			c.Fail(fmt.Errorf("%w: INSERT INTO %s: ON CONFLICT DO UPDATE needs the conflict columns", arcerr.ErrInvalidRequest, in.Table.Name))
@@ -120,11 +127,65 @@ func (in *Insert) AppendSQL(c *Compiler) {
 			}
 		}
 	}
-	returning(c, in.Returning)
+	returning(c, in.Returning, dialect.ReturningInsert, "INSERT INTO", in.Table.Name)
 }
 
-func returning(c *Compiler, cols []string) {
+// appendOnDuplicateKey writes an OnConflict as MySQL's ON DUPLICATE KEY
+// UPDATE, which meets a conflict on any unique key of the row (the
+// conflict columns only document the intent there). DO NOTHING sets the
+// first column to itself: no change, but the statement succeeds.
+func (in *Insert) appendOnDuplicateKey(c *Compiler, oc *OnConflict) {
+	if len(in.Columns) == 0 {
+		c.Fail(fmt.Errorf("%w: INSERT INTO %s: ON DUPLICATE KEY UPDATE needs columns", arcerr.ErrInvalidRequest, in.Table.Name))
+		return
+	}
+	c.Write(" ON DUPLICATE KEY UPDATE ")
+	if oc.DoNothing || len(oc.Update)+len(oc.Increment) == 0 {
+		col := in.Columns[0]
+		if len(oc.Columns) > 0 {
+			col = oc.Columns[0]
+		}
+		c.Ident(col)
+		c.Write(" = ")
+		c.Ident(col)
+		return
+	}
+	// MySQL assigns left to right, each seeing the ones before: the
+	// increments (of the row's current value) come first.
+	n := 0
+	for _, col := range oc.Increment {
+		if n > 0 {
+			c.Write(", ")
+		}
+		n++
+		c.Ident(col)
+		c.Write(" = ")
+		c.Ident(in.Table.Name)
+		c.Byte('.')
+		c.Ident(col)
+		c.Write(" + 1")
+	}
+	for _, col := range oc.Update {
+		if n > 0 {
+			c.Write(", ")
+		}
+		n++
+		c.Ident(col)
+		c.Write(" = VALUES(")
+		c.Ident(col)
+		c.Byte(')')
+	}
+}
+
+// returning writes RETURNING cols, or fails when the dialect lacks the
+// RETURNING of this statement (MySQL has none, MariaDB no UPDATE ...
+// RETURNING).
+func returning(c *Compiler, cols []string, f dialect.Feature, stmt, table string) {
 	if len(cols) == 0 {
+		return
+	}
+	if !c.D.Has(f) {
+		c.Fail(fmt.Errorf("%w: %s %s ... RETURNING: this %s server has no RETURNING for the statement", arcerr.ErrInvalidRequest, stmt, table, c.D.Name()))
 		return
 	}
 	c.Write(" RETURNING ")
@@ -175,7 +236,7 @@ func (u *Update) AppendSQL(c *Compiler) {
 		c.Write(" WHERE ")
 		And(u.Where...).AppendSQL(c)
 	}
-	returning(c, u.Returning)
+	returning(c, u.Returning, dialect.ReturningUpdate, "UPDATE", u.Table.Name)
 }
 
 // Delete is DELETE FROM table WHERE ... [RETURNING ...].
@@ -197,5 +258,5 @@ func (d *Delete) AppendSQL(c *Compiler) {
 		c.Write(" WHERE ")
 		And(d.Where...).AppendSQL(c)
 	}
-	returning(c, d.Returning)
+	returning(c, d.Returning, dialect.ReturningDelete, "DELETE FROM", d.Table.Name)
 }

@@ -109,6 +109,20 @@ func (o *Ordering) NullsLast() *Ordering { p := *o; p.Nulls = "LAST"; return &p 
 
 // AppendSQL writes the item.
 func (o *Ordering) AppendSQL(c *Compiler) {
+	if o.Nulls != "" && !c.D.Has(dialect.NullsOrder) {
+		// MySQL: order by "x IS NULL" first (false, 0, sorts before true).
+		o.X.AppendSQL(c)
+		c.Write(" IS NULL")
+		if o.Nulls == "FIRST" {
+			c.Write(" DESC")
+		}
+		c.Write(", ")
+		o.X.AppendSQL(c)
+		if o.Desc {
+			c.Write(" DESC")
+		}
+		return
+	}
 	o.X.AppendSQL(c)
 	if o.Desc {
 		c.Write(" DESC")

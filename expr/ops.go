@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/dialect"
 )
 
 // Binary is "left op right".
@@ -262,7 +263,14 @@ func (in *InExpr) AppendSQL(c *Compiler) {
 	} else {
 		c.Write(" IN (")
 	}
-	if in.Sub != nil {
+	if in.Sub != nil && (in.Sub.Limit != nil || in.Sub.Offset != nil) && !c.D.Has(dialect.LimitInSubquery) {
+		// MySQL refuses LIMIT in an IN subquery ("This version of MariaDB
+		// doesn't yet support 'LIMIT & IN/ALL/ANY/SOME subquery'") but
+		// takes it in a derived table.
+		c.Write("SELECT * FROM (")
+		in.Sub.AppendSQL(c)
+		c.Write(") AS arc_in")
+	} else if in.Sub != nil {
 		in.Sub.AppendSQL(c)
 	} else {
 		for i, v := range in.Values {

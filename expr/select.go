@@ -2,8 +2,10 @@ package expr
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/dialect"
 )
 
 // Select is a SELECT statement. Its builder methods change it in place
@@ -233,9 +235,26 @@ func (s *Select) AppendSQL(c *Compiler) {
 	}
 	s.appendLimit(c)
 	if s.Lock != "" {
-		c.Write(" FOR ")
-		c.Write(s.Lock)
+		appendLock(c, s.Lock)
 	}
+}
+
+// appendLock writes the row-locking clause: FOR lock, or on a dialect
+// without FOR SHARE (MariaDB) LOCK IN SHARE MODE for a SHARE lock. SKIP
+// LOCKED on a dialect without it is an error.
+func appendLock(c *Compiler, lock string) {
+	up := strings.ToUpper(lock)
+	if strings.Contains(up, "SKIP LOCKED") && c.D.Has(dialect.ForUpdate) && !c.D.Has(dialect.SkipLocked) {
+		c.Fail(fmt.Errorf("%w: FOR %s: this %s server has no SKIP LOCKED (MariaDB 10.6+ and MySQL 8+ do)", arcerr.ErrInvalidRequest, lock, c.D.Name()))
+		return
+	}
+	if rest, ok := strings.CutPrefix(up, "SHARE"); ok && c.D.Has(dialect.ForUpdate) && !c.D.Has(dialect.ForShare) {
+		c.Write(" LOCK IN SHARE MODE")
+		c.Write(rest)
+		return
+	}
+	c.Write(" FOR ")
+	c.Write(lock)
 }
 
 func (s *Select) appendCore(c *Compiler) {
@@ -300,6 +319,9 @@ func (s *Select) appendLimit(c *Compiler) {
 	case s.Offset != nil && !c.D.Has(dialectOffsetAlone):
 		if c.D.Has(dialectLimitAll) {
 			c.Write(" LIMIT ALL")
+		} else if ml, ok := c.D.(dialect.MaxLimiter); ok {
+			c.Write(" LIMIT ")
+			c.Write(ml.MaxLimit())
 		} else {
 			c.Write(" LIMIT -1") // a constant, not data: written, not bound
 		}

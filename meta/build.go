@@ -70,7 +70,7 @@ func TableOf(typ reflect.Type) (*Table, error) {
 	var t *Table
 	err := checkOwnedBases(typ)
 	if err == nil {
-		t, err = build(typ, false)
+		t, err = build(typ, false, "")
 	}
 	if err == nil {
 		registerProbe(t)
@@ -195,13 +195,15 @@ func RowTypeOf(typ reflect.Type) (*Table, error) {
 		ce := e.(*cacheEntry)
 		return ce.t, ce.err
 	}
-	t, err := build(typ, true)
+	t, err := build(typ, true, "")
 	e, _ := rowCache.LoadOrStore(typ, &cacheEntry{t, err})
 	ce := e.(*cacheEntry)
 	return ce.t, ce.err
 }
 
-func build(typ reflect.Type, row bool) (*Table, error) {
+// build reflects typ; name, when set, is the table name (a synthesized
+// association table's struct type has no name).
+func build(typ reflect.Type, row bool, name string) (*Table, error) {
 	model := typ.String()
 	if typ.Kind() != reflect.Struct {
 		return nil, &arcerr.ModelError{Model: model, Msg: "a model must be a struct type, got " + typ.Kind().String()}
@@ -218,6 +220,9 @@ func build(typ reflect.Type, row bool) (*Table, error) {
 	t.Name = naming.TableName(typ.Name())
 	if tn, ok := reflect.New(typ).Interface().(TableNamer); ok {
 		t.Name = tn.TableName()
+	}
+	if name != "" {
+		t.Name = name
 	}
 	if t.Name == "" && !row {
 		return nil, &arcerr.ModelError{Model: model, Msg: "empty table name"}

@@ -45,7 +45,7 @@ func FuzzTagModel(f *testing.F) {
 			{Name: "Count", Type: reflect.TypeFor[*int32](), Tag: reflect.StructTag(TagKey + ":" + strconv.Quote(colTag))},
 			{Name: "Items", Type: reflect.TypeFor[fuzzRel](), Tag: reflect.StructTag(TagKey + ":" + strconv.Quote(relTag))},
 		})
-		_, err := build(typ, false)
+		_, err := build(typ, false, "")
 		if err == nil {
 			return
 		}

@@ -3,6 +3,7 @@ package meta
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/arcorm/arc/arcerr"
@@ -45,17 +46,54 @@ func (md *MetaData) Add(models ...any) error {
 			return err
 		}
 	}
-	if err := md.resolve(); err != nil {
+	if err := md.addSecondaries(); err != nil {
 		return err
 	}
-	return md.resolveRelations() // relations.go
+	return md.resolve()
+}
+
+// addSecondaries resolves every relationship of the registered models (a
+// bad relationship is an error at registration) and registers the
+// association tables they synthesized (secondary.go). When a model of this
+// registry maps such a table, the model stays, checked against the
+// relationship's columns.
+func (md *MetaData) addSecondaries() error {
+	models := slices.DeleteFunc(slices.Clone(md.tables), (*Table).Synthesized)
+	for _, t := range models {
+		for _, rf := range t.Relations {
+			r, err := Resolve(rf)
+			if err != nil {
+				return err
+			}
+			st := r.Secondary
+			if st == nil || !st.synth {
+				continue
+			}
+			if m := md.byName[st.Name]; m != nil {
+				if m != st {
+					if err := checkAssociation(m, r); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			md.tables = append(md.tables, st)
+			md.byName[st.Name] = st
+		}
+	}
+	return nil
 }
 
 func (md *MetaData) addTable(t *Table) error {
 	if _, ok := md.byType[t.GoType]; ok {
 		return nil
 	}
-	if other, ok := md.byName[t.Name]; ok {
+	if other, ok := md.byName[t.Name]; ok && other.synth {
+		// A model maps a table an earlier relationship synthesized: the
+		// model's DDL wins (addSecondaries checks that it fits).
+		md.tables = slices.DeleteFunc(md.tables, func(x *Table) bool { return x == other })
+		delete(md.byName, t.Name)
+	} else if ok {
 		return fmt.Errorf("%w: models %s and %s both map table %q", arcerr.ErrInvalidModel, other.GoType, t.GoType, t.Name)
 	}
 	md.tables = append(md.tables, t)

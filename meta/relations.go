@@ -1,7 +1,6 @@
 package meta
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -114,27 +113,8 @@ func Resolve(rf *RelationField) (*Relationship, error) {
 		return re.r, re.err
 	}
 	r, err := resolveRel(rf)
-	if err != nil && errors.Is(err, errNoSecondary) {
-		return nil, err // the association model may be registered later
-	}
 	rf.resolved.Store(&relEntry{r, err})
 	return r, err
-}
-
-// errNoSecondary marks a secondary table no model maps (yet).
-var errNoSecondary = errors.New("secondary table not mapped")
-
-// resolveRelations resolves every relationship of the registered models,
-// so that a bad relationship is an error at registration.
-func (md *MetaData) resolveRelations() error {
-	for _, t := range md.tables {
-		for _, rf := range t.Relations {
-			if _, err := Resolve(rf); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // ResolveAll resolves every relationship field of t.
@@ -165,28 +145,6 @@ func relErr(owner, target *Table, field, format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
 	return &arcerr.ModelError{Model: owner.GoType.String(), Field: field,
 		Msg: fmt.Sprintf("relationship to %s: %s", target.GoType.String(), msg)}
-}
-
-// tableByName finds a built model table by SQL table name or Go type
-// name; among several, the one with foreign keys to both owner and target.
-func tableByName(name string, owner, target *Table) *Table {
-	var found []*Table
-	cache.Range(func(_, v any) bool {
-		ce := v.(*cacheEntry)
-		if ce.t != nil && (ce.t.Name == name || ce.t.GoType.Name() == name) {
-			found = append(found, ce.t)
-		}
-		return true
-	})
-	for _, t := range found {
-		if len(fksTo(t, owner)) > 0 && len(fksTo(t, target)) > 0 {
-			return t
-		}
-	}
-	if len(found) > 0 {
-		return found[0]
-	}
-	return nil
 }
 
 // fkCols returns the FKs of from that refer to table to.
@@ -259,32 +217,23 @@ func resolveRel(rf *RelationField) (*Relationship, error) {
 		if rf.Kind == RelOne {
 			return nil, relErr(owner, target, rf.Field, "secondary: needs a collection (relations.Many or relations.Dynamic), not relations.One")
 		}
-		st := tableByName(sec, owner, target)
-		if st == nil {
-			return nil, fmt.Errorf("%w (%w)", relErr(owner, target, rf.Field, "secondary table %q is not mapped by any registered model (register its model with the others, e.g. CreateAll(..., PostKeyword{}))", sec), errNoSecondary)
-		}
-		r.Dir, r.Secondary = ManyToMany, st
-		toOwner, toTarget := fksTo(st, owner), fksTo(st, target)
-		if owner == target {
-			// Self-referential many-to-many: fk: names the owner side's column.
-			if len(fkNames) == 0 || len(toOwner) != 2 {
-				return nil, relErr(owner, target, rf.Field, "self-referential secondary %s needs fk: naming the column that refers to the owner", st.Name)
+		r.Dir = ManyToMany
+		if st := graphTable(sec, owner, target); st != nil {
+			if err := r.modelSecondary(st, fkNames); err != nil {
+				return nil, err
 			}
-			toOwner = filterFK(toOwner, fkNames)
-			toTarget = slices.DeleteFunc(fksTo(st, target), func(fk *ForeignKey) bool { return slices.Contains(toOwner, fk) })
 		} else {
-			toOwner = filterFK(toOwner, fkNames)
-		}
-		if len(toOwner) != 1 || len(toTarget) != 1 {
-			return nil, relErr(owner, target, rf.Field, "secondary table %s must have exactly one foreign key to %s and one to %s (found %d and %d; name one with fk:)",
-				st.Name, owner.Name, target.Name, len(toOwner), len(toTarget))
-		}
-		r.SecOwner, r.SecTarget = toOwner[0].Columns, toTarget[0].Columns
-		if r.OwnerRef, err = refCols(toOwner[0], owner); err != nil {
-			return nil, relErr(owner, target, rf.Field, "%v", err)
-		}
-		if r.TargetRef, err = refCols(toTarget[0], target); err != nil {
-			return nil, relErr(owner, target, rf.Field, "%v", err)
+			ownerSide, targetSide, err := r.secondaryNames(fkNames)
+			if err != nil {
+				return nil, err
+			}
+			st, err := synthSecondary(sec, r, ownerSide, targetSide)
+			if err != nil {
+				return nil, err
+			}
+			r.Secondary = st
+			r.SecOwner, r.SecTarget = st.ForeignKeys[0].Columns, st.ForeignKeys[1].Columns
+			r.OwnerRef, r.TargetRef = owner.PrimaryKey, target.PrimaryKey
 		}
 	} else {
 		m2o := filterFK(fksTo(owner, target), fkNames) // FK on the owner
@@ -342,7 +291,40 @@ func resolveRel(rf *RelationField) (*Relationship, error) {
 	if err := r.findBack(); err != nil {
 		return nil, err
 	}
+	r.shareSecondary() // secondary.go
 	return r, nil
+}
+
+// modelSecondary sets r's association columns from st, a model of r's
+// graph that maps the secondary table: its foreign keys to the owner and
+// to the target (fk: names the owner side's columns among several).
+func (r *Relationship) modelSecondary(st *Table, fkNames []string) error {
+	owner, target, rf := r.Owner, r.Target, r.Field
+	r.Secondary = st
+	toOwner, toTarget := fksTo(st, owner), fksTo(st, target)
+	if owner == target {
+		// Self-referential many-to-many: fk: names the owner side's column.
+		if len(fkNames) == 0 || len(toOwner) != 2 {
+			return relErr(owner, target, rf.Field, "self-referential secondary %s needs fk: naming the column that refers to the owner", st.Name)
+		}
+		toOwner = filterFK(toOwner, fkNames)
+		toTarget = slices.DeleteFunc(fksTo(st, target), func(fk *ForeignKey) bool { return slices.Contains(toOwner, fk) })
+	} else {
+		toOwner = filterFK(toOwner, fkNames)
+	}
+	if len(toOwner) != 1 || len(toTarget) != 1 {
+		return relErr(owner, target, rf.Field, "secondary table %s must have exactly one foreign key to %s and one to %s (found %d and %d; name one with fk:)",
+			st.Name, owner.Name, target.Name, len(toOwner), len(toTarget))
+	}
+	r.SecOwner, r.SecTarget = toOwner[0].Columns, toTarget[0].Columns
+	var err error
+	if r.OwnerRef, err = refCols(toOwner[0], owner); err != nil {
+		return relErr(owner, target, rf.Field, "%v", err)
+	}
+	if r.TargetRef, err = refCols(toTarget[0], target); err != nil {
+		return relErr(owner, target, rf.Field, "%v", err)
+	}
+	return nil
 }
 
 func fkList(fks []*ForeignKey) string {

@@ -45,6 +45,7 @@ type Table struct {
 	relByOff map[uintptr]*RelationField
 	probe    unsafe.Pointer
 	size     uintptr
+	synth    bool // an association table built from a secondary: (secondary.go)
 
 	// memo holds what packages above derive from the table once (a base
 	// query, compiled SQL templates), each under a key the package owns.

@@ -65,8 +65,10 @@ func (b *Base[T]) ArcHolder() *session.Holder { return &b.h }
 // the model from the base's own address).
 func (*Base[T]) ArcModelType() reflect.Type { return reflect.TypeFor[T]() }
 
-// defaultEngine is the only global state in Arc: the engine record calls
-// use when the context carries no session.
+// defaultEngine is the only global setting in Arc: the engine record
+// calls use when the context carries no session. (Everything else at
+// package level is an immutable, bounded memo: docs/architecture.md,
+// "Process-wide state".)
 var defaultEngine atomic.Pointer[engine.Engine]
 
 // SetDefault sets the default engine (nil clears it).

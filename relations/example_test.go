@@ -28,7 +28,7 @@ type BlogPost struct {
 	UserID   *int64            `arc:"fk:users.id"`
 	Headline string            `arc:"size:255;notnull"`
 	Author   arc.One[User]     `arc:"back_populates:Posts"`
-	Keywords arc.Many[Keyword] `arc:"secondary:post_keywords;back_populates:Posts"`
+	Keywords arc.Many[Keyword] `arc:"secondary:post_keywords;fk:post_id,keyword_id;back_populates:Posts"`
 }
 
 func (BlogPost) TableName() string { return "posts" }

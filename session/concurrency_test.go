@@ -185,10 +185,16 @@ func TestTransactionRetry(t *testing.T) {
 		require.NoError(t, seed.Add(&Counter{Name: "shared"}))
 		require.NoError(t, seed.Commit(ctx))
 		require.NoError(t, seed.Close(ctx))
-		if eng.Dialect().Name() == "postgres" {
+		// The retryable failure each database gives: PostgreSQL's
+		// serialization failure, SQLite's busy timeout, InnoDB's lock
+		// wait timeout (MySQL, MariaDB: a blocker holds the row lock).
+		switch eng.Dialect().Name() {
+		case "postgres":
 			retrySerializable(t, eng)
-		} else {
-			retryBusySQLite(t, eng)
+		case "mysql":
+			retryBusy(t, eng, "innodb_lock_wait_timeout=1", "UPDATE counters SET value = value WHERE id = 1")
+		default:
+			retryBusy(t, eng, "_busy_timeout=50", "")
 		}
 	})
 }
@@ -241,16 +247,21 @@ func retrySerializable(t *testing.T, eng *engine.Engine) {
 	assert.Equal(t, 1, countRows(t, eng, "counters", "value = ?", 101))
 }
 
-// retryBusySQLite: another connection holds the write lock while the
-// first attempt tries to write; its busy timeout (50 ms here) runs out.
-func retryBusySQLite(t *testing.T, eng *engine.Engine) {
+// retryBusy: another connection holds the write lock (SQLite) or the
+// counter's row lock (lock, MySQL) while the first attempt tries to
+// write; its busy timeout (50 ms) or lock wait timeout (1 s) runs out.
+func retryBusy(t *testing.T, eng *engine.Engine, shortParam, lock string) {
 	ctx := context.Background()
-	// A second engine on the same file with a short busy timeout.
-	short, err := engine.Open(ctx, eng.URL()+"?_busy_timeout=50")
+	// A second engine on the same database with a short timeout.
+	short, err := engine.Open(ctx, eng.URL()+"?"+shortParam)
 	require.NoError(t, err)
 	defer short.Close()
 	blocker, err := eng.BeginTx(ctx, engine.TxOptions{Write: true})
 	require.NoError(t, err)
+	if lock != "" {
+		_, err := blocker.Exec(ctx, lock)
+		require.NoError(t, err)
+	}
 	released := false
 	defer func() {
 		if !released {

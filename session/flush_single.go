@@ -126,7 +126,7 @@ func (s *Session) oneInsertBatch(t *meta.Table, sts []*state) bool {
 	if n := len(cols); n > 0 {
 		limit = min(limit, d.MaxParams()/n)
 	}
-	if insertModeFor(t, cols, ret) == insSingle || !d.Has(dialect.Returning) && len(ret) > 0 {
+	if insertModeFor(t, cols, ret) == insSingle || !d.Has(dialect.ReturningInsert) && len(ret) > 0 {
 		limit = 1
 	}
 	return len(sts) <= limit

@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/expr"
 	"github.com/arcorm/arc/meta"
@@ -101,7 +102,16 @@ func linkNow(ctx context.Context, field interface{ Core() *relations.Core }, tar
 		vals = append(vals, readCol(tcd, r.TargetRef[i], tp))
 	}
 	var st expr.Expr
-	if add {
+	d := s.eng.Dialect()
+	dk, plainInsert := d.(dialect.DuplicateKeyError)
+	plainInsert = plainInsert && d.Has(dialect.OnDuplicateKey)
+	if add && plainInsert {
+		// MySQL: ON DUPLICATE KEY UPDATE reports a row it found as
+		// affected when the connection counts found rows (as Arc's
+		// does), so a plain INSERT runs and a duplicate key means the
+		// link was there (InnoDB rolls back the statement alone).
+		st = &expr.Insert{Table: r.Secondary, Columns: cols, Rows: [][]any{vals}}
+	} else if add {
 		oc := &expr.OnConflict{DoNothing: true}
 		if pk := meta.ColumnNames(r.Secondary.PrimaryKey); len(pk) == len(cols) && !slices.ContainsFunc(pk, func(n string) bool { return !slices.Contains(cols, n) }) {
 			oc.Columns = pk
@@ -115,13 +125,17 @@ func linkNow(ctx context.Context, field interface{ Core() *relations.Core }, tar
 		}
 		st = del
 	}
-	q, args, err := compileWith(s.eng.Dialect(), st, nil)
+	q, args, err := compileWith(d, st, nil)
 	if err != nil {
 		return false, fmt.Errorf("%s of %s: %w", what, r.Name(), err)
 	}
 	var n int64
 	err = s.writeNow(ctx, "arc_link", func(tx *engine.Tx) error {
 		res, err := tx.Exec(ctx, q, args...)
+		if err != nil && add && plainInsert && dk.IsDuplicateKey(err) {
+			n = 0
+			return nil
+		}
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"reflect"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/arcorm/arc/engine"
@@ -70,31 +71,64 @@ type loader struct {
 	rescans bool
 	ids     *stateTable    // the identity map's integer keys of t, once needed
 	props   []*meta.Column // column properties the plan scans, copied into objects already mapped
+	lh      *loadHint      // where done records the count (see makeLoader)
 }
 
-func (s *Session) newLoader(t *meta.Table, plan *engine.ScanPlan, populate bool, batch *loadBatch) *loader {
-	l := s.makeLoader(t, plan, populate, batch)
+func (s *Session) newLoader(t *meta.Table, plan *engine.ScanPlan, populate bool, batch *loadBatch, h *loadHint) *loader {
+	l := s.makeLoader(t, plan, populate, batch, h)
 	return &l
 }
 
 // makeLoader is newLoader for a caller that keeps the loader in a
 // variable (on its stack).
-func (s *Session) makeLoader(t *meta.Table, plan *engine.ScanPlan, populate bool, batch *loadBatch) loader {
+//
+// h is the hint of the statement being loaded (a query's compiled SQL), or
+// nil for the table's (loads without a cached statement).
+func (s *Session) makeLoader(t *meta.Table, plan *engine.ScanPlan, populate bool, batch *loadBatch, h *loadHint) loader {
 	cd := codecOf(t)
-	if h := int(cd.loadHint.Load()); h >= minReserve {
-		s.reserve(t, h)
-		s.reserveStates(h)
+	if h == nil {
+		h = &cd.hint
 	}
 	l := loader{s: s, t: t, cd: cd, populate: populate, batch: batch, objs: cd.slab, snaps: cd.snapSlab, rescans: plan.Rewrites(),
-		props: planProps(t, plan)}
-	// When the last two loads of the table made about as many objects,
-	// the next one likely will too: take them in one chunk instead of
-	// 1, 1, 2, 4 … (the smaller of the two, so a one-row load between
-	// large ones does not take a large chunk).
-	if h := int(min(cd.loadHint.Load(), cd.prevHint.Load())); h > 1 {
-		l.objs.first, l.snaps.first = h, h
+		props: planProps(t, plan), lh: h}
+	// When the last two loads made about as many objects, the next one
+	// likely will too: size the session's maps for them and take them in
+	// one chunk instead of 1, 1, 2, 4 … (the smaller of the two, so one
+	// large load does not make the next small one reserve for it).
+	if n := h.expect(); n >= minReserve {
+		s.reserve(t, n)
+		s.reserveStates(n)
+		l.objs.first, l.snaps.first = n, n
+	} else if n > 1 {
+		l.objs.first, l.snaps.first = n, n
 	}
 	return l
+}
+
+// loadHint is how many new objects the last two loads of one statement
+// made. A query's compiled SQL keeps its own (compiled.hint), so a
+// one-row query never sizes its session for another statement's 60,000
+// rows; loads without a cached statement use their table's (codec.hint).
+// It is shared by sessions on purpose: a request that loads the same large
+// result in every new session does not grow its maps by doubling each time.
+type loadHint struct {
+	last, prev atomic.Int32
+}
+
+// expect is the smaller of the last two counts.
+func (h *loadHint) expect() int { return int(min(h.last.Load(), h.prev.Load())) }
+
+// record notes a load that made n objects (written only on change: the
+// hint is shared).
+func (h *loadHint) record(n int) {
+	v := int32(min(n, 1<<16))
+	last := h.last.Load()
+	if v != last {
+		h.last.Store(v)
+	}
+	if h.prev.Load() != last {
+		h.prev.Store(last)
+	}
 }
 
 // expectSpare sizes the first chunk for one struct more than the hint:
@@ -142,16 +176,7 @@ const minReserve = 64
 // table sizes the session's maps for as many, so a request that loads
 // the same large result in every new session does not grow them by
 // doubling each time.
-func (l *loader) done() {
-	n := int32(min(l.made, 1<<16))
-	last := l.cd.loadHint.Load()
-	if n != last {
-		l.cd.loadHint.Store(n)
-	}
-	if l.cd.prevHint.Load() != last { // written only when it changes: the codec is shared
-		l.cd.prevHint.Store(last)
-	}
-}
+func (l *loader) done() { l.lh.record(l.made) }
 
 // reserve makes room in the session's maps for n more objects of t.
 func (s *Session) reserve(t *meta.Table, n int) {

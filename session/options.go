@@ -16,6 +16,10 @@ type options struct {
 	readOnly       bool
 	primary        bool
 	isolation      sql.IsolationLevel
+	// selectInChunk, when positive, caps the IN list of a SelectIn query
+	// below the dialect's limit (a test option: see WithSelectInChunk in
+	// rel_export_test.go).
+	selectInChunk int
 }
 
 // LazyGuard is the N+1 guard's mode.

@@ -11,13 +11,13 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
-	"sync"
 	"time"
 	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/internal/bounded"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -118,7 +118,7 @@ func insertShape(st *state, now time.Time) (r insertRow) {
 func columnsOf(t *meta.Table, mask uint64) []*meta.Column {
 	k := colsKey{t, mask}
 	if v, ok := colsCache.Load(k); ok {
-		return v.([]*meta.Column)
+		return v
 	}
 	out := make([]*meta.Column, 0, bitsSet(mask))
 	for i, c := range t.Columns {
@@ -126,11 +126,11 @@ func columnsOf(t *meta.Table, mask uint64) []*meta.Column {
 			out = append(out, c)
 		}
 	}
-	colsCache.Store(k, out)
-	return out
+	return colsCache.Store(k, out)
 }
 
-var colsCache sync.Map // colsKey -> []*meta.Column (never modified)
+// colsCache holds columnsOf's lists (never modified), bounded like sqlCache.
+var colsCache = bounded.New[colsKey, []*meta.Column](sqlCacheSize)
 
 type colsKey struct {
 	t    *meta.Table
@@ -241,7 +241,8 @@ func (s *Session) execInserts(ctx context.Context, tx *engine.Tx, t *meta.Table,
 		if n := len(cols); n > 0 {
 			limit = min(limit, d.MaxParams()/n)
 		}
-		if mode == insSingle || !d.Has(dialect.Returning) && len(ret) > 0 || mode == insOrdered && !d.Has(dialect.ValuesTable) {
+		if mode == insSingle || !d.Has(dialect.ReturningInsert) && len(ret) > 0 ||
+			mode == insOrdered && !d.Has(dialect.ValuesTable) && !d.Has(dialect.ValuesOrder) {
 			limit = 1
 		}
 		end := start + 1
@@ -260,7 +261,7 @@ func (s *Session) execInserts(ctx context.Context, tx *engine.Tx, t *meta.Table,
 			}
 		}
 		render := insertSQL
-		if mode == insOrdered && len(batch) > 1 {
+		if mode == insOrdered && len(batch) > 1 && !d.Has(dialect.ValuesOrder) {
 			render = insertOrderedSQL
 		}
 		q, err := render(d, t, cols, first.mask, len(batch), ret, retMask)
@@ -271,7 +272,17 @@ func (s *Session) execInserts(ctx context.Context, tx *engine.Tx, t *meta.Table,
 		for i, r := range batch {
 			objs[i] = r.st
 		}
-		if err := s.insertBatch(ctx, tx, t, q, args, ret, mode, objs); err != nil {
+		if len(ret) > 0 && !d.Has(dialect.ReturningInsert) {
+			// No INSERT ... RETURNING (MySQL): one row at a time (limit
+			// is 1 above), its key from LAST_INSERT_ID(), the rest read
+			// back by the key.
+			if q, err = insertSQL(d, t, cols, first.mask, len(batch), nil, 0); err != nil {
+				return flushErr("insert", batch[0].st, err)
+			}
+			if err := insertLastID(ctx, tx, t, q, args, ret, objs[0]); err != nil {
+				return err
+			}
+		} else if err := s.insertBatch(ctx, tx, t, q, args, ret, mode, objs); err != nil {
 			return err
 		}
 		start = end
@@ -295,30 +306,30 @@ func (s *Session) insertBatch(ctx context.Context, tx *engine.Tx, t *meta.Table,
 		// The common case, a generated integer key: scan it straight into the field.
 		if !rows.Next() {
 			if err := rows.Err(); err != nil {
-				return flushErr("insert", objs[0], err)
+				return flushErr("insert", objs[0], tx.Wrap(err, q, args))
 			}
 			return flushErr("insert", objs[0], fmt.Errorf("%w: INSERT ... RETURNING returned no row", arcerr.ErrStaleData))
 		}
 		if err := rows.Scan((*int64)(unsafe.Add(objs[0].obj, ret[0].Offset))); err != nil {
 			return flushErr("insert", objs[0], err)
 		}
-		return flushErr("insert", objs[0], rows.Err())
+		return flushErr("insert", objs[0], tx.Wrap(rows.Err(), q, args))
 	}
 	if mode == insOrdered && len(ret) == 1 && ret[0].PrimaryKey && plainInt64(ret[0]) {
-		return insertedKeys(rows, ret[0], objs)
+		return insertedKeys(rows, ret[0], objs, func(err error) error { return tx.Wrap(err, q, args) })
 	}
 	plan := engine.NewScanPlan(ret)
 	if len(objs) == 1 {
 		if !rows.Next() {
 			if err := rows.Err(); err != nil {
-				return flushErr("insert", objs[0], err)
+				return flushErr("insert", objs[0], tx.Wrap(err, q, args))
 			}
 			return flushErr("insert", objs[0], fmt.Errorf("%w: INSERT ... RETURNING returned no row", arcerr.ErrStaleData))
 		}
 		if err := plan.Scan(rows, objs[0].obj); err != nil {
 			return flushErr("insert", objs[0], err)
 		}
-		return flushErr("insert", objs[0], rows.Err())
+		return flushErr("insert", objs[0], tx.Wrap(rows.Err(), q, args))
 	}
 	// Several rows: scan into scratch structs, then match them to objects.
 	tmps := make([]unsafe.Pointer, 0, len(objs))
@@ -335,7 +346,7 @@ func (s *Session) insertBatch(ctx context.Context, tx *engine.Tx, t *meta.Table,
 		tmps = append(tmps, tmp)
 	}
 	if err := rows.Err(); err != nil {
-		return flushErr("insert", objs[0], err)
+		return flushErr("insert", objs[0], tx.Wrap(err, q, args))
 	}
 	if len(tmps) != len(objs) {
 		return flushErr("insert", objs[0], fmt.Errorf("INSERT ... RETURNING gave %d rows for %d objects", len(tmps), len(objs)))
@@ -391,7 +402,7 @@ func plainInt64(c *meta.Column) bool {
 // (RETURNING the key alone) and gives them to objs in VALUES order: the
 // database drew them in that order, so the i-th smallest is objs[i]'s.
 // The keys go into one []int64 instead of a scratch struct per row.
-func insertedKeys(rows *sql.Rows, pk *meta.Column, objs []*state) error {
+func insertedKeys(rows *sql.Rows, pk *meta.Column, objs []*state, wrap func(error) error) error {
 	keys := make([]int64, len(objs))
 	n := 0
 	for rows.Next() {
@@ -404,7 +415,7 @@ func insertedKeys(rows *sql.Rows, pk *meta.Column, objs []*state) error {
 		n++
 	}
 	if err := rows.Err(); err != nil {
-		return flushErr("insert", objs[0], err)
+		return flushErr("insert", objs[0], wrap(err))
 	}
 	if n != len(objs) {
 		return flushErr("insert", objs[0], fmt.Errorf("INSERT ... RETURNING gave %d rows for %d objects", n, len(objs)))
@@ -412,6 +423,37 @@ func insertedKeys(rows *sql.Rows, pk *meta.Column, objs []*state) error {
 	slices.Sort(keys)
 	for i, st := range objs {
 		*(*int64)(unsafe.Add(st.obj, pk.Offset)) = keys[i]
+	}
+	return nil
+}
+
+// insertLastID runs the single-row INSERT q without RETURNING, sets the
+// object's autoincrement key from the driver's LastInsertId and reads the
+// other columns the database filled back by the key.
+func insertLastID(ctx context.Context, tx *engine.Tx, t *meta.Table, q string, args []any, ret []*meta.Column, st *state) error {
+	res, err := tx.Exec(ctx, q, args...)
+	if err != nil {
+		return flushErr("insert", st, err)
+	}
+	var rest []*meta.Column
+	for _, c := range ret {
+		if c != t.AutoPK() || !isIntKind(c.GoType.Kind()) {
+			rest = append(rest, c)
+			continue
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return flushErr("insert", st, err)
+		}
+		f := reflect.NewAt(c.GoType, unsafe.Add(st.obj, c.Offset)).Elem()
+		if f.CanInt() {
+			f.SetInt(id)
+		} else {
+			f.SetUint(uint64(id))
+		}
+	}
+	if len(rest) > 0 {
+		return flushErr("insert", st, readBack(ctx, tx, st, rest))
 	}
 	return nil
 }
@@ -475,7 +517,7 @@ func (s *Session) execUpdate(ctx context.Context, tx *engine.Tx, u *update) erro
 	if err != nil {
 		return flushErr("update", st, err)
 	}
-	if len(st.cd.t.Generated) > 0 && d.Has(dialect.Returning) {
+	if len(st.cd.t.Generated) > 0 && d.Has(dialect.ReturningUpdate) {
 		if err := s.updateReturning(ctx, tx, st, q, args); err != nil {
 			return flushErr("update", st, err)
 		}
@@ -483,6 +525,12 @@ func (s *Session) execUpdate(ctx context.Context, tx *engine.Tx, u *update) erro
 		return flushErr("update", st, err)
 	} else if n, err := res.RowsAffected(); err == nil && n != 1 {
 		return flushErr("update", st, fmt.Errorf("%w: UPDATE matched %d rows, expected 1 (row deleted or version changed by someone else)", arcerr.ErrStaleData, n))
+	} else if len(st.cd.t.Generated) > 0 {
+		// No UPDATE ... RETURNING (MySQL, MariaDB): read the generated
+		// columns back by the key, in the same transaction.
+		if err := s.readGenerated(ctx, tx, st); err != nil {
+			return flushErr("update", st, err)
+		}
 	}
 	if v := st.cd.t.Version; v != nil {
 		f := reflect.NewAt(v.GoType, unsafe.Add(st.obj, v.Offset)).Elem()

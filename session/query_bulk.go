@@ -146,7 +146,7 @@ func (q *Query[T]) bulk(ctx context.Context, s *Session, values expr.P, del, har
 	pk := meta.ColumnNames(q.t.PrimaryKey)
 	var st expr.Expr
 	var ret []string
-	if d.Has(dialect.Returning) && !setsKey(sets) {
+	if (del && d.Has(dialect.ReturningDelete) || !del && d.Has(dialect.ReturningUpdate)) && !setsKey(sets) {
 		// RETURNING gives the keys after the statement: when it changes a
 		// key, the keys are read before it instead (below), so that the
 		// matched objects can be found and moved to their new keys.

@@ -32,6 +32,7 @@ type compiled struct {
 	cols   []string // FromStatement: result column names known before running (Columns), else nil
 	lockNA bool     // FOR UPDATE dropped: the dialect has none
 	err    error
+	hint   *loadHint // objects the statement's last loads made (loader.go), shared by copies of a template
 }
 
 // maxShapes bounds one query value's cache: one entry per dialect, variant
@@ -118,6 +119,9 @@ const maxTemplates = 512
 type templates struct {
 	mu sync.RWMutex
 	m  map[string]*compiled // nil: the shape's arguments did not match its rendering; render
+	// renders counts the SQL renderings of queries over the table (for
+	// tests: per table, so tests of other tables may run in parallel).
+	renders atomic.Int64
 }
 
 func templatesOf(t *meta.Table) *templates {
@@ -234,6 +238,3 @@ func (q *Query[T]) shapeOf(sh *expr.Shape, d dialect.Dialect, variant byte) bool
 	}
 	return true
 }
-
-// renders counts SQL renderings of queries (for tests and benchmarks).
-var renders atomic.Int64

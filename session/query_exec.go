@@ -171,7 +171,7 @@ func (q *Query[T]) all(ctx context.Context, variant byte, method string) ([]*T, 
 		defer putEntityPlan(q.t, plan)
 	}
 	var seen map[unsafe.Pointer]bool
-	ld := s.makeLoader(q.t, plan, q.populate, &loadBatch{})
+	ld := s.makeLoader(q.t, plan, q.populate, &loadBatch{}, c.hint)
 	var out []*T
 	if h := ld.hint(); h > 0 {
 		out = make([]*T, 0, h)
@@ -425,7 +425,7 @@ func (q *Query[T]) Iter(ctx context.Context) iter.Seq2[*T, error] {
 			yield(nil, err)
 			return
 		}
-		ld := s.newLoader(q.t, plan, q.populate, nil)
+		ld := s.newLoader(q.t, plan, q.populate, nil, c.hint)
 		for rows.Next() {
 			fresh := ld.fresh()
 			if err := plan.Scan(rows, fresh); err != nil {

@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
-	"sync"
 	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/expr"
+	"github.com/arcorm/arc/internal/bounded"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -245,13 +245,15 @@ type tableColumnsKey struct {
 	t *meta.Table
 }
 
-var tableColumnsCache sync.Map // tableColumnsKey -> string (bounded by dialects × models)
+// tableColumnsCache holds the rendered column lists (bounded: a dialect
+// value per engine would otherwise make it grow with the engines opened).
+var tableColumnsCache = bounded.New[tableColumnsKey, string](1024)
 
 // AppendSQL writes the cached column list, rendering it on first use.
 func (tc tableColumns) AppendSQL(c *expr.Compiler) {
 	k := tableColumnsKey{c.D, tc.r.T}
 	if v, ok := tableColumnsCache.Load(k); ok {
-		c.Write(v.(string))
+		c.Write(v)
 		return
 	}
 	sub := expr.NewCompiler(c.D)
@@ -261,9 +263,7 @@ func (tc tableColumns) AppendSQL(c *expr.Compiler) {
 		}
 		(&expr.ColRef{From: tc.r, Col: col}).AppendSQL(sub)
 	}
-	text := string(sub.Buf)
-	tableColumnsCache.Store(k, text)
-	c.Write(text)
+	c.Write(tableColumnsCache.Store(k, string(sub.Buf)))
 }
 
 // prepared is a query resolved for compiling: its SELECT and items.
@@ -340,12 +340,12 @@ const (
 )
 
 func (q *Query[T]) render(d dialect.Dialect, variant byte) *compiled {
-	renders.Add(1)
+	templatesOf(q.t).renders.Add(1)
 	p, err := q.prepare()
 	if err != nil {
 		return &compiled{err: err}
 	}
-	out := &compiled{items: p.items}
+	out := &compiled{items: p.items, hint: new(loadHint)}
 	var st expr.Expr
 	sel := p.sel
 	if sel.Lock != "" && !d.Has(dialect.ForUpdate) {

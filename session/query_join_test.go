@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/expr"
 	"github.com/arcorm/arc/internal/dbtest"
@@ -244,17 +245,23 @@ func TestQueryUnionCTELock(t *testing.T) {
 		assert.Equal(t, []Row{{"jack", 2}}, rows)
 		assert.Equal(t, "WITH counts AS (SELECT addresses.user_id, count(*) AS n FROM addresses GROUP BY addresses.user_id) SELECT users.name, counts.n FROM users JOIN counts ON users.id = counts.user_id", lastSelect(t, rec.SQL()))
 
-		// FOR UPDATE: rendered on PostgreSQL, left out on SQLite.
+		// FOR UPDATE: rendered where the dialect has row locks, left out on
+		// SQLite; a share lock is LOCK IN SHARE MODE without FOR SHARE (MariaDB).
+		dl := eng.Dialect()
+		share := " FOR SHARE"
+		if !dl.Has(dialect.ForShare) {
+			share = " LOCK IN SHARE MODE"
+		}
 		for _, c := range []struct {
 			mode session.LockMode
 			pg   string
-		}{{session.ForUpdateWait, " FOR UPDATE"}, {session.ForUpdateNoWait, " FOR UPDATE NOWAIT"}, {session.ForUpdateSkipLocked, " FOR UPDATE SKIP LOCKED"}, {session.ForShare, " FOR SHARE"}} {
+		}{{session.ForUpdateWait, " FOR UPDATE"}, {session.ForUpdateNoWait, " FOR UPDATE NOWAIT"}, {session.ForUpdateSkipLocked, " FOR UPDATE SKIP LOCKED"}, {session.ForShare, share}} {
 			rec.Reset()
 			got, err := session.Select[QUser]().Where(expr.Eq(&U.Name, "ed")).ForUpdate(c.mode).All(ctx)
 			require.NoError(t, err)
 			assert.Equal(t, []string{"ed"}, names(got))
 			want := "SELECT users.id, users.name, users.fullname, users.nickname FROM users WHERE users.name = ?"
-			if isPG(eng) {
+			if dl.Has(dialect.ForUpdate) {
 				want += c.pg
 			}
 			assert.Equal(t, want, lastSelect(t, rec.SQL()))
@@ -263,7 +270,7 @@ func TestQueryUnionCTELock(t *testing.T) {
 		rec.Reset()
 		_, err = session.Select[QUser]().ForUpdate().First(ctx)
 		require.NoError(t, err)
-		if isPG(eng) {
+		if dl.Has(dialect.ForUpdate) {
 			assert.Contains(t, lastSelect(t, rec.SQL()), "LIMIT ? FOR UPDATE")
 		}
 		_, err = session.Select[QUser]().ForUpdate("UPDATE; DROP").All(ctx)

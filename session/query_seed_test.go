@@ -110,5 +110,3 @@ func names(us []*QUser) []string {
 	}
 	return out
 }
-
-func isPG(eng *engine.Engine) bool { return eng.Dialect().Name() == "postgres" }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/expr"
 	"github.com/arcorm/arc/internal/dbtest"
@@ -159,8 +160,10 @@ func TestQueryLimitOffset(t *testing.T) {
 		q := session.Select[QUser]().Where(expr.Ne(&U.Name, "jack")).OrderBy(&U.ID)
 		base := "SELECT users.id, users.name, users.fullname, users.nickname FROM users WHERE users.name != ? ORDER BY users.id"
 		limitAll := " LIMIT -1 OFFSET ?"
-		if isPG(eng) {
+		if eng.Dialect().Has(dialect.LimitAll) {
 			limitAll = " LIMIT ALL OFFSET ?"
+		} else if ml, ok := eng.Dialect().(dialect.MaxLimiter); ok {
+			limitAll = " LIMIT " + ml.MaxLimit() + " OFFSET ?"
 		}
 		cases := []struct {
 			name string
@@ -264,8 +267,10 @@ func TestQueryOperators(t *testing.T) {
 		edLike := session.Select[QUser]().Select(&U.Name).Where(expr.Like(&U.Name, "%ed%"))
 		ilike := "lower(users.name) LIKE lower(?)"
 		tupleIn := "(users.name, users.nickname) IN (VALUES (?, ?), (?, ?))"
-		if isPG(eng) {
+		if eng.Dialect().Has(dialect.ILike) {
 			ilike = "users.name ILIKE ?"
+		}
+		if !eng.Dialect().Has(dialect.TupleInValues) {
 			tupleIn = "(users.name, users.nickname) IN ((?, ?), (?, ?))"
 		}
 		cases := []struct {
@@ -305,7 +310,7 @@ func TestQueryOperators(t *testing.T) {
 				assert.Contains(t, lastSelect(t, rec.SQL()), "WHERE users.name != ? AND "+c.sql+" ORDER BY")
 			})
 		}
-		if isPG(eng) {
+		if eng.Dialect().Has(dialect.MatchTSQuery) {
 			rec.Reset()
 			_, err := session.Select[QUser]().Where(expr.MatchText(&U.Name, "wendy")).All(ctx)
 			require.NoError(t, err)

@@ -42,7 +42,7 @@ func TestRelSelectIn(t *testing.T) {
 
 // IN lists are chunked below the limit: more parents than the chunk size.
 func TestRelSelectInChunks(t *testing.T) {
-	defer session.SetSelectInChunk(3)()
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
 		ctx, s := relSetup(t, eng)
 		for i := range 8 {
@@ -53,7 +53,7 @@ func TestRelSelectInChunks(t *testing.T) {
 			require.NoError(t, s.Add(u))
 		}
 		require.NoError(t, s.Commit(ctx))
-		s2 := session.New(eng)
+		s2 := session.New(eng, session.WithSelectInChunk(3))
 		defer s2.Close(ctx)
 		rec := dbtest.Record(eng)
 		users, err := session.NewQuery[RUser](s2).Options(relations.SelectIn(&U.Addresses)).OrderBy(&U.ID).All(ctx)

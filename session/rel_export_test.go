@@ -2,12 +2,10 @@ package session
 
 import "context"
 
-// SetSelectInChunk lowers the IN-list size of SelectIn loads for a test
-// and returns the function that restores it.
-func SetSelectInChunk(n int) func() {
-	old := selectInChunk.Swap(int32(n))
-	return func() { selectInChunk.Store(old) }
-}
+// WithSelectInChunk lowers the IN-list size of the session's SelectIn
+// loads (a test option: a field of the session, so tests using it can run
+// in parallel).
+func WithSelectInChunk(n int) Option { return func(o *options) { o.selectInChunk = n } }
 
 // AllJoined runs q through the single-query Joined/ContainsEager path.
 func AllJoined[T any](ctx context.Context, s *Session, q *Query[T]) ([]*T, bool, error) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"sync/atomic"
 	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
@@ -13,10 +12,6 @@ import (
 	"github.com/arcorm/arc/meta"
 	"github.com/arcorm/arc/relations"
 )
-
-// selectInChunk, when positive, caps the IN list of a SelectIn query
-// below the dialect's limit (tests lower it to exercise chunking).
-var selectInChunk atomic.Int32
 
 // GuardBatch is an N+1 guard mode: a lazy load on an object that came from
 // a multi-row query loads the relationship for every object of that query
@@ -241,7 +236,7 @@ func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners [
 		}
 	}
 	chunk := d.MaxParams() - 1
-	if n := int(selectInChunk.Load()); n > 0 && n < chunk {
+	if n := s.opts.selectInChunk; n > 0 && n < chunk {
 		chunk = n
 	}
 	if chunk > 500 {
@@ -253,7 +248,7 @@ func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners [
 		o int32
 		p unsafe.Pointer
 	}
-	pairs := make([]pair, 0, max(int(codecOf(r.Target).loadHint.Load()), len(owners)))
+	pairs := make([]pair, 0, max(codecOf(r.Target).hint.expect(), len(owners)))
 	count := make([]int32, len(owners))
 	for start := 0; start < len(keys); start += chunk {
 		part := keys[start:min(len(keys), start+chunk)]
@@ -321,7 +316,7 @@ func (s *Session) runRel(ctx context.Context, x engine.Executor, r *meta.Relatio
 	var items []unsafe.Pointer
 	var key any
 	var dests []any
-	ld := s.makeLoader(t, plan, false, nil)
+	ld := s.makeLoader(t, plan, false, nil, nil)
 	defer ld.done()
 	keyFromRow := nkey > 0 && r.Dir != meta.ManyToMany
 	for rows.Next() {

@@ -45,7 +45,7 @@ type RPost struct {
 	Headline string                   `arc:"size:255;notnull"`
 	Body     string                   `arc:"text"`
 	Author   relations.One[RUser]     `arc:"back_populates:Posts"`
-	Keywords relations.Many[RKeyword] `arc:"secondary:post_keywords;back_populates:Posts;order_by:id"`
+	Keywords relations.Many[RKeyword] `arc:"secondary:post_keywords;fk:post_id,keyword_id;back_populates:Posts;order_by:id"`
 }
 
 func (RPost) TableName() string { return "posts" }

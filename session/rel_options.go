@@ -204,7 +204,7 @@ func (s *Session) loadManyToOne(ctx context.Context, r *meta.Relationship, objs,
 		}
 	}
 	chunk := min(d.MaxParams()-1, 500)
-	if n := int(selectInChunk.Load()); n > 0 && n < chunk {
+	if n := s.opts.selectInChunk; n > 0 && n < chunk {
 		chunk = n
 	}
 	t := r.Target

@@ -42,7 +42,7 @@ type UWPost struct {
 	Author   relations.One[UWAuthor] `arc:"back_populates:Posts"`
 	Parent   relations.One[UWPost]   `arc:"back_populates:Replies"`
 	Replies  relations.Many[UWPost]  `arc:"back_populates:Parent;order_by:id"`
-	Tags     relations.Many[UWTag]   `arc:"secondary:uw_post_tags;back_populates:Posts;order_by:id"`
+	Tags     relations.Many[UWTag]   `arc:"secondary:uw_post_tags;fk:post_id,tag_id;back_populates:Posts;order_by:id"`
 }
 
 func (UWPost) TableName() string { return "uw_posts" }

@@ -11,7 +11,6 @@ import (
 	"reflect"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -44,8 +43,7 @@ type codec struct {
 	rest     []int        // the other columns
 	all      []int        // every column
 	snapSlab slab         // an empty slab of snapType
-	loadHint atomic.Int32 // new objects the last load of the table made (see loader.done)
-	prevHint atomic.Int32 // and the load before
+	hint     loadHint     // the table's loads without a cached statement (see makeLoader)
 }
 
 type colCodec struct {

@@ -37,7 +37,7 @@ type SPost struct {
 	Title     string
 	DeletedAt *time.Time             `arc:"softdelete"`
 	Author    relations.One[SAuthor] `arc:"back_populates:Posts"`
-	Tags      relations.Many[STag]   `arc:"secondary:s_post_tags;back_populates:Posts;order_by:id"`
+	Tags      relations.Many[STag]   `arc:"secondary:s_post_tags;fk:post_id,tag_id;back_populates:Posts;order_by:id"`
 }
 
 func (SPost) TableName() string { return "s_posts" }

@@ -3,10 +3,10 @@ package session
 import (
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/expr"
+	"github.com/arcorm/arc/internal/bounded"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -24,7 +24,14 @@ type sqlKey struct {
 	ret  uint64
 }
 
-var sqlCache sync.Map // sqlKey -> stmtText
+// sqlCache holds the statement texts of the flush and of the load paths,
+// keyed by dialect, table, statement kind, column set and batch size. The
+// column sets of UPDATEs make up to 2^n keys per table, so it is bounded.
+var sqlCache = bounded.New[sqlKey, stmtText](sqlCacheSize)
+
+// sqlCacheSize bounds sqlCache (and columnsOf's cache): about 300 bytes a
+// statement, so at most ~1 MB.
+const sqlCacheSize = 4096
 
 // cachedSQL is cachedStmt for the unit of work's statements, which bind
 // nothing of their own: their text.

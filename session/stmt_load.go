@@ -3,10 +3,10 @@ package session
 import (
 	"fmt"
 	"slices"
-	"sync"
 
 	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/expr"
+	"github.com/arcorm/arc/internal/bounded"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -62,14 +62,13 @@ func renderStmt(d dialect.Dialect, st expr.Expr) (stmtText, error) {
 func cachedStmt(k sqlKey, build func() (stmtText, error)) (stmtText, error) {
 	if k.t != nil && k.kind != 0 && len(k.t.Columns) <= 64 {
 		if v, ok := sqlCache.Load(k); ok {
-			return v.(stmtText), nil
+			return v, nil
 		}
 		q, err := build()
 		if err != nil {
 			return stmtText{}, err
 		}
-		sqlCache.Store(k, q)
-		return q, nil
+		return sqlCache.Store(k, q), nil
 	}
 	return build()
 }
@@ -122,7 +121,9 @@ func entityColumns(from expr.FromItem, t *meta.Table) []expr.Expr {
 	return cols
 }
 
-var relSQLCache sync.Map // relSQLKey -> stmtText
+// relSQLCache holds the SELECTs of relationship loads by dialect,
+// relationship and number of owners (bounded: the owner count varies).
+var relSQLCache = bounded.New[relSQLKey, stmtText](1024)
 
 type relSQLKey struct {
 	d dialect.Dialect
@@ -135,14 +136,13 @@ type relSQLKey struct {
 func cachedRelSQL(d dialect.Dialect, r *meta.Relationship, n int) (stmtText, error) {
 	k := relSQLKey{d, r, n}
 	if v, ok := relSQLCache.Load(k); ok {
-		return v.(stmtText), nil
+		return v, nil
 	}
 	q, err := renderStmt(d, relStmt(r, n))
 	if err != nil {
 		return stmtText{}, fmt.Errorf("arc: loading %s: %w", r.Name(), err)
 	}
-	relSQLCache.Store(k, q)
-	return q, nil
+	return relSQLCache.Store(k, q), nil
 }
 
 // relStmt is the SELECT of r's targets for n owners (n == 0: one owner,

@@ -64,6 +64,55 @@ func newUUID(c *meta.Column, p unsafe.Pointer) {
 
 func formatUUID(u [16]byte) string { return uuidtext.Format(u) }
 
+// readGenerated reads the generated columns of st's row, by its key,
+// into the object: after an UPDATE on a dialect without UPDATE ...
+// RETURNING.
+func (s *Session) readGenerated(ctx context.Context, tx *engine.Tx, st *state) error {
+	return readBack(ctx, tx, st, st.cd.t.Generated)
+}
+
+// readBack reads cols of st's row, by its key, into the object.
+func readBack(ctx context.Context, tx *engine.Tx, st *state, cols []*meta.Column) error {
+	t := st.cd.t
+	d := tx.Dialect()
+	b := []byte("SELECT ")
+	for i, c := range cols {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = d.AppendIdent(b, c.Name)
+	}
+	b = append(b, " FROM "...)
+	b = d.AppendIdent(b, t.Name)
+	b = append(b, " WHERE "...)
+	args := make([]any, 0, len(t.PrimaryKey))
+	for i, c := range t.PrimaryKey {
+		if i > 0 {
+			b = append(b, " AND "...)
+		}
+		b = d.AppendIdent(b, c.Name)
+		b = append(b, " = "...)
+		b = d.AppendPlaceholder(b, i+1)
+		args = append(args, readCol(st.cd, c, st.obj))
+	}
+	q := string(b)
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return tx.Wrap(err, q, args)
+		}
+		return fmt.Errorf("%w: the row written is gone when its generated columns are read back", arcerr.ErrStaleData)
+	}
+	if err := engine.NewScanPlan(cols).Scan(rows, st.obj); err != nil {
+		return err
+	}
+	return tx.Wrap(rows.Err(), q, args)
+}
+
 // updateReturning runs an UPDATE ... RETURNING of a table with generated
 // columns and reads their new values into the object.
 func (s *Session) updateReturning(ctx context.Context, tx *engine.Tx, st *state, q string, args []any) error {

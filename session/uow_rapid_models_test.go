@@ -30,7 +30,7 @@ type MPost struct {
 	Author   relations.One[MAuthor] `arc:"back_populates:Posts"`
 	Parent   relations.One[MPost]   `arc:"back_populates:Replies"`
 	Replies  relations.Many[MPost]  `arc:"back_populates:Parent"`
-	Tags     relations.Many[MTag]   `arc:"secondary:m_post_tags;back_populates:Posts"`
+	Tags     relations.Many[MTag]   `arc:"secondary:m_post_tags;fk:post_id,tag_id;back_populates:Posts"`
 }
 
 func (*MPost) TableName() string { return "m_posts" }

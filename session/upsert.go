@@ -120,10 +120,6 @@ func (s *Session) upsert(ctx context.Context, t *meta.Table, objs []unsafe.Point
 	if !c.set {
 		return nil, fmt.Errorf("%w: Upsert of %s: OnConflict needs DoNothing() or DoUpdate(...)", arcerr.ErrInvalidRequest, name)
 	}
-	d := s.eng.Dialect()
-	if !d.Has(dialect.Returning) {
-		return nil, fmt.Errorf("%w: Upsert of %s: dialect %s has no INSERT ... RETURNING", arcerr.ErrInvalidRequest, name, d.Name())
-	}
 	for i, p := range objs {
 		if st := s.stateAt(p); st != nil {
 			return nil, fmt.Errorf("%w: Upsert of %s (item %d): the object is already %s in this session; change it and flush instead", arcerr.ErrInvalidRequest, describe(st), i, st.status)
@@ -416,6 +412,19 @@ func (s *Session) execUpsert(ctx context.Context, tx *engine.Tx, p *upsertPlan, 
 			}
 			ins.Rows = append(ins.Rows, row)
 		}
+		if !d.Has(dialect.ReturningInsert) || d.Has(dialect.OnDuplicateKey) {
+			// MySQL: ON DUPLICATE KEY UPDATE without RETURNING; every row
+			// is read back by its conflict key below.
+			ins.Returning = nil
+			q, args, err := compileWith(d, ins, nil)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := tx.Exec(ctx, q, args...); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if err := s.scanUpsert(ctx, tx, p, ins, index, out); err != nil {
 			return nil, err
 		}
@@ -449,6 +458,13 @@ func (s *Session) execUpsert(ctx context.Context, tx *engine.Tx, p *upsertPlan, 
 		}
 	}
 	for i, o := range out {
+		if o == nil && d.Has(dialect.OnDuplicateKey) {
+			// MySQL's ON DUPLICATE KEY UPDATE met a conflict on another
+			// unique key and updated that row; the savepoint of the
+			// upsert undoes it.
+			return nil, fmt.Errorf("%w: item %d conflicts on a unique key other than %s (MySQL's ON DUPLICATE KEY UPDATE cannot limit the conflict to the given columns); nothing was written",
+				arcerr.ErrIntegrity, i, colNames(p.target))
+		}
 		if o == nil {
 			return nil, fmt.Errorf("%w: no row for item %d after the upsert (was it deleted concurrently?)", arcerr.ErrStaleData, i)
 		}
@@ -480,5 +496,5 @@ func (s *Session) scanUpsert(ctx context.Context, tx *engine.Tx, p *upsertPlan, 
 		}
 		out[i] = fresh
 	}
-	return rows.Err()
+	return tx.Wrap(rows.Err(), q, args)
 }

@@ -45,12 +45,15 @@ const MaxParams = 65535
 
 // SQLMode is the sql_mode every connection gets unless the URL sets
 // sql_mode: strict (a value that does not fit is an error, not a
-// truncation, in every table), no zero dates, division by zero an error,
+// truncation, in every table), no dates with a zero month or day,
+// division by zero an error,
 // || as string concatenation (as in SQL and the other dialects) and
 // standard string literals (a backslash is an ordinary character, as the
 // LIKE escapes Arc writes assume). ANSI_QUOTES is not set: identifiers
-// are quoted with backticks.
-const SQLMode = "STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO," +
+// are quoted with backticks. NO_ZERO_DATE is not set either: the driver
+// writes Go's zero time.Time as the zero date '0000-00-00' and reads it
+// back as the zero time.Time, which is how a zero time round-trips.
+const SQLMode = "STRICT_ALL_TABLES,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO," +
 	"NO_ENGINE_SUBSTITUTION,PIPES_AS_CONCAT,NO_BACKSLASH_ESCAPES"
 
 // DefaultKeyLength is the VARCHAR length of a string column without a
@@ -70,7 +73,7 @@ const (
 // baseFeatures are what every supported server has (MySQL 5.7+, MariaDB
 // 10.3+). AlterColumn: migrate alters tables in place (written through
 // the dialect's AlterWriter, alter.go) rather than rebuilding them.
-const baseFeatures = dialect.Savepoints | dialect.ForUpdate | dialect.AlterColumn
+const baseFeatures = dialect.Savepoints | dialect.ForUpdate | dialect.AlterColumn | dialect.OnDuplicateKey | dialect.ValuesOrder
 
 // Dialect is the MySQL / MariaDB dialect.
 type Dialect struct {
@@ -270,9 +273,17 @@ func Keyed(c *meta.Column) bool {
 // AutoIncrement is the AUTO_INCREMENT column attribute.
 func (*Dialect) AutoIncrement(*meta.Column) (string, string) { return "", "AUTO_INCREMENT" }
 
+// UUIDv4Expr draws a random (version 4) UUID in its text form: MySQL's
+// UUID() is a version 1 UUID (time and host based), and MariaDB has
+// UUID_v4() only from 11.7. RANDOM_BYTES needs MariaDB 10.10+ or MySQL
+// 5.6.17+; an expression default needs MySQL 8.0.13+.
+const UUIDv4Expr = "LOWER(CONCAT(HEX(RANDOM_BYTES(4)), '-', HEX(RANDOM_BYTES(2)), '-4', SUBSTR(HEX(RANDOM_BYTES(2)), 2), '-', " +
+	"ELT(1 + FLOOR(RAND() * 4), '8', '9', 'a', 'b'), SUBSTR(HEX(RANDOM_BYTES(2)), 2), '-', HEX(RANDOM_BYTES(6))))"
+
 // DefaultExpr writes a server_default for MySQL: now() and
 // CURRENT_TIMESTAMP become CURRENT_TIMESTAMP(6) (a DATETIME(6) column's
-// default needs the same precision), gen_random_uuid() becomes (UUID()),
+// default needs the same precision), gen_random_uuid() a random version 4
+// UUID (UUIDv4Expr),
 // and any other function call is put in parentheses (MySQL 8.0.13+ takes
 // an expression default only so; MariaDB either way). Literals stay as
 // they are.
@@ -281,7 +292,9 @@ func (*Dialect) DefaultExpr(e string) string {
 	switch strings.ToLower(s) {
 	case "now()", "current_timestamp", "current_timestamp()", "localtimestamp", "now(6)", "current_timestamp(6)":
 		return "CURRENT_TIMESTAMP(6)"
-	case "gen_random_uuid()", "uuid()":
+	case "gen_random_uuid()":
+		return "(" + UUIDv4Expr + ")"
+	case "uuid()":
 		return "(UUID())"
 	}
 	if strings.Contains(s, "(") && !strings.HasPrefix(s, "(") && !strings.HasPrefix(s, "'") {
@@ -321,6 +334,16 @@ func (*Dialect) ClassifyError(err error) error {
 	}
 	return nil
 }
+
+// IsDuplicateKey reports a duplicate-key violation (1062, 1586).
+func (*Dialect) IsDuplicateKey(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && (me.Number == 1062 || me.Number == 1586)
+}
+
+// MaxLimit is the LIMIT MySQL needs before an OFFSET alone: the largest
+// unsigned 64-bit number (MySQL's documented idiom).
+func (*Dialect) MaxLimit() string { return "18446744073709551615" }
 
 // TableExistsSQL asks information_schema for a base table of the current
 // database.
@@ -424,7 +447,7 @@ func ForServer(version string) *Dialect {
 			nd.Features |= dialect.SkipLocked
 		}
 	} else if at(8, 0) {
-		nd.Features |= dialect.SkipLocked
+		nd.Features |= dialect.SkipLocked | dialect.ForShare
 	}
 	return nd
 }
@@ -450,7 +473,9 @@ func parseVersion(v string) (major, minor int) {
 }
 
 var (
-	_ dialect.Dialect       = (*Dialect)(nil)
-	_ dialect.Initializer   = (*Dialect)(nil)
-	_ dialect.DefaultWriter = (*Dialect)(nil)
+	_ dialect.Dialect           = (*Dialect)(nil)
+	_ dialect.Initializer       = (*Dialect)(nil)
+	_ dialect.DefaultWriter     = (*Dialect)(nil)
+	_ dialect.DuplicateKeyError = (*Dialect)(nil)
+	_ dialect.MaxLimiter        = (*Dialect)(nil)
 )

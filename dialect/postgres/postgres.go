@@ -35,7 +35,8 @@ func New() *Dialect {
 		Features: dialect.Returning | dialect.ILike | dialect.Savepoints | dialect.Sequences |
 			dialect.TransactionalDDL | dialect.MatchTSQuery | dialect.LimitAll | dialect.OffsetWithoutLimit |
 			dialect.AlterColumn | dialect.ForUpdate | dialect.Arrays | dialect.SkipLocked | dialect.LimitInSubquery |
-			dialect.NullsOrder | dialect.TypedValues | dialect.ValuesTable,
+			dialect.NullsOrder | dialect.DefaultValues | dialect.DeferrableConstraints | dialect.ForShare |
+			dialect.TypedValues | dialect.ValuesTable,
 		Params:         MaxParams,
 		Reserved:       dialect.ReservedWords,
 		TimeResolution: time.Microsecond, // timestamp(6)

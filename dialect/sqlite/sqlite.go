@@ -38,7 +38,7 @@ type Dialect struct{ dialect.Base }
 func New() *Dialect {
 	return &Dialect{dialect.Base{
 		Features: dialect.Returning | dialect.TupleInValues | dialect.Savepoints | dialect.TransactionalDDL | dialect.ConnTx |
-			dialect.LimitInSubquery | dialect.NullsOrder | dialect.ValuesTable,
+			dialect.LimitInSubquery | dialect.NullsOrder | dialect.DefaultValues | dialect.DeferrableConstraints | dialect.ValuesTable,
 		Params:   MaxParams,
 		Reserved: dialect.ReservedWords,
 		// SQLite keeps a time as text with any precision; the session

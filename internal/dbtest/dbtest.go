@@ -295,9 +295,11 @@ func RequireMySQL(t testing.TB) {
 	}
 }
 
-// NewMySQLURL creates a new database (arc_t_<random>, utf8mb4 with the
-// binary collation utf8mb4_bin, so that string comparison and order are
-// those of the other dialects) on the test server and returns its URL;
+// NewMySQLURL creates a new database (arc_t_<random>, utf8mb4 with a
+// binary collation that does not pad — MariaDB's utf8mb4_nopad_bin,
+// MySQL 8's utf8mb4_0900_bin — so that string comparison and order are
+// those of the other dialects: 'a' <> 'a ', 'A' <> 'a') on the test
+// server and returns its URL;
 // the database is dropped when the test ends.
 func NewMySQLURL(t testing.TB) string {
 	t.Helper()
@@ -307,12 +309,22 @@ func NewMySQLURL(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("dbtest: %v", err)
 	}
-	if _, err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
+	var err2 error
+	for _, coll := range []string{"utf8mb4_nopad_bin", "utf8mb4_0900_bin", "utf8mb4_bin"} {
+		if _, err2 = admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE " + coll); err2 == nil {
+			break
+		}
+	}
+	if err2 != nil {
 		admin.Close()
-		t.Fatalf("dbtest: create database: %v", err)
+		t.Fatalf("dbtest: create database: %v", err2)
 	}
 	t.Cleanup(func() {
 		defer admin.Close()
+		// A test that failed half-way may leave a transaction open on the
+		// database (a session never closed), whose metadata locks would
+		// make DROP DATABASE wait for ever: end its connections first.
+		killConnections(admin, name)
 		if _, err := admin.Exec("DROP DATABASE IF EXISTS " + name); err != nil {
 			t.Errorf("dbtest: drop database %s: %v", name, err)
 		}
@@ -323,6 +335,25 @@ func NewMySQLURL(t testing.TB) string {
 	}
 	u.Path = "/" + name
 	return u.String()
+}
+
+// killConnections kills the server's connections to database db.
+func killConnections(admin *sql.DB, db string) {
+	rows, err := admin.Query("SELECT id FROM information_schema.processlist WHERE db = ? AND id <> CONNECTION_ID()", db)
+	if err != nil {
+		return
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if rows.Scan(&id) == nil {
+			ids = append(ids, id)
+		}
+	}
+	rows.Close()
+	for _, id := range ids {
+		_, _ = admin.Exec(fmt.Sprintf("KILL %d", id))
+	}
 }
 
 // MySQL opens an engine on a new database of the MySQL/MariaDB test server.

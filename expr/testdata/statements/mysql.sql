@@ -240,7 +240,7 @@ SELECT users.name FROM users ORDER BY users.id LIMIT ?
 -- args: [1]
 
 -- offset only
-SELECT users.name FROM users ORDER BY users.id LIMIT -1 OFFSET ?
+SELECT users.name FROM users ORDER BY users.id LIMIT 18446744073709551615 OFFSET ?
 -- args: [2]
 
 -- join
@@ -300,8 +300,7 @@ SELECT users.name FROM users WHERE users.id IN (?, ?, ?) AND users.age > ?
 -- args: [{} {} {} {}]
 
 -- insert from a VALUES table with casts, ordered
-INSERT INTO users (name, age) SELECT column1, column2 FROM (VALUES (CAST(? AS VARCHAR), CAST(? AS INTEGER), 0), (?, ?, 1)) AS arc_rows ORDER BY column3 RETURNING id
--- args: [{} {} {} {}]
+error: arc: invalid request: INSERT INTO users ... RETURNING: this mysql server has no RETURNING for the statement
 
 -- an expression adapted to an alias
 SELECT users_1.id, (users_1.age + ?) AS next_age FROM users AS users_1
@@ -311,20 +310,18 @@ SELECT users_1.id, (users_1.age + ?) AS next_age FROM users AS users_1
 SELECT users.name AS `order`, users.age AS `Mixed Case` FROM users
 
 -- insert default values
-INSERT INTO addresses DEFAULT VALUES RETURNING id
+error: arc: invalid request: INSERT INTO addresses ... RETURNING: this mysql server has no RETURNING for the statement
 
 -- update returning
-UPDATE users SET age = ? WHERE users.id = ? RETURNING age
--- args: [{} 1]
+error: arc: invalid request: UPDATE users ... RETURNING: this mysql server has no RETURNING for the statement
 
 -- delete returning
-DELETE FROM users WHERE users.id = ? RETURNING id
--- args: [1]
+error: arc: invalid request: DELETE FROM users ... RETURNING: this mysql server has no RETURNING for the statement
 
 -- offset without limit
-SELECT users.id FROM users LIMIT -1 OFFSET ?
+SELECT users.id FROM users LIMIT 18446744073709551615 OFFSET ?
 -- args: [2]
 
 -- nulls last, for update
-SELECT users.id FROM users ORDER BY users.nickname NULLS LAST FOR UPDATE
+SELECT users.id FROM users ORDER BY users.nickname IS NULL, users.nickname FOR UPDATE
 

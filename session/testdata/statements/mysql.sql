@@ -47,7 +47,7 @@ INSERT INTO snap_books (title, author_id, deleted_at) VALUES (?, ?, ?)
 INSERT INTO snap_books (title, author_id, deleted_at) VALUES (?, ?, ?), (?, ?, ?)
 
 -- insert, default values
-INSERT INTO snap_books DEFAULT VALUES
+INSERT INTO snap_books () VALUES ()
 
 -- insert, 2 rows in key order
 (not used: one row per statement without dialect.ValuesTable and Returning)
