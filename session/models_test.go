@@ -142,10 +142,10 @@ func countRows(t *testing.T, eng *engine.Engine, table, where string, args ...an
 	if where != "" {
 		q += " WHERE " + where
 	}
-	if eng.Dialect().Name() == "postgres" {
-		for i := range args {
-			q = strings.Replace(q, "?", fmt.Sprintf("$%d", i+1), 1)
-		}
+	// The dialect's placeholders, whatever they are (a capability, not a
+	// check of the dialect's name). SQLite's are "?" already.
+	for i := range args {
+		q = strings.Replace(q, "?", string(eng.Dialect().AppendPlaceholder(nil, i+1)), 1)
 	}
 	var n int
 	require.NoError(t, eng.DB().QueryRow(q, args...).Scan(&n))
