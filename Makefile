@@ -1,5 +1,5 @@
 # Arc — common tasks. `make demo` runs the tutorial on SQLite (no server);
-# `make test` runs every test on SQLite and PostgreSQL.
+# `make test` runs every test on SQLite, PostgreSQL and MariaDB/MySQL.
 GO ?= go
 PKGS := ./...
 

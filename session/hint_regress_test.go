@@ -43,8 +43,9 @@ func TestRegression_LoadHintPerStatement(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
 		ctx := context.Background()
 		require.NoError(t, migrate.CreateAll(ctx, eng, HintRow{}))
-		_, err := eng.DB().ExecContext(ctx, `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 5000)
-			INSERT INTO hint_rows (id, name) SELECT x, 'n' FROM c`)
+		_, err := eng.DB().ExecContext(ctx, `INSERT INTO hint_rows (id, name)
+			WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100)
+			SELECT a.x + (b.x - 1) * 100, 'n' FROM c a, c b WHERE b.x <= 50`)
 		require.NoError(t, err)
 		H := expr.Cols[HintRow]()
 		one := func() {

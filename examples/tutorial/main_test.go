@@ -21,7 +21,7 @@ import (
 // docs/tutorial.md against the program's code and output.
 func TestTutorial(t *testing.T) {
 	logs := map[string]map[string]string{} // step -> dialect -> text
-	ran := 0
+	ran := map[string]bool{}
 	dbtest.Each(t, func(t *testing.T, eng *arc.Engine) {
 		name := dbtest.Name(eng)
 		tr, err := play(context.Background(), eng, io.Discard)
@@ -33,9 +33,11 @@ func TestTutorial(t *testing.T) {
 			}
 			logs[st.Name][name] = st.Text.String()
 		}
-		ran++
+		ran[name] = true
 	})
-	if ran == 2 && !t.Failed() { // both dialects ran
+	// The guide shows the SQLite and PostgreSQL output; it is checked
+	// whenever both ran (MariaDB's run checks the story only).
+	if ran["sqlite"] && ran["postgres"] && !t.Failed() {
 		checkGuide(t, logs)
 	}
 }

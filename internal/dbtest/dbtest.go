@@ -38,10 +38,8 @@ const DefaultPGURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 // DefaultMySQLURL is used when ARC_TEST_MYSQL_URL is not set.
 const DefaultMySQLURL = "mysql://root@127.0.0.1:3306/test"
 
-// DefaultDialects run when ARC_TEST_DIALECTS is not set. MySQL joins the
-// list once its run is green; until then ARC_TEST_DIALECTS=mysql (or
-// sqlite,postgres,mysql) opts in.
-var DefaultDialects = []string{"sqlite", "postgres"}
+// DefaultDialects run when ARC_TEST_DIALECTS is not set: all three.
+var DefaultDialects = []string{"sqlite", "postgres", "mysql"}
 
 // Dialects are the dialect names Each runs, in order: the default ones,
 // plus mysql when ARC_TEST_DIALECTS names it.
