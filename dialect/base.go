@@ -37,17 +37,25 @@ func (b *Base) MaxParams() int { return b.Params }
 // AppendIdent quotes ident with double quotes when it is not a plain
 // lower-case identifier or is a reserved word; embedded quotes are doubled.
 func (b *Base) AppendIdent(buf []byte, ident string) []byte {
+	return b.AppendQuotedIdent(buf, ident, '"')
+}
+
+// AppendQuotedIdent is AppendIdent with the quote character q (a dialect
+// that quotes with backticks calls it with '`'): ident is written as it is
+// when it is a plain lower-case identifier and not in Reserved, else
+// between q's with embedded q's doubled.
+func (b *Base) AppendQuotedIdent(buf []byte, ident string, q byte) []byte {
 	if !b.needsQuote(ident) {
 		return append(buf, ident...)
 	}
-	buf = append(buf, '"')
+	buf = append(buf, q)
 	for i := 0; i < len(ident); i++ {
-		if ident[i] == '"' {
-			buf = append(buf, '"')
+		if ident[i] == q {
+			buf = append(buf, q)
 		}
 		buf = append(buf, ident[i])
 	}
-	return append(buf, '"')
+	return append(buf, q)
 }
 
 func (b *Base) needsQuote(s string) bool {

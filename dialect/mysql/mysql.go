@@ -110,36 +110,7 @@ func (*Dialect) AppendPlaceholder(b []byte, n int) []byte { return dialect.Appen
 // lower-case identifier or is a reserved word; embedded backticks are
 // doubled.
 func (d *Dialect) AppendIdent(buf []byte, ident string) []byte {
-	if !needsQuote(ident) {
-		return append(buf, ident...)
-	}
-	buf = append(buf, '`')
-	for i := 0; i < len(ident); i++ {
-		if ident[i] == '`' {
-			buf = append(buf, '`')
-		}
-		buf = append(buf, ident[i])
-	}
-	return append(buf, '`')
-}
-
-func needsQuote(s string) bool {
-	if s == "" {
-		return true
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c == '_':
-		case c >= '0' && c <= '9':
-			if i == 0 {
-				return true
-			}
-		default:
-			return true
-		}
-	}
-	return reserved[s]
+	return d.AppendQuotedIdent(buf, ident, '`')
 }
 
 // reserved is dialect.ReservedWords plus MySQL's and MariaDB's own.
