@@ -3,7 +3,6 @@ package expr_test
 import (
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/expr"
+	"github.com/arcorm/arc/internal/goldenfile"
 )
 
 // Every case of the golden tables (predicates, statements) and the cases
@@ -109,36 +109,7 @@ func TestSnapshots(t *testing.T) {
 			}
 			got := b.String()
 			path := filepath.Join("testdata", "statements", d.Name()+".sql")
-			if *updateSnapshots {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("no snapshots for dialect %s (%v): run go test ./expr -run TestSnapshots -update and check %s", d.Name(), err, path)
-			}
-			if got != string(want) {
-				gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
-				for i := range max(len(gl), len(wl)) {
-					var g, w string
-					if i < len(gl) {
-						g = gl[i]
-					}
-					if i < len(wl) {
-						w = wl[i]
-					}
-					if g != w {
-						t.Errorf("%s line %d:\n got %s\nwant %s", path, i+1, g, w)
-						break
-					}
-				}
-				t.Errorf("statements differ from %s (regenerate with -update after a deliberate change)", path)
-			}
+			goldenfile.Check(t, path, got, *updateSnapshots, "go test ./expr -run TestSnapshots -update")
 		})
 	}
 }
