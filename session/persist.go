@@ -212,15 +212,19 @@ func isIntKind(k reflect.Kind) bool {
 
 func (s *Session) execInserts(ctx context.Context, tx *engine.Tx, t *meta.Table, sts []*state) error {
 	d := s.eng.Dialect()
-	rows := make([]insertRow, len(sts))
 	now := s.flushNow()
 	wide := len(t.Columns) > 64
-	for i, st := range sts {
-		rows[i] = insertShape(st, now)
-	}
-	for start := 0; start < len(rows); {
+	// Each object's shape is worked out once, as the batches are cut
+	// (insertShape fills defaults in, so it must not run twice): next is
+	// the shape of sts[start] when the previous batch stopped there.
+	var next insertRow
+	var argv argValues
+	for start := 0; start < len(sts); {
 		// A batch: consecutive rows with the same column set.
-		first := &rows[start]
+		first := next
+		if first.st != sts[start] {
+			first = insertShape(sts[start], now)
+		}
 		var cols, firstRet []*meta.Column
 		if wide {
 			cols, firstRet = first.wide.cols, first.wide.ret
@@ -246,43 +250,42 @@ func (s *Session) execInserts(ctx context.Context, tx *engine.Tx, t *meta.Table,
 			limit = 1
 		}
 		end := start + 1
-		for end < len(rows) && end-start < limit && rows[end].mask == first.mask && rows[end].retMask == first.retMask &&
-			(!wide || slices.Equal(rows[end].wide.cols, cols) && slices.Equal(rows[end].wide.ret, firstRet)) {
+		for end < len(sts) && end-start < limit {
+			r := insertShape(sts[end], now)
+			if r.mask != first.mask || r.retMask != first.retMask ||
+				wide && (!slices.Equal(r.wide.cols, cols) || !slices.Equal(r.wide.ret, firstRet)) {
+				next = r // the next batch's first row
+				break
+			}
 			end++
 		}
-		batch := rows[start:end]
-		args := make([]any, 0, len(batch)*len(cols))
-		for _, r := range batch {
-			cd := r.st.cd
-			for i := range cd.cols {
-				if r.mask&bit(i) != 0 || (i >= 64 && slices.Contains(cols, cd.cols[i].c)) {
-					args = append(args, cd.cols[i].get(unsafe.Add(r.st.obj, cd.cols[i].c.Offset)))
-				}
-			}
+		objs := sts[start:end]
+		argv.reset(first.st.cd, cols, first.mask, len(objs))
+		for _, st := range objs {
+			argv.add(st.obj)
 		}
+		args := argv.args
 		render := insertSQL
-		if mode == insOrdered && len(batch) > 1 && !d.Has(dialect.ValuesOrder) {
+		if mode == insOrdered && len(objs) > 1 && !d.Has(dialect.ValuesOrder) {
 			render = insertOrderedSQL
 		}
-		q, err := render(d, t, cols, first.mask, len(batch), ret, retMask)
+		q, err := render(d, t, cols, first.mask, len(objs), ret, retMask)
 		if err != nil {
-			return flushErr("insert", batch[0].st, err)
-		}
-		objs := make([]*state, len(batch))
-		for i, r := range batch {
-			objs[i] = r.st
+			return flushErr("insert", objs[0], err)
 		}
 		if len(ret) > 0 && !d.Has(dialect.ReturningInsert) {
 			// No INSERT ... RETURNING (MySQL): one row at a time (limit
 			// is 1 above), its key from LAST_INSERT_ID(), the rest read
 			// back by the key.
-			if q, err = insertSQL(d, t, cols, first.mask, len(batch), nil, 0); err != nil {
-				return flushErr("insert", batch[0].st, err)
+			if q, err = insertSQL(d, t, cols, first.mask, len(objs), nil, 0); err != nil {
+				return flushErr("insert", objs[0], err)
 			}
-			if err := insertLastID(ctx, tx, t, q, args, ret, objs[0]); err != nil {
-				return err
-			}
-		} else if err := s.insertBatch(ctx, tx, t, q, args, ret, mode, objs); err != nil {
+			err = insertLastID(ctx, tx, t, q, args, ret, objs[0])
+		} else {
+			err = s.insertBatch(ctx, tx, t, q, args, ret, mode, objs)
+		}
+		if err != nil {
+			argv.own() // the error keeps args: no references into the objects
 			return err
 		}
 		start = end
