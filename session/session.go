@@ -33,6 +33,10 @@ type Session struct {
 	relModels bool   // an object with relationship fields joined the session (since the last ExpungeAll)
 	holders   bool   // a tracked object (with a Holder) joined the session (since the last ExpungeAll)
 	lastCodec *codec // the codec add used last (a run of Adds is usually of one model)
+	// The *T type and table Add resolved last (meta.TableOf's answer for
+	// a type never changes): a run of Adds of one model skips the lookup.
+	lastAddType  reflect.Type
+	lastAddTable *meta.Table
 	stNext    int    // stChunk[stNext:] are free (see newState)
 	identity  identityMap
 	pending   []*state // in Add order
@@ -170,10 +174,17 @@ func (s *Session) Add(obj any) error {
 	if err := s.check(); err != nil {
 		return err
 	}
+	if typ := reflect.TypeOf(obj); typ != nil && typ == s.lastAddType {
+		if p := reflect.ValueOf(obj).UnsafePointer(); p != nil {
+			_, err := s.add(obj, p, s.lastAddTable)
+			return err
+		}
+	}
 	p, t, err := objectOf(obj)
 	if err != nil {
 		return err
 	}
+	s.lastAddType, s.lastAddTable = reflect.TypeOf(obj), t
 	_, err = s.add(obj, p, t)
 	return err
 }
