@@ -33,10 +33,6 @@ type Session struct {
 	relModels bool   // an object with relationship fields joined the session (since the last ExpungeAll)
 	holders   bool   // a tracked object (with a Holder) joined the session (since the last ExpungeAll)
 	lastCodec *codec // the codec add used last (a run of Adds is usually of one model)
-	// The *T type and table Add resolved last (meta.TableOf's answer for
-	// a type never changes): a run of Adds of one model skips the lookup.
-	lastAddType  reflect.Type
-	lastAddTable *meta.Table
 	stNext    int    // stChunk[stNext:] are free (see newState)
 	identity  identityMap
 	pending   []*state // in Add order
@@ -72,6 +68,11 @@ type Session struct {
 	// committing: Commit's own flush runs, which may send a
 	// one-statement unit of work in autocommit (flush_single.go).
 	committing bool
+
+	// The *T type and table Add resolved last (meta.TableOf's answer for
+	// a type never changes): a run of Adds of one model skips the lookup.
+	lastAddType  reflect.Type
+	lastAddTable *meta.Table
 }
 
 // New returns a session on eng. It holds no connection until it first
