@@ -102,7 +102,7 @@ func TestRegression_InverseSideErrorSurfaces(t *testing.T) {
 // shiftedPosts embeds a relationship field at a non-zero offset: it has
 // the field's methods, but its address is not the field's.
 type shiftedPosts struct {
-	pad int64
+	Pad int64
 	relations.Many[RPost]
 }
 
