@@ -29,7 +29,8 @@ var rank = map[string]int{
 	"arcerr":              0,
 	"meta":                1,
 	"internal/tablememo":  1, // per-table memos of the packages above meta (session)
-	"dialect":             2, // and dialect/sqlite, dialect/postgres
+	"dialect":             2, // and dialect/sqlite, dialect/postgres, dialect/mysql
+	"dialect/ddl":         2, // migration operations and their rendering; imports dialect, imported by the dialects
 	"expr":                3,
 	"engine":              4,
 	"internal/dbtest":     4, // test harness: engine plus both dialects
