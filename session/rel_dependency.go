@@ -79,7 +79,7 @@ func (s *Session) relPreFlush(ctx context.Context) error {
 				if err != nil {
 					return err
 				}
-				s.fill(r, st.obj, groups[0])
+				s.fill(r, st.obj, groups[0], nil)
 			}
 			var added, removed []unsafe.Pointer
 			snap, hasSnap := c.Snapshot()

@@ -125,7 +125,7 @@ func (s *Session) applyStrategy(ctx context.Context, r *meta.Relationship, st re
 	}
 	// SelectIn (Joined and ContainsEager fall back to it when the query
 	// could not load them in its own SELECT).
-	var need []unsafe.Pointer
+	need := make([]unsafe.Pointer, 0, len(objs))
 	var children []unsafe.Pointer
 	for _, o := range objs {
 		c := coreOf(o, r.Field)
@@ -149,7 +149,7 @@ func (s *Session) applyStrategy(ctx context.Context, r *meta.Relationship, st re
 		return nil, err
 	}
 	for i, o := range need {
-		s.fill(r, o, groups[i])
+		s.fill(r, o, groups[i], need[i:i+1:i+1]) // need is not written again
 	}
 	if len(children) == 0 {
 		return all, nil // the groups' array, in owner order
@@ -164,12 +164,12 @@ func (s *Session) loadManyToOne(ctx context.Context, r *meta.Relationship, objs,
 	for _, o := range objs {
 		vals, ok := keyValues(o, r.OwnerCols)
 		if !ok {
-			s.fill(r, o, nil)
+			s.fill(r, o, nil, nil)
 			continue
 		}
 		if k, err := keyOf(r.Target, vals); err == nil && samePK(r) {
 			if tst := s.identity.get(k); tst != nil {
-				s.fill(r, o, []unsafe.Pointer{tst.obj})
+				s.fill(r, o, []unsafe.Pointer{tst.obj}, nil)
 				children = append(children, tst.obj)
 				continue
 			}
@@ -226,7 +226,7 @@ func (s *Session) loadManyToOne(ctx context.Context, r *meta.Relationship, objs,
 				items = []unsafe.Pointer{tst.obj}
 			}
 		}
-		s.fill(r, o, items)
+		s.fill(r, o, items, nil)
 		children = append(children, items...)
 	}
 	return children, nil
