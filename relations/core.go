@@ -71,13 +71,14 @@ const (
 // package session; models use One, Many and Dynamic.
 //
 // Every model with relationships carries a Core per field, and a load
-// makes one per field of every object, so it is kept small (72 bytes):
+// makes one per field of every object, so it is kept small (64 bytes):
 // the members and the snapshot are stored as an array pointer with 32-bit
-// lengths instead of two slice headers (see list and snapshot).
+// lengths instead of two slice headers (see list and snapshot), and the
+// loader as a pointer to the interface value its session keeps (see Bind).
 type Core struct {
 	owner unsafe.Pointer
 	rel   *meta.Relationship
-	ld    Loader
+	ld    *Loader
 	// items[:n:capa] are the members in memory.
 	items *unsafe.Pointer
 	// snap[:sn] is the membership as last loaded or flushed (the unit of
@@ -196,7 +197,11 @@ func coreOf(obj unsafe.Pointer, r *meta.RelationField) *Core {
 // Bind attaches the field to owner and relationship r; ld may be nil
 // (in-memory only). A field bound to another owner (its struct was
 // copied) is re-bound. Members already present get their inverse side set.
-func (c *Core) Bind(owner unsafe.Pointer, r *meta.Relationship, ld Loader) {
+//
+// ld points at a Loader its owner (the session) keeps for as long as the
+// fields it binds may use it: a field holds the pointer, one word instead
+// of an interface's two.
+func (c *Core) Bind(owner unsafe.Pointer, r *meta.Relationship, ld *Loader) {
 	fresh := c.owner != owner || c.rel != r
 	c.owner, c.rel = owner, r
 	if ld != nil {
@@ -219,10 +224,21 @@ func (c *Core) Owner() unsafe.Pointer { return c.owner }
 func (c *Core) Rel() *meta.Relationship { return c.rel }
 
 // Loader returns the field's loader, or nil.
-func (c *Core) Loader() Loader { return c.ld }
+func (c *Core) Loader() Loader {
+	if c.ld == nil {
+		return nil
+	}
+	return *c.ld
+}
 
 // SetLoader sets the loader (nil detaches the field from its session).
-func (c *Core) SetLoader(ld Loader) { c.ld = ld }
+func (c *Core) SetLoader(ld Loader) {
+	if ld == nil {
+		c.ld = nil
+		return
+	}
+	c.ld = &ld
+}
 
 // Loaded reports whether the members in memory are the whole relationship.
 func (c *Core) Loaded() bool { return c.loaded || c.mode == ModeNoLoad }
@@ -387,7 +403,7 @@ func (c *Core) current() unsafe.Pointer {
 	if c.loaded || c.mode == ModeNoLoad {
 		return c.one()
 	}
-	if pk, ok := c.ld.(Peeker); ok && c.owner != nil && c.rel != nil {
+	if pk, ok := c.Loader().(Peeker); ok && c.owner != nil && c.rel != nil {
 		return pk.PeekOne(c.owner, c.rel)
 	}
 	return nil
@@ -473,7 +489,7 @@ func (c *Core) SetAll(ps []unsafe.Pointer) {
 	// database are not known yet; they are loaded (at the latest by the
 	// next flush) and the ones not in ps leave.
 	replace := !c.Loaded() && c.ld != nil && c.owner != nil && c.rel != nil && c.rel.Field != nil && c.rel.Field.Kind != meta.RelDynamic
-	if mp, ok := c.ld.(MemberPeeker); ok && replace {
+	if mp, ok := c.Loader().(MemberPeeker); ok && replace {
 		for _, it := range mp.PeekMembers(c.owner, c.rel) {
 			if !slices.Contains(ps, it) && !slices.Contains(c.list(), it) {
 				c.unlinkBack(it) // a member known in memory that leaves
@@ -545,7 +561,7 @@ func (c *Core) load(ctx context.Context, what string) error {
 	if c.ld == nil || c.owner == nil || c.rel == nil {
 		return fmt.Errorf("%w: %s is not bound to a session (add its owner to a session or load it with a query)", arcerr.ErrDetached, c.name(what))
 	}
-	return c.ld.LoadRelation(ctx, c.owner, c.rel)
+	return (*c.ld).LoadRelation(ctx, c.owner, c.rel)
 }
 
 func (c *Core) name(what string) string {

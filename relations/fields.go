@@ -162,7 +162,7 @@ func (d *Dynamic[T]) run(ctx context.Context, q DynamicQuery, out any) error {
 	if d.c.ld == nil || d.c.owner == nil {
 		return fmt.Errorf("%w: %s is not bound to a session", arcerr.ErrDetached, d.c.name("Dynamic["+typeName[T]()+"]"))
 	}
-	return d.c.ld.QueryRelation(ctx, d.c.owner, d.c.rel, q, out)
+	return (*d.c.ld).QueryRelation(ctx, d.c.owner, d.c.rel, q, out)
 }
 
 // All returns the members that match every predicate, in the

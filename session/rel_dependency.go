@@ -439,7 +439,7 @@ func (s *Session) relDeleteOne(ctx context.Context, rf *relFlush, st *state) err
 			if r, err = meta.Resolve(f); err != nil {
 				return err
 			}
-			c.Bind(st.obj, r, s.asLoader())
+			c.Bind(st.obj, r, s.loaderRef())
 		}
 		switch r.Dir {
 		case meta.ManyToMany:

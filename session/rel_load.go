@@ -159,7 +159,7 @@ func (s *Session) fill(r *meta.Relationship, owner unsafe.Pointer, items, one []
 		if one == nil {
 			one = []unsafe.Pointer{owner}
 		}
-		bc.Bind(it, br, s.asLoader())
+		bc.Bind(it, br, s.loaderRef())
 		bc.SetLoaded(one)
 	}
 }

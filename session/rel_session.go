@@ -84,7 +84,7 @@ func (s *Session) bindRelations(st *state) error {
 			return err
 		}
 		c := coreOf(st.obj, rf)
-		c.Bind(st.obj, r, s.asLoader())
+		c.Bind(st.obj, r, s.loaderRef())
 	}
 	st.relBound = true
 	return nil
