@@ -111,6 +111,20 @@ const (
 	// which fixes the order of the keys; without it such rows are
 	// inserted one per statement.
 	ValuesTable
+	// TxAbortOnError: a statement that fails inside a transaction aborts
+	// the whole transaction: every later statement fails until ROLLBACK
+	// (or ROLLBACK TO SAVEPOINT), and COMMIT rolls back (PostgreSQL).
+	// Without it only the failed statement is undone and the transaction
+	// goes on (SQLite, MySQL, MariaDB).
+	TxAbortOnError
+	// SerializableSnapshot: SERIALIZABLE is snapshot isolation with
+	// conflict detection (PostgreSQL's SSI): transactions read without
+	// waiting for each other, and of two that conflict one fails with a
+	// retryable serialization failure. Without it SERIALIZABLE takes
+	// locks, and a conflicting transaction waits (SQLite's database lock,
+	// MySQL's shared read locks) until the lock is free or a timeout or
+	// deadlock ends it.
+	SerializableSnapshot
 	// NullsDistinctIndexes etc. may follow.
 )
 

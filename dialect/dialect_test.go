@@ -55,7 +55,7 @@ func TestDriverNamesAndCapabilities(t *testing.T) {
 	if !lite.Has(both) || !pg.Has(both) {
 		t.Error("RETURNING, savepoints and transactional DDL on both")
 	}
-	for _, f := range []dialect.Feature{dialect.ILike, dialect.Sequences, dialect.MatchTSQuery, dialect.LimitAll, dialect.OffsetWithoutLimit, dialect.AlterColumn, dialect.ForUpdate} {
+	for _, f := range []dialect.Feature{dialect.ILike, dialect.Sequences, dialect.MatchTSQuery, dialect.LimitAll, dialect.OffsetWithoutLimit, dialect.AlterColumn, dialect.ForUpdate, dialect.TxAbortOnError, dialect.SerializableSnapshot} {
 		if lite.Has(f) || !pg.Has(f) {
 			t.Errorf("feature %b: sqlite %v, postgres %v", f, lite.Has(f), pg.Has(f))
 		}

@@ -32,7 +32,7 @@ type Dialect struct{ dialect.Base }
 // New returns the PostgreSQL dialect.
 func New() *Dialect {
 	return &Dialect{dialect.Base{
-		Features: dialect.Returning | dialect.ILike | dialect.Savepoints | dialect.Sequences |
+		Features: dialect.Returning | dialect.ILike | dialect.Savepoints | dialect.Sequences | dialect.TxAbortOnError | dialect.SerializableSnapshot |
 			dialect.TransactionalDDL | dialect.MatchTSQuery | dialect.LimitAll | dialect.OffsetWithoutLimit |
 			dialect.AlterColumn | dialect.ForUpdate | dialect.Arrays | dialect.SkipLocked | dialect.LimitInSubquery |
 			dialect.NullsOrder | dialect.DefaultValues | dialect.DeferrableConstraints | dialect.ForShare |
