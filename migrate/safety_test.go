@@ -12,6 +12,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/arcorm/arc/dialect"
+	"github.com/arcorm/arc/dialect/ddl"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/internal/dbtest"
 	"github.com/arcorm/arc/migrate"
@@ -613,7 +614,7 @@ func TestRegression_DiffRenames(t *testing.T) {
 			!strings.Contains(strings.Join(p.Changes, "\n"), "rename index ix_people_name to ix_people_display_name on people") {
 			t.Fatalf("column rename: %q\n%s", p.Changes, up)
 		}
-		if alters && !strings.Contains(up, dialect.RenameIndex(d, "people", "ix_people_name", "ix_people_display_name")+";") {
+		if alters && !strings.Contains(up, ddl.Render(d, ddl.RenameIndex{Table: "people", From: "ix_people_name", To: "ix_people_display_name"})[0]+";") {
 			t.Fatalf("index rename:\n%s", up)
 		}
 		apply("rename_name", p)
@@ -626,8 +627,12 @@ func TestRegression_DiffRenames(t *testing.T) {
 			t.Fatalf("table rename:\n%s", up)
 		}
 		if rn := func(kind dialect.ConstraintKind, from, to string) bool {
-			c := dialect.RenameConstraintClause(d, kind, from, to)
-			return c == "" || strings.Contains(up, c) // "": the dialect cannot rename it in place
+			c := ddl.Render(d, ddl.RenameConstraint{Table: "people", Kind: kind, From: from, To: to})
+			if len(c) == 0 {
+				return true // the dialect cannot rename it in place
+			}
+			_, clause, _ := strings.Cut(c[0], " RENAME ") // the table's name in the plan is either
+			return strings.Contains(up, "RENAME "+clause)
 		}; alters && (!rn(dialect.PrimaryKeyConstraint, "pk_people", "pk_persons") ||
 			!rn(dialect.ForeignKeyConstraint, "fk_pets_owner_id_people", "fk_pets_owner_id_persons")) {
 			t.Fatalf("constraint renames:\n%s", up)
