@@ -137,6 +137,20 @@ type DuplicateKeyError interface {
 	IsDuplicateKey(err error) bool
 }
 
+// SequenceResetter is implemented by a dialect whose generated keys come
+// from sequences that rows inserted with explicit keys do not move
+// (PostgreSQL): ResetSequence returns the statement, and its bind
+// arguments, that moves the sequence behind column c of table t (the
+// column's own, seq:, or the one behind its serial or identity default)
+// past the largest value in the table. A dialect whose key counter
+// follows the largest key by itself does not implement it: SQLite's
+// rowid (and sqlite_sequence for AUTOINCREMENT tables) and MySQL's
+// AUTO_INCREMENT are raised by an insert with an explicit key. Fixtures
+// use it after loading rows with explicit keys.
+type SequenceResetter interface {
+	ResetSequence(t *meta.Table, c *meta.Column) (query string, args []any)
+}
+
 // MaxLimiter is implemented by a dialect that has neither OFFSET without
 // LIMIT nor LIMIT ALL / LIMIT -1: MaxLimit is the LIMIT written for an
 // OFFSET alone (MySQL's 18446744073709551615).
