@@ -60,10 +60,8 @@ type objPicture struct {
 	Modified bool
 }
 
-// relField is what every relationship field has.
-type relField interface{ Core() *relations.Core }
-
-var relFieldType = reflect.TypeFor[relField]()
+// relPkg is the package of the relationship field types.
+var relPkg = reflect.TypeFor[relations.Many[LightItem]]().PkgPath()
 
 func pictureOf(t *testing.T, eng *engine.Engine, s *session.Session, tables []string, objs ...any) picture {
 	t.Helper()
@@ -80,7 +78,7 @@ func pictureOf(t *testing.T, eng *engine.Engine, s *session.Session, tables []st
 			switch {
 			case sf.Anonymous && sf.Name == "Base":
 				continue // record.Base: the object's link, not a column
-			case f.Addr().Type().Implements(relFieldType):
+			case f.Type().PkgPath() == relPkg:
 				cached := f.Addr().MethodByName("Cached")
 				if !cached.IsValid() {
 					continue // relations.Dynamic: a query, it holds nothing
