@@ -501,3 +501,20 @@ func fmtv(v reflect.Value) string {
 	}
 	return fmt.Sprintf("%#v", v.Interface())
 }
+
+// TestRegression_EmptyBytesPointerStaysNonNil: a *[]byte field holding an
+// empty, non-nil slice was copied as a nil slice, so the object always
+// differed from its snapshot (an UPDATE at every flush).
+func TestRegression_EmptyBytesPointerStaysNonNil(t *testing.T) {
+	type s struct{ B *[]byte }
+	l := New(reflect.TypeFor[s](), []Field{{Offset: 0, Type: reflect.TypeFor[*[]byte]()}})
+	obj := &s{B: &[]byte{}}
+	snap := l.Alloc()
+	l.Take(snap, unsafe.Pointer(obj))
+	if l.Changed(unsafe.Pointer(obj), snap) {
+		t.Fatal("an unchanged *[]byte{} counts as changed")
+	}
+	if got := (*s)(snap).B; got == nil || *got == nil {
+		t.Fatalf("snapshot of &[]byte{} is %v", got)
+	}
+}
