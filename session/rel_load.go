@@ -26,7 +26,7 @@ func (s *Session) batchLoad(ctx context.Context, st *state, r *meta.Relationship
 		return false, nil
 	}
 	var members []*state
-	for o := range s.states.all() {
+	for o := range s.states.All() {
 		if o.batch == st.batch && o.cd.t == st.cd.t && o.status == Persistent && !coreOf(o.obj, r.Field).Loaded() {
 			members = append(members, o)
 		}

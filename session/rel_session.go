@@ -281,7 +281,7 @@ func (s *Session) relStates(out []*state, skipMarked bool) []*state {
 		}
 	}
 	n := len(out)
-	for st := range s.states.all() {
+	for st := range s.states.All() {
 		if st.status != Pending && !(skipMarked && st.markedDelete) && s.relWork(st) {
 			out = append(out, st)
 		}
