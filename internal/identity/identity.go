@@ -15,6 +15,7 @@ package identity
 import (
 	"fmt"
 	"iter"
+	"math"
 	"math/bits"
 	"reflect"
 	"strings"
@@ -24,8 +25,8 @@ import (
 // Key says where an entry of type E holds its key. Make one with
 // [KeyField], once (a package variable).
 type Key[E any] struct {
-	off uintptr
-	ptr bool // the key is a pointer (an address), else an int64
+	off uint32 // the field's offset in E
+	ptr bool   // the key is a pointer (an address), else an int64
 }
 
 // KeyField returns the key at the field path of E (for example "obj" or
@@ -47,11 +48,14 @@ func KeyField[E any](path string) Key[E] {
 		off += f.Offset
 		ft = f.Type
 	}
+	if off > math.MaxUint32 {
+		panic(fmt.Sprintf("identity: %v.%s lies too far into the struct", t, path))
+	}
 	switch ft.Kind() {
 	case reflect.Pointer, reflect.UnsafePointer:
-		return Key[E]{off: off, ptr: true}
+		return Key[E]{off: uint32(off), ptr: true}
 	case reflect.Int64:
-		return Key[E]{off: off}
+		return Key[E]{off: uint32(off)}
 	}
 	panic(fmt.Sprintf("identity: %v.%s is a %v, not a pointer or an int64", t, path, ft))
 }
@@ -67,10 +71,11 @@ func Int(n int64) uint64 { return uint64(n) }
 // usable: make it with [New].
 type Table[E any] struct {
 	slots []unsafe.Pointer // *E, nil or tombstone; len is 0 or a power of two; at least one slot is nil
+	n     int              // entries held
+	used  int              // entries held + tombstones
+	off   uint32           // the key's offset in E (see Key)
+	ptr   bool             // the key is an address, else an int64
 	shift uint8            // 64 - log2(len(slots))
-	key   Key[E]
-	n     int // entries held
-	used  int // entries held + tombstones
 }
 
 // tombstone marks a slot whose entry was deleted. It is compared, never
@@ -78,16 +83,16 @@ type Table[E any] struct {
 var tombstone = unsafe.Pointer(new(uint64))
 
 // New returns an empty table keyed by k.
-func New[E any](k Key[E]) Table[E] { return Table[E]{key: k} }
+func New[E any](k Key[E]) Table[E] { return Table[E]{off: k.off, ptr: k.ptr} }
 
 // KeyOf returns e's key.
 func (t *Table[E]) KeyOf(e *E) uint64 { return t.keyAt(unsafe.Pointer(e)) }
 
 func (t *Table[E]) keyAt(p unsafe.Pointer) uint64 {
-	if t.key.ptr {
-		return uint64(*(*uintptr)(unsafe.Add(p, t.key.off)))
+	if t.ptr {
+		return uint64(*(*uintptr)(unsafe.Add(p, t.off)))
 	}
-	return uint64(*(*int64)(unsafe.Add(p, t.key.off)))
+	return uint64(*(*int64)(unsafe.Add(p, t.off)))
 }
 
 // Len is the number of entries held.

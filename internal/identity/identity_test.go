@@ -240,10 +240,10 @@ func TestTable(t *testing.T) {
 // path that names no pointer or int64 field panics.
 func TestKeyField(t *testing.T) {
 	var e entry
-	if got, want := byN.off, unsafe.Offsetof(e.key)+unsafe.Offsetof(e.key.n); got != want || byN.ptr {
+	if got, want := uintptr(byN.off), unsafe.Offsetof(e.key)+unsafe.Offsetof(e.key.n); got != want || byN.ptr {
 		t.Fatalf("key.n at %d (ptr %v), want %d", got, byN.ptr, want)
 	}
-	if got, want := byObj.off, unsafe.Offsetof(e.obj); got != want || !byObj.ptr {
+	if got, want := uintptr(byObj.off), unsafe.Offsetof(e.obj); got != want || !byObj.ptr {
 		t.Fatalf("obj at %d (ptr %v), want %d", got, byObj.ptr, want)
 	}
 	for _, path := range []string{"mark", "key.s", "key", "nope", "key.n.x", "pad"} {
@@ -255,5 +255,12 @@ func TestKeyField(t *testing.T) {
 			}()
 			KeyField[entry](path)
 		}()
+	}
+}
+
+func TestTableSize(t *testing.T) {
+	// Six words: a session keeps one per table it loads.
+	if got := unsafe.Sizeof(Table[entry]{}); got > 6*unsafe.Sizeof(uintptr(0)) {
+		t.Fatalf("Table is %d bytes", got)
 	}
 }
