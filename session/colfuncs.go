@@ -12,6 +12,7 @@ import (
 	"unsafe"
 
 	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/internal/layout"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -53,21 +54,21 @@ func sizedKind(t reflect.Type) reflect.Kind {
 // zeroFor returns a test for the field's zero value.
 func zeroFor(c *meta.Column) func(p unsafe.Pointer) bool {
 	if c.Ptr {
-		return func(p unsafe.Pointer) bool { return *(*unsafe.Pointer)(p) == nil }
+		return func(p unsafe.Pointer) bool { return layout.Get[unsafe.Pointer](p, 0) == nil }
 	}
 	if c.GoType == timeType {
-		return func(p unsafe.Pointer) bool { return (*time.Time)(p).IsZero() }
+		return func(p unsafe.Pointer) bool { return layout.Ptr[time.Time](p, 0).IsZero() }
 	}
 	if c.GoType.PkgPath() == "" {
 		switch sizedKind(c.GoType) {
 		case reflect.Int64, reflect.Uint64:
-			return func(p unsafe.Pointer) bool { return *(*int64)(p) == 0 }
+			return func(p unsafe.Pointer) bool { return layout.Get[int64](p, 0) == 0 }
 		case reflect.Int32, reflect.Uint32:
-			return func(p unsafe.Pointer) bool { return *(*int32)(p) == 0 }
+			return func(p unsafe.Pointer) bool { return layout.Get[int32](p, 0) == 0 }
 		case reflect.String:
-			return func(p unsafe.Pointer) bool { return *(*string)(p) == "" }
+			return func(p unsafe.Pointer) bool { return layout.Get[string](p, 0) == "" }
 		case reflect.Bool:
-			return func(p unsafe.Pointer) bool { return !*(*bool)(p) }
+			return func(p unsafe.Pointer) bool { return !layout.Get[bool](p, 0) }
 		}
 	}
 	t := c.GoType
@@ -93,25 +94,25 @@ func getterFor(c *meta.Column) func(p unsafe.Pointer) any {
 	if !c.Ptr && !c.NullType && !c.Valuer && c.GoType.PkgPath() == "" {
 		switch c.GoType.Kind() {
 		case reflect.Int64:
-			return func(p unsafe.Pointer) any { return *(*int64)(p) }
+			return func(p unsafe.Pointer) any { return layout.Get[int64](p, 0) }
 		case reflect.Int:
-			return func(p unsafe.Pointer) any { return int64(*(*int)(p)) }
+			return func(p unsafe.Pointer) any { return int64(layout.Get[int](p, 0)) }
 		case reflect.Int32:
-			return func(p unsafe.Pointer) any { return int64(*(*int32)(p)) }
+			return func(p unsafe.Pointer) any { return int64(layout.Get[int32](p, 0)) }
 		case reflect.String:
-			return func(p unsafe.Pointer) any { return *(*string)(p) }
+			return func(p unsafe.Pointer) any { return layout.Get[string](p, 0) }
 		case reflect.Bool:
-			return func(p unsafe.Pointer) any { return *(*bool)(p) }
+			return func(p unsafe.Pointer) any { return layout.Get[bool](p, 0) }
 		case reflect.Float64:
-			return func(p unsafe.Pointer) any { return *(*float64)(p) }
+			return func(p unsafe.Pointer) any { return layout.Get[float64](p, 0) }
 		}
 	}
 	if c.GoType == timeType {
-		return func(p unsafe.Pointer) any { return normTime(*(*time.Time)(p)) }
+		return func(p unsafe.Pointer) any { return normTime(layout.Get[time.Time](p, 0)) }
 	}
 	if c.NullType && c.Elem == timeType { // sql.NullTime, sql.Null[time.Time]
 		return func(p unsafe.Pointer) any {
-			if nt := (*nullTime)(p); nt.Valid {
+			if nt := layout.Ptr[nullTime](p, 0); nt.Valid {
 				return normTime(nt.Time)
 			}
 			return nil
@@ -119,7 +120,7 @@ func getterFor(c *meta.Column) func(p unsafe.Pointer) any {
 	}
 	if c.Ptr && c.Elem == timeType {
 		return func(p unsafe.Pointer) any {
-			if tp := *(**time.Time)(p); tp != nil {
+			if tp := layout.Get[*time.Time](p, 0); tp != nil {
 				return normTime(*tp)
 			}
 			return nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/internal/identity"
+	"github.com/arcorm/arc/internal/layout"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -46,7 +47,7 @@ func (a *slab) get() unsafe.Pointer {
 	p := a.next
 	a.left--
 	if a.left > 0 {
-		a.next = unsafe.Add(p, a.size)
+		a.next = layout.Index(p, 1, a.size)
 	} else {
 		a.next = nil // never point past the chunk
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/expr"
+	"github.com/arcorm/arc/internal/layout"
 	"github.com/arcorm/arc/meta"
 	"github.com/arcorm/arc/relations"
 )
@@ -314,7 +315,7 @@ func (q *Query[T]) allJoined(ctx context.Context, s *Session, variant byte) (out
 		if !ok {
 			pi = len(out)
 			seen[pp] = pi
-			out = append(out, (*T)(pp))
+			out = append(out, layout.As[T](pp))
 		}
 		for _, jl := range loads {
 			cp, err := jl.child(ctx, s)

@@ -10,6 +10,7 @@ import (
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/internal/identity"
+	"github.com/arcorm/arc/internal/layout"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -257,7 +258,7 @@ func (s *Session) add(obj any, p unsafe.Pointer, t *meta.Table) (*state, error) 
 func clientKey(st *state) (ikey, bool) {
 	for _, c := range st.cd.t.PrimaryKey {
 		for i := range st.cd.cols {
-			if cc := &st.cd.cols[i]; cc.c == c && cc.zero(unsafe.Add(st.obj, c.Offset)) {
+			if cc := &st.cd.cols[i]; cc.c == c && cc.zero(layout.At(st.obj, c.Offset)) {
 				return ikey{}, false
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/arcorm/arc/internal/layout"
 	snapmem "github.com/arcorm/arc/internal/snapshot"
 	"github.com/arcorm/arc/meta"
 )
@@ -83,8 +84,7 @@ func codecOf(t *meta.Table) *codec {
 		// field), so that loads reach it without an interface call.
 		probe := reflect.New(t.GoType)
 		if h := probe.Interface().(Tracked).ArcHolder(); h != nil {
-			off := uintptr(unsafe.Pointer(h)) - uintptr(probe.UnsafePointer())
-			if off < t.GoType.Size() && off+unsafe.Sizeof(Holder{}) <= t.GoType.Size() {
+			if off, ok := layout.OffsetOf(probe.UnsafePointer(), t.GoType, unsafe.Pointer(h), unsafe.Sizeof(Holder{})); ok {
 				cd.inHolder, cd.holderAt = true, off
 			}
 		}
@@ -117,7 +117,7 @@ func (cd *codec) takeAt(obj unsafe.Pointer, s *snapshot, dst unsafe.Pointer) {
 		s.extra = &xs
 		for _, i := range cd.extras {
 			cc := &cd.cols[i]
-			(*s.extra)[cc.extra] = cc.get(unsafe.Add(obj, cc.c.Offset))
+			(*s.extra)[cc.extra] = cc.get(layout.At(obj, cc.c.Offset))
 		}
 	}
 }
@@ -158,7 +158,7 @@ func snapAll(sts []*state) {
 func (cd *codec) changed(i int, obj unsafe.Pointer, s *snapshot) bool {
 	cc := &cd.cols[i]
 	if cc.extra >= 0 {
-		return !driverEqual(cc.get(unsafe.Add(obj, cc.c.Offset)), (*s.extra)[cc.extra])
+		return !driverEqual(cc.get(layout.At(obj, cc.c.Offset)), (*s.extra)[cc.extra])
 	}
 	return !cd.lay.Equal(i, obj, s.p)
 }
@@ -188,7 +188,7 @@ func (cd *codec) restoreCol(i int, obj unsafe.Pointer, s *snapshot) {
 		if js, ok := (*s.extra)[cc.extra].(string); ok {
 			nv := reflect.New(cc.c.GoType)
 			if json.Unmarshal([]byte(js), nv.Interface()) == nil {
-				reflect.NewAt(cc.c.GoType, unsafe.Add(obj, cc.c.Offset)).Elem().Set(nv.Elem())
+				layout.Value(obj, cc.c.Offset, cc.c.GoType).Set(nv.Elem())
 				return
 			}
 		}
