@@ -554,7 +554,7 @@ func (p *rowPlan) scanRow(ctx context.Context, s *Session, rows *sql.Rows, rp un
 		layout.Set[unsafe.Pointer](rp, e.off, obj)
 	}
 	if p.m.shape == 'a' {
-		*(*[]any)(rp) = cells
+		*layout.As[[]any](rp) = cells
 	}
 	return nil
 }

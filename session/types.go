@@ -58,7 +58,7 @@ func newUUID(c *meta.Column, p unsafe.Pointer) {
 		layout.Set(p, 0, formatUUID(u))
 		return
 	}
-	*(*[16]byte)(p) = u
+	layout.Set(p, 0, u)
 }
 
 func formatUUID(u [16]byte) string { return uuidtext.Format(u) }
