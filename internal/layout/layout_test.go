@@ -167,8 +167,13 @@ func TestLayoutRapid(t *testing.T) {
 			}
 		}
 		// Addresses outside the struct are not inside it.
-		if _, ok := OffsetOf(p, typ, unsafe.Add(p, typ.Size()), 1); ok {
-			t.Fatal("OffsetOf(end) is inside")
+		if k < 2 {
+			if _, ok := OffsetOf(p, typ, Index(base, k+1, typ.Size()), 1); ok {
+				t.Fatal("OffsetOf(the next element) is inside")
+			}
+		}
+		if _, ok := OffsetOf(p, typ, unsafe.Pointer(new([64]byte)), 1); ok {
+			t.Fatal("OffsetOf(another allocation) is inside")
 		}
 		if k > 0 {
 			if _, ok := OffsetOf(p, typ, base, 1); ok {
