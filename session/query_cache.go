@@ -14,6 +14,7 @@ import (
 
 	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/expr"
+	"github.com/arcorm/arc/internal/tablememo"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -109,8 +110,8 @@ func (q *Query[T]) compiledFor(d dialect.Dialect, variant byte) *compiled {
 	return cache.lookup(k, func() *compiled { return q.compileShape(d, variant) })
 }
 
-// templatesMemo keys a table's templates in its memo.
-var templatesMemo = new(byte)
+// tableTemplates holds each table's templates.
+var tableTemplates tablememo.Memo[*templates]
 
 // maxTemplates bounds one table's templates (shapes that vary without end,
 // such as IN lists of every length, stop being kept).
@@ -125,16 +126,7 @@ type templates struct {
 }
 
 func templatesOf(t *meta.Table) *templates {
-	return memoOf(t, templatesMemo, func() *templates { return &templates{m: map[string]*compiled{}} })
-}
-
-// memoOf returns the value kept in t's memo under key, making it with mk
-// the first time.
-func memoOf[V any](t *meta.Table, key any, mk func() V) V {
-	if v, ok := t.Memo(key); ok {
-		return v.(V)
-	}
-	return t.SetMemo(key, mk()).(V)
+	return tableTemplates.Get(t, func() *templates { return &templates{m: map[string]*compiled{}} })
 }
 
 var shapeBufs = sync.Pool{New: func() any { return &expr.Shape{Key: make([]byte, 0, 128), Args: make([]any, 0, 8)} }}
