@@ -8,8 +8,9 @@
 // hash call and 16-byte slots: the key is read from the entry, at the
 // offset its [Key] names, not stored.
 //
-// Deleting leaves a tombstone, so a range over [Table.All] may delete as
-// it goes, as with a Go map. Adding while ranging is not supported.
+// Deleting leaves a tombstone where a probe may pass the slot (else the
+// slot is emptied), so a range over [Table.All] may delete as it goes, as
+// with a Go map. Adding while ranging is not supported.
 package identity
 
 import (
@@ -162,8 +163,21 @@ func (t *Table[E]) Del(k uint64) {
 			return
 		}
 		if p != tombstone && t.keyAt(p) == k {
-			t.slots[i] = tombstone
 			t.n--
+			if t.slots[(i+1)&mask] != nil {
+				t.slots[i] = tombstone
+				return
+			}
+			// No probe passes slot i (the run it is in ends there): empty
+			// it, and the tombstones just before it, so that a table whose
+			// entries come and go (a Stream, Expunge) does not fill up
+			// with tombstones and rehash.
+			t.slots[i] = nil
+			t.used--
+			for j := (i - 1) & mask; t.slots[j] == tombstone; j = (j - 1) & mask {
+				t.slots[j] = nil
+				t.used--
+			}
 			return
 		}
 	}

@@ -87,6 +87,15 @@ func TestTableRapid(t *testing.T) {
 			if tab.used < tab.n || (len(tab.slots) > 0 && tab.used >= len(tab.slots)) {
 				t.Fatalf("used = %d with n = %d and %d slots: no free slot left", tab.used, tab.n, len(tab.slots))
 			}
+			occupied := 0
+			for _, p := range tab.slots {
+				if p != nil {
+					occupied++
+				}
+			}
+			if occupied != tab.used {
+				t.Fatalf("used = %d, but %d slots hold an entry or a tombstone", tab.used, occupied)
+			}
 			seen := map[*entry]bool{}
 			for e := range tab.All() {
 				if seen[e] {
