@@ -99,6 +99,10 @@ func (t *Table[E]) keyAt(p unsafe.Pointer) uint64 {
 // Len is the number of entries held.
 func (t *Table[E]) Len() int { return t.n }
 
+// Slots is the number of slots (the table's room, with its load limit of
+// 3/4).
+func (t *Table[E]) Slots() int { return len(t.slots) }
+
 // home is key k's first slot (Fibonacci hashing: the top bits of k times
 // 2^64/φ, which spreads sequential ids and strided addresses alike).
 func (t *Table[E]) home(k uint64) uint64 { return (k * 0x9E3779B97F4A7C15) >> t.shift }
