@@ -9,6 +9,8 @@ import (
 	"iter"
 	"slices"
 	"unsafe"
+
+	"github.com/arcorm/arc/internal/identity"
 )
 
 // Stream is Iter for results too large to keep: the objects are tracked
@@ -136,7 +138,7 @@ func (m *streamer) load(ctx context.Context, fresh unsafe.Pointer) (unsafe.Point
 		if l.ids == nil {
 			l.ids = s.identity.intsOf(l.t)
 		}
-		st = l.ids.get(uint64(k.n))
+		st = l.ids.Get(identity.Int(k.n))
 	} else {
 		st = s.identity.get(k)
 	}
@@ -178,7 +180,7 @@ func (m *streamer) release() {
 	if st.markedDelete || st.snap == nil || st.cd.anyChanged(st.obj, st.snap) || (st.relBound && !relUntouched(st)) {
 		return // changed: the session keeps it for the next flush
 	}
-	s.states.del(ptrKey(st.obj))
+	s.states.Del(identity.Addr(st.obj))
 	if st.hasKey && s.identity.get(st.ikey()) == st {
 		s.identity.del(st.ikey())
 	}
