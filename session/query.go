@@ -147,7 +147,7 @@ func (q *Query[T]) Statement() *expr.Select {
 	if q.stmt != nil {
 		return &expr.Select{Columns: []expr.Expr{expr.Err(fmt.Errorf("%w: a FromStatement query cannot be used as a subquery", arcerr.ErrInvalidRequest))}}
 	}
-	p, err := q.prepare()
+	p, err := q.prepare(nil) // a subquery, rendered later by whoever runs it
 	if err != nil {
 		return &expr.Select{Columns: []expr.Expr{expr.Err(err)}}
 	}

@@ -65,7 +65,7 @@ func (w withParams) AppendSQL(c *expr.Compiler) {
 // SQL returns the SELECT the query runs on dialect d, and its arguments
 // (Params values included), without running it.
 func (q *Query[T]) SQL(d dialect.Dialect) (string, []any, error) {
-	c := q.compiledFor(d, variantAll)
+	c := q.compiledFor(d, nil, variantAll)
 	if c.err != nil {
 		return "", nil, c.err
 	}

@@ -188,7 +188,7 @@ func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners [
 		if !ok {
 			return groups, nil, nil
 		}
-		q, err := cachedRelSQL(d, r, 0)
+		q, err := cachedRelSQL(s.cache(), d, r, 0)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -252,7 +252,7 @@ func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners [
 	count := make([]int32, len(owners))
 	for start := 0; start < len(keys); start += chunk {
 		part := keys[start:min(len(keys), start+chunk)]
-		q, err := cachedRelSQL(d, r, len(part))
+		q, err := cachedRelSQL(s.cache(), d, r, len(part))
 		if err != nil {
 			return nil, nil, err
 		}
