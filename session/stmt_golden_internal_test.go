@@ -119,7 +119,9 @@ func stmtCases(t *testing.T) []stmtCase {
 		{"lazy one-to-many, ordered", func(d dialect.Dialect) (string, error) { return st(cachedRelSQL(nil, d, authorBooks, 0)) }},
 		{"selectin one-to-many, 3 owners", func(d dialect.Dialect) (string, error) { return st(cachedRelSQL(nil, d, authorBooks, 3)) }},
 		{"lazy many-to-one", func(d dialect.Dialect) (string, error) { return st(cachedRelSQL(nil, d, bookAuthor, 0)) }},
-		{"lazy many-to-many, soft-deleted targets", func(d dialect.Dialect) (string, error) { return st(cachedRelSQL(nil, d, snapRel(t, shelves, "Books"), 0)) }},
+		{"lazy many-to-many, soft-deleted targets", func(d dialect.Dialect) (string, error) {
+			return st(cachedRelSQL(nil, d, snapRel(t, shelves, "Books"), 0))
+		}},
 		{"selectin many-to-many, 2 owners", func(d dialect.Dialect) (string, error) { return st(cachedRelSQL(nil, d, bookShelves, 2)) }},
 		{"many-to-one targets by key, 2", func(d dialect.Dialect) (string, error) { return st(byKeysSQL(nil, d, authors, 2)) }},
 		{"foreign key after the parent's insert", func(d dialect.Dialect) (string, error) {
