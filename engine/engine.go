@@ -5,7 +5,10 @@
 // errors into *arcerr.StatementError with the SQL and its arguments.
 // It also scans rows into model structs through precomputed plans.
 //
-// engine imports dialect, meta, expr and arcerr; never session or above.
+// It keeps the engine's compiled cache (see WithCompiledCacheSize).
+//
+// engine imports dialect, meta, expr, arcerr and internal/lru; never
+// session or above.
 // An Engine is safe for concurrent use.
 package engine
 
