@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/arcorm/arc/dialect"
+	"github.com/arcorm/arc/dialect/ddl"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/internal/dbtest"
 )
@@ -222,7 +223,7 @@ func TestSchemaEvolution(t *testing.T) {
 		v2 := []any{evUser1{}, evPost2{}, evTag{}, evPostTag{}, evAuditLog{}}
 		step("status", v2, nil, func(up, down string) {
 			has(t, up, "status up", "ADD COLUMN "+q("status")+" VARCHAR(20) NOT NULL DEFAULT 'draft'", "CREATE INDEX ix_posts_status ON posts ("+q("status")+")")
-			has(t, down, "status down", dialect.DropIndex(eng.Dialect(), "posts", "ix_posts_status"), "DROP COLUMN "+q("status"))
+			has(t, down, "status down", ddl.Render(eng.Dialect(), ddl.DropIndex{Table: "posts", Name: "ix_posts_status"})[0], "DROP COLUMN "+q("status"))
 		}, data1, func(t *testing.T) {
 			data1(t)
 			var s string
@@ -276,7 +277,7 @@ func TestSchemaEvolution(t *testing.T) {
 		step("reviewer_fk", v6, nil, func(up, down string) {
 			if pg || my {
 				has(t, up, "fk up", "ADD CONSTRAINT fk_posts_reviewer_id_users FOREIGN KEY (reviewer_id) REFERENCES users (id) ON DELETE SET NULL")
-				has(t, down, "fk down", "ALTER TABLE posts "+dialect.DropConstraintClause(eng.Dialect(), dialect.ForeignKeyConstraint, "fk_posts_reviewer_id_users"))
+				has(t, down, "fk down", ddl.Render(eng.Dialect(), ddl.DropConstraint{Table: "posts", Kind: dialect.ForeignKeyConstraint, Name: "fk_posts_reviewer_id_users"})[0])
 			} else {
 				has(t, up, "fk up", "rebuild table posts", "FOREIGN KEY (reviewer_id) REFERENCES users (id) ON DELETE SET NULL", "PRAGMA foreign_key_check")
 			}

@@ -181,7 +181,8 @@ func DropTable(d Dialect, t *meta.Table, ifExists bool) []string {
 	return stmts
 }
 
-// ConstraintKind is the kind of a table constraint, for AlterWriter.
+// ConstraintKind is the kind of a table constraint (ddl.DropConstraint,
+// ddl.RenameConstraint).
 type ConstraintKind uint8
 
 // Constraint kinds.
@@ -191,67 +192,6 @@ const (
 	ForeignKeyConstraint
 	CheckConstraint
 )
-
-// AlterWriter is implemented by a dialect whose ALTER TABLE is not the
-// SQL standard's (PostgreSQL's), which migrate writes otherwise. MySQL
-// drops a foreign key with DROP FOREIGN KEY, a unique constraint with
-// DROP INDEX and the primary key with DROP PRIMARY KEY, drops an index
-// with DROP INDEX ... ON table, renames one with ALTER TABLE ... RENAME
-// INDEX, cannot rename a foreign key, and changes a column's type,
-// nullability or default by defining it again whole (MODIFY COLUMN).
-type AlterWriter interface {
-	// DropConstraint is the ALTER TABLE clause that drops the named
-	// constraint of that kind.
-	DropConstraint(kind ConstraintKind, name string) string
-	// RenameConstraint is the ALTER TABLE clause that renames a
-	// constraint, "" when the dialect cannot (the constraint is then
-	// dropped and added again).
-	RenameConstraint(kind ConstraintKind, from, to string) string
-	// DropIndex is the statement that drops index name of table.
-	DropIndex(table, name string) string
-	// RenameIndex is the statement that renames index from of table.
-	RenameIndex(table, from, to string) string
-	// ModifyColumn is the ALTER TABLE clause that gives a column the
-	// definition def (ColumnDef's form: name, type, NOT NULL, DEFAULT,
-	// the autoincrement clause); "" when the dialect alters a column's
-	// type, nullability and default one by one (ALTER COLUMN).
-	ModifyColumn(def string) string
-}
-
-// DropConstraintClause is the ALTER TABLE clause that drops a constraint
-// on d: DROP CONSTRAINT name, or the dialect's own (AlterWriter).
-func DropConstraintClause(d Dialect, kind ConstraintKind, name string) string {
-	if aw, ok := d.(AlterWriter); ok {
-		return aw.DropConstraint(kind, name)
-	}
-	return "DROP CONSTRAINT " + QuoteIdent(d, name)
-}
-
-// RenameConstraintClause is the ALTER TABLE clause that renames a
-// constraint on d, "" when d cannot rename one of that kind.
-func RenameConstraintClause(d Dialect, kind ConstraintKind, from, to string) string {
-	if aw, ok := d.(AlterWriter); ok {
-		return aw.RenameConstraint(kind, from, to)
-	}
-	return "RENAME CONSTRAINT " + QuoteIdent(d, from) + " TO " + QuoteIdent(d, to)
-}
-
-// DropIndex is the statement that drops index name of table on d.
-func DropIndex(d Dialect, table, name string) string {
-	if aw, ok := d.(AlterWriter); ok {
-		return aw.DropIndex(table, name)
-	}
-	return "DROP INDEX " + QuoteIdent(d, name)
-}
-
-// RenameIndex is the statement that renames index from of table on d
-// (ALTER INDEX ... RENAME TO where the dialect has no AlterWriter).
-func RenameIndex(d Dialect, table, from, to string) string {
-	if aw, ok := d.(AlterWriter); ok {
-		return aw.RenameIndex(table, from, to)
-	}
-	return "ALTER INDEX " + QuoteIdent(d, from) + " RENAME TO " + QuoteIdent(d, to)
-}
 
 // CheckWriter is implemented by a dialect that must rewrite a CHECK
 // expression for its DDL: the models write identifiers in them the SQL

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/arcorm/arc/dialect"
+	"github.com/arcorm/arc/dialect/ddl"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -125,24 +126,25 @@ func sortByName(cs []*dialect.ConstraintSchema) {
 	}
 }
 
-// checkSteps writes the ALTER TABLE statements for changed checks
-// (PostgreSQL); SQLite rebuilds the table instead.
-// An added check is written from the model's expression: PostgreSQL's
-// own spelling of it does not always read back the same.
+// checkSteps plans the operations for changed checks on a dialect that
+// alters tables in place; SQLite rebuilds the table instead. An added
+// check is written from the model's expression: PostgreSQL's own
+// spelling of it does not always read back the same.
 func (p *planner) checkSteps(t *meta.Table, add, drop []*dialect.ConstraintSchema) {
 	table := t.Name
-	tn := "ALTER TABLE " + p.q(table) + " "
 	for _, c := range drop {
-		p.add(phDropIndex, []string{tn + dialect.DropConstraintClause(p.d, dialect.CheckConstraint, c.Name)}, []string{tn + "ADD CONSTRAINT " + p.q(c.Name) + " " + c.Def})
+		p.add(phDropIndex, ops{ddl.DropConstraint{Table: table, Kind: dialect.CheckConstraint, Name: c.Name}},
+			ops{ddl.AddConstraint{Table: table, Name: c.Name, Def: c.Def}})
 		p.change("drop check constraint %s on %s", c.Name, table)
 	}
 	for _, c := range add {
+		var up ddl.Operation = ddl.AddConstraint{Table: table, Name: c.Name, Def: c.Def}
 		for _, mc := range t.Checks {
 			if mc.Name == c.Name {
-				c = &dialect.ConstraintSchema{Name: c.Name, Def: dialect.CheckDef(p.d, mc.Expr)}
+				up = ddl.AddCheck{Table: table, Name: c.Name, Expr: mc.Expr}
 			}
 		}
-		p.add(phAddIndex, []string{tn + "ADD CONSTRAINT " + p.q(c.Name) + " " + c.Def}, []string{tn + dialect.DropConstraintClause(p.d, dialect.CheckConstraint, c.Name)})
+		p.add(phAddIndex, ops{up}, ops{ddl.DropConstraint{Table: table, Kind: dialect.CheckConstraint, Name: c.Name}})
 		p.change("add check constraint %s on %s", c.Name, table)
 	}
 }

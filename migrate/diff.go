@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/arcorm/arc/dialect"
+	"github.com/arcorm/arc/dialect/ddl"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/meta"
 )
@@ -57,7 +59,19 @@ type Plan struct {
 	// transactional (MySQL, MariaDB): the files say that a failure leaves
 	// the statements before it applied.
 	NoDDLTransaction bool
+
+	upOps, downOps []ddl.Operation
 }
+
+// Operations are the schema changes of the up file as values, in order:
+// Up is each rendered by the dialect (ddl.Render). Comments of the file
+// (warnings, placeholders) are operations too (ddl.Comment,
+// ddl.Commented).
+func (p *Plan) Operations() []ddl.Operation { return slices.Clone(p.upOps) }
+
+// DownOperations are the down file's, in order: each step's inverse, the
+// last change first.
+func (p *Plan) DownOperations() []ddl.Operation { return slices.Clone(p.downOps) }
 
 // Empty reports whether the plan writes nothing.
 func (p *Plan) Empty() bool { return len(p.Up) == 0 }

@@ -1,115 +1,116 @@
 package migrate
 
 import (
-	"fmt"
-
 	"github.com/arcorm/arc/dialect"
+	"github.com/arcorm/arc/dialect/ddl"
 	"github.com/arcorm/arc/meta"
 )
 
-// alterTable writes ALTER TABLE statements (PostgreSQL).
+// alterTable plans the ALTER TABLE operations of a table on a dialect
+// that alters tables in place (PostgreSQL, MySQL).
 func (p *planner) alterTable(td *tableDiff) {
 	t, l, ds := td.t, td.l, td.ds
-	tn := "ALTER TABLE " + p.q(t.Name) + " "
-	// The late (after renames are undone) statements name the table as it was.
-	otn := "ALTER TABLE " + p.q(td.orig.Name) + " "
-	for _, r := range td.colRen {
-		p.add(phRename, []string{tn + "RENAME COLUMN " + p.q(r[0]) + " TO " + p.q(r[1])},
-			[]string{tn + "RENAME COLUMN " + p.q(r[1]) + " TO " + p.q(r[0])})
-		p.change("rename column %s.%s to %s", t.Name, r[0], r[1])
+	tn := t.Name
+	// The late (after renames are undone) operations name the table as it was.
+	otn := td.orig.Name
+	drop := func(kind dialect.ConstraintKind, name string) ddl.Operation {
+		return ddl.DropConstraint{Table: tn, Kind: kind, Name: name}
 	}
-	drop := func(kind dialect.ConstraintKind, name string) string {
-		return dialect.DropConstraintClause(p.d, kind, name)
+	for _, r := range td.colRen {
+		p.add(phRename, ops{ddl.RenameColumn{Table: tn, From: r[0], To: r[1]}}, ops{ddl.RenameColumn{Table: tn, From: r[1], To: r[0]}})
+		p.change("rename column %s.%s to %s", t.Name, r[0], r[1])
 	}
 	for _, r := range td.renamed {
 		if r.kind != "constraint" {
 			continue
 		}
 		kind := constraintKind(l, r.from)
-		if up := dialect.RenameConstraintClause(p.d, kind, r.from, r.to); up != "" {
-			p.add(phRename, []string{tn + up}, []string{tn + dialect.RenameConstraintClause(p.d, kind, r.to, r.from)})
+		if up := (ddl.RenameConstraint{Table: tn, Kind: kind, From: r.from, To: r.to}); len(ddl.Render(p.d, up)) > 0 {
+			p.add(phRename, ops{up}, ops{ddl.RenameConstraint{Table: tn, Kind: kind, From: r.to, To: r.from}})
 		} else if def, want := constraintDef(td.orig, r.from), constraintDef(ds, r.to); def != "" && want != "" {
 			// No RENAME CONSTRAINT (MySQL's foreign keys): drop it and add
 			// it again under the new name (the live definition names the
 			// tables as they were, the desired one as they become).
-			p.addLate(phDropFK, []string{tn + drop(kind, r.from)}, nil, []string{otn + "ADD CONSTRAINT " + p.q(r.from) + " " + def})
-			p.add(phAddFK, []string{tn + "ADD CONSTRAINT " + p.q(r.to) + " " + want}, []string{tn + drop(kind, r.to)})
+			p.addLate(phDropFK, ops{drop(kind, r.from)}, nil, ops{ddl.AddConstraint{Table: otn, Name: r.from, Def: def}})
+			p.add(phAddFK, ops{ddl.AddConstraint{Table: tn, Name: r.to, Def: want}}, ops{drop(kind, r.to)})
 		} else {
 			continue // a primary key's name MySQL does not keep
 		}
 		p.change("rename constraint %s to %s on %s", r.from, r.to, t.Name)
 	}
 	for _, f := range td.dropF {
-		p.addLate(phDropFK, []string{tn + drop(dialect.ForeignKeyConstraint, f.Name)}, nil, []string{otn + "ADD CONSTRAINT " + p.q(f.Name) + " " + f.Def})
+		p.addLate(phDropFK, ops{drop(dialect.ForeignKeyConstraint, f.Name)}, nil, ops{ddl.AddConstraint{Table: otn, Name: f.Name, Def: f.Def}})
 		p.change("drop foreign key %s on %s", f.Name, t.Name)
 	}
 	for _, u := range td.dropU {
-		p.addLate(phDropIndex, []string{tn + drop(dialect.UniqueConstraint, u.Name)}, nil, []string{otn + "ADD CONSTRAINT " + p.q(u.Name) + " " + u.Def})
+		p.addLate(phDropIndex, ops{drop(dialect.UniqueConstraint, u.Name)}, nil, ops{ddl.AddConstraint{Table: otn, Name: u.Name, Def: u.Def}})
 		p.change("drop unique constraint %s on %s", u.Name, t.Name)
 	}
 	if td.pkDiff && l.PrimaryKey != nil {
-		p.addLate(phDropIndex, []string{tn + drop(dialect.PrimaryKeyConstraint, l.PrimaryKey.Name)}, nil,
-			[]string{otn + "ADD CONSTRAINT " + p.q(l.PrimaryKey.Name) + " " + l.PrimaryKey.Def})
+		p.addLate(phDropIndex, ops{drop(dialect.PrimaryKeyConstraint, l.PrimaryKey.Name)}, nil,
+			ops{ddl.AddConstraint{Table: otn, Name: l.PrimaryKey.Name, Def: l.PrimaryKey.Def}})
 	}
 	for _, a := range td.added {
 		c := t.ColumnByName(a)
 		if !c.Nullable && c.ServerDefault == "" && !c.AutoIncrement {
 			p.note("%s.%s is NOT NULL without a server default: adding it fails if %s has rows", t.Name, a, t.Name)
 		}
-		p.add(phColumns, []string{tn + "ADD COLUMN " + dialect.ColumnDef(p.d, c)}, []string{tn + "DROP COLUMN " + p.q(a)})
+		p.add(phColumns, ops{ddl.AddColumn{Table: tn, Column: c}}, ops{ddl.DropColumn{Table: tn, Column: a}})
 		p.change("add column %s.%s", t.Name, a)
 	}
+	// A dialect that redefines a column whole (MySQL's MODIFY COLUMN)
+	// renders ModifyColumn; the standard SQL alters each part.
+	modify := len(ddl.Render(p.d, ddl.ModifyColumn{Table: tn, Column: &dialect.ColumnSchema{Name: "x", Type: "x"}})) > 0
 	for _, c := range td.changed {
 		lc, dc := l.Column(c.name), ds.Column(c.name)
-		if aw, ok := p.d.(dialect.AlterWriter); ok && aw.ModifyColumn("x") != "" {
-			p.modifyColumn(aw, tn, t.Name, c, lc, dc)
+		if modify {
+			p.modifyColumn(tn, c, lc, dc)
 			continue
 		}
-		col := tn + "ALTER COLUMN " + p.q(c.name) + " "
 		if c.typ {
-			p.typeChange(t.Name, c, col, lc.Type, dc.Type)
+			p.typeChange(t.Name, c, lc.Type, dc.Type)
 		}
 		if c.null {
-			set, unset := col+"SET NOT NULL", col+"DROP NOT NULL"
+			set, unset := ddl.SetNotNull{Table: tn, Column: c.name}, ddl.DropNotNull{Table: tn, Column: c.name}
 			if dc.NotNull {
-				p.add(phColumns, append(p.backfill(t.Name, t.Name, c.name, dc), set), []string{unset})
+				p.add(phColumns, append(p.backfill(t.Name, t.Name, c.name, dc), set), ops{unset})
 				p.change("make %s.%s NOT NULL", t.Name, c.name)
 			} else {
-				p.add(phColumns, []string{unset}, []string{set})
+				p.add(phColumns, ops{unset}, ops{set})
 				p.change("make %s.%s nullable", t.Name, c.name)
 			}
 		}
 		if c.def {
-			def := func(v string) string {
+			def := func(v string) ddl.Operation {
 				if v == "" {
-					return col + "DROP DEFAULT"
+					return ddl.DropDefault{Table: tn, Column: c.name}
 				}
-				return col + "SET DEFAULT " + v
+				return ddl.SetDefault{Table: tn, Column: c.name, Default: v}
 			}
-			p.add(phColumns, []string{def(dc.Default)}, []string{def(lc.Default)})
+			p.add(phColumns, ops{def(dc.Default)}, ops{def(lc.Default)})
 			p.change("change default of %s.%s", t.Name, c.name)
 		}
 	}
 	for _, dr := range td.dropped {
 		lc := l.Column(dr)
-		down := []string{"-- WARNING: column " + t.Name + "." + dr + " is re-added without its data"}
+		down := ops{ddl.Comment{Text: "WARNING: column " + t.Name + "." + dr + " is re-added without its data"}}
 		if lc.SerialOwned { // dropping the column dropped its sequence
-			down = append(down, "CREATE SEQUENCE IF NOT EXISTS "+lc.Serial)
+			down = append(down, ddl.CreateSequence{Name: lc.Serial})
 		}
-		down = append(down, tn+"ADD COLUMN "+p.liveColumnDef(lc))
+		down = append(down, ddl.RestoreColumn{Table: tn, Column: lc})
 		if lc.SerialOwned {
-			down = append(down, "ALTER SEQUENCE "+lc.Serial+" OWNED BY "+p.q(t.Name)+"."+p.q(dr))
+			down = append(down, ddl.SequenceOwnedBy{Sequence: lc.Serial, Table: t.Name, Column: dr})
 		}
-		p.add(phDropColumn, []string{tn + "DROP COLUMN " + p.q(dr)}, down)
+		p.add(phDropColumn, ops{ddl.DropColumn{Table: tn, Column: dr}}, down)
 		p.change("drop column %s.%s", t.Name, dr)
 	}
 	if td.pkDiff {
-		p.add(phAddIndex, []string{tn + "ADD CONSTRAINT " + p.q(t.PKName) + " PRIMARY KEY (" + dialect.IdentList(p.d, meta.ColumnNames(t.PrimaryKey)) + ")"},
-			[]string{tn + drop(dialect.PrimaryKeyConstraint, t.PKName)})
+		p.add(phAddIndex, ops{ddl.AddPrimaryKey{Table: tn, Name: t.PKName, Columns: meta.ColumnNames(t.PrimaryKey)}},
+			ops{drop(dialect.PrimaryKeyConstraint, t.PKName)})
 		p.change("change primary key of %s", t.Name)
 	}
 	for _, u := range td.addU {
-		p.add(phAddIndex, []string{tn + "ADD " + dialect.UniqueDef(p.d, u)}, []string{tn + drop(dialect.UniqueConstraint, u.Name)})
+		p.add(phAddIndex, ops{ddl.AddUnique{Table: tn, Unique: u}}, ops{drop(dialect.UniqueConstraint, u.Name)})
 		p.change("add unique constraint %s on %s", u.Name, t.Name)
 	}
 	p.indexSteps(td)
@@ -117,34 +118,32 @@ func (p *planner) alterTable(td *tableDiff) {
 		if f == nil {
 			continue
 		}
-		p.add(phAddFK, []string{tn + "ADD " + dialect.ForeignKeyDef(p.d, f)}, []string{tn + drop(dialect.ForeignKeyConstraint, f.Name)})
+		p.add(phAddFK, ops{ddl.AddForeignKey{Table: tn, ForeignKey: f}}, ops{drop(dialect.ForeignKeyConstraint, f.Name)})
 		p.change("add foreign key %s on %s", f.Name, t.Name)
 	}
 }
 
-// typeChange writes ALTER COLUMN ... TYPE both ways (PostgreSQL). There
-// is no USING cast where PostgreSQL has an assignment cast, so a value
-// that does not fit the new type fails the statement instead of being
-// cut (an explicit ::varchar(50) truncates). Every narrowing, up or down,
-// gets a WARNING comment and a note; a down file that would round or cut
-// data silently is written only with AllowDrop (the up widened, so the
-// up itself needed no permission).
-func (p *planner) typeChange(table string, c colChange, col, from, to string) {
-	qc := p.q(c.name)
-	up := []string{col + "TYPE " + to + pgUsing(qc, from, to)}
+// typeChange plans ALTER COLUMN ... TYPE both ways (PostgreSQL, which
+// renders a USING cast where it has no assignment cast, so a value that
+// does not fit the new type fails the statement instead of being cut).
+// Every narrowing, up or down, gets a WARNING comment and a note; a down
+// file that would round or cut data silently is written only with
+// AllowDrop (the up widened, so the up itself needed no permission).
+func (p *planner) typeChange(table string, c colChange, from, to string) {
+	up := ops{ddl.AlterColumnType{Table: table, Column: c.name, From: from, To: to}}
 	if c.narrowing {
-		up = append([]string{narrowingWarning(table, c.name, from, to)}, up...)
+		up = append(ops{narrowingWarning(table, c.name, from, to)}, up...)
 		p.note("WARNING: %s.%s narrows from %s to %s (up file)", table, c.name, from, to)
 	}
-	back := col + "TYPE " + from + pgUsing(qc, to, from)
-	down := []string{back}
+	back := ddl.AlterColumnType{Table: table, Column: c.name, From: to, To: from}
+	down := ops{back}
 	if !widens(to, from) {
 		switch {
 		case failsCleanly(to, from) || p.opts.AllowDrop:
-			down = []string{narrowingWarning(table, c.name, to, from), back}
+			down = ops{narrowingWarning(table, c.name, to, from), back}
 			p.note("WARNING: the down file narrows %s.%s back from %s to %s", table, c.name, to, from)
 		default:
-			down = []string{"-- SKIPPED (needs --allow-drop; it may round or cut data): " + back + ";"}
+			down = ops{skippedDown(back)}
 			p.note("WARNING: the down file leaves %s.%s as %s: changing it back to %s may lose data (diff with --allow-drop to write it)",
 				table, c.name, to, from)
 		}
@@ -153,23 +152,28 @@ func (p *planner) typeChange(table string, c colChange, col, from, to string) {
 	p.change("change type of %s.%s from %s to %s", table, c.name, from, to)
 }
 
+// skippedDown is a down step written commented out: it may round or cut
+// data, and AllowDrop was not given.
+func skippedDown(op ddl.Operation) ddl.Operation {
+	return ddl.Commented{Prefix: "SKIPPED (needs --allow-drop; it may round or cut data): ", Op: op}
+}
+
 // backfill is what goes before a column becomes NOT NULL: an UPDATE that
 // gives its NULLs the column's default, or, without a default, a note and
 // a commented placeholder to fill in. tableName and colName are the names
 // at that point of the file.
-func (p *planner) backfill(table, tableName, colName string, dc *dialect.ColumnSchema) []string {
+func (p *planner) backfill(table, tableName, colName string, dc *dialect.ColumnSchema) ops {
 	if dc.AutoGenerated() {
 		return nil
 	}
-	upd := "UPDATE " + p.q(tableName) + " SET " + p.q(colName) + " = %s WHERE " + p.q(colName) + " IS NULL"
 	if dc.Default != "" {
-		return []string{fmt.Sprintf(upd, dc.Default)}
+		return ops{ddl.Backfill{Table: tableName, Column: colName, Value: dc.Default}}
 	}
 	p.note("%s.%s becomes NOT NULL and has no default: rows where it is NULL make the migration fail; fill them in the placeholder UPDATE of the up file",
 		table, dc.Name)
-	return []string{
-		"-- NOTE: " + table + "." + dc.Name + " becomes NOT NULL and has no default; give its NULL rows a value first:",
-		"-- " + fmt.Sprintf(upd, "<value>") + ";",
+	return ops{
+		ddl.Comment{Text: "NOTE: " + table + "." + dc.Name + " becomes NOT NULL and has no default; give its NULL rows a value first:"},
+		ddl.Commented{Op: ddl.Backfill{Table: tableName, Column: colName, Value: "<value>"}},
 	}
 }
 
@@ -208,16 +212,16 @@ func constraintDef(l *dialect.TableSchema, name string) string {
 	return ""
 }
 
-// modifyColumn writes a column change as the dialect's whole-column
+// modifyColumn plans a column change as the dialect's whole-column
 // redefinition (MySQL's MODIFY COLUMN): up, the live column with what
 // changed taken from the models (a narrowing type change skipped without
 // AllowDrop keeps the live type); down, the live column as it is.
 // Narrowings get the same WARNING comments and notes as on PostgreSQL;
 // MySQL in strict mode (Arc's sql_mode) refuses a value that does not
 // fit a shorter string or a smaller integer, and rounds decimals.
-func (p *planner) modifyColumn(aw dialect.AlterWriter, tn, table string, c colChange, lc, dc *dialect.ColumnSchema) {
+func (p *planner) modifyColumn(table string, c colChange, lc, dc *dialect.ColumnSchema) {
 	want := *lc
-	var up, down []string
+	var up, down ops
 	skipDown := false
 	if c.typ {
 		want.Type = dc.Type
@@ -250,11 +254,11 @@ func (p *planner) modifyColumn(aw dialect.AlterWriter, tn, table string, c colCh
 		want.Default = dc.Default
 		p.change("change default of %s.%s", table, c.name)
 	}
-	up = append(up, tn+aw.ModifyColumn(p.liveColumnDef(&want)))
-	back := tn + aw.ModifyColumn(p.liveColumnDef(lc))
+	up = append(up, ddl.ModifyColumn{Table: table, Column: &want})
+	back := ddl.ModifyColumn{Table: table, Column: lc}
 	if skipDown {
 		// The other changes of the column are undone only with the type.
-		down = append(down, "-- SKIPPED (needs --allow-drop; it may round or cut data): "+back+";")
+		down = append(down, skippedDown(back))
 	} else {
 		down = append(down, back)
 	}

@@ -7,18 +7,20 @@ import (
 	"strings"
 
 	"github.com/arcorm/arc/dialect"
+	"github.com/arcorm/arc/dialect/ddl"
 	"github.com/arcorm/arc/meta"
 )
 
-// step is one change with its inverse; phases order the up file. The down
-// file runs every step's down in reverse order, then every step's late in
-// reverse order: down statements use the models' names, late statements
-// are built from the live schema's own definitions (index and constraint
-// text, SQLite's CREATE TABLE), which name the tables and columns as they
-// were before any rename, so they run after the renames are undone.
+// step is one change with its inverse, as operations the dialect renders
+// (package ddl); phases order the up file. The down file runs every
+// step's down in reverse order, then every step's late in reverse order:
+// down operations use the models' names, late operations are built from
+// the live schema's own definitions (index and constraint text, SQLite's
+// CREATE TABLE), which name the tables and columns as they were before
+// any rename, so they run after the renames are undone.
 type step struct {
 	phase          int
-	up, down, late []string
+	up, down, late []ddl.Operation
 }
 
 const (
@@ -47,13 +49,13 @@ type planner struct {
 	steps     []step
 }
 
-func (p *planner) q(s string) string { return dialect.QuoteIdent(p.d, s) }
+type ops = []ddl.Operation
 
-func (p *planner) add(phase int, up, down []string) {
+func (p *planner) add(phase int, up, down ops) {
 	p.steps = append(p.steps, step{phase: phase, up: up, down: down})
 }
 
-func (p *planner) addLate(phase int, up, down, late []string) {
+func (p *planner) addLate(phase int, up, down, late ops) {
 	p.steps = append(p.steps, step{phase: phase, up: up, down: down, late: late})
 }
 
@@ -85,8 +87,7 @@ func (p *planner) run() {
 	slices.Sort(olds)
 	for _, old := range olds {
 		n := p.ren.table[old]
-		p.add(phRename, []string{"ALTER TABLE " + p.q(old) + " RENAME TO " + p.q(n)},
-			[]string{"ALTER TABLE " + p.q(n) + " RENAME TO " + p.q(old)})
+		p.add(phRename, ops{ddl.RenameTable{From: old, To: n}}, ops{ddl.RenameTable{From: n, To: old}})
 		p.change("rename table %s to %s", old, n)
 	}
 	for _, t := range p.md.Sorted() {
@@ -99,28 +100,28 @@ func (p *planner) run() {
 	p.dropTables()
 	slices.SortStableFunc(p.steps, func(a, b step) int { return a.phase - b.phase })
 	for _, s := range p.steps {
-		p.plan.Up = append(p.plan.Up, s.up...)
+		p.plan.upOps = append(p.plan.upOps, s.up...)
 	}
 	for i := len(p.steps) - 1; i >= 0; i-- {
-		p.plan.Down = append(p.plan.Down, p.steps[i].down...)
+		p.plan.downOps = append(p.plan.downOps, p.steps[i].down...)
 	}
 	for i := len(p.steps) - 1; i >= 0; i-- {
-		p.plan.Down = append(p.plan.Down, p.steps[i].late...)
+		p.plan.downOps = append(p.plan.downOps, p.steps[i].late...)
 	}
+	p.plan.Up = ddl.RenderAll(p.d, p.plan.upOps)
+	p.plan.Down = ddl.RenderAll(p.d, p.plan.downOps)
 }
 
 func (p *planner) createTable(t *meta.Table, inCycle map[*meta.ForeignKey]bool) {
-	var deferred []string
-	up := createStatements(p.d, t, inCycle, &deferred, false)
-	p.add(phCreateTable, up, dialect.DropTable(p.d, t, false))
+	created, deferred := splitCycleFKs(p.d, t, inCycle)
+	p.add(phCreateTable, ops{ddl.CreateTable{Table: created}}, ops{ddl.DropTable{Name: t.Name, Sequences: t.Sequences}})
 	if len(deferred) > 0 {
-		var down []string
-		for _, fk := range t.ForeignKeys {
-			if inCycle[fk] {
-				down = append(down, "ALTER TABLE "+p.q(t.Name)+" "+dialect.DropConstraintClause(p.d, dialect.ForeignKeyConstraint, fk.Name))
-			}
+		var up, down ops
+		for _, fk := range deferred {
+			up = append(up, ddl.AddForeignKey{Table: t.Name, ForeignKey: fk})
+			down = append(down, ddl.DropConstraint{Table: t.Name, Kind: dialect.ForeignKeyConstraint, Name: fk.Name})
 		}
-		p.add(phAddFK, deferred, down)
+		p.add(phAddFK, up, down)
 	}
 	p.change("create table %s", t.Name)
 }
@@ -180,74 +181,28 @@ func (p *planner) dropTables() {
 	}
 	for i, l := range order {
 		late := p.recreateLive(p.orig[l.Name])
-		late = append([]string{"-- WARNING: table " + l.Name + " is re-created empty; its rows are not restored"}, late...)
+		late = append(ops{ddl.Comment{Text: "WARNING: table " + l.Name + " is re-created empty; its rows are not restored"}}, late...)
 		// Stable phase order with drops of referencing tables first.
-		p.steps = append(p.steps, step{phase: phDropTable*100 + i, up: []string{"DROP TABLE " + p.q(l.Name)}, late: late})
+		p.steps = append(p.steps, step{phase: phDropTable*100 + i, up: ops{ddl.DropTable{Name: l.Name}}, late: late})
 		p.change("drop table %s", l.Name)
 	}
 }
 
-// recreateLive is the DDL of a live table, for a down migration.
-func (p *planner) recreateLive(l *dialect.TableSchema) []string {
-	var out []string
-	if l.DDL != "" { // SQLite keeps the text
-		out = append(out, l.DDL)
-	} else {
-		var parts []string
-		for _, c := range l.Columns {
-			parts = append(parts, p.liveColumnDef(c))
-			if c.Serial != "" {
-				out = append(out, "CREATE SEQUENCE IF NOT EXISTS "+c.Serial)
-			}
-		}
-		if l.PrimaryKey != nil {
-			parts = append(parts, "CONSTRAINT "+p.q(l.PrimaryKey.Name)+" "+l.PrimaryKey.Def)
-		}
-		for _, u := range l.Uniques {
-			parts = append(parts, "CONSTRAINT "+p.q(u.Name)+" "+u.Def)
-		}
-		for _, c := range l.Checks {
-			parts = append(parts, "CONSTRAINT "+p.q(c.Name)+" "+c.Def)
-		}
-		for _, fk := range l.ForeignKeys {
-			parts = append(parts, "CONSTRAINT "+p.q(fk.Name)+" "+fk.Def)
-		}
-		out = append(out, "CREATE TABLE "+p.q(l.Name)+" (\n\t"+strings.Join(parts, ",\n\t")+"\n)")
-		for _, c := range l.Columns {
-			if c.SerialOwned {
-				out = append(out, "ALTER SEQUENCE "+c.Serial+" OWNED BY "+p.q(l.Name)+"."+p.q(c.Name))
-			}
-		}
-	}
+// recreateLive creates a live table again, for a down migration: the
+// table, its indexes, and (SQLite) its triggers.
+func (p *planner) recreateLive(l *dialect.TableSchema) ops {
+	out := ops{ddl.RestoreTable{Table: l}}
 	for _, ix := range l.Indexes {
 		if ix.Def != "" {
-			out = append(out, dialect.IndexDDL(p.d, l.Name, ix))
+			out = append(out, ddl.RestoreIndex{Table: l.Name, Index: ix})
 		}
 	}
 	for _, o := range p.objects {
 		if o.Kind == "trigger" && o.Table == l.Name {
-			out = append(out, o.Def)
+			out = append(out, ddl.RestoreObject{Object: o})
 		}
 	}
 	return out
-}
-
-func (p *planner) liveColumnDef(c *dialect.ColumnSchema) string {
-	s := p.q(c.Name) + " " + c.Type
-	if c.NotNull {
-		s += " NOT NULL"
-	}
-	if c.Default != "" {
-		s += " DEFAULT " + c.Default
-	}
-	if c.Identity && p.d.Has(dialect.AlterColumn) {
-		// The dialect's autoincrement clause (PostgreSQL's identity,
-		// MySQL's AUTO_INCREMENT).
-		if _, clause := p.d.AutoIncrement(&meta.Column{Name: c.Name, AutoIncrement: true}); clause != "" {
-			s += " " + clause
-		}
-	}
-	return s
 }
 
 func key(cols []string) string { return strings.Join(cols, "\x00") }
@@ -496,11 +451,11 @@ func metaFK(t *meta.Table, cols []string) *meta.ForeignKey {
 func (p *planner) indexSteps(td *tableDiff) {
 	t := td.t
 	for _, ix := range td.dropI {
-		p.addLate(phDropIndex, []string{dialect.DropIndex(p.d, t.Name, ix.Name)}, nil, []string{dialect.IndexDDL(p.d, td.orig.Name, ix)})
+		p.addLate(phDropIndex, ops{ddl.DropIndex{Table: t.Name, Name: ix.Name}}, nil, ops{ddl.RestoreIndex{Table: td.orig.Name, Index: ix}})
 		p.change("drop index %s on %s", ix.Name, t.Name)
 	}
 	for _, ix := range td.addI {
-		p.add(phAddIndex, []string{dialect.CreateIndex(p.d, t.Name, ix, false)}, []string{dialect.DropIndex(p.d, t.Name, ix.Name)})
+		p.add(phAddIndex, ops{ddl.CreateIndex{Table: t.Name, Index: ix}}, ops{ddl.DropIndex{Table: t.Name, Name: ix.Name}})
 		p.change("create index %s on %s", ix.Name, t.Name)
 	}
 	for _, r := range td.renamed {
@@ -508,11 +463,11 @@ func (p *planner) indexSteps(td *tableDiff) {
 			continue
 		}
 		if p.d.Has(dialect.AlterColumn) {
-			p.add(phAddIndex, []string{dialect.RenameIndex(p.d, t.Name, r.from, r.to)},
-				[]string{dialect.RenameIndex(p.d, t.Name, r.to, r.from)})
+			p.add(phAddIndex, ops{ddl.RenameIndex{Table: t.Name, From: r.from, To: r.to}},
+				ops{ddl.RenameIndex{Table: t.Name, From: r.to, To: r.from}})
 		} else {
-			p.addLate(phAddIndex, []string{dialect.DropIndex(p.d, t.Name, r.from), dialect.CreateIndex(p.d, t.Name, r.model, false)},
-				[]string{dialect.DropIndex(p.d, t.Name, r.to)}, []string{dialect.IndexDDL(p.d, td.orig.Name, r.live)})
+			p.addLate(phAddIndex, ops{ddl.DropIndex{Table: t.Name, Name: r.from}, ddl.CreateIndex{Table: t.Name, Index: r.model}},
+				ops{ddl.DropIndex{Table: t.Name, Name: r.to}}, ops{ddl.RestoreIndex{Table: td.orig.Name, Index: r.live}})
 		}
 		p.change("rename index %s to %s on %s", r.from, r.to, t.Name)
 	}

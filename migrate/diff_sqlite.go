@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/arcorm/arc/dialect"
+	"github.com/arcorm/arc/dialect/ddl"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -23,16 +24,13 @@ func (p *planner) renderSQLite(td *tableDiff) {
 		p.rebuild(td)
 		return
 	}
-	tn := "ALTER TABLE " + p.q(t.Name) + " "
+	tn := t.Name
 	for _, r := range td.colRen {
-		p.add(phRename, []string{tn + "RENAME COLUMN " + p.q(r[0]) + " TO " + p.q(r[1])},
-			[]string{tn + "RENAME COLUMN " + p.q(r[1]) + " TO " + p.q(r[0])})
+		p.add(phRename, ops{ddl.RenameColumn{Table: tn, From: r[0], To: r[1]}}, ops{ddl.RenameColumn{Table: tn, From: r[1], To: r[0]}})
 		p.change("rename column %s.%s to %s", t.Name, r[0], r[1])
 	}
 	for _, a := range td.added {
-		c := t.ColumnByName(a)
-		p.add(phColumns, []string{tn + "ADD COLUMN " + dialect.ColumnDef(p.d, c)},
-			[]string{tn + "DROP COLUMN " + p.q(a)})
+		p.add(phColumns, ops{ddl.AddColumn{Table: tn, Column: t.ColumnByName(a)}}, ops{ddl.DropColumn{Table: tn, Column: a}})
 		p.change("add column %s.%s", t.Name, a)
 	}
 	p.indexSteps(td)
@@ -50,13 +48,13 @@ func (p *planner) simpleAdd(c *meta.Column) bool {
 	return !strings.Contains(d, "(") && !strings.Contains(d, "CURRENT_")
 }
 
-// rebuild writes SQLite's table rebuild: create the new shape under a
-// temporary name, copy the rows, drop the old table, rename, re-create
-// the indexes, and the views and triggers that use the table (SQLite
-// drops a table's triggers with it, and refuses the rename while a view
-// or trigger names a missing table). The files run with foreign keys off
-// (see Plan.Rebuild). Column renames are part of the copy. AUTOINCREMENT
-// and its high-water mark are kept.
+// rebuild plans SQLite's table rebuild (ddl.RecreateTable): create the
+// new shape under a temporary name, copy the rows, drop the old table,
+// rename, re-create the indexes, and the views and triggers that use the
+// table (SQLite drops a table's triggers with it, and refuses the rename
+// while a view or trigger names a missing table). The files run with
+// foreign keys off (see Plan.Rebuild). Column renames are part of the
+// copy. AUTOINCREMENT and its high-water mark are kept.
 func (p *planner) rebuild(td *tableDiff) {
 	p.plan.Rebuild = true
 	t, l, o, ds := td.t, td.l, td.orig, td.ds
@@ -95,47 +93,33 @@ func (p *planner) rebuild(td *tableDiff) {
 			src = append(src, p.ren.liveCol(t.Name, c.Name))
 		}
 	}
-	create := dialect.CreateTable(p.d, &cp, false)
 	autoinc := false
 	if pk := l.PrimaryKey; pk != nil && len(pk.Columns) == 1 && len(t.PrimaryKey) == 1 && t.PrimaryKey[0].Name == pk.Columns[0] {
 		if lc := l.Column(pk.Columns[0]); lc != nil && lc.AutoIncrement {
-			create[0], autoinc = p.keepAutoincrement(create[0], t)
+			autoinc = p.keepAutoincrement(dialect.CreateTable(p.d, &cp, false)[0], t)
 		}
 	}
-	var up []string
-	up = append(up, "-- rebuild table "+t.Name+" (SQLite cannot ALTER this)")
+	up := ops{ddl.Comment{Text: "rebuild table " + t.Name + " (SQLite cannot ALTER this)"}}
 	for _, c := range td.changed {
 		if dc := ds.Column(c.name); c.null && dc.NotNull {
 			up = append(up, p.backfill(t.Name, t.Name, p.ren.liveCol(t.Name, c.name), dc)...)
 		}
 	}
 	deps := p.dependents(o.Name)
-	up = append(up, dropObjects(p, deps)...)
-	up = append(up, create...)
-	up = append(up, "INSERT INTO "+p.q(cp.Name)+" ("+dialect.IdentList(p.d, dst)+") SELECT "+dialect.IdentList(p.d, src)+" FROM "+p.q(t.Name))
-	if autoinc {
-		up = append(up, p.copySequence(t.Name, cp.Name)...)
-	}
-	up = append(up,
-		"DROP TABLE "+p.q(t.Name),
-		"ALTER TABLE "+p.q(cp.Name)+" RENAME TO "+p.q(t.Name))
+	up = append(up, dropObjects(deps)...)
+	up = append(up, ddl.RecreateTable{Table: t.Name, Temp: cp.Name, Model: &cp, Columns: dst, From: src, KeepSequence: autoinc})
 	for _, ix := range t.Indexes {
-		up = append(up, dialect.CreateIndex(p.d, t.Name, ix, false))
+		up = append(up, ddl.CreateIndex{Table: t.Name, Index: ix})
 	}
 	for _, ix := range l.Indexes {
 		if ix.Expr && ix.Def != "" {
-			up = append(up, dialect.IndexDDL(p.d, t.Name, ix))
+			up = append(up, ddl.RestoreIndex{Table: t.Name, Index: ix})
 		}
 	}
 	up = append(up, createObjects(deps)...)
 
 	// The way back (after the renames are undone): the live table's own
 	// CREATE text under a temporary name.
-	old := "_arc_old_" + o.Name
-	ddl := o.DDL
-	if i := strings.IndexByte(ddl, '('); i >= 0 {
-		ddl = "CREATE TABLE " + p.q(old) + " " + ddl[i:]
-	}
 	var bdst, bsrc []string
 	for _, lc := range o.Columns {
 		n := p.ren.colName(o.Name, lc.Name)
@@ -145,9 +129,9 @@ func (p *planner) rebuild(td *tableDiff) {
 			}
 		}
 	}
-	var down []string
+	var down ops
 	if len(td.dropped) > 0 {
-		down = append(down, "-- WARNING: dropped columns come back empty: "+strings.Join(td.dropped, ", "))
+		down = append(down, ddl.Comment{Text: "WARNING: dropped columns come back empty: " + strings.Join(td.dropped, ", ")})
 	}
 	for _, c := range td.changed {
 		if lc, dc := l.Column(c.name), ds.Column(c.name); c.typ {
@@ -156,26 +140,21 @@ func (p *planner) rebuild(td *tableDiff) {
 				p.note("WARNING: %s.%s narrows from %s to %s (up file)", t.Name, c.name, lc.Type, dc.Type)
 			}
 			if !widens(dc.Type, lc.Type) {
-				down = append(down, "-- WARNING: changes "+t.Name+"."+c.name+" back from "+dc.Type+" to "+lc.Type+
-					" (SQLite keeps each value as it is stored, converting by the column's affinity)")
+				down = append(down, ddl.Comment{Text: "WARNING: changes " + t.Name + "." + c.name + " back from " + dc.Type + " to " + lc.Type +
+					" (SQLite keeps each value as it is stored, converting by the column's affinity)"})
 				p.note("WARNING: the down file changes %s.%s back from %s to %s", t.Name, c.name, dc.Type, lc.Type)
 			}
 		}
 	}
-	down = append(down, dropObjects(p, deps)...)
-	down = append(down, ddl,
-		"INSERT INTO "+p.q(old)+" ("+dialect.IdentList(p.d, bdst)+") SELECT "+dialect.IdentList(p.d, bsrc)+" FROM "+p.q(o.Name))
+	keep := false
 	for _, lc := range o.Columns {
-		if lc.AutoIncrement {
-			down = append(down, p.copySequence(o.Name, old)...)
-		}
+		keep = keep || lc.AutoIncrement
 	}
-	down = append(down,
-		"DROP TABLE "+p.q(o.Name),
-		"ALTER TABLE "+p.q(old)+" RENAME TO "+p.q(o.Name))
+	down = append(down, dropObjects(deps)...)
+	down = append(down, ddl.RecreateTable{Table: o.Name, Temp: "_arc_old_" + o.Name, Schema: o, Columns: bdst, From: bsrc, KeepSequence: keep})
 	for _, ix := range o.Indexes {
 		if ix.Def != "" {
-			down = append(down, dialect.IndexDDL(p.d, o.Name, ix))
+			down = append(down, ddl.RestoreIndex{Table: o.Name, Index: ix})
 		}
 	}
 	down = append(down, createObjects(deps)...)
@@ -245,48 +224,39 @@ func (p *planner) rebuild(td *tableDiff) {
 	}
 }
 
-func narrowingWarningIf(on bool, table, col, a, b string) string {
+func narrowingWarningIf(on bool, table, col, a, b string) ddl.Operation {
 	if !on {
-		return ""
+		return nil
 	}
-	return "-- WARNING: narrows " + table + "." + col + " from " + a + " to " + b +
-		" (SQLite keeps each value as it is stored, converting by the column's affinity)"
+	return ddl.Comment{Text: "WARNING: narrows " + table + "." + col + " from " + a + " to " + b +
+		" (SQLite keeps each value as it is stored, converting by the column's affinity)"}
 }
 
-// insertAfterFirst puts s after the first statement (the rebuild's
-// heading comment); "" inserts nothing.
-func insertAfterFirst(stmts []string, s string) []string {
-	if s == "" {
-		return stmts
+// insertAfterFirst puts op after the first operation (the rebuild's
+// heading comment); nil inserts nothing.
+func insertAfterFirst(list ops, op ddl.Operation) ops {
+	if op == nil {
+		return list
 	}
-	return append(stmts[:1], append([]string{s}, stmts[1:]...)...)
+	return append(list[:1], append(ops{op}, list[1:]...)...)
 }
 
-// keepAutoincrement turns the generated CREATE TABLE's primary key into
-// SQLite's "INTEGER PRIMARY KEY AUTOINCREMENT" (a column constraint: the
-// table constraint form cannot carry AUTOINCREMENT).
-func (p *planner) keepAutoincrement(create string, t *meta.Table) (string, bool) {
+// keepAutoincrement reports whether the rebuilt table can keep SQLite's
+// AUTOINCREMENT: the dialect then writes the model's key column as
+// "INTEGER PRIMARY KEY AUTOINCREMENT" (a column constraint: the table
+// constraint form cannot carry AUTOINCREMENT), which it can only when
+// the generated CREATE TABLE has the column and the key in the standard
+// layout. Otherwise it notes that the key loses AUTOINCREMENT.
+func (p *planner) keepAutoincrement(create string, t *meta.Table) bool {
 	c := t.PrimaryKey[0]
+	q := func(s string) string { return dialect.QuoteIdent(p.d, s) }
 	def := dialect.ColumnDef(p.d, c)
-	pk := ",\n\tCONSTRAINT " + p.q(t.PKName) + " PRIMARY KEY (" + p.q(c.Name) + ")"
-	if !strings.HasPrefix(def, p.q(c.Name)+" INTEGER") || !strings.Contains(create, "\t"+def+",\n") || !strings.Contains(create, pk) {
+	pk := ",\n\tCONSTRAINT " + q(t.PKName) + " PRIMARY KEY (" + q(c.Name) + ")"
+	if !strings.HasPrefix(def, q(c.Name)+" INTEGER") || !strings.Contains(create, "\t"+def+",\n") || !strings.Contains(create, pk) {
 		p.note("%s.%s has AUTOINCREMENT, which the rebuild cannot keep for the model's column; add it back by hand", t.Name, c.Name)
-		return create, false
+		return false
 	}
-	create = strings.Replace(create, pk, "", 1)
-	create = strings.Replace(create, "\t"+def+",\n", "\t"+def+" CONSTRAINT "+p.q(t.PKName)+" PRIMARY KEY AUTOINCREMENT,\n", 1)
-	return create, true
-}
-
-// copySequence carries an AUTOINCREMENT table's high-water mark (in
-// sqlite_sequence) from table to the copy that replaces it, so ids of
-// deleted rows are not handed out again.
-func (p *planner) copySequence(from, to string) []string {
-	lit := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-	return []string{
-		"DELETE FROM sqlite_sequence WHERE name = " + lit(to),
-		"INSERT INTO sqlite_sequence (name, seq) SELECT " + lit(to) + ", seq FROM sqlite_sequence WHERE name = " + lit(from),
-	}
+	return true
 }
 
 // dependents are the views and triggers a rebuild of table must drop and
@@ -319,18 +289,18 @@ func (p *planner) dependents(table string) []*dialect.ObjectSchema {
 	return out
 }
 
-func dropObjects(p *planner, deps []*dialect.ObjectSchema) []string {
-	var out []string
+func dropObjects(deps []*dialect.ObjectSchema) ops {
+	var out ops
 	for i := len(deps) - 1; i >= 0; i-- {
-		out = append(out, "DROP "+strings.ToUpper(deps[i].Kind)+" IF EXISTS "+p.q(deps[i].Name))
+		out = append(out, ddl.DropObject{Kind: deps[i].Kind, Name: deps[i].Name})
 	}
 	return out
 }
 
-func createObjects(deps []*dialect.ObjectSchema) []string {
-	var out []string
+func createObjects(deps []*dialect.ObjectSchema) ops {
+	var out ops
 	for _, o := range deps {
-		out = append(out, o.Def)
+		out = append(out, ddl.RestoreObject{Object: o})
 	}
 	return out
 }

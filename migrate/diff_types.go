@@ -3,6 +3,8 @@ package migrate
 import (
 	"strconv"
 	"strings"
+
+	"github.com/arcorm/arc/dialect/ddl"
 )
 
 // widens reports whether changing a column from type a to type b keeps
@@ -79,9 +81,6 @@ func splitType(t string) (string, []int) {
 var (
 	intRank = map[string]int{"SMALLINT": 1, "INT2": 1, "INTEGER": 2, "INT": 2, "INT4": 2, "BIGINT": 3, "INT8": 3}
 	strType = map[string]bool{"TEXT": true, "VARCHAR": true, "CHARACTER VARYING": true, "CHAR": true, "CHARACTER": true, "BPCHAR": true}
-	numType = map[string]bool{"NUMERIC": true, "DECIMAL": true, "REAL": true, "FLOAT4": true, "DOUBLE PRECISION": true, "FLOAT8": true}
-	dtType  = map[string]bool{"DATE": true, "TIMESTAMP WITHOUT TIME ZONE": true, "TIMESTAMP WITH TIME ZONE": true,
-		"TIMESTAMP": true, "TIMESTAMPTZ": true}
 )
 
 // failsCleanly reports whether PostgreSQL, converting a column from type
@@ -118,29 +117,13 @@ func failsCleanly(a, b string) bool {
 	return false
 }
 
-// pgUsing is the USING clause of ALTER COLUMN ... TYPE from a to b:
-// none where PostgreSQL has an assignment cast (anything to a string
-// type, between number types, between date/time types, between spellings
-// of one type), so the database checks the values against the new type;
-// otherwise an explicit cast, which fails on a value it cannot convert.
-func pgUsing(col, a, b string) string {
-	na, _ := splitType(a)
-	nb, _ := splitType(b)
-	num := func(n string) bool { return intRank[n] > 0 || numType[n] }
-	switch {
-	case na == nb, strType[nb], num(na) && num(nb), dtType[na] && dtType[nb]:
-		return ""
-	}
-	return " USING " + col + "::" + b
-}
-
 // narrowingWarning is the WARNING comment of a statement that changes
 // table.col from type a to the narrower type b.
-func narrowingWarning(table, col, a, b string) string {
+func narrowingWarning(table, col, a, b string) ddl.Operation {
 	if failsCleanly(a, b) {
-		return "-- WARNING: narrows " + table + "." + col + " from " + a + " to " + b +
-			": fails (and changes nothing) if a value does not fit"
+		return ddl.Comment{Text: "WARNING: narrows " + table + "." + col + " from " + a + " to " + b +
+			": fails (and changes nothing) if a value does not fit"}
 	}
-	return "-- WARNING: narrows " + table + "." + col + " from " + a + " to " + b +
-		": values that do not fit are rounded or cut (data loss)"
+	return ddl.Comment{Text: "WARNING: narrows " + table + "." + col + " from " + a + " to " + b +
+		": values that do not fit are rounded or cut (data loss)"}
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/arcorm/arc/dialect/ddl"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/migrate"
 )
@@ -115,4 +116,47 @@ func ExampleParseRename() {
 	// [rename column ex_notes.body to text]
 	// [ALTER TABLE ex_notes RENAME COLUMN body TO text]
 	// [ALTER TABLE ex_notes RENAME COLUMN text TO body]
+}
+
+type exNoteTagged struct {
+	ID   int64
+	Body string  `arc:"size:200;notnull"`
+	Tag  *string `arc:"size:20;index"`
+}
+
+func (exNoteTagged) TableName() string { return "ex_notes" }
+
+// A plan's changes as operation values, each rendered by the dialect:
+// the up file's, then the down file's (the inverses, last change first).
+func ExamplePlan_Operations() {
+	ctx := context.Background()
+	tmp, _ := os.MkdirTemp("", "arc-example-")
+	defer os.RemoveAll(tmp)
+	eng, err := engine.Open(ctx, "sqlite:///"+filepath.Join(tmp, "app.db"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer eng.Close()
+	if err := migrate.CreateAll(ctx, eng, exNote{}); err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	plan, err := migrate.Diff(ctx, eng, migrate.DiffOptions{}, exNoteTagged{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, op := range plan.Operations() {
+		fmt.Printf("up   %T: %s\n", op, ddl.Render(eng.Dialect(), op))
+	}
+	for _, op := range plan.DownOperations() {
+		fmt.Printf("down %T: %s\n", op, ddl.Render(eng.Dialect(), op))
+	}
+	// Output:
+	// up   ddl.AddColumn: [ALTER TABLE ex_notes ADD COLUMN tag VARCHAR(20)]
+	// up   ddl.CreateIndex: [CREATE INDEX ix_ex_notes_tag ON ex_notes (tag)]
+	// down ddl.DropIndex: [DROP INDEX ix_ex_notes_tag]
+	// down ddl.DropColumn: [ALTER TABLE ex_notes DROP COLUMN tag]
 }

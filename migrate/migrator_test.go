@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/arcorm/arc/dialect"
+	"github.com/arcorm/arc/dialect/ddl"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/internal/dbtest"
 	"github.com/arcorm/arc/migrate"
@@ -37,7 +38,7 @@ func threeStepsFor(d dialect.Dialect) fstest.MapFS {
 	for k, v := range threeSteps {
 		fs[k] = v
 	}
-	fs["m/000003_idx.down.sql"] = file(dialect.DropIndex(d, "posts", "ix_posts_title") + ";\n")
+	fs["m/000003_idx.down.sql"] = file(ddl.Render(d, ddl.DropIndex{Table: "posts", Name: "ix_posts_title"})[0] + ";\n")
 	return fs
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/arcorm/arc/arcerr"
 
 	"github.com/arcorm/arc/dialect"
+	"github.com/arcorm/arc/dialect/ddl"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/meta"
 )
@@ -122,19 +123,32 @@ func partialDDL(op string, d dialect.Dialect, applied []string, err error) error
 // dialects that can add constraints later; SQLite does not check foreign
 // key targets at CREATE time, so there they stay inline.
 func createStatements(d dialect.Dialect, t *meta.Table, inCycle map[*meta.ForeignKey]bool, deferred *[]string, ifNotExists bool) []string {
+	created, later := splitCycleFKs(d, t, inCycle)
+	for _, fk := range later {
+		*deferred = append(*deferred, ddl.Render(d, ddl.AddForeignKey{Table: t.Name, ForeignKey: fk})...)
+	}
+	return dialect.CreateTable(d, created, ifNotExists)
+}
+
+// splitCycleFKs is the table to create and the foreign keys to add after
+// every table of the cycle exists (where the dialect can add one with
+// ALTER TABLE; SQLite creates them all with the table, unchecked until
+// used).
+func splitCycleFKs(d dialect.Dialect, t *meta.Table, inCycle map[*meta.ForeignKey]bool) (*meta.Table, []*meta.ForeignKey) {
 	if !d.Has(dialect.AlterColumn) || len(inCycle) == 0 {
-		return dialect.CreateTable(d, t, ifNotExists)
+		return t, nil
 	}
 	cp := *t
 	cp.ForeignKeys = nil
+	var later []*meta.ForeignKey
 	for _, fk := range t.ForeignKeys {
 		if inCycle[fk] {
-			*deferred = append(*deferred, "ALTER TABLE "+dialect.QuoteIdent(d, t.Name)+" ADD "+dialect.ForeignKeyDef(d, fk))
+			later = append(later, fk)
 			continue
 		}
 		cp.ForeignKeys = append(cp.ForeignKeys, fk)
 	}
-	return dialect.CreateTable(d, &cp, ifNotExists)
+	return &cp, later
 }
 
 func cycleFKs(md *meta.MetaData) map[*meta.ForeignKey]bool {
@@ -194,10 +208,7 @@ func DropTables(ctx context.Context, eng *engine.Engine, md *meta.MetaData) erro
 		applied = applied[:0]
 		if cyclic && d.Has(dialect.AlterColumn) {
 			for fk := range cycleFKs(md) {
-				q := "ALTER TABLE " + dialect.QuoteIdent(d, fk.Table.Name) + " DROP CONSTRAINT IF EXISTS " + dialect.QuoteIdent(d, fk.Name)
-				if _, ok := d.(dialect.AlterWriter); ok {
-					q = "ALTER TABLE " + dialect.QuoteIdent(d, fk.Table.Name) + " " + dialect.DropConstraintClause(d, dialect.ForeignKeyConstraint, fk.Name)
-				}
+				q := ddl.Render(d, ddl.DropConstraint{Table: fk.Table.Name, Kind: dialect.ForeignKeyConstraint, Name: fk.Name, IfExists: true})[0]
 				if ok, err := tableExists(ctx, tx, fk.Table.Name); err != nil {
 					return err
 				} else if ok {

@@ -145,16 +145,21 @@ func (s *Session) newPlan() *flushPlan {
 	// The maps are made only when needed (a nil map reads as empty).
 	if len(s.pending) > 0 {
 		p.inserts = map[*meta.Table][]*state{}
-		p.touched = make([]*state, 0, len(s.pending))
 	}
 	if oneTable(s.pending) {
 		// The common case: new objects of one table, listed at once
-		// (no growth by doubling for a flush of thousands).
+		// (no growth by doubling for a flush of thousands), in one list
+		// that is also the start of touched (capped: appending to
+		// touched copies instead of writing into the insert list).
 		t := s.pending[0].cd.t
-		p.inserts[t] = slices.Clone(s.pending)
-		p.touched = append(p.touched, s.pending...)
+		ins := slices.Clone(s.pending)
+		p.inserts[t] = ins
+		p.touched = ins[:len(ins):len(ins)]
 		tables = append(tables, t)
 	} else {
+		if len(s.pending) > 0 {
+			p.touched = make([]*state, 0, len(s.pending))
+		}
 		for _, st := range s.pending {
 			p.inserts[st.cd.t] = append(p.inserts[st.cd.t], st)
 			p.touched = append(p.touched, st)
@@ -184,8 +189,22 @@ func (s *Session) newPlan() *flushPlan {
 		}
 	}
 	p.tables = sortTables(tables)
+	if allLightPending(p.touched) {
+		// Only new objects, all restored lightly: the light list is
+		// touched itself (capped as above).
+		for _, st := range p.touched {
+			st.filled = 0
+		}
+		p.light = p.touched[:len(p.touched):len(p.touched)]
+		return p
+	}
+	var lastT *meta.Table
+	var light bool
 	for _, st := range p.touched {
-		if lightRestore(st.cd.t) {
+		if st.cd.t != lastT { // lightRestore once per run of one table
+			lastT, light = st.cd.t, lightRestore(st.cd.t)
+		}
+		if light {
 			switch {
 			case st.status == Pending:
 				st.filled = 0
@@ -204,6 +223,24 @@ func (s *Session) newPlan() *flushPlan {
 		p.backups = append(p.backups, backup{st, st.cd.take(st.obj)})
 	}
 	return p
+}
+
+// allLightPending reports whether sts are all pending objects of tables
+// that lightRestore allows.
+func allLightPending(sts []*state) bool {
+	var lastT *meta.Table
+	for _, st := range sts {
+		if st.status != Pending {
+			return false
+		}
+		if st.cd.t != lastT {
+			if !lightRestore(st.cd.t) {
+				return false
+			}
+			lastT = st.cd.t
+		}
+	}
+	return len(sts) > 0
 }
 
 // lightRestore reports whether an object of t can be restored after a
@@ -324,6 +361,9 @@ func (s *Session) runBeforeHooks(ctx context.Context, p *flushPlan) error {
 		defer s.inUse.callbacksDone()
 	}
 	for _, t := range p.tables {
+		if t.Hooks == 0 {
+			continue // nothing to call for this table's objects
+		}
 		for _, st := range p.inserts[t] {
 			if err := callHooks(ctx, st, meta.HookBeforeSave, meta.HookBeforeCreate); err != nil {
 				return err
@@ -349,6 +389,9 @@ func (s *Session) runAfterHooks(ctx context.Context, p *flushPlan) error {
 		defer s.inUse.callbacksDone()
 	}
 	for _, t := range p.tables {
+		if t.Hooks == 0 {
+			continue // nothing to call for this table's objects
+		}
 		for _, st := range p.inserts[t] {
 			if err := callHooks(ctx, st, meta.HookAfterCreate, meta.HookAfterSave); err != nil {
 				return err
@@ -430,7 +473,11 @@ func (s *Session) execute(ctx context.Context, tx *engine.Tx, p *flushPlan) (*ex
 					return nil, err
 				}
 			}
-			ex.inserted = append(ex.inserted, ins...)
+			if ex.inserted == nil {
+				ex.inserted = ins[:len(ins):len(ins)] // the plan's list, not copied (capped)
+			} else {
+				ex.inserted = append(ex.inserted, ins...)
+			}
 		}
 	}
 	if err := s.relAfterSaves(ctx, tx, p); err != nil {

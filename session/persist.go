@@ -71,45 +71,98 @@ func setDefault(obj unsafe.Pointer, c *meta.Column, now time.Time) {
 // reads back (retMask). It records in st.filled the columns it set or that
 // RETURNING will set (all zero before), so that a failed flush can clear
 // them again. Column lists are built only for tables wider than 64
-// columns, where masks do not reach.
-func insertShape(st *state, now time.Time) (r insertRow) {
-	t, cd := st.cd.t, st.cd
-	var wide *insertCols
-	if len(cd.cols) > 64 {
-		wide = &insertCols{}
-		r.wide = wide
-	}
+// columns, where masks do not reach. sc lists the codec's special
+// columns (see shapeColsOf): only those are looked at per object.
+func insertShape(st *state, now time.Time, sc *shapeCols) (r insertRow) {
+	cd := st.cd
 	r.st = st
 	st.filled = 0
-	for i := range cd.cols {
-		cc := &cd.cols[i]
-		c := cc.c
-		if cc.special && (c.Generated != "" || cc.zero(unsafe.Add(st.obj, c.Offset))) {
-			switch {
-			case c.AutoIncrement, c.ServerDefault != "" || c.Sequence != "", c.Generated != "":
+	if len(cd.cols) <= 64 {
+		r.mask = sc.plain
+		for _, i := range sc.specials {
+			switch specialShape(st, i, now) {
+			case shapeWrite:
+				r.mask |= bit(i)
+			case shapeFilled:
+				r.mask |= bit(i)
+				st.filled |= bit(i)
+			case shapeReturned:
 				r.retMask |= bit(i)
 				st.filled |= bit(i)
-				if wide != nil {
-					wide.ret = append(wide.ret, c)
-				}
-				continue
-			case autoUUID(c):
-				newUUID(c, unsafe.Add(st.obj, c.Offset))
-			case c.HasDefault:
-				setDefault(st.obj, c, now)
-			case c == t.CreatedAt || c == t.UpdatedAt:
-				setNow(st.obj, c, now)
-			case c == t.Version:
-				reflect.NewAt(c.GoType, unsafe.Add(st.obj, c.Offset)).Elem().SetInt(1)
 			}
+		}
+		return r
+	}
+	wide := &insertCols{}
+	r.wide = wide
+	for i := range cd.cols {
+		c := cd.cols[i].c
+		sh := shapeWrite
+		if cd.cols[i].special {
+			sh = specialShape(st, i, now)
+		}
+		switch sh {
+		case shapeReturned:
+			r.retMask |= bit(i)
+			st.filled |= bit(i)
+			wide.ret = append(wide.ret, c)
+			continue
+		case shapeFilled:
 			st.filled |= bit(i)
 		}
 		r.mask |= bit(i)
-		if wide != nil {
-			wide.cols = append(wide.cols, c)
-		}
+		wide.cols = append(wide.cols, c)
 	}
 	return r
+}
+
+// shapeCols is what insertShape needs of a codec: the columns every
+// INSERT writes as they are, and the special ones, tested per object.
+type shapeCols struct {
+	plain    uint64
+	specials []int
+}
+
+func shapeColsOf(cd *codec) shapeCols {
+	var sc shapeCols
+	for i := range cd.cols {
+		if cd.cols[i].special {
+			sc.specials = append(sc.specials, i)
+		} else {
+			sc.plain |= bit(i)
+		}
+	}
+	return sc
+}
+
+// How the INSERT of one object treats a special column.
+const (
+	shapeWrite    = iota // written as it is
+	shapeFilled          // filled in by the flush (default, timestamp, version, UUID), then written
+	shapeReturned        // left to the database and read back
+)
+
+// specialShape fills in special column i of a pending object when it is
+// zero (or generated) and says how the INSERT treats it.
+func specialShape(st *state, i int, now time.Time) int {
+	cc := &st.cd.cols[i]
+	c, t := cc.c, st.cd.t
+	if c.Generated == "" && !cc.zero(unsafe.Add(st.obj, c.Offset)) {
+		return shapeWrite
+	}
+	switch {
+	case c.AutoIncrement, c.ServerDefault != "" || c.Sequence != "", c.Generated != "":
+		return shapeReturned
+	case autoUUID(c):
+		newUUID(c, unsafe.Add(st.obj, c.Offset))
+	case c.HasDefault:
+		setDefault(st.obj, c, now)
+	case c == t.CreatedAt || c == t.UpdatedAt:
+		setNow(st.obj, c, now)
+	case c == t.Version:
+		reflect.NewAt(c.GoType, unsafe.Add(st.obj, c.Offset)).Elem().SetInt(1)
+	}
+	return shapeFilled
 }
 
 // columnsOf lists the columns of t whose bits are set in mask (kept in
@@ -210,15 +263,20 @@ func isIntKind(k reflect.Kind) bool {
 
 func (s *Session) execInserts(ctx context.Context, tx *engine.Tx, t *meta.Table, sts []*state) error {
 	d := s.eng.Dialect()
-	rows := make([]insertRow, len(sts))
 	now := s.flushNow()
 	wide := len(t.Columns) > 64
-	for i, st := range sts {
-		rows[i] = insertShape(st, now)
-	}
-	for start := 0; start < len(rows); {
+	// Each object's shape is worked out once, as the batches are cut
+	// (insertShape fills defaults in, so it must not run twice): next is
+	// the shape of sts[start] when the previous batch stopped there.
+	var next insertRow
+	var argv argValues
+	sc := shapeColsOf(sts[0].cd)
+	for start := 0; start < len(sts); {
 		// A batch: consecutive rows with the same column set.
-		first := &rows[start]
+		first := next
+		if first.st != sts[start] {
+			first = insertShape(sts[start], now, &sc)
+		}
 		var cols, firstRet []*meta.Column
 		if wide {
 			cols, firstRet = first.wide.cols, first.wide.ret
@@ -244,43 +302,42 @@ func (s *Session) execInserts(ctx context.Context, tx *engine.Tx, t *meta.Table,
 			limit = 1
 		}
 		end := start + 1
-		for end < len(rows) && end-start < limit && rows[end].mask == first.mask && rows[end].retMask == first.retMask &&
-			(!wide || slices.Equal(rows[end].wide.cols, cols) && slices.Equal(rows[end].wide.ret, firstRet)) {
+		for end < len(sts) && end-start < limit {
+			r := insertShape(sts[end], now, &sc)
+			if r.mask != first.mask || r.retMask != first.retMask ||
+				wide && (!slices.Equal(r.wide.cols, cols) || !slices.Equal(r.wide.ret, firstRet)) {
+				next = r // the next batch's first row
+				break
+			}
 			end++
 		}
-		batch := rows[start:end]
-		args := make([]any, 0, len(batch)*len(cols))
-		for _, r := range batch {
-			cd := r.st.cd
-			for i := range cd.cols {
-				if r.mask&bit(i) != 0 || (i >= 64 && slices.Contains(cols, cd.cols[i].c)) {
-					args = append(args, cd.cols[i].get(unsafe.Add(r.st.obj, cd.cols[i].c.Offset)))
-				}
-			}
+		objs := sts[start:end]
+		argv.reset(first.st.cd, cols, first.mask, len(objs))
+		for _, st := range objs {
+			argv.add(st.obj)
 		}
+		args := argv.args
 		render := insertSQL
-		if mode == insOrdered && len(batch) > 1 && !d.Has(dialect.ValuesOrder) {
+		if mode == insOrdered && len(objs) > 1 && !d.Has(dialect.ValuesOrder) {
 			render = insertOrderedSQL
 		}
-		q, err := render(s.cache(), d, t, cols, first.mask, len(batch), ret, retMask)
+		q, err := render(s.cache(), d, t, cols, first.mask, len(objs), ret, retMask)
 		if err != nil {
-			return flushErr("insert", batch[0].st, err)
-		}
-		objs := make([]*state, len(batch))
-		for i, r := range batch {
-			objs[i] = r.st
+			return flushErr("insert", objs[0], err)
 		}
 		if len(ret) > 0 && !d.Has(dialect.ReturningInsert) {
 			// No INSERT ... RETURNING (MySQL): one row at a time (limit
 			// is 1 above), its key from LAST_INSERT_ID(), the rest read
 			// back by the key.
-			if q, err = insertSQL(s.cache(), d, t, cols, first.mask, len(batch), nil, 0); err != nil {
-				return flushErr("insert", batch[0].st, err)
+			if q, err = insertSQL(s.cache(), d, t, cols, first.mask, len(objs), nil, 0); err != nil {
+				return flushErr("insert", objs[0], err)
 			}
-			if err := insertLastID(ctx, tx, t, q, args, ret, objs[0]); err != nil {
-				return err
-			}
-		} else if err := s.insertBatch(ctx, tx, t, q, args, ret, mode, objs); err != nil {
+			err = insertLastID(ctx, tx, t, q, args, ret, objs[0])
+		} else {
+			err = s.insertBatch(ctx, tx, t, q, args, ret, mode, objs)
+		}
+		if err != nil {
+			argv.own() // the error keeps args: no references into the objects
 			return err
 		}
 		start = end

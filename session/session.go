@@ -68,6 +68,11 @@ type Session struct {
 	// committing: Commit's own flush runs, which may send a
 	// one-statement unit of work in autocommit (flush_single.go).
 	committing bool
+
+	// The *T type and table Add resolved last (meta.TableOf's answer for
+	// a type never changes): a run of Adds of one model skips the lookup.
+	lastAddType  reflect.Type
+	lastAddTable *meta.Table
 }
 
 // New returns a session on eng. It holds no connection until it first
@@ -170,10 +175,17 @@ func (s *Session) Add(obj any) error {
 	if err := s.check(); err != nil {
 		return err
 	}
+	if typ := reflect.TypeOf(obj); typ != nil && typ == s.lastAddType {
+		if p := reflect.ValueOf(obj).UnsafePointer(); p != nil {
+			_, err := s.add(obj, p, s.lastAddTable)
+			return err
+		}
+	}
 	p, t, err := objectOf(obj)
 	if err != nil {
 		return err
 	}
+	s.lastAddType, s.lastAddTable = reflect.TypeOf(obj), t
 	_, err = s.add(obj, p, t)
 	return err
 }

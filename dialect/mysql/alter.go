@@ -4,44 +4,46 @@ import (
 	"strings"
 
 	"github.com/arcorm/arc/dialect"
+	"github.com/arcorm/arc/dialect/ddl"
 )
 
-// DropConstraint is DROP FOREIGN KEY, DROP INDEX (a unique constraint is
-// a unique index), DROP PRIMARY KEY, or DROP CONSTRAINT for a check.
-func (d *Dialect) DropConstraint(kind dialect.ConstraintKind, name string) string {
-	switch kind {
-	case dialect.ForeignKeyConstraint:
-		return "DROP FOREIGN KEY " + dialect.QuoteIdent(d, name)
-	case dialect.UniqueConstraint:
-		return "DROP INDEX " + dialect.QuoteIdent(d, name)
-	case dialect.PrimaryKeyConstraint:
-		return "DROP PRIMARY KEY"
+// RenderOperation writes the operations MySQL spells its own way: a
+// constraint is dropped with DROP FOREIGN KEY, DROP INDEX (a unique
+// constraint is a unique index), DROP PRIMARY KEY, or DROP CONSTRAINT
+// for a check; a unique constraint is renamed as the index it is, a
+// foreign key or a check cannot be (no statement: the planner drops and
+// adds it), and the primary key is always called PRIMARY; an index is
+// dropped with DROP INDEX ... ON table and renamed with ALTER TABLE ...
+// RENAME INDEX (MySQL 5.7+, MariaDB 10.5+); a column changes type,
+// nullability and default by being defined again whole (MODIFY COLUMN).
+func (d *Dialect) RenderOperation(op ddl.Operation) ([]string, bool) {
+	q := func(s string) string { return dialect.QuoteIdent(d, s) }
+	alter := func(table, clause string) []string { return []string{"ALTER TABLE " + q(table) + " " + clause} }
+	switch o := op.(type) {
+	case ddl.DropConstraint:
+		switch o.Kind {
+		case dialect.ForeignKeyConstraint:
+			return alter(o.Table, "DROP FOREIGN KEY "+q(o.Name)), true
+		case dialect.UniqueConstraint:
+			return alter(o.Table, "DROP INDEX "+q(o.Name)), true
+		case dialect.PrimaryKeyConstraint:
+			return alter(o.Table, "DROP PRIMARY KEY"), true
+		}
+		return alter(o.Table, "DROP CONSTRAINT "+q(o.Name)), true
+	case ddl.RenameConstraint:
+		if o.Kind == dialect.UniqueConstraint {
+			return alter(o.Table, "RENAME INDEX "+q(o.From)+" TO "+q(o.To)), true
+		}
+		return nil, true
+	case ddl.DropIndex:
+		return []string{"DROP INDEX " + q(o.Name) + " ON " + q(o.Table)}, true
+	case ddl.RenameIndex:
+		return alter(o.Table, "RENAME INDEX "+q(o.From)+" TO "+q(o.To)), true
+	case ddl.ModifyColumn:
+		return alter(o.Table, "MODIFY COLUMN "+ddl.SchemaColumnDef(d, o.Column)), true
 	}
-	return "DROP CONSTRAINT " + dialect.QuoteIdent(d, name)
+	return nil, false
 }
-
-// RenameConstraint renames a unique constraint as the index it is;
-// MySQL cannot rename a foreign key or a check ("": drop and add), and
-// its primary key is always called PRIMARY.
-func (d *Dialect) RenameConstraint(kind dialect.ConstraintKind, from, to string) string {
-	if kind == dialect.UniqueConstraint {
-		return "RENAME INDEX " + dialect.QuoteIdent(d, from) + " TO " + dialect.QuoteIdent(d, to)
-	}
-	return ""
-}
-
-// DropIndex is DROP INDEX name ON table.
-func (d *Dialect) DropIndex(table, name string) string {
-	return "DROP INDEX " + dialect.QuoteIdent(d, name) + " ON " + dialect.QuoteIdent(d, table)
-}
-
-// RenameIndex is ALTER TABLE table RENAME INDEX (MySQL 5.7+, MariaDB 10.5+).
-func (d *Dialect) RenameIndex(table, from, to string) string {
-	return "ALTER TABLE " + dialect.QuoteIdent(d, table) + " RENAME INDEX " + dialect.QuoteIdent(d, from) + " TO " + dialect.QuoteIdent(d, to)
-}
-
-// ModifyColumn is MODIFY COLUMN with the whole new definition.
-func (*Dialect) ModifyColumn(def string) string { return "MODIFY COLUMN " + def }
 
 // CheckExpr turns the double-quoted identifiers of a CHECK expression
 // (the models' spelling: an enum's "status" IN (...)) into backticks,
@@ -74,6 +76,6 @@ func (d *Dialect) IndexIfNotExists() bool { return d.MariaDB || d.Server == "" }
 
 var (
 	_ dialect.IndexGuard  = (*Dialect)(nil)
-	_ dialect.AlterWriter = (*Dialect)(nil)
+	_ ddl.Renderer        = (*Dialect)(nil)
 	_ dialect.CheckWriter = (*Dialect)(nil)
 )

@@ -3,9 +3,11 @@ package mysql_test
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/arcorm/arc/dialect"
+	"github.com/arcorm/arc/dialect/ddl"
 	"github.com/arcorm/arc/dialect/mysql"
 	"github.com/arcorm/arc/internal/dbtest"
 	"github.com/arcorm/arc/meta"
@@ -56,18 +58,21 @@ func TestCheckExpr(t *testing.T) {
 	}
 }
 
-func TestAlterWriter(t *testing.T) {
+func TestRenderOperation(t *testing.T) {
 	d := mysql.New()
+	one := func(op ddl.Operation) string { return strings.Join(ddl.Render(d, op), "; ") }
 	for _, c := range []struct{ got, want string }{
-		{dialect.DropConstraintClause(d, dialect.ForeignKeyConstraint, "fk_a"), "DROP FOREIGN KEY fk_a"},
-		{dialect.DropConstraintClause(d, dialect.UniqueConstraint, "uq_a"), "DROP INDEX uq_a"},
-		{dialect.DropConstraintClause(d, dialect.PrimaryKeyConstraint, "PRIMARY"), "DROP PRIMARY KEY"},
-		{dialect.DropConstraintClause(d, dialect.CheckConstraint, "ck_a"), "DROP CONSTRAINT ck_a"},
-		{dialect.RenameConstraintClause(d, dialect.UniqueConstraint, "a", "b"), "RENAME INDEX a TO b"},
-		{dialect.RenameConstraintClause(d, dialect.ForeignKeyConstraint, "a", "b"), ""},
-		{dialect.DropIndex(d, "users", "ix_a"), "DROP INDEX ix_a ON users"},
-		{dialect.RenameIndex(d, "order", "a", "b"), "ALTER TABLE `order` RENAME INDEX a TO b"},
-		{d.ModifyColumn("age BIGINT NOT NULL DEFAULT 0"), "MODIFY COLUMN age BIGINT NOT NULL DEFAULT 0"},
+		{one(ddl.DropConstraint{Table: "t", Kind: dialect.ForeignKeyConstraint, Name: "fk_a"}), "ALTER TABLE t DROP FOREIGN KEY fk_a"},
+		{one(ddl.DropConstraint{Table: "t", Kind: dialect.UniqueConstraint, Name: "uq_a"}), "ALTER TABLE t DROP INDEX uq_a"},
+		{one(ddl.DropConstraint{Table: "t", Kind: dialect.PrimaryKeyConstraint, Name: "PRIMARY"}), "ALTER TABLE t DROP PRIMARY KEY"},
+		{one(ddl.DropConstraint{Table: "t", Kind: dialect.CheckConstraint, Name: "ck_a"}), "ALTER TABLE t DROP CONSTRAINT ck_a"},
+		{one(ddl.RenameConstraint{Table: "t", Kind: dialect.UniqueConstraint, From: "a", To: "b"}), "ALTER TABLE t RENAME INDEX a TO b"},
+		{one(ddl.RenameConstraint{Table: "t", Kind: dialect.ForeignKeyConstraint, From: "a", To: "b"}), ""},
+		{one(ddl.DropIndex{Table: "users", Name: "ix_a"}), "DROP INDEX ix_a ON users"},
+		{one(ddl.RenameIndex{Table: "order", From: "a", To: "b"}), "ALTER TABLE `order` RENAME INDEX a TO b"},
+		{one(ddl.ModifyColumn{Table: "t", Column: &dialect.ColumnSchema{Name: "age", Type: "BIGINT", NotNull: true, Default: "0"}}),
+			"ALTER TABLE t MODIFY COLUMN age BIGINT NOT NULL DEFAULT 0"},
+		{one(ddl.RenameColumn{Table: "t", From: "a", To: "b"}), "ALTER TABLE t RENAME COLUMN a TO b"},
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)

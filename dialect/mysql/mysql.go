@@ -71,8 +71,8 @@ const (
 )
 
 // baseFeatures are what every supported server has (MySQL 5.7+, MariaDB
-// 10.3+). AlterColumn: migrate alters tables in place (written through
-// the dialect's AlterWriter, alter.go) rather than rebuilding them.
+// 10.3+). AlterColumn: migrate alters tables in place (its operations
+// rendered by the dialect's RenderOperation, alter.go) rather than rebuilding them.
 const baseFeatures = dialect.Savepoints | dialect.ForUpdate | dialect.AlterColumn | dialect.OnDuplicateKey | dialect.ValuesOrder
 
 // Dialect is the MySQL / MariaDB dialect.

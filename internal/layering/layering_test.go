@@ -28,7 +28,8 @@ var rank = map[string]int{
 	"internal/layering":   0, // this test; no code
 	"arcerr":              0,
 	"meta":                1,
-	"dialect":             2, // and dialect/sqlite, dialect/postgres
+	"dialect":             2, // and dialect/sqlite, dialect/postgres, dialect/mysql
+	"dialect/ddl":         2, // migration operations and their rendering; imports dialect, imported by the dialects
 	"expr":                3,
 	"engine":              4,
 	"internal/dbtest":     4, // test harness: engine plus both dialects
