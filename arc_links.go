@@ -13,13 +13,13 @@ import (
 // (see session.Link).
 //
 //	added, err := arc.Link(ctx, &article.FavoritedBy, user)
-func Link(ctx context.Context, field interface{ Core() *relations.Core }, target any) (bool, error) {
+func Link(ctx context.Context, field relations.Field, target any) (bool, error) {
 	return session.Link(ctx, field, target)
 }
 
 // Unlink deletes the link row of a many-to-many field now, and reports
 // whether there was one; an absent link is not an error (see
 // session.Unlink).
-func Unlink(ctx context.Context, field interface{ Core() *relations.Core }, target any) (bool, error) {
+func Unlink(ctx context.Context, field relations.Field, target any) (bool, error) {
 	return session.Unlink(ctx, field, target)
 }

@@ -33,6 +33,6 @@ func WithExpireOnCommit(on bool) SessionOption { return session.WithExpireOnComm
 // relationship as a query): arc.Related[Post](&wendy.Posts) can be
 // filtered, joined, ordered and sliced like any Query without loading
 // the whole collection. The object must be in a session.
-func Related[T any](field interface{ Core() *relations.Core }) *Query[T] {
+func Related[T any](field relations.Field) *Query[T] {
 	return session.Related[T](field)
 }

@@ -215,7 +215,6 @@ func build(typ reflect.Type, row bool, name string) (*Table, error) {
 		byOffset: map[offsetKey]*Column{},
 		relByOff: map[uintptr]*RelationField{},
 		size:     typ.Size(),
-		memo:     new(sync.Map),
 	}
 	t.Name = naming.TableName(typ.Name())
 	if tn, ok := reflect.New(typ).Interface().(TableNamer); ok {

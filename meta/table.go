@@ -2,7 +2,6 @@ package meta
 
 import (
 	"reflect"
-	"sync"
 	"sync/atomic"
 	"unsafe"
 )
@@ -46,30 +45,6 @@ type Table struct {
 	probe    unsafe.Pointer
 	size     uintptr
 	synth    bool // an association table built from a secondary: (secondary.go)
-
-	// memo holds what packages above derive from the table once (a base
-	// query, compiled SQL templates), each under a key the package owns.
-	// A pointer, so that code that copies a Table to write DDL for a
-	// variant of it can.
-	memo *sync.Map
-}
-
-// Memo returns the value stored under key by SetMemo.
-func (t *Table) Memo(key any) (any, bool) {
-	if t.memo == nil {
-		return nil, false
-	}
-	return t.memo.Load(key)
-}
-
-// SetMemo stores v under key and returns the value the table keeps: an
-// earlier one when another goroutine stored first.
-func (t *Table) SetMemo(key, v any) any {
-	if t.memo == nil {
-		return v // a table not built by Of: nothing is kept
-	}
-	got, _ := t.memo.LoadOrStore(key, v)
-	return got
 }
 
 type offsetKey struct {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/expr"
+	"github.com/arcorm/arc/internal/relcore"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -18,7 +19,7 @@ import (
 //	    UserID *int64 `arc:"fk:users.id"`
 //	    User   relations.One[User] `arc:"back_populates:Addresses"`
 //	}
-type One[T any] struct{ c Core }
+type One[T any] struct{ c relcore.Core }
 
 // ArcRelation tells meta that the field is a to-one relationship to T.
 func (*One[T]) ArcRelation() (meta.RelationKind, reflect.Type) {
@@ -27,10 +28,10 @@ func (*One[T]) ArcRelation() (meta.RelationKind, reflect.Type) {
 
 // Get returns the related object in memory (nil when there is none or it
 // is not loaded yet; Cached tells the two apart). It never does I/O.
-func (o *One[T]) Get() *T { return (*T)(o.c.one()) }
+func (o *One[T]) Get() *T { return (*T)(o.c.One()) }
 
 // Cached returns the related object and whether the field is loaded.
-func (o *One[T]) Cached() (*T, bool) { return (*T)(o.c.one()), o.c.Loaded() }
+func (o *One[T]) Cached() (*T, bool) { return (*T)(o.c.One()), o.c.Loaded() }
 
 // Set points the field at v (nil clears it). The inverse collection is
 // updated in memory: the owner leaves the old target's collection (found
@@ -46,14 +47,11 @@ func (o *One[T]) Load(ctx context.Context) (*T, error) {
 	if o.c.Loaded() {
 		return o.Get(), nil
 	}
-	if err := o.c.load(ctx, "One["+typeName[T]()+"]"); err != nil {
+	if err := o.c.Load(ctx, "One["+typeName[T]()+"]"); err != nil {
 		return nil, err
 	}
 	return o.Get(), nil
 }
-
-// Core returns the field's header, for package session.
-func (o *One[T]) Core() *Core { return &o.c }
 
 // Many is a collection relationship field: one-to-many, or many-to-many
 // with `secondary:`.
@@ -62,7 +60,7 @@ func (o *One[T]) Core() *Core { return &o.c }
 //	    ID        int64
 //	    Addresses relations.Many[Address] `arc:"back_populates:User;order_by:id"`
 //	}
-type Many[T any] struct{ c Core }
+type Many[T any] struct{ c relcore.Core }
 
 // ArcRelation tells meta that the field is a collection of T.
 func (*Many[T]) ArcRelation() (meta.RelationKind, reflect.Type) {
@@ -73,7 +71,7 @@ func (*Many[T]) ArcRelation() (meta.RelationKind, reflect.Type) {
 // unloaded collection of a persistent object holds only what was
 // appended in memory (Cached tells). The slice must not be modified.
 func (m *Many[T]) Items() []*T {
-	s := m.c.list()
+	s := m.c.Items()
 	return *(*[]*T)(unsafe.Pointer(&s))
 }
 
@@ -84,16 +82,16 @@ func (m *Many[T]) Cached() ([]*T, bool) { return m.Items(), m.c.Loaded() }
 // wrapping arcerr.ErrLazyLoad when it is not (call Load).
 func (m *Many[T]) Get() ([]*T, error) {
 	if !m.c.Loaded() {
-		return nil, fmt.Errorf("%w: %s is not loaded (call Load(ctx) or use an eager option)", arcerr.ErrLazyLoad, m.c.name("Many["+typeName[T]()+"]"))
+		return nil, fmt.Errorf("%w: %s is not loaded (call Load(ctx) or use an eager option)", arcerr.ErrLazyLoad, m.c.Name("Many["+typeName[T]()+"]"))
 	}
 	return m.Items(), nil
 }
 
 // Len is the number of members in memory.
-func (m *Many[T]) Len() int { return int(m.c.n) }
+func (m *Many[T]) Len() int { return m.c.Len() }
 
 // At returns member i.
-func (m *Many[T]) At(i int) *T { return (*T)(m.c.list()[i]) }
+func (m *Many[T]) At(i int) *T { return (*T)(m.c.Items()[i]) }
 
 // Load returns the collection, loading it on first use (after autoflush,
 // ordered by the relationship's order_by). It loads once per session
@@ -102,7 +100,7 @@ func (m *Many[T]) Load(ctx context.Context) ([]*T, error) {
 	if m.c.Loaded() {
 		return m.Items(), nil
 	}
-	if err := m.c.load(ctx, "Many["+typeName[T]()+"]"); err != nil {
+	if err := m.c.Load(ctx, "Many["+typeName[T]()+"]"); err != nil {
 		return nil, err
 	}
 	return m.Items(), nil
@@ -135,41 +133,26 @@ func (m *Many[T]) Set(vs ...*T) {
 	m.c.SetAll(ps)
 }
 
-// Core returns the field's header, for package session.
-func (m *Many[T]) Core() *Core { return &m.c }
-
 // Dynamic is a query-backed collection (SQLAlchemy's lazy="dynamic"): it
 // never loads whole. Reads query the database (after autoflush), narrowed
 // by predicates; Append and Remove are queued and written at flush. While
 // the owner is new (no identity yet), reads return the appended members.
-type Dynamic[T any] struct{ c Core }
+type Dynamic[T any] struct{ c relcore.Core }
 
 // ArcRelation tells meta that the field is a dynamic collection of T.
 func (*Dynamic[T]) ArcRelation() (meta.RelationKind, reflect.Type) {
 	return meta.RelDynamic, reflect.TypeFor[T]()
 }
 
-// DynamicQuery narrows a dynamic relationship's query.
-type DynamicQuery struct {
-	Where   []expr.Expr
-	OrderBy []any
-	Limit   *int64
-	Offset  int64
-	Count   bool
-}
-
-func (d *Dynamic[T]) run(ctx context.Context, q DynamicQuery, out any) error {
-	if d.c.ld == nil || d.c.owner == nil {
-		return fmt.Errorf("%w: %s is not bound to a session", arcerr.ErrDetached, d.c.name("Dynamic["+typeName[T]()+"]"))
-	}
-	return d.c.ld.QueryRelation(ctx, d.c.owner, d.c.rel, q, out)
+func (d *Dynamic[T]) run(ctx context.Context, q relcore.DynamicQuery, out any) error {
+	return d.c.Query(ctx, "Dynamic["+typeName[T]()+"]", q, out)
 }
 
 // All returns the members that match every predicate, in the
 // relationship's order_by.
 func (d *Dynamic[T]) All(ctx context.Context, where ...expr.Expr) ([]*T, error) {
 	var out []*T
-	err := d.run(ctx, DynamicQuery{Where: where}, &out)
+	err := d.run(ctx, relcore.DynamicQuery{Where: where}, &out)
 	return out, err
 }
 
@@ -180,14 +163,14 @@ func (d *Dynamic[T]) Slice(ctx context.Context, start, stop int, where ...expr.E
 	}
 	n := int64(stop - start)
 	var out []*T
-	err := d.run(ctx, DynamicQuery{Where: where, Limit: &n, Offset: int64(start)}, &out)
+	err := d.run(ctx, relcore.DynamicQuery{Where: where, Limit: &n, Offset: int64(start)}, &out)
 	return out, err
 }
 
 // Count counts the members that match every predicate.
 func (d *Dynamic[T]) Count(ctx context.Context, where ...expr.Expr) (int64, error) {
 	var n int64
-	err := d.run(ctx, DynamicQuery{Where: where, Count: true}, &n)
+	err := d.run(ctx, relcore.DynamicQuery{Where: where, Count: true}, &n)
 	return n, err
 }
 
@@ -204,12 +187,53 @@ func (d *Dynamic[T]) Remove(v *T) { d.c.Remove(unsafe.Pointer(v)) }
 
 // Pending returns the members appended in memory and not yet flushed.
 func (d *Dynamic[T]) Pending() []*T {
-	out := make([]*T, len(d.c.added()))
-	for i, p := range d.c.added() {
+	added := d.c.Added()
+	out := make([]*T, len(added))
+	for i, p := range added {
 		out[i] = (*T)(p)
 	}
 	return out
 }
 
-// Core returns the field's header, for package session.
-func (d *Dynamic[T]) Core() *Core { return &d.c }
+// Field is a relationship field: a *One[T], *Many[T] or *Dynamic[T] of a
+// model object. The functions that act on one object's relationship take
+// it (arc.Related, arc.Link, arc.Unlink). Only this package's field types
+// implement it.
+type Field interface {
+	ArcRelation() (meta.RelationKind, reflect.Type)
+	relationField()
+}
+
+func (*One[T]) relationField()     {}
+func (*Many[T]) relationField()    {}
+func (*Dynamic[T]) relationField() {}
+
+// Init binds every relationship field of obj in memory (no session), so
+// that appending to one side sets the other at once, and returns obj. A
+// new object's collections are empty and loaded. Adding obj to a session
+// does the same. Init has no error to return: a field whose relationship
+// (or inverse side) does not resolve is left unbound, and adding obj to a
+// session reports why (arcerr.ErrInvalidModel).
+func Init[T any](obj *T) *T {
+	if obj == nil {
+		return obj
+	}
+	t, err := meta.Of[T]()
+	if err != nil {
+		return obj
+	}
+	p := unsafe.Pointer(obj)
+	for _, rf := range t.Relations {
+		r, err := meta.Resolve(rf)
+		if err != nil {
+			continue // reported when obj is added to a session
+		}
+		c := relcore.Of(p, rf)
+		if c.Bind(p, r, nil) == nil {
+			c.MarkLoaded()
+		}
+	}
+	return obj
+}
+
+func typeName[T any]() string { return reflect.TypeFor[T]().Name() }

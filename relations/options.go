@@ -3,7 +3,6 @@ package relations
 import (
 	"fmt"
 	"reflect"
-	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/meta"
@@ -85,15 +84,6 @@ func FieldOf(field any) (*meta.RelationField, error) {
 		return nil, fmt.Errorf("%w: no relationship of %s at that field", arcerr.ErrNotAColumn, t.GoType.Name())
 	}
 	return rf, nil
-}
-
-// FieldAt is FieldOf for an address inside a probe.
-func FieldAt(p unsafe.Pointer) *meta.RelationField {
-	t, off, ok := meta.ProbeOwner(p)
-	if !ok {
-		return nil
-	}
-	return t.RelationAt(off)
 }
 
 func newOption(s Strategy, field any) *Option {

@@ -7,35 +7,11 @@ import (
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/expr"
+	"github.com/arcorm/arc/internal/relcore"
 	"github.com/arcorm/arc/meta"
 )
 
 func col(f expr.FromItem, c *meta.Column) expr.Expr { return &expr.ColRef{From: f, Col: c} }
-
-// keyArgs reads cols of obj as bind values (nil for NULL).
-func keyArgs(obj unsafe.Pointer, cols []*meta.Column) []any {
-	out := make([]any, len(cols))
-	for i, c := range cols {
-		v := reflect.NewAt(c.GoType, unsafe.Add(obj, c.Offset)).Elem()
-		for v.Kind() == reflect.Pointer {
-			if v.IsNil() {
-				out[i] = nil
-				goto next
-			}
-			v = v.Elem()
-		}
-		if c.NullType {
-			if !v.FieldByName("Valid").Bool() {
-				out[i] = nil
-				continue
-			}
-			v = v.Field(0)
-		}
-		out[i] = v.Interface()
-	next:
-	}
-	return out
-}
 
 // unsaved reports an object whose key columns in cols are still zero.
 func unsaved(obj unsafe.Pointer, cols []*meta.Column, what string) error {
@@ -45,63 +21,6 @@ func unsaved(obj unsafe.Pointer, cols []*meta.Column, what string) error {
 		}
 	}
 	return nil
-}
-
-// ParentCriteria returns the WHERE terms that select r's targets (in
-// target, or r's secondary for a many-to-many) belonging to owner:
-// "? = addresses.user_id", or for a many-to-many "? = post_keywords.post_id
-// AND keywords.id = post_keywords.keyword_id" (the secondary table must be
-// in FROM).
-func ParentCriteria(r *meta.Relationship, owner unsafe.Pointer, target expr.FromItem) []expr.Expr {
-	var out []expr.Expr
-	switch r.Dir {
-	case meta.ManyToMany:
-		sec := expr.TableOf(r.Secondary)
-		for i, v := range keyArgs(owner, r.OwnerRef) {
-			out = append(out, &expr.Binary{L: expr.Value{V: v}, Op: "=", R: col(sec, r.SecOwner[i])})
-		}
-		for i, c := range r.TargetRef {
-			out = append(out, &expr.Binary{L: col(target, c), Op: "=", R: col(sec, r.SecTarget[i])})
-		}
-	case meta.OneToMany:
-		for i, v := range keyArgs(owner, r.OwnerCols) {
-			out = append(out, &expr.Binary{L: expr.Value{V: v}, Op: "=", R: col(target, r.TargetCols[i])})
-		}
-	case meta.ManyToOne:
-		// owner's FK is read when the query runs, after its autoflush
-		// (NULL matches no row).
-		for i, c := range r.OwnerCols {
-			out = append(out, &expr.Binary{L: expr.Value{V: objectValue{owner, c}}, Op: "=", R: col(target, r.TargetCols[i])})
-		}
-	}
-	return out
-}
-
-// JoinOn returns the ON condition joining from (r's owner table, or an
-// alias of it) to to (r's target, or an alias). For a many-to-many it
-// returns the secondary table to join first and its condition too.
-func JoinOn(r *meta.Relationship, from, to expr.FromItem) (sec expr.FromItem, secOn, on expr.Expr) {
-	if r.Dir == meta.ManyToMany {
-		return JoinOnVia(r, from, expr.TableOf(r.Secondary), to)
-	}
-	var terms []expr.Expr
-	for i, c := range r.OwnerCols {
-		terms = append(terms, &expr.Binary{L: col(from, c), Op: "=", R: col(to, r.TargetCols[i])})
-	}
-	return nil, nil, expr.And(terms...)
-}
-
-// JoinOnVia is JoinOn for a many-to-many whose secondary table is joined
-// as st (the table, or an alias of it).
-func JoinOnVia(r *meta.Relationship, from, st, to expr.FromItem) (sec expr.FromItem, secOn, on expr.Expr) {
-	var a, b []expr.Expr
-	for i, c := range r.OwnerRef {
-		a = append(a, &expr.Binary{L: col(from, c), Op: "=", R: col(st, r.SecOwner[i])})
-	}
-	for i, c := range r.TargetRef {
-		b = append(b, &expr.Binary{L: col(to, c), Op: "=", R: col(st, r.SecTarget[i])})
-	}
-	return st, expr.And(a...), expr.And(b...)
 }
 
 // Join resolves a relationship field pointer (&U.Addresses) for
@@ -120,7 +39,7 @@ func Join(field any, to expr.FromItem) (sec expr.FromItem, secOn expr.Expr, targ
 	if to == nil {
 		to = expr.TableOf(r.Target)
 	}
-	sec, secOn, on = JoinOn(r, expr.TableOf(r.Owner), to)
+	sec, secOn, on = relcore.JoinOn(r, expr.TableOf(r.Owner), to)
 	return sec, secOn, to, on, nil
 }
 
@@ -143,7 +62,7 @@ func ownerCol(c *meta.Column, up int) expr.Expr { return &expr.OwnerCol{Col: c, 
 // it FALSE rather than NULL, so Not(Contains(&U.Addresses, a)) for an
 // address with no user holds for every user, as it did when the value was
 // read up front. (A bare "? IS NOT NULL" cannot be typed by PostgreSQL.)
-func eqFalseOnNull(c expr.Expr, v objectValue) []expr.Expr {
+func eqFalseOnNull(c expr.Expr, v relcore.Deferred) []expr.Expr {
 	return []expr.Expr{
 		&expr.Binary{L: c, Op: "=", R: v},
 		&expr.NullTest{X: &expr.Paren{X: &expr.Binary{L: c, Op: "=", R: v}}, Not: true},
@@ -244,7 +163,7 @@ func Contains(field any, obj any) expr.Expr {
 		for i, c := range r.OwnerRef {
 			sel.Where = append(sel.Where, &expr.Binary{L: ownerCol(c, 1), Op: "=", R: col(st, r.SecOwner[i])})
 		}
-		for i, v := range keyArgs(p, r.TargetRef) {
+		for i, v := range relcore.KeyArgs(p, r.TargetRef) {
 			sel.Where = append(sel.Where, &expr.Binary{L: expr.Value{V: v}, Op: "=", R: col(st, r.SecTarget[i])})
 		}
 		return expr.Exists(sel)
@@ -253,7 +172,7 @@ func Contains(field any, obj any) expr.Expr {
 	// matches no row).
 	var terms []expr.Expr
 	for i, c := range r.TargetCols {
-		terms = append(terms, eqFalseOnNull(ownerCol(r.OwnerCols[i], 0), objectValue{p, c})...)
+		terms = append(terms, eqFalseOnNull(ownerCol(r.OwnerCols[i], 0), relcore.Deferred{Obj: p, Col: c})...)
 	}
 	return expr.And(terms...)
 }
@@ -279,7 +198,7 @@ func WithParent(parent any, field any) expr.Expr {
 		// (the query's row).
 		st := expr.TableOf(r.Secondary)
 		sel := &expr.Select{From: []expr.FromItem{st}}
-		for i, v := range keyArgs(p, r.OwnerRef) {
+		for i, v := range relcore.KeyArgs(p, r.OwnerRef) {
 			sel.Where = append(sel.Where, &expr.Binary{L: expr.Value{V: v}, Op: "=", R: col(st, r.SecOwner[i])})
 		}
 		for i, c := range r.TargetRef {
@@ -292,10 +211,10 @@ func WithParent(parent any, field any) expr.Expr {
 	var terms []expr.Expr
 	for i, c := range r.OwnerCols {
 		if r.Dir == meta.OneToMany {
-			terms = append(terms, &expr.Binary{L: expr.Value{V: keyArgs(p, r.OwnerCols)[i]}, Op: "=", R: ownerCol(r.TargetCols[i], 0)})
+			terms = append(terms, &expr.Binary{L: expr.Value{V: relcore.KeyArgs(p, r.OwnerCols)[i]}, Op: "=", R: ownerCol(r.TargetCols[i], 0)})
 			continue
 		}
-		terms = append(terms, eqFalseOnNull(ownerCol(r.TargetCols[i], 0), objectValue{p, c})...)
+		terms = append(terms, eqFalseOnNull(ownerCol(r.TargetCols[i], 0), relcore.Deferred{Obj: p, Col: c})...)
 	}
 	return expr.And(terms...)
 }
@@ -335,7 +254,7 @@ func isExpr(field, obj any, not bool) expr.Expr {
 	if err := unsaved(p, r.TargetCols, "Is"); err != nil {
 		return expr.Err(err)
 	}
-	vals := keyArgs(p, r.TargetCols)
+	vals := relcore.KeyArgs(p, r.TargetCols)
 	var terms []expr.Expr
 	for i, c := range r.OwnerCols {
 		if not {
@@ -369,7 +288,7 @@ func On(field any, to expr.FromItem, extra ...expr.Expr) expr.Expr {
 	if to == nil {
 		to = expr.TableOf(r.Target)
 	}
-	_, _, on := JoinOn(r, expr.TableOf(r.Owner), to)
+	_, _, on := relcore.JoinOn(r, expr.TableOf(r.Owner), to)
 	return expr.And(append([]expr.Expr{on}, extra...)...)
 }
 
@@ -385,6 +304,6 @@ func Secondary(field any) (expr.FromItem, expr.Expr) {
 		err := fmt.Errorf("%w: %s has no secondary table", arcerr.ErrInvalidRequest, r.Name())
 		return nil, expr.Err(err)
 	}
-	sec, secOn, _ := JoinOn(r, expr.TableOf(r.Owner), expr.TableOf(r.Target))
+	sec, secOn, _ := relcore.JoinOn(r, expr.TableOf(r.Owner), expr.TableOf(r.Target))
 	return sec, secOn
 }

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/arcorm/arc/engine"
 )
@@ -43,11 +44,17 @@ func (s *Session) runProtected(ctx context.Context, tx *engine.Tx, useSavepoint 
 				s.failed = err
 				return errors.Join(err, rerr)
 			}
-			_ = tx.Release(ctx, sp)
+			if rerr := tx.Release(ctx, sp); rerr != nil {
+				s.failed = err
+				return fmt.Errorf("%w (and releasing savepoint %s: %w)", err, sp, rerr)
+			}
 		} else {
-			_ = tx.Rollback()
+			rerr := tx.Rollback()
 			s.tx = nil
 			s.forgetTx()
+			if rerr != nil {
+				return fmt.Errorf("%w (and rolling back: %w)", err, rerr)
+			}
 		}
 		return err
 	}

@@ -26,7 +26,7 @@ import (
 // Both objects must be persistent in the session. A loaded collection (and
 // its inverse) shows target afterwards as loaded and flushed; an append of
 // target queued in memory is dropped, since the row is already written.
-func Link(ctx context.Context, field interface{ Core() *relations.Core }, target any) (bool, error) {
+func Link(ctx context.Context, field relations.Field, target any) (bool, error) {
 	return linkNow(ctx, field, target, true)
 }
 
@@ -34,19 +34,19 @@ func Link(ctx context.Context, field interface{ Core() *relations.Core }, target
 // and target now, and reports whether there was one: removing an absent
 // link is a no-op, not ErrStaleData (as Remove then flush would be). The
 // in-memory collection and its inverse follow, as for Link.
-func Unlink(ctx context.Context, field interface{ Core() *relations.Core }, target any) (bool, error) {
+func Unlink(ctx context.Context, field relations.Field, target any) (bool, error) {
 	return linkNow(ctx, field, target, false)
 }
 
-func linkNow(ctx context.Context, field interface{ Core() *relations.Core }, target any, add bool) (bool, error) {
+func linkNow(ctx context.Context, field relations.Field, target any, add bool) (bool, error) {
 	what := "Unlink"
 	if add {
 		what = "Link"
 	}
-	if field == nil {
-		return false, fmt.Errorf("%w: %s of a nil field", arcerr.ErrInvalidRequest, what)
+	c, err := fieldCore(field)
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", what, err)
 	}
-	c := field.Core()
 	r := c.Rel()
 	if r == nil || c.Owner() == nil {
 		return false, fmt.Errorf("%w: %s: the relationship field is not bound to an object in a session (load or add its owner first)", arcerr.ErrDetached, what)

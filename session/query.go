@@ -6,6 +6,7 @@ import (
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/expr"
+	"github.com/arcorm/arc/internal/tablememo"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -85,17 +86,19 @@ func Select[T any]() *Query[T] {
 	if err != nil {
 		return &Query[T]{sel: &expr.Select{}, cache: &shapeCache{}, err: err}
 	}
-	n := *memoOf(t, baseQueryMemo, func() *Query[T] {
+	n := *baseQueries.Get(t, func() any {
 		entity := expr.TableOf(t)
-		return &Query[T]{t: t, entity: entity, sel: &expr.Select{From: []expr.FromItem{entity}}, cache: &shapeCache{}}
-	})
+		return &Query[T]{t: t, entity: entity, sel: &expr.Select{From: []expr.FromItem{entity}}}
+	}).(*Query[T])
 	return &n
 }
 
-// baseQueryMemo keys, in a table's memo, the query every Select[T] starts
-// from: queries are values that builder methods copy, so all of T's start
-// from one (and share the SQL compiled for "every T").
-var baseQueryMemo = new(byte)
+// baseQueries holds, per table, the *Query[T] every Select[T] starts from:
+// queries are values that builder methods copy, so all of T's start from
+// one. It has no compiled-SQL cache of its own (it would be shared by
+// every engine in the process): run as it is, it finds its SQL among the
+// templates of the engine it runs on.
+var baseQueries tablememo.Memo[any]
 
 // queryBox holds a cloned query with its SELECT, its compiled-SQL cache
 // and room for one WHERE predicate: building a query inline (Select,

@@ -16,6 +16,7 @@ import (
 
 	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/expr"
+	"github.com/arcorm/arc/internal/tablememo"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -99,13 +100,15 @@ func paramNames(p expr.P) string {
 
 // compiledFor returns the query's SQL for dialect d, rendering it on the
 // first use of this shape only; tc is the compiled cache of the engine
-// it runs on (nil: no templates).
+// it runs on (nil: no templates). A query without a cache of its own
+// (Select[T]() as it comes, shared by every caller in the process) finds
+// its SQL in the engine's templates only.
 func (q *Query[T]) compiledFor(d dialect.Dialect, tc *stmtCache, variant byte) *compiled {
-	k := shapeKey{dialect: d.Name(), variant: variant, params: paramNames(q.params)}
 	cache := q.cache
 	if cache == nil {
-		cache = &shapeCache{}
+		return q.compileShape(d, tc, variant)
 	}
+	k := shapeKey{dialect: d.Name(), variant: variant, params: paramNames(q.params)}
 	if e := cache.last.Load(); e != nil && e.k == k {
 		return e.c
 	}
@@ -130,22 +133,13 @@ type template struct {
 
 var shapeSeed = maphash.MakeSeed()
 
-// rendersMemo keys a table's render counter in its memo.
-var rendersMemo = new(byte)
+// tableRenders holds each table's render counter.
+var tableRenders tablememo.Memo[*atomic.Int64]
 
 // rendersOf counts the SQL renderings of queries over t (for tests: per
 // table, so tests of other tables may run in parallel).
 func rendersOf(t *meta.Table) *atomic.Int64 {
-	return memoOf(t, rendersMemo, func() *atomic.Int64 { return new(atomic.Int64) })
-}
-
-// memoOf returns the value kept in t's memo under key, making it with mk
-// the first time.
-func memoOf[V any](t *meta.Table, key any, mk func() V) V {
-	if v, ok := t.Memo(key); ok {
-		return v.(V)
-	}
-	return t.SetMemo(key, mk()).(V)
+	return tableRenders.Get(t, func() *atomic.Int64 { return new(atomic.Int64) })
 }
 
 var shapeBufs = sync.Pool{New: func() any { return &expr.Shape{Key: make([]byte, 0, 128), Args: make([]any, 0, 8)} }}
@@ -167,10 +161,11 @@ func (q *Query[T]) compileShape(d dialect.Dialect, tc *stmtCache, variant byte) 
 			if tp.c == nil {
 				return q.render(d, tc, variant)
 			}
-			c := *tp.c
-			if len(sh.Args) > 0 {
-				c.args = slices.Clone(sh.Args)
+			if len(sh.Args) == 0 {
+				return tp.c // never changed once stored
 			}
+			c := *tp.c
+			c.args = slices.Clone(sh.Args)
 			return &c
 		}
 	}

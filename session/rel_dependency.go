@@ -12,8 +12,8 @@ import (
 	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/internal/relcore"
 	"github.com/arcorm/arc/meta"
-	"github.com/arcorm/arc/relations"
 )
 
 // relPreFlush runs before a flush computes its statements: it adds objects
@@ -51,7 +51,7 @@ func (s *Session) relPreFlush(ctx context.Context) error {
 	// Pass 1: removals (orphans, nulled FKs, association deletes).
 	type addition struct {
 		st    *state
-		c     *relations.Core
+		c     *relcore.Core
 		items []unsafe.Pointer
 	}
 	var adds []addition
@@ -79,7 +79,9 @@ func (s *Session) relPreFlush(ctx context.Context) error {
 				if err != nil {
 					return err
 				}
-				s.fill(r, st.obj, groups[0])
+				if err := s.fill(r, st.obj, groups[0]); err != nil {
+					return err
+				}
 			}
 			var added, removed []unsafe.Pointer
 			snap, hasSnap := c.Snapshot()
@@ -439,7 +441,9 @@ func (s *Session) relDeleteOne(ctx context.Context, rf *relFlush, st *state) err
 			if r, err = meta.Resolve(f); err != nil {
 				return err
 			}
-			c.Bind(st.obj, r, s.asLoader())
+			if err := c.Bind(st.obj, r, s.asLoader()); err != nil {
+				return err
+			}
 		}
 		switch r.Dir {
 		case meta.ManyToMany:

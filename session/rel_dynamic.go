@@ -11,8 +11,8 @@ import (
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/expr"
+	"github.com/arcorm/arc/internal/relcore"
 	"github.com/arcorm/arc/meta"
-	"github.com/arcorm/arc/relations"
 )
 
 // dynamicMembers loads every member of a dynamic relationship (for delete
@@ -22,9 +22,9 @@ func (s *Session) dynamicMembers(ctx context.Context, owner unsafe.Pointer, r *m
 	return all, err
 }
 
-// queryRelation implements relations.Loader for Dynamic fields (through
+// queryRelation implements relcore.Loader for Dynamic fields (through
 // relLoader).
-func (s *Session) queryRelation(ctx context.Context, owner unsafe.Pointer, r *meta.Relationship, q relations.DynamicQuery, out any) error {
+func (s *Session) queryRelation(ctx context.Context, owner unsafe.Pointer, r *meta.Relationship, q relcore.DynamicQuery, out any) error {
 	if err := s.check(); err != nil {
 		return err
 	}
@@ -111,7 +111,7 @@ func setPtrSlice(out any, t *meta.Table, items []unsafe.Pointer) {
 func relSelect(r *meta.Relationship, owner unsafe.Pointer) *expr.Select {
 	tref := expr.TableOf(r.Target)
 	sel := &expr.Select{From: []expr.FromItem{tref}, Columns: entityColumns(tref, r.Target)}
-	sel.Where = append(sel.Where, relations.ParentCriteria(r, owner, tref)...)
+	sel.Where = append(sel.Where, relcore.ParentCriteria(r, owner, tref)...)
 	if c := r.Target.SoftDelete; c != nil {
 		sel.Where = append(sel.Where, aliveTerm(tref, c, false))
 	}

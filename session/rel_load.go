@@ -59,7 +59,7 @@ func (s *Session) guard(st *state, r *meta.Relationship) error {
 	return nil
 }
 
-// loadRelation implements relations.Loader (through relLoader): the lazy load of one
+// loadRelation implements relcore.Loader (through relLoader): the lazy load of one
 // relationship of one object.
 func (s *Session) loadRelation(ctx context.Context, owner unsafe.Pointer, r *meta.Relationship) error {
 	if s.closed {
@@ -116,8 +116,7 @@ func (s *Session) loadRelation(ctx context.Context, owner unsafe.Pointer, r *met
 	if err != nil {
 		return err
 	}
-	s.fill(r, owner, groups[0])
-	return nil
+	return s.fill(r, owner, groups[0])
 }
 
 // samePK reports whether a many-to-one joins on the target's primary key
@@ -135,19 +134,24 @@ func samePK(r *meta.Relationship) bool {
 }
 
 // fill stores loaded members in owner's field, records the membership and
-// sets the inverse to-one side of each member when it is not loaded.
-func (s *Session) fill(r *meta.Relationship, owner unsafe.Pointer, items []unsafe.Pointer) {
+// sets the inverse to-one side of each member when it is not loaded. An
+// inverse side that does not resolve is an error (naming both fields), not
+// a member left with its to-one side unset.
+func (s *Session) fill(r *meta.Relationship, owner unsafe.Pointer, items []unsafe.Pointer) error {
 	c := coreOf(owner, r.Field)
 	if !r.Uselist() && len(items) > 1 {
 		items = items[:1:1]
 	}
 	c.SetLoaded(items)
 	if r.Back == nil || r.Dir == meta.ManyToMany || len(items) == 0 {
-		return
+		return nil
 	}
 	br, err := meta.Resolve(r.Back)
-	if err != nil || br.Uselist() {
-		return
+	if err != nil {
+		return fmt.Errorf("arc: loading %s: its inverse side %s.%s: %w", r.Name(), r.Target.GoType.Name(), r.Back.Field, err)
+	}
+	if br.Uselist() {
+		return nil
 	}
 	var one []unsafe.Pointer // shared by the members: never written in place
 	for _, it := range items {
@@ -158,9 +162,12 @@ func (s *Session) fill(r *meta.Relationship, owner unsafe.Pointer, items []unsaf
 		if one == nil {
 			one = []unsafe.Pointer{owner}
 		}
-		bc.Bind(it, br, s.asLoader())
+		if err := bc.Bind(it, br, s.asLoader()); err != nil {
+			return fmt.Errorf("arc: loading %s: %w", r.Name(), err)
+		}
 		bc.SetLoaded(one)
 	}
+	return nil
 }
 
 // ownerKeyCols are the owner's columns the related rows refer to.

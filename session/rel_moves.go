@@ -4,8 +4,8 @@ import (
 	"slices"
 	"unsafe"
 
+	"github.com/arcorm/arc/internal/relcore"
 	"github.com/arcorm/arc/meta"
-	"github.com/arcorm/arc/relations"
 )
 
 // Moving children between parents, and telling a moved child from an
@@ -13,7 +13,7 @@ import (
 // has a parent, so delete-orphan leaves it alone and the flush updates
 // its foreign key).
 
-// peekOne implements relations.Peeker (through relLoader): the object the many-to-one r of
+// peekOne implements relcore.Peeker (through relLoader): the object the many-to-one r of
 // owner refers to in the database (its foreign key as last loaded or
 // flushed), when the identity map holds it; nil otherwise. It never does
 // I/O.
@@ -124,7 +124,7 @@ func (s *Session) expungeNew(st *state) {
 	s.detach(st)
 }
 
-// peekMembers implements relations.MemberPeeker (through relLoader): the objects of the
+// peekMembers implements relcore.MemberPeeker (through relLoader): the objects of the
 // session whose inverse field of r holds owner in memory.
 func (s *Session) peekMembers(owner unsafe.Pointer, r *meta.Relationship) []unsafe.Pointer {
 	if r == nil || r.Back == nil || r.Dir == meta.ManyToOne || s.closed {
@@ -153,8 +153,8 @@ type expunged struct {
 }
 
 type savedField struct {
-	c     *relations.Core
-	saved relations.Saved
+	c     *relcore.Core
+	saved relcore.Saved
 }
 
 // keepExpunge records st and the relationship fields an expunge of st

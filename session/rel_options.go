@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/internal/relcore"
 	"github.com/arcorm/arc/meta"
 	"github.com/arcorm/arc/relations"
 )
@@ -106,9 +107,9 @@ func (s *Session) applyOptions(ctx context.Context, t *meta.Table, specs []*rela
 func (s *Session) applyStrategy(ctx context.Context, r *meta.Relationship, st relations.Strategy, objs []unsafe.Pointer) ([]unsafe.Pointer, error) {
 	switch st {
 	case relations.StrategyRaise, relations.StrategyNoLoad:
-		mode := relations.ModeRaise
+		mode := relcore.ModeRaise
 		if st == relations.StrategyNoLoad {
-			mode = relations.ModeNoLoad
+			mode = relcore.ModeNoLoad
 		}
 		for _, o := range objs {
 			c := coreOf(o, r.Field)
@@ -149,7 +150,9 @@ func (s *Session) applyStrategy(ctx context.Context, r *meta.Relationship, st re
 		return nil, err
 	}
 	for i, o := range need {
-		s.fill(r, o, groups[i])
+		if err := s.fill(r, o, groups[i]); err != nil {
+			return nil, err
+		}
 	}
 	if len(children) == 0 {
 		return all, nil // the groups' array, in owner order
@@ -164,12 +167,16 @@ func (s *Session) loadManyToOne(ctx context.Context, r *meta.Relationship, objs,
 	for _, o := range objs {
 		vals, ok := keyValues(o, r.OwnerCols)
 		if !ok {
-			s.fill(r, o, nil)
+			if err := s.fill(r, o, nil); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		if k, err := keyOf(r.Target, vals); err == nil && samePK(r) {
 			if tst := s.identity.get(k); tst != nil {
-				s.fill(r, o, []unsafe.Pointer{tst.obj})
+				if err := s.fill(r, o, []unsafe.Pointer{tst.obj}); err != nil {
+					return nil, err
+				}
 				children = append(children, tst.obj)
 				continue
 			}
@@ -226,7 +233,9 @@ func (s *Session) loadManyToOne(ctx context.Context, r *meta.Relationship, objs,
 				items = []unsafe.Pointer{tst.obj}
 			}
 		}
-		s.fill(r, o, items)
+		if err := s.fill(r, o, items); err != nil {
+			return nil, err
+		}
 		children = append(children, items...)
 	}
 	return children, nil

@@ -12,6 +12,7 @@ import (
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/expr"
+	"github.com/arcorm/arc/internal/relcore"
 	"github.com/arcorm/arc/meta"
 	"github.com/arcorm/arc/relations"
 )
@@ -80,11 +81,11 @@ func (q *Query[T]) joinRel(target any, on expr.Expr, outer bool) (*Query[T], boo
 		to = &expr.AliasRef{T: r.Target}
 	}
 	n := q.clone()
-	sec, secOn, cond := relations.JoinOn(r, from, to)
+	sec, secOn, cond := relcore.JoinOn(r, from, to)
 	if sec != nil {
 		if hasTableNamed(items, r.Secondary) {
 			secAlias := &expr.AliasRef{T: r.Secondary}
-			sec, secOn, cond = relations.JoinOnVia(r, from, secAlias, to)
+			sec, secOn, cond = relcore.JoinOnVia(r, from, secAlias, to)
 		}
 		n.sel.Joins = append(n.sel.Joins, &expr.Join{Outer: outer, Target: sec, On: secOn})
 	}
@@ -237,7 +238,7 @@ func (q *Query[T]) allJoined(ctx context.Context, s *Session, variant byte) (out
 				sel.Joins = append(sel.Joins, &expr.Join{Outer: !jl.opt.Inner, Target: secAlias, On: expr.And(a...)},
 					&expr.Join{Outer: !jl.opt.Inner, Target: alias, On: softJoinOn(alias, expr.And(b...), q.deleted)})
 			} else {
-				_, _, on := relations.JoinOn(r, q.entity, alias)
+				_, _, on := relcore.JoinOn(r, q.entity, alias)
 				sel.Joins = append(sel.Joins, &expr.Join{Outer: !jl.opt.Inner, Target: alias, On: softJoinOn(alias, on, q.deleted)})
 			}
 			for _, o := range r.OrderBy {
@@ -339,7 +340,9 @@ func (q *Query[T]) allJoined(ctx context.Context, s *Session, variant byte) (out
 			op := unsafe.Pointer(o)
 			c := coreOf(op, jl.r.Field)
 			if !c.Loaded() || q.populate || jl.opt.Strategy == relations.StrategyContainsEager {
-				s.fill(jl.r, op, groups[i])
+				if err := s.fill(jl.r, op, groups[i]); err != nil {
+					return nil, true, err
+				}
 			}
 			if len(jl.opt.Next) > 0 {
 				children = append(children, c.Items()...)
@@ -413,9 +416,12 @@ func (jl *joinedLoad) child(ctx context.Context, s *Session) (unsafe.Pointer, er
 // (typically a Dynamic) of one object, bound to the object's session:
 // the full Query API over wendy.Posts, e.g.
 // session.Related[RPost](&wendy.Posts).Join(...).OrderBy(...).All(ctx).
-func Related[T any](field interface{ Core() *relations.Core }) *Query[T] {
+func Related[T any](field relations.Field) *Query[T] {
 	q := Select[T]()
-	c := field.Core()
+	c, err := fieldCore(field)
+	if err != nil {
+		return q.fail(fmt.Errorf("Related: %w", err))
+	}
 	r := c.Rel()
 	if r == nil || c.Owner() == nil {
 		return q.fail(fmt.Errorf("%w: the relationship field is not bound to an object in a session", arcerr.ErrDetached))
@@ -430,7 +436,7 @@ func Related[T any](field interface{ Core() *relations.Core }) *Query[T] {
 	if r.Dir == meta.ManyToMany {
 		n.sel.From = append(n.sel.From, expr.TableOf(r.Secondary))
 	}
-	n.sel.Where = append(n.sel.Where, relations.ParentCriteria(r, c.Owner(), n.entity)...)
+	n.sel.Where = append(n.sel.Where, relcore.ParentCriteria(r, c.Owner(), n.entity)...)
 	for _, o := range r.OrderBy {
 		ref := &expr.ColRef{From: n.entity, Col: o.Col}
 		if o.Desc {

@@ -7,13 +7,14 @@ import (
 	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/internal/relcore"
 	"github.com/arcorm/arc/meta"
 	"github.com/arcorm/arc/relations"
 )
 
 // Relationships in the unit of work.
 //
-// Each relationship field holds a relations.Core bound to its owner and
+// Each relationship field holds a relcore.Core bound to its owner and
 // to the session (the Loader). The Core also keeps the membership as last
 // loaded or flushed; a flush diffs the fields against it to set or null
 // foreign keys, delete orphans and insert or delete association rows.
@@ -70,8 +71,8 @@ func (rf *relFlush) empty() bool {
 	return rf == nil || len(rf.syncs) == 0 && len(rf.linkAdd) == 0 && len(rf.linkDel) == 0 && len(rf.ownerDel) == 0
 }
 
-func coreOf(obj unsafe.Pointer, rf *meta.RelationField) *relations.Core {
-	return relations.CoreAt(unsafe.Add(obj, rf.Offset))
+func coreOf(obj unsafe.Pointer, rf *meta.RelationField) *relcore.Core {
+	return relcore.At(unsafe.Add(obj, rf.Offset))
 }
 
 func ifaceOf(t *meta.Table, p unsafe.Pointer) any { return reflect.NewAt(t.GoType, p).Interface() }
@@ -83,8 +84,9 @@ func (s *Session) bindRelations(st *state) error {
 		if err != nil {
 			return err
 		}
-		c := coreOf(st.obj, rf)
-		c.Bind(st.obj, r, s.asLoader())
+		if err := coreOf(st.obj, rf).Bind(st.obj, r, s.asLoader()); err != nil {
+			return err
+		}
 	}
 	st.relBound = true
 	return nil

@@ -12,8 +12,8 @@ import (
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/expr"
+	"github.com/arcorm/arc/internal/relcore"
 	"github.com/arcorm/arc/meta"
-	"github.com/arcorm/arc/relations"
 )
 
 // Soft delete: a model with a `softdelete` column (a nullable time, such
@@ -228,7 +228,7 @@ func (s *Session) deletedChildren(ctx context.Context, r *meta.Relationship, own
 	for _, c := range t.Columns {
 		sel.Columns = append(sel.Columns, &expr.ColRef{From: tref, Col: c})
 	}
-	sel.Where = append(sel.Where, relations.ParentCriteria(r, owner, tref)...)
+	sel.Where = append(sel.Where, relcore.ParentCriteria(r, owner, tref)...)
 	sel.Where = append(sel.Where, aliveTerm(tref, t.SoftDelete, true))
 	x, err := s.executor(ctx)
 	if err != nil {

@@ -1,24 +1,19 @@
-// Package relations defines Arc's relationship field types — One[T]
-// (many-to-one, one-to-one), Many[T] (one-to-many, many-to-many through a
-// `secondary:` table) and Dynamic[T] (a query-backed collection) — and the
-// loading options a query takes (SelectIn, Joined, ContainsEager, Raise,
-// NoLoad).
+// Package relcore is the bookkeeping behind Arc's relationship fields:
+// the header every relations.One, Many and Dynamic holds (Core: its owner,
+// the resolved *meta.Relationship, the Loader that loads it, its members
+// in memory, the membership as last loaded or flushed, and the changes
+// queued while it is not loaded), the Loader interfaces package session
+// implements, and the criteria that select one owner's related rows.
 //
-// A relationship field holds a small private header: its owner, the
-// resolved *meta.Relationship and a Loader (the session). The header is
-// set when the owner is added to a session, loaded by a query, reached by
-// cascade, or initialised with Init. A bound field keeps the other side in
-// memory in step (back_populates), without SQL: appending an Address to
-// jack.Addresses sets the address's User to jack.
-//
-// relations knows nothing about sessions: loading goes through the Loader
-// interface, which package session implements.
-package relations
+// It is internal so that the field types' documented API is all users
+// see: relations builds the typed methods on Core, session drives the
+// unit of work through it. relcore knows nothing about sessions: loading
+// goes through Loader.
+package relcore
 
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"slices"
 	"unsafe"
 
@@ -26,49 +21,10 @@ import (
 	"github.com/arcorm/arc/meta"
 )
 
-// Loader loads relationships; package session implements it. Users never
-// call it directly.
-type Loader interface {
-	// LoadRelation loads the relationship r of the object at owner and
-	// fills its field (Core.SetLoaded).
-	LoadRelation(ctx context.Context, owner unsafe.Pointer, r *meta.Relationship) error
-	// QueryRelation runs a query over a dynamic relationship: the rows of
-	// r's target that belong to owner, narrowed by q. out is a *[]*T or,
-	// with q.Count, a *int64.
-	QueryRelation(ctx context.Context, owner unsafe.Pointer, r *meta.Relationship, q DynamicQuery, out any) error
-}
-
-// MemberPeeker is an optional interface of a Loader: the objects in
-// memory that loaded inverse fields show as members of owner's collection
-// r (no I/O). Set on an unloaded collection uses it to take the owner out
-// of the inverse side of the members it drops, at once.
-type MemberPeeker interface {
-	PeekMembers(owner unsafe.Pointer, r *meta.Relationship) []unsafe.Pointer
-}
-
-// Peeker is an optional interface of a Loader: it returns the object an
-// unloaded many-to-one field of owner refers to in the database, when that
-// object is in memory (the session's identity map), without I/O; nil
-// otherwise. Moving a member whose to-one side is not loaded uses it to
-// take the member out of its old parent's collection in memory
-// (SQLAlchemy reads the old value the same way, without SQL).
-type Peeker interface {
-	PeekOne(owner unsafe.Pointer, r *meta.Relationship) unsafe.Pointer
-}
-
-// Mode is a per-object loading mode set by query options.
-type Mode uint8
-
-// Modes.
-const (
-	ModeDefault Mode = iota
-	ModeRaise        // Load fails with arcerr.ErrLazyLoad
-	ModeNoLoad       // the field reads as empty and never loads
-)
-
 // Core is the state every relationship field holds: its binding (owner,
-// relationship, loader) and its in-memory members. It is exported for
-// package session; models use One, Many and Dynamic.
+// relationship, loader) and its in-memory members. relations.One, Many and
+// Dynamic are a Core each (the field starts with it, so At finds it from
+// the field's address); package session works on it.
 //
 // Every model with relationships carries a Core per field, and a load
 // makes one per field of every object, so it is kept small (72 bytes):
@@ -185,18 +141,29 @@ func (c *Core) Snapshot() ([]unsafe.Pointer, bool) { return c.snapshot(), c.snap
 // TakeSnapshot records the current members as the flushed membership.
 func (c *Core) TakeSnapshot() { c.setSnapshot(c.list()) }
 
-// CoreAt returns the relationship field that starts at p.
-func CoreAt(p unsafe.Pointer) *Core { return (*Core)(p) }
+// At returns the relationship field that starts at p: a relations.One,
+// Many or Dynamic is a Core.
+func At(p unsafe.Pointer) *Core { return (*Core)(p) }
 
-// coreOf returns the field r in the object at obj.
-func coreOf(obj unsafe.Pointer, r *meta.RelationField) *Core {
-	return (*Core)(unsafe.Add(obj, r.Offset))
+// Of returns the relationship field rf of the object at obj.
+func Of(obj unsafe.Pointer, rf *meta.RelationField) *Core {
+	return (*Core)(unsafe.Add(obj, rf.Offset))
 }
 
 // Bind attaches the field to owner and relationship r; ld may be nil
 // (in-memory only). A field bound to another owner (its struct was
 // copied) is re-bound. Members already present get their inverse side set.
-func (c *Core) Bind(owner unsafe.Pointer, r *meta.Relationship, ld Loader) {
+//
+// The inverse side (r.Back) is resolved here, so that a relationship whose
+// back_populates or backref side cannot be resolved fails where an error
+// can be returned (the session's Add, or the load that binds the owner)
+// instead of leaving the members' inverse fields silently unset; the
+// error names both fields and wraps meta's (arcerr.ErrInvalidModel). The
+// field is left as it was.
+func (c *Core) Bind(owner unsafe.Pointer, r *meta.Relationship, ld Loader) error {
+	if err := checkBack(r); err != nil {
+		return err
+	}
 	fresh := c.owner != owner || c.rel != r
 	c.owner, c.rel = owner, r
 	if ld != nil {
@@ -207,6 +174,19 @@ func (c *Core) Bind(owner unsafe.Pointer, r *meta.Relationship, ld Loader) {
 			c.linkBack(it)
 		}
 	}
+	return nil
+}
+
+// checkBack resolves r's inverse side, if it has one (meta caches the
+// result, so back finds it resolved).
+func checkBack(r *meta.Relationship) error {
+	if r == nil || r.Back == nil {
+		return nil
+	}
+	if _, err := meta.Resolve(r.Back); err != nil {
+		return fmt.Errorf("relationship %s: its inverse side %s.%s: %w", r.Name(), r.Target.GoType.Name(), r.Back.Field, err)
+	}
+	return nil
 }
 
 // Bound reports whether the field knows its owner.
@@ -314,16 +294,20 @@ func (c *Core) Queued() (added, removed []unsafe.Pointer) { return c.added(), c.
 // ClearQueued forgets queued changes (after a flush wrote them).
 func (c *Core) ClearQueued() { c.q = nil }
 
-// back returns the inverse field on member it, bound, or nil.
+// back returns the inverse field on member it, bound, or nil. A field is
+// bound to c.rel by Bind, which fails (and leaves the field unbound) when
+// c.rel.Back does not resolve, or by back itself on a member, with the
+// inverse of a relationship that was bound: the Resolve here returns
+// meta's cached result, whose error Bind has returned already.
 func (c *Core) back(it unsafe.Pointer) *Core {
 	if c.rel == nil || c.rel.Field == nil || c.rel.Back == nil || it == nil {
 		return nil
 	}
 	br, err := meta.Resolve(c.rel.Back)
 	if err != nil {
-		return nil
+		return nil // Bind reported it
 	}
-	bc := coreOf(it, c.rel.Back)
+	bc := Of(it, c.rel.Back)
 	if bc.owner != it || bc.rel != br {
 		bc.owner, bc.rel = it, br
 	}
@@ -535,49 +519,44 @@ func (c *Core) unlinkOld(old unsafe.Pointer) {
 	}
 }
 
-func (c *Core) load(ctx context.Context, what string) error {
+// Load loads the field through its loader unless it is loaded; what names
+// the field in messages while it is unbound ("Many[Address]").
+func (c *Core) Load(ctx context.Context, what string) error {
 	if c.Loaded() {
 		return nil
 	}
 	if c.mode == ModeRaise {
-		return fmt.Errorf("%w: %s is not loaded and its loading strategy is raise", arcerr.ErrLazyLoad, c.name(what))
+		return fmt.Errorf("%w: %s is not loaded and its loading strategy is raise", arcerr.ErrLazyLoad, c.Name(what))
 	}
 	if c.ld == nil || c.owner == nil || c.rel == nil {
-		return fmt.Errorf("%w: %s is not bound to a session (add its owner to a session or load it with a query)", arcerr.ErrDetached, c.name(what))
+		return fmt.Errorf("%w: %s is not bound to a session (add its owner to a session or load it with a query)", arcerr.ErrDetached, c.Name(what))
 	}
 	return c.ld.LoadRelation(ctx, c.owner, c.rel)
 }
 
-func (c *Core) name(what string) string {
+// Query runs q over a dynamic field through its loader (out is a *[]*T,
+// or a *int64 with q.Count).
+func (c *Core) Query(ctx context.Context, what string, q DynamicQuery, out any) error {
+	if c.ld == nil || c.owner == nil {
+		return fmt.Errorf("%w: %s is not bound to a session", arcerr.ErrDetached, c.Name(what))
+	}
+	return c.ld.QueryRelation(ctx, c.owner, c.rel, q, out)
+}
+
+// Name is the relationship's "Model.Field" once bound, else what.
+func (c *Core) Name(what string) string {
 	if c.rel != nil {
 		return c.rel.Name()
 	}
 	return what
 }
 
-// Init binds every relationship field of obj in memory (no session), so
-// that appending to one side sets the other at once, and returns obj. A
-// new object's collections are empty and loaded. Adding obj to a session
-// does the same.
-func Init[T any](obj *T) *T {
-	if obj == nil {
-		return obj
-	}
-	t, err := meta.Of[T]()
-	if err != nil {
-		return obj
-	}
-	p := unsafe.Pointer(obj)
-	for _, rf := range t.Relations {
-		r, err := meta.Resolve(rf)
-		if err != nil {
-			continue
-		}
-		c := coreOf(p, rf)
-		c.Bind(p, r, nil)
-		c.loaded = true
-	}
-	return obj
-}
+// One returns a to-one field's target in memory, or nil.
+func (c *Core) One() unsafe.Pointer { return c.one() }
 
-func typeName[T any]() string { return reflect.TypeFor[T]().Name() }
+// Len is the number of members in memory.
+func (c *Core) Len() int { return int(c.n) }
+
+// Added returns the members appended and not yet written (Dynamic's
+// pending ones).
+func (c *Core) Added() []unsafe.Pointer { return c.added() }

@@ -1,4 +1,4 @@
-package relations
+package relcore
 
 import (
 	"database/sql/driver"
@@ -8,19 +8,19 @@ import (
 	"github.com/arcorm/arc/meta"
 )
 
-// objectValue is a bound value read from an object's column when the
+// Deferred is a bound value read from an object's column when the
 // statement runs (it is a driver.Valuer), not when the predicate is
 // built: the query's autoflush, which comes after, may change it. This is
 // how Contains(&P.Replies, r) sees r's new parent when r was moved and
 // not flushed yet (SQLAlchemy binds such values with a callable too).
-type objectValue struct {
-	obj unsafe.Pointer
-	c   *meta.Column
+type Deferred struct {
+	Obj unsafe.Pointer
+	Col *meta.Column
 }
 
 // Value reads the column (NULL when it is).
-func (v objectValue) Value() (driver.Value, error) {
-	x := keyArgs(v.obj, []*meta.Column{v.c})[0]
+func (v Deferred) Value() (driver.Value, error) {
+	x := KeyArgs(v.Obj, []*meta.Column{v.Col})[0]
 	if x == nil {
 		return nil, nil
 	}
@@ -28,7 +28,7 @@ func (v objectValue) Value() (driver.Value, error) {
 }
 
 // String shows the current value (statement logs).
-func (v objectValue) String() string {
+func (v Deferred) String() string {
 	x, err := v.Value()
 	if err != nil {
 		return "<" + err.Error() + ">"
