@@ -79,7 +79,7 @@ func (s *Session) relPreFlush(ctx context.Context) error {
 				if err != nil {
 					return err
 				}
-				if err := s.fill(r, st.obj, groups[0]); err != nil {
+				if err := s.fill(r, st.obj, groups[0], nil); err != nil {
 					return err
 				}
 			}
@@ -441,7 +441,7 @@ func (s *Session) relDeleteOne(ctx context.Context, rf *relFlush, st *state) err
 			if r, err = meta.Resolve(f); err != nil {
 				return err
 			}
-			if err := c.Bind(st.obj, r, s.asLoader()); err != nil {
+			if err := c.Bind(st.obj, r, s.loaderRef()); err != nil {
 				return err
 			}
 		}

@@ -372,3 +372,82 @@ func TestRelContainsEagerAfterExpire(t *testing.T) {
 		require.Len(t, rec.SQL(), 1)
 	})
 }
+
+// Eager loads group the children of interleaved owners (rows in child
+// order: owner 1, 2, 3, 1, 2, 3 ...) into each owner's collection in row
+// order, mark the collections and the children's to-one sides loaded, map
+// every object once, and snapshot them: a commit without changes writes
+// nothing, a change writes one UPDATE. The returned slice is the caller's:
+// reordering it changes no child's owner.
+func TestRelEagerGroupsInterleavedOwners(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := relSetup(t, eng)
+		users := make([]*RUser, 3)
+		for i := range users {
+			users[i] = &RUser{Name: fmt.Sprintf("u%d", i)}
+			require.NoError(t, s.Add(users[i]))
+		}
+		require.NoError(t, s.Commit(ctx))
+		want := map[string][]string{}
+		for j := range 4 {
+			for _, u := range users {
+				e := fmt.Sprintf("%s-%d@x", u.Name, j)
+				require.NoError(t, s.Add(&RAddress{Email: e, UserID: &u.ID}))
+				want[u.Name] = append(want[u.Name], e)
+			}
+		}
+		require.NoError(t, s.Commit(ctx))
+		load := map[string]func(*session.Session) []*RUser{
+			"selectin": func(s *session.Session) []*RUser {
+				got, err := session.NewQuery[RUser](s).Options(relations.SelectIn(&U.Addresses)).OrderBy(&U.ID).All(ctx)
+				require.NoError(t, err)
+				return got
+			},
+			"joined": func(s *session.Session) []*RUser {
+				got, handled, err := session.AllJoined(ctx, s, session.NewQuery[RUser](s).Options(relations.Joined(&U.Addresses)).OrderBy(&U.ID))
+				require.NoError(t, err)
+				require.True(t, handled)
+				return got
+			},
+		}
+		for name, run := range load {
+			t.Run(name, func(t *testing.T) {
+				s2 := session.New(eng)
+				defer s2.Close(ctx)
+				got := run(s2)
+				require.Len(t, got, 3)
+				got[0], got[2] = got[2], got[0] // the caller's slice: no child follows it
+				rec := dbtest.Record(eng)
+				for _, u := range got {
+					as, loaded := u.Addresses.Cached()
+					require.True(t, loaded, u.Name)
+					require.Equal(t, want[u.Name], emails(as), u.Name)
+					for _, a := range as {
+						owner, ok := a.User.Cached()
+						require.True(t, ok, a.Email)
+						require.Same(t, u, owner, a.Email)
+						same, err := session.Get[RAddress](ctx, s2, a.ID)
+						require.NoError(t, err)
+						require.Same(t, a, same, "one object per row")
+					}
+				}
+				require.Empty(t, rec.SQL(), "identity-map hits and loaded sides need no SQL")
+				byName := map[string]*RUser{}
+				for _, u := range got {
+					byName[u.Name] = u
+				}
+				for _, u := range run(s2) {
+					require.Same(t, byName[u.Name], u, "a second load maps the same objects")
+				}
+				rec.Reset()
+				require.NoError(t, s2.Flush(ctx))
+				require.Empty(t, filterSQL(rec.SQL(), "UPDATE"), "nothing changed")
+				as, _ := got[1].Addresses.Cached()
+				as[2].Email = "changed@x"
+				require.NoError(t, s2.Flush(ctx))
+				require.Len(t, filterSQL(rec.SQL(), "UPDATE"), 1, "%v", rec.SQL())
+				require.NoError(t, s2.Rollback(ctx))
+			})
+		}
+	})
+}

@@ -116,7 +116,7 @@ func (s *Session) loadRelation(ctx context.Context, owner unsafe.Pointer, r *met
 	if err != nil {
 		return err
 	}
-	return s.fill(r, owner, groups[0])
+	return s.fill(r, owner, groups[0], nil)
 }
 
 // samePK reports whether a many-to-one joins on the target's primary key
@@ -136,8 +136,10 @@ func samePK(r *meta.Relationship) bool {
 // fill stores loaded members in owner's field, records the membership and
 // sets the inverse to-one side of each member when it is not loaded. An
 // inverse side that does not resolve is an error (naming both fields), not
-// a member left with its to-one side unset.
-func (s *Session) fill(r *meta.Relationship, owner unsafe.Pointer, items []unsafe.Pointer) error {
+// a member left with its to-one side unset. one, when not nil, is a
+// one-element slice holding owner that the members' to-one sides may share
+// (never written in place); else fill makes one.
+func (s *Session) fill(r *meta.Relationship, owner unsafe.Pointer, items, one []unsafe.Pointer) error {
 	c := coreOf(owner, r.Field)
 	if !r.Uselist() && len(items) > 1 {
 		items = items[:1:1]
@@ -153,8 +155,7 @@ func (s *Session) fill(r *meta.Relationship, owner unsafe.Pointer, items []unsaf
 	if br.Uselist() {
 		return nil
 	}
-	var one []unsafe.Pointer // shared by the members: never written in place
-	for _, it := range items {
+	for _, it := range items { // one is shared by the members: never written in place
 		bc := coreOf(it, r.Back)
 		if bc.Loaded() {
 			continue
@@ -162,7 +163,7 @@ func (s *Session) fill(r *meta.Relationship, owner unsafe.Pointer, items []unsaf
 		if one == nil {
 			one = []unsafe.Pointer{owner}
 		}
-		if err := bc.Bind(it, br, s.asLoader()); err != nil {
+		if err := bc.Bind(it, br, s.loaderRef()); err != nil {
 			return fmt.Errorf("arc: loading %s: %w", r.Name(), err)
 		}
 		bc.SetLoaded(one)
@@ -249,16 +250,16 @@ func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners [
 	if chunk > 500 {
 		chunk = 500 // SQLAlchemy's batch size: keeps statement texts few and cacheable
 	}
-	// Gather (owner, item) pairs, then cut every owner's group from one
-	// backing array instead of growing each by appends.
-	type pair struct {
-		o int32
-		p unsafe.Pointer
-	}
-	pairs := make([]pair, 0, max(codecOf(r.Target).hint.expect(), len(owners)))
-	count := make([]int32, len(owners))
-	for start := 0; start < len(keys); start += chunk {
-		part := keys[start:min(len(keys), start+chunk)]
+	// Gather each row's object and its owner's index (two arrays: the
+	// indexes hold no pointers for the collector to scan), then cut every
+	// owner's group from one backing array in row order instead of
+	// growing each by appends.
+	expect := max(codecOf(r.Target).hint.expect(), len(owners))
+	items := make([]unsafe.Pointer, 0, expect)
+	who := make([]int32, 0, expect)
+	start := make([]int32, len(owners)+1) // counts, then where each owner's group begins in backing
+	for from := 0; from < len(keys); from += chunk {
+		part := keys[from:min(len(keys), from+chunk)]
 		q, err := cachedRelSQL(s.cache(), d, r, len(part))
 		if err != nil {
 			return nil, nil, err
@@ -276,31 +277,39 @@ func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners [
 				return
 			}
 			for ; oi >= 0; oi = sameKey[oi] {
-				pairs = append(pairs, pair{oi, p})
-				count[oi]++
+				items = append(items, p)
+				who = append(who, oi)
+				start[oi+1]++
 			}
 		})
 		if err != nil {
 			return nil, nil, err
 		}
 	}
-	backing := make([]unsafe.Pointer, len(pairs))
-	start := make([]int32, len(owners)) // where each owner's group begins in backing
-	next := int32(0)
-	for i, n := range count {
-		start[i] = next
-		next += n
+	for i := 1; i < len(start); i++ {
+		start[i] += start[i-1]
 	}
-	for _, pr := range pairs {
-		backing[start[pr.o]] = pr.p
-		start[pr.o]++
+	// Each row's place in owner order (stable: a group keeps the rows'
+	// order), in who; then items is permuted into that order in place.
+	next := start[:len(owners)]
+	for i, o := range who {
+		who[i] = next[o]
+		next[o]++
 	}
-	next = 0
-	for i, n := range count {
-		if n > 0 {
-			groups[i] = backing[next : next+n : next+n]
+	for i := range items {
+		for j := who[i]; j != int32(i); j = who[i] {
+			items[i], items[j] = items[j], items[i]
+			who[i], who[j] = who[j], who[i]
 		}
-		next += n
+	}
+	backing := items[:len(items):len(items)]
+	// next[i] is now where owner i's group ends (and i+1's begins).
+	from := int32(0)
+	for i, end := range next {
+		if end > from {
+			groups[i] = backing[from:end:end]
+		}
+		from = end
 	}
 	return groups, backing, nil
 }

@@ -31,6 +31,15 @@ var (
 // asLoader is s as the loader of the relationship fields it binds.
 func (s *Session) asLoader() *relLoader { return (*relLoader)(s) }
 
+// loaderRef is s as the loader of the relationship fields it binds, as
+// the pointer they keep (relcore.Core.Bind).
+func (s *Session) loaderRef() *relcore.Loader {
+	if s.ldRef == nil {
+		s.ldRef = s.asLoader()
+	}
+	return &s.ldRef
+}
+
 // sessionOf returns the session behind a relationship field's loader, or
 // nil when the field has none (or another package's loader).
 func sessionOf(ld relcore.Loader) *Session {

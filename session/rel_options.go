@@ -126,7 +126,7 @@ func (s *Session) applyStrategy(ctx context.Context, r *meta.Relationship, st re
 	}
 	// SelectIn (Joined and ContainsEager fall back to it when the query
 	// could not load them in its own SELECT).
-	var need []unsafe.Pointer
+	need := make([]unsafe.Pointer, 0, len(objs))
 	var children []unsafe.Pointer
 	for _, o := range objs {
 		c := coreOf(o, r.Field)
@@ -150,7 +150,8 @@ func (s *Session) applyStrategy(ctx context.Context, r *meta.Relationship, st re
 		return nil, err
 	}
 	for i, o := range need {
-		if err := s.fill(r, o, groups[i]); err != nil {
+		// need is not written again: its elements are the owners' arrays.
+		if err := s.fill(r, o, groups[i], need[i:i+1:i+1]); err != nil {
 			return nil, err
 		}
 	}
@@ -167,14 +168,14 @@ func (s *Session) loadManyToOne(ctx context.Context, r *meta.Relationship, objs,
 	for _, o := range objs {
 		vals, ok := keyValues(o, r.OwnerCols)
 		if !ok {
-			if err := s.fill(r, o, nil); err != nil {
+			if err := s.fill(r, o, nil, nil); err != nil {
 				return nil, err
 			}
 			continue
 		}
 		if k, err := keyOf(r.Target, vals); err == nil && samePK(r) {
 			if tst := s.identity.get(k); tst != nil {
-				if err := s.fill(r, o, []unsafe.Pointer{tst.obj}); err != nil {
+				if err := s.fill(r, o, []unsafe.Pointer{tst.obj}, nil); err != nil {
 					return nil, err
 				}
 				children = append(children, tst.obj)
@@ -233,7 +234,7 @@ func (s *Session) loadManyToOne(ctx context.Context, r *meta.Relationship, objs,
 				items = []unsafe.Pointer{tst.obj}
 			}
 		}
-		if err := s.fill(r, o, items); err != nil {
+		if err := s.fill(r, o, items, nil); err != nil {
 			return nil, err
 		}
 		children = append(children, items...)

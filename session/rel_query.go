@@ -129,39 +129,43 @@ type joinedLoad struct {
 	pk     []int
 	fresh  unsafe.Pointer
 	ld     *loader
-	pairs  []joinedPair // a row's parent (index into the result) and child, nil when the outer join found none
+	// kids are the rows' children in row order (an outer join's row
+	// without one adds none) and parents their parents' indexes in the
+	// result: two arrays, so the indexes hold no pointers to scan.
+	kids    []unsafe.Pointer
+	parents []int32
 }
 
-type joinedPair struct {
-	parent int
-	child  unsafe.Pointer
-}
-
-// groups returns the children of each parent, in row order without
-// repeats, from one backing array.
+// groups cuts the children into one group per parent, in row order,
+// from the kids array itself (permuted in place).
 func (jl *joinedLoad) groups(parents int) [][]unsafe.Pointer {
-	counts := make([]int, parents+1)
-	for _, p := range jl.pairs {
-		if p.child != nil {
-			counts[p.parent+1]++
-		}
+	next := make([]int32, parents+1)
+	for _, p := range jl.parents {
+		next[p+1]++
 	}
 	for i := 1; i <= parents; i++ {
-		counts[i] += counts[i-1]
+		next[i] += next[i-1]
 	}
-	all := make([]unsafe.Pointer, counts[parents])
-	next := counts[:parents:parents]
-	for _, p := range jl.pairs {
-		if p.child != nil {
-			all[next[p.parent]] = p.child
-			next[p.parent]++
+	// Each child's place in parent order (stable), then the permutation
+	// applied in place.
+	pos := jl.parents
+	for i, p := range pos {
+		pos[i] = next[p]
+		next[p]++
+	}
+	all := jl.kids
+	for i := range all {
+		for j := pos[i]; j != int32(i); j = pos[i] {
+			all[i], all[j] = all[j], all[i]
+			pos[i], pos[j] = pos[j], pos[i]
 		}
 	}
 	out := make([][]unsafe.Pointer, parents)
-	start := 0
+	start := int32(0)
 	for i := range out {
-		g := all[start:next[i]:next[i]]
-		start = next[i]
+		end := next[i]
+		g := all[start:end:end]
+		start = end
 		// The same child comes back once per row of another joined
 		// collection (a cartesian product): keep its first place.
 		kept := g[:0]
@@ -287,7 +291,8 @@ func (q *Query[T]) allJoined(ctx context.Context, s *Session, variant byte) (out
 	dests := slices.Clone(plan.Dests(nil))
 	for _, jl := range loads {
 		jl.ld = s.newLoader(jl.r.Target, jl.plan, false, nil, nil)
-		jl.pairs = make([]joinedPair, 0, max(jl.ld.hint(), ld.hint(), 16)) // a row per child, at least one per parent
+		n := max(jl.ld.hint(), ld.hint(), 16) // a row per child, at least one per parent
+		jl.kids, jl.parents = make([]unsafe.Pointer, 0, n), make([]int32, 0, n)
 		if jl.direct {
 			dests = append(dests, jl.plan.Dests(nil)...)
 		} else {
@@ -322,7 +327,10 @@ func (q *Query[T]) allJoined(ctx context.Context, s *Session, variant byte) (out
 			if err != nil {
 				return nil, true, err
 			}
-			jl.pairs = append(jl.pairs, joinedPair{pi, cp})
+			if cp != nil {
+				jl.kids = append(jl.kids, cp)
+				jl.parents = append(jl.parents, int32(pi))
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -333,6 +341,9 @@ func (q *Query[T]) allJoined(ctx context.Context, s *Session, variant byte) (out
 	for _, jl := range loads {
 		jl.ld.done()
 	}
+	// The parents, for the children's to-one sides to share (one array
+	// instead of one per parent; never written in place).
+	owners := objsOf(out)
 	for _, jl := range loads {
 		var children []unsafe.Pointer
 		groups := jl.groups(len(out))
@@ -340,7 +351,7 @@ func (q *Query[T]) allJoined(ctx context.Context, s *Session, variant byte) (out
 			op := unsafe.Pointer(o)
 			c := coreOf(op, jl.r.Field)
 			if !c.Loaded() || q.populate || jl.opt.Strategy == relations.StrategyContainsEager {
-				if err := s.fill(jl.r, op, groups[i]); err != nil {
+				if err := s.fill(jl.r, op, groups[i], owners[i:i+1:i+1]); err != nil {
 					return nil, true, err
 				}
 			}

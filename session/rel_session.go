@@ -84,7 +84,7 @@ func (s *Session) bindRelations(st *state) error {
 		if err != nil {
 			return err
 		}
-		if err := coreOf(st.obj, rf).Bind(st.obj, r, s.asLoader()); err != nil {
+		if err := coreOf(st.obj, rf).Bind(st.obj, r, s.loaderRef()); err != nil {
 			return err
 		}
 	}

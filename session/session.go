@@ -9,6 +9,7 @@ import (
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/internal/relcore"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -28,7 +29,8 @@ type Session struct {
 	closed      bool
 	iterating   int // open iterators holding the connection
 
-	states    stateTable // object address → state
+	states    stateTable     // object address → state
+	ldRef     relcore.Loader // s as the loader its relationship fields point at (see loaderRef)
 	stChunk   []state
 	relModels bool   // an object with relationship fields joined the session (since the last ExpungeAll)
 	holders   bool   // a tracked object (with a Holder) joined the session (since the last ExpungeAll)

@@ -14,8 +14,9 @@ import (
 // linear probe over 8-byte slots instead of a hash call and 16-byte slots
 // (the key is read from the state, not stored).
 //
-// Deleting leaves a tombstone, so a range over all() may delete as it
-// goes, as with a Go map. Adding while ranging is not supported (no loop
+// Deleting leaves a tombstone where a probe may pass the slot (else the
+// slot is emptied), so a range over all() may delete as it goes, as with
+// a Go map. Adding while ranging is not supported (no loop
 // of the session does).
 type stateTable struct {
 	slots []*state // len is 0 or a power of two; at least one slot is nil
@@ -102,8 +103,21 @@ func (t *stateTable) del(k uint64) {
 			return
 		}
 		if st != tombstone && t.keyOf(st) == k {
-			t.slots[i] = tombstone
 			t.n--
+			if t.slots[(i+1)&mask] != nil {
+				t.slots[i] = tombstone
+				return
+			}
+			// No probe passes slot i (the run it is in ends there): empty
+			// it, and the tombstones just before it, so that a table whose
+			// states come and go (a Stream, Expunge) does not fill up with
+			// tombstones and rehash.
+			t.slots[i] = nil
+			t.used--
+			for j := (i - 1) & mask; t.slots[j] == tombstone; j = (j - 1) & mask {
+				t.slots[j] = nil
+				t.used--
+			}
 			return
 		}
 	}

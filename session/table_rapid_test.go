@@ -52,6 +52,15 @@ func TestStateTableRapid(t *testing.T) {
 			if tab.used < tab.n || (len(tab.slots) > 0 && tab.used >= len(tab.slots)) {
 				t.Fatalf("used = %d with n = %d and %d slots: no free slot left", tab.used, tab.n, len(tab.slots))
 			}
+			occupied := 0
+			for _, st := range tab.slots {
+				if st != nil {
+					occupied++
+				}
+			}
+			if occupied != tab.used {
+				t.Fatalf("used = %d, but %d slots hold a state or a tombstone", tab.used, occupied)
+			}
 			seen := map[*state]bool{}
 			for st := range tab.all() {
 				if seen[st] {

@@ -27,13 +27,14 @@ import (
 // the field's address); package session works on it.
 //
 // Every model with relationships carries a Core per field, and a load
-// makes one per field of every object, so it is kept small (72 bytes):
+// makes one per field of every object, so it is kept small (64 bytes):
 // the members and the snapshot are stored as an array pointer with 32-bit
-// lengths instead of two slice headers (see list and snapshot).
+// lengths instead of two slice headers (see list and snapshot), and the
+// loader as a pointer to the interface value its session keeps (see Bind).
 type Core struct {
 	owner unsafe.Pointer
 	rel   *meta.Relationship
-	ld    Loader
+	ld    *Loader
 	// items[:n:capa] are the members in memory.
 	items *unsafe.Pointer
 	// snap[:sn] is the membership as last loaded or flushed (the unit of
@@ -160,7 +161,11 @@ func Of(obj unsafe.Pointer, rf *meta.RelationField) *Core {
 // instead of leaving the members' inverse fields silently unset; the
 // error names both fields and wraps meta's (arcerr.ErrInvalidModel). The
 // field is left as it was.
-func (c *Core) Bind(owner unsafe.Pointer, r *meta.Relationship, ld Loader) error {
+//
+// ld points at a Loader its owner (the session) keeps for as long as the
+// fields it binds may use it: a field holds the pointer, one word instead
+// of an interface's two.
+func (c *Core) Bind(owner unsafe.Pointer, r *meta.Relationship, ld *Loader) error {
 	if err := checkBack(r); err != nil {
 		return err
 	}
@@ -199,10 +204,21 @@ func (c *Core) Owner() unsafe.Pointer { return c.owner }
 func (c *Core) Rel() *meta.Relationship { return c.rel }
 
 // Loader returns the field's loader, or nil.
-func (c *Core) Loader() Loader { return c.ld }
+func (c *Core) Loader() Loader {
+	if c.ld == nil {
+		return nil
+	}
+	return *c.ld
+}
 
 // SetLoader sets the loader (nil detaches the field from its session).
-func (c *Core) SetLoader(ld Loader) { c.ld = ld }
+func (c *Core) SetLoader(ld Loader) {
+	if ld == nil {
+		c.ld = nil
+		return
+	}
+	c.ld = &ld
+}
 
 // Loaded reports whether the members in memory are the whole relationship.
 func (c *Core) Loaded() bool { return c.loaded || c.mode == ModeNoLoad }
@@ -371,7 +387,7 @@ func (c *Core) current() unsafe.Pointer {
 	if c.loaded || c.mode == ModeNoLoad {
 		return c.one()
 	}
-	if pk, ok := c.ld.(Peeker); ok && c.owner != nil && c.rel != nil {
+	if pk, ok := c.Loader().(Peeker); ok && c.owner != nil && c.rel != nil {
 		return pk.PeekOne(c.owner, c.rel)
 	}
 	return nil
@@ -457,7 +473,7 @@ func (c *Core) SetAll(ps []unsafe.Pointer) {
 	// database are not known yet; they are loaded (at the latest by the
 	// next flush) and the ones not in ps leave.
 	replace := !c.Loaded() && c.ld != nil && c.owner != nil && c.rel != nil && c.rel.Field != nil && c.rel.Field.Kind != meta.RelDynamic
-	if mp, ok := c.ld.(MemberPeeker); ok && replace {
+	if mp, ok := c.Loader().(MemberPeeker); ok && replace {
 		for _, it := range mp.PeekMembers(c.owner, c.rel) {
 			if !slices.Contains(ps, it) && !slices.Contains(c.list(), it) {
 				c.unlinkBack(it) // a member known in memory that leaves
@@ -531,7 +547,7 @@ func (c *Core) Load(ctx context.Context, what string) error {
 	if c.ld == nil || c.owner == nil || c.rel == nil {
 		return fmt.Errorf("%w: %s is not bound to a session (add its owner to a session or load it with a query)", arcerr.ErrDetached, c.Name(what))
 	}
-	return c.ld.LoadRelation(ctx, c.owner, c.rel)
+	return (*c.ld).LoadRelation(ctx, c.owner, c.rel)
 }
 
 // Query runs q over a dynamic field through its loader (out is a *[]*T,
@@ -540,7 +556,7 @@ func (c *Core) Query(ctx context.Context, what string, q DynamicQuery, out any) 
 	if c.ld == nil || c.owner == nil {
 		return fmt.Errorf("%w: %s is not bound to a session", arcerr.ErrDetached, c.Name(what))
 	}
-	return c.ld.QueryRelation(ctx, c.owner, c.rel, q, out)
+	return (*c.ld).QueryRelation(ctx, c.owner, c.rel, q, out)
 }
 
 // Name is the relationship's "Model.Field" once bound, else what.

@@ -51,11 +51,11 @@ func TestCoreListStorage(t *testing.T) {
 
 // The flags the unit of work reads: Set on an unloaded collection of a
 // bound owner replaces it (the flush loads the rest), setting a to-one
-// (nil too) is a change, and both are cleared by a load; Core stays 72
+// (nil too) is a change, and both are cleared by a load; Core stays 64
 // bytes.
 func TestCoreReplacedAndAssigned(t *testing.T) {
-	if n := unsafe.Sizeof(Core{}); n != 72 {
-		t.Fatalf("Core is %d bytes, want 72", n)
+	if n := unsafe.Sizeof(Core{}); n != 64 {
+		t.Fatalf("Core is %d bytes, want 64", n)
 	}
 	var co Core
 	co.SetAll(nil)
