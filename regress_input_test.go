@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/arcorm/arc"
+	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/expr"
 	"github.com/arcorm/arc/internal/dbtest"
 )
@@ -177,7 +178,7 @@ func TestRegression_AbortedTransactionNeedsRollback(t *testing.T) {
 		require.Error(t, err)
 		assert.NotErrorIs(t, err, arc.ErrNeedsRollback, "the failing statement itself is its own error")
 		_, err = arc.QueryOf[Word](s).All(ctx)
-		if dbtest.Name(eng) == "postgres" {
+		if eng.Dialect().Has(dialect.TxAbortOnError) {
 			require.ErrorIs(t, err, arc.ErrNeedsRollback)
 			assert.Contains(t, err.Error(), "no_such_table_x", "names the statement that failed first")
 			assert.Contains(t, err.Error(), "aborted")
@@ -205,7 +206,7 @@ func TestRegression_AbortedTransactionNeedsRollback(t *testing.T) {
 		_, err = arc.QueryOf[Word](s).FromStatement(arc.Text("SELECT * FROM second_missing")).All(ctx)
 		require.Error(t, err)
 		_, err = arc.QueryOf[Word](s).All(ctx)
-		if dbtest.Name(eng) == "postgres" {
+		if eng.Dialect().Has(dialect.TxAbortOnError) {
 			require.ErrorIs(t, err, arc.ErrNeedsRollback)
 			assert.Contains(t, err.Error(), "second_missing")
 			assert.NotContains(t, err.Error(), "first_missing")

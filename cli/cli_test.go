@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/arcorm/arc/cli"
+	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/engine"
 )
 
@@ -149,8 +150,8 @@ func TestMigrateCommands(t *testing.T) {
 			want(t, r, 1, "", "000003_bad.up.sql failed at statement 2 (line 2)")
 			want(t, r, 1, "", "INSERT INTO missing_table")
 			want(t, r, 1, "", "arctl migrate force 2")
-			mysql := strings.HasPrefix(url, "mysql")
-			if mysql {
+			rollsBackDDL := dialectOf(t, url).Has(dialect.TransactionalDDL)
+			if !rollsBackDDL {
 				// DDL commits itself: the CREATE TABLE stays, and the
 				// message says so and names it.
 				want(t, r, 1, "", "NOT rolled back")
@@ -160,7 +161,7 @@ func TestMigrateCommands(t *testing.T) {
 			want(t, run(t, dir, nil, "migrate", "status", db), 3, "DIRTY    000003_bad.up.sql", "dirty")
 			want(t, run(t, dir, nil, "migrate", "up", db), 1, "", "dirty")
 			want(t, run(t, dir, nil, "migrate", "force", "2", db), 0, "forced version 2", "")
-			if mysql {
+			if !rollsBackDDL {
 				execURL(t, url, "DROP TABLE t3") // undone by hand, as the message says
 			}
 			writeFile(t, filepath.Join(dir, "migrations/000003_bad.up.sql"), "CREATE TABLE t3 (id INTEGER PRIMARY KEY);\n")
@@ -327,4 +328,15 @@ func execURL(t *testing.T, url, q string) {
 	if _, err := eng.DB().ExecContext(context.Background(), q); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// dialectOf returns the dialect registered for url's scheme.
+func dialectOf(t *testing.T, url string) dialect.Dialect {
+	t.Helper()
+	scheme, _, _ := strings.Cut(url, ":")
+	d, err := dialect.Lookup(scheme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

@@ -111,6 +111,20 @@ const (
 	// which fixes the order of the keys; without it such rows are
 	// inserted one per statement.
 	ValuesTable
+	// TxAbortOnError: a statement that fails inside a transaction aborts
+	// the whole transaction: every later statement fails until ROLLBACK
+	// (or ROLLBACK TO SAVEPOINT), and COMMIT rolls back (PostgreSQL).
+	// Without it only the failed statement is undone and the transaction
+	// goes on (SQLite, MySQL, MariaDB).
+	TxAbortOnError
+	// SerializableSnapshot: SERIALIZABLE is snapshot isolation with
+	// conflict detection (PostgreSQL's SSI): transactions read without
+	// waiting for each other, and of two that conflict one fails with a
+	// retryable serialization failure. Without it SERIALIZABLE takes
+	// locks, and a conflicting transaction waits (SQLite's database lock,
+	// MySQL's shared read locks) until the lock is free or a timeout or
+	// deadlock ends it.
+	SerializableSnapshot
 	// NullsDistinctIndexes etc. may follow.
 )
 
@@ -121,6 +135,20 @@ const (
 // the connection counts found rows).
 type DuplicateKeyError interface {
 	IsDuplicateKey(err error) bool
+}
+
+// SequenceResetter is implemented by a dialect whose generated keys come
+// from sequences that rows inserted with explicit keys do not move
+// (PostgreSQL): ResetSequence returns the statement, and its bind
+// arguments, that moves the sequence behind column c of table t (the
+// column's own, seq:, or the one behind its serial or identity default)
+// past the largest value in the table. A dialect whose key counter
+// follows the largest key by itself does not implement it: SQLite's
+// rowid (and sqlite_sequence for AUTOINCREMENT tables) and MySQL's
+// AUTO_INCREMENT are raised by an insert with an explicit key. Fixtures
+// use it after loading rows with explicit keys.
+type SequenceResetter interface {
+	ResetSequence(t *meta.Table, c *meta.Column) (query string, args []any)
 }
 
 // MaxLimiter is implemented by a dialect that has neither OFFSET without

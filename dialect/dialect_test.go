@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -55,7 +56,7 @@ func TestDriverNamesAndCapabilities(t *testing.T) {
 	if !lite.Has(both) || !pg.Has(both) {
 		t.Error("RETURNING, savepoints and transactional DDL on both")
 	}
-	for _, f := range []dialect.Feature{dialect.ILike, dialect.Sequences, dialect.MatchTSQuery, dialect.LimitAll, dialect.OffsetWithoutLimit, dialect.AlterColumn, dialect.ForUpdate} {
+	for _, f := range []dialect.Feature{dialect.ILike, dialect.Sequences, dialect.MatchTSQuery, dialect.LimitAll, dialect.OffsetWithoutLimit, dialect.AlterColumn, dialect.ForUpdate, dialect.TxAbortOnError, dialect.SerializableSnapshot} {
 		if lite.Has(f) || !pg.Has(f) {
 			t.Errorf("feature %b: sqlite %v, postgres %v", f, lite.Has(f), pg.Has(f))
 		}
@@ -307,6 +308,47 @@ func TestDSN(t *testing.T) {
 		dsn, opts, err := tt.d.DSN(u)
 		if err != nil || dsn != tt.dsn || (opts.MaxOpenConns == 1) != tt.single {
 			t.Errorf("DSN(%s) = %q %+v %v, want %q single=%v", tt.url, dsn, opts, err, tt.dsn, tt.single)
+		}
+	}
+}
+
+type seqWidget struct {
+	ID    int64
+	Code  int64 `arc:"seq:widget_code_seq"`
+	Label string
+}
+
+// TestSequenceResetter: PostgreSQL renders the sequence reset fixtures
+// run after explicit keys, with the names bound; the dialects whose key
+// counters follow the largest key by themselves have none.
+func TestSequenceResetter(t *testing.T) {
+	tb, err := meta.Of[seqWidget]()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sr, ok := dialect.Dialect(postgres.New()).(dialect.SequenceResetter)
+	if !ok {
+		t.Fatal("postgres is no SequenceResetter")
+	}
+	for _, tc := range []struct {
+		col, sql string
+		args     []any
+	}{
+		{"id", "SELECT setval(pg_get_serial_sequence($1, $2), COALESCE((SELECT MAX(id) FROM seq_widgets), 0) + 1, false)", []any{"seq_widgets", "id"}},
+		{"code", "SELECT setval($1::regclass, COALESCE((SELECT MAX(code) FROM seq_widgets), 0) + 1, false)", []any{"widget_code_seq"}},
+	} {
+		q, args := sr.ResetSequence(tb, tb.ColumnByName(tc.col))
+		if q != tc.sql || fmt.Sprint(args) != fmt.Sprint(tc.args) {
+			t.Errorf("%s: %s %v, want %s %v", tc.col, q, args, tc.sql, tc.args)
+		}
+	}
+	for _, name := range []string{"sqlite", "mysql"} {
+		d, err := dialect.Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := d.(dialect.SequenceResetter); ok {
+			t.Errorf("%s: a SequenceResetter, but its key counter follows the largest key", name)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/internal/dbtest"
 )
@@ -20,7 +21,9 @@ import (
 func TestRegression_EngineNewWarnsWithoutStatementCache(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, opened *engine.Engine) {
 		dsns := map[string]bool{"": false} // the pool Open made: no warning
-		if opened.Dialect().Name() == "sqlite" {
+		// Pools of the caller's whose connections may or may not cache
+		// statements, where the dialect can tell (SQLite's go-sqlite3).
+		if _, ok := opened.Dialect().(dialect.StatementCacheProbe); ok {
 			dir := t.TempDir()
 			dsns = map[string]bool{
 				"file:" + filepath.Join(dir, "plain.db") + "?_busy_timeout=5000":                      true,
@@ -31,7 +34,7 @@ func TestRegression_EngineNewWarnsWithoutStatementCache(t *testing.T) {
 			db := opened.DB()
 			if dsn != "" {
 				var err error
-				if db, err = sql.Open("sqlite3", dsn); err != nil {
+				if db, err = sql.Open(opened.Dialect().DriverName(), dsn); err != nil {
 					t.Fatal(err)
 				}
 				t.Cleanup(func() { _ = db.Close() })

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/internal/dbtest"
 	"github.com/arcorm/arc/session"
@@ -37,22 +38,21 @@ func benchEach(b *testing.B, fn func(b *testing.B, ctx context.Context, eng *eng
 	}
 }
 
-// rebind turns ? placeholders into the dialect's.
+// rebind turns the ? placeholders of a test's SQL text (with no ? in
+// its literals) into the dialect's.
 func rebind(eng *engine.Engine, q string) string {
-	if !strings.Contains(string(eng.Dialect().AppendPlaceholder(nil, 1)), "$") {
-		return q
-	}
-	var b strings.Builder
+	d := eng.Dialect()
+	b := make([]byte, 0, len(q)+8)
 	n := 0
-	for _, r := range q {
-		if r == '?' {
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
 			n++
-			b.WriteString("$" + strconv.Itoa(n))
+			b = d.AppendPlaceholder(b, n)
 			continue
 		}
-		b.WriteRune(r)
+		b = append(b, q[i])
 	}
-	return b.String()
+	return string(b)
 }
 
 func mustPrepare(b *testing.B, eng *engine.Engine, q string) *sql.Stmt {
@@ -151,8 +151,8 @@ func BenchmarkFlush(b *testing.B) {
 					// unprepared INSERT … RETURNING id per object in one
 					// transaction. (On PostgreSQL that is 2,000 round trips;
 					// its baseline is the prepared multi-row "raw".)
-					if eng.Dialect().Name() != "sqlite" {
-						b.Skip("SQLite's baseline only")
+					if !eng.Dialect().Has(dialect.ConnTx) {
+						b.Skip("the baseline of dialects whose transactions run unprepared statements on a pooled connection (ConnTx: SQLite)")
 					}
 					q := "INSERT INTO users (name, fullname, nickname) VALUES (?, ?, ?) RETURNING id"
 					reportCPU(b)
@@ -172,19 +172,24 @@ func BenchmarkFlush(b *testing.B) {
 					// The statement Arc runs: keys drawn in VALUES order
 					// (docs/session.md), so they can be matched to the
 					// objects without trusting RETURNING's row order.
+					d := eng.Dialect()
+					if !d.Has(dialect.ValuesTable | dialect.ReturningInsert) {
+						b.Skip("needs SELECT ... FROM (VALUES ...) and INSERT ... RETURNING")
+					}
 					var q strings.Builder
-					q.WriteString("INSERT INTO users (name, fullname, nickname) SELECT column1, column2, column3 FROM (VALUES ")
+					fmt.Fprintf(&q, "INSERT INTO users (name, fullname, nickname) SELECT %s, %s, %s FROM (VALUES ",
+						d.ValuesColumn(0), d.ValuesColumn(1), d.ValuesColumn(2))
 					for i := 0; i < n; i++ {
 						if i > 0 {
 							q.WriteString(", ")
 						}
-						if i == 0 && eng.Dialect().Name() == "postgres" {
-							q.WriteString("(?::VARCHAR, ?::VARCHAR, ?::VARCHAR, 0)")
+						if i == 0 && d.Has(dialect.TypedValues) {
+							q.WriteString("(CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS VARCHAR), 0)")
 						} else {
 							fmt.Fprintf(&q, "(?, ?, ?, %d)", i)
 						}
 					}
-					q.WriteString(") AS arc_rows ORDER BY column4 RETURNING id")
+					fmt.Fprintf(&q, ") AS arc_rows ORDER BY %s RETURNING id", d.ValuesColumn(3))
 					rawFlush(b, ctx, eng, q.String(), n)
 				})
 			})
@@ -362,8 +367,8 @@ var _ = fmt.Sprint
 // SQL runs; the database only serves the initial load.
 func BenchmarkCleanFlush(b *testing.B) {
 	benchEach(b, func(b *testing.B, ctx context.Context, eng *engine.Engine) {
-		if eng.Dialect().Name() != "sqlite" {
-			b.Skip("no SQL runs: one dialect is enough")
+		if eng.Dialect().Name() != dbtest.Dialects[0] {
+			b.Skip("no SQL runs: the first dialect of the run is enough")
 		}
 		seedUsers(b, ctx, eng, 10000)
 		for _, n := range []int{100, 1000, 10000} {

@@ -90,13 +90,13 @@ func (s *Session) flush(ctx context.Context) error {
 	}
 	plan := s.newPlan()
 	if err := s.runBeforeHooks(ctx, plan); err != nil {
-		plan.restore()
+		s.restored.add(plan.restore())
 		return err
 	}
 	plan.computeUpdates(s.flushNow())
 	tx, err := s.flushTx(ctx, plan) // flush_single.go
 	if err != nil {
-		plan.restore()
+		s.restored.add(plan.restore())
 		return err
 	}
 	useSavepoint := !tx.Autocommitted() && (s.txFlushed || len(s.nested) > 0)
@@ -108,7 +108,7 @@ func (s *Session) flush(ctx context.Context) error {
 		return err
 	})
 	if err != nil {
-		plan.restore()
+		s.restored.add(plan.restore())
 		return err
 	}
 	s.commitPlan(plan, done)
@@ -255,8 +255,23 @@ func lightRestore(t *meta.Table) bool {
 		len(t.Generated) == 0 // RETURNING overwrites generated fields, which need not be zero
 }
 
-// restore puts every touched object back as it was before the flush.
-func (p *flushPlan) restore() {
+// restoreCounts counts the objects failed flushes of a session restored,
+// by path: Light are new objects restored by clearing what the INSERT
+// filled in, LightUpdates changed objects that got back only their
+// UpdatedAt and version, Full objects copied back from a full backup.
+// Only tests read it (export_test.go): each path has a test that takes it.
+type restoreCounts struct{ Light, LightUpdates, Full int }
+
+func (c *restoreCounts) add(d restoreCounts) {
+	c.Light += d.Light
+	c.LightUpdates += d.LightUpdates
+	c.Full += d.Full
+}
+
+// restore puts every touched object back as it was before the flush, and
+// says which paths it took.
+func (p *flushPlan) restore() restoreCounts {
+	n := restoreCounts{Light: len(p.light), Full: len(p.backups)}
 	for _, b := range p.backups {
 		b.st.cd.restore(b.st.obj, b.snap)
 	}
@@ -275,6 +290,7 @@ func (p *flushPlan) restore() {
 				if !lightRestore(u.st.cd.t) {
 					continue
 				}
+				n.LightUpdates++
 				if u.setUpdatedAt >= 0 {
 					u.st.cd.restoreCol(u.setUpdatedAt, u.st.obj, u.st.snap)
 					u.setUpdatedAt = -1
@@ -288,6 +304,7 @@ func (p *flushPlan) restore() {
 			}
 		}
 	}
+	return n
 }
 
 // computeUpdates fixes the changed columns of each update after the

@@ -47,11 +47,7 @@ func benchDB(b *testing.B, dialectName string) *engine.Engine {
 }
 
 func rawSQL(eng *engine.Engine, where string) string {
-	q := "SELECT users.id, users.name, users.fullname, users.nickname FROM users WHERE " + where
-	if eng.Dialect().Name() == "postgres" {
-		q = strings.Replace(q, "?", "$1", 1)
-	}
-	return q
+	return rebind(eng, "SELECT users.id, users.name, users.fullname, users.nickname FROM users WHERE "+where)
 }
 
 // BenchmarkQuery compares a filtered entity query returning 1 and 100 rows

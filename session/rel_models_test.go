@@ -2,7 +2,6 @@ package session_test
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -140,12 +139,7 @@ func relSetup(t *testing.T, eng *engine.Engine, models ...any) (context.Context,
 func relSeed(t *testing.T, eng *engine.Engine) int64 {
 	t.Helper()
 	exec := func(q string, args ...any) {
-		if eng.Dialect().Name() == "postgres" {
-			for i := range args {
-				q = strings.Replace(q, "?", fmt.Sprintf("$%d", i+1), 1)
-			}
-		}
-		_, err := eng.DB().Exec(q, args...)
+		_, err := eng.DB().Exec(rebind(eng, q), args...)
 		require.NoError(t, err)
 	}
 	for _, u := range [][3]string{{"ed", "Ed Jones", "eddie"}, {"wendy", "Wendy Williams", "windy"}, {"mary", "Mary Contrary", "mary"}, {"fred", "Fred Flintstone", "freddy"}, {"jack", "Jack Bean", "gjffdd"}} {
@@ -159,22 +153,7 @@ func relSeed(t *testing.T, eng *engine.Engine) int64 {
 }
 
 // phs rewrites ? placeholders for the engine's dialect.
-func phs(eng *engine.Engine, q string) string {
-	if eng.Dialect().Name() != "postgres" {
-		return q
-	}
-	n := 0
-	var b strings.Builder
-	for _, r := range q {
-		if r == '?' {
-			n++
-			fmt.Fprintf(&b, "$%d", n)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+func phs(eng *engine.Engine, q string) string { return rebind(eng, q) }
 
 func emails(as []*RAddress) []string {
 	out := make([]string, len(as))

@@ -662,11 +662,7 @@ func TestRelFailedFlushRestoresMovedChild(t *testing.T) {
 		moved, gone := addrs[0], addrs[1]
 		// Make the DELETE of gone match no row, so the flush fails after
 		// the FK UPDATE of moved.
-		q := "DELETE FROM addresses WHERE id = ?"
-		if eng.Dialect().Name() == "postgres" {
-			q = "DELETE FROM addresses WHERE id = $1"
-		}
-		_, err = eng.DB().Exec(q, gone.ID)
+		_, err = eng.DB().Exec(rebind(eng, "DELETE FROM addresses WHERE id = ?"), gone.ID)
 		require.NoError(t, err)
 		nu := &RUser{Name: "nu"}
 		require.NoError(t, s.Add(nu))

@@ -24,8 +24,9 @@ type Session struct {
 	// relExpunged are the pending objects the current flush expunged
 	// (rel_moves.go), put back if it fails.
 	relExpunged []expunged
-	relFlush    *relFlush // the relationship work the running flush found (rel_session.go), nil when none
-	failed      error     // set when a flush failed outside a savepoint: Rollback needed
+	relFlush    *relFlush     // the relationship work the running flush found (rel_session.go), nil when none
+	failed      error         // set when a flush failed outside a savepoint: Rollback needed
+	restored    restoreCounts // objects failed flushes restored, by path (flush.go; read by tests)
 	closed      bool
 	iterating   int // open iterators holding the connection
 

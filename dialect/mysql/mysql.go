@@ -72,7 +72,10 @@ const (
 
 // baseFeatures are what every supported server has (MySQL 5.7+, MariaDB
 // 10.3+). AlterColumn: migrate alters tables in place (its operations
-// rendered by the dialect's RenderOperation, alter.go) rather than rebuilding them.
+// rendered by the dialect's RenderOperation, alter.go) rather than
+// rebuilding them. Not TxAbortOnError (a failed statement undoes itself
+// only) nor SerializableSnapshot (InnoDB's SERIALIZABLE takes shared read
+// locks).
 const baseFeatures = dialect.Savepoints | dialect.ForUpdate | dialect.AlterColumn | dialect.OnDuplicateKey | dialect.ValuesOrder
 
 // Dialect is the MySQL / MariaDB dialect.

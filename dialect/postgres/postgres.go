@@ -32,7 +32,7 @@ type Dialect struct{ dialect.Base }
 // New returns the PostgreSQL dialect.
 func New() *Dialect {
 	return &Dialect{dialect.Base{
-		Features: dialect.Returning | dialect.ILike | dialect.Savepoints | dialect.Sequences |
+		Features: dialect.Returning | dialect.ILike | dialect.Savepoints | dialect.Sequences | dialect.TxAbortOnError | dialect.SerializableSnapshot |
 			dialect.TransactionalDDL | dialect.MatchTSQuery | dialect.LimitAll | dialect.OffsetWithoutLimit |
 			dialect.AlterColumn | dialect.ForUpdate | dialect.Arrays | dialect.SkipLocked | dialect.LimitInSubquery |
 			dialect.NullsOrder | dialect.DefaultValues | dialect.DeferrableConstraints | dialect.ForShare |
@@ -203,3 +203,33 @@ var (
 	_ dialect.Dialect   = (*Dialect)(nil)
 	_ dialect.Connector = (*Dialect)(nil)
 )
+
+// ResetSequence implements dialect.SequenceResetter: setval on the
+// column's own sequence (seq:) or the one pg_get_serial_sequence finds
+// behind its serial or identity default, to the largest value in the
+// table plus one, as the next value nextval gives. The names travel as
+// bind parameters.
+func (d *Dialect) ResetSequence(t *meta.Table, c *meta.Column) (string, []any) {
+	b := append(make([]byte, 0, 128), "SELECT setval("...)
+	var args []any
+	if c.Sequence != "" {
+		b = d.AppendPlaceholder(b, 1)
+		b = append(b, "::regclass"...)
+		args = []any{dialect.QuoteIdent(d, c.Sequence)}
+	} else {
+		b = append(b, "pg_get_serial_sequence("...)
+		b = d.AppendPlaceholder(b, 1)
+		b = append(b, ", "...)
+		b = d.AppendPlaceholder(b, 2)
+		b = append(b, ')')
+		args = []any{dialect.QuoteIdent(d, t.Name), c.Name}
+	}
+	b = append(b, ", COALESCE((SELECT MAX("...)
+	b = d.AppendIdent(b, c.Name)
+	b = append(b, ") FROM "...)
+	b = d.AppendIdent(b, t.Name)
+	b = append(b, "), 0) + 1, false)"...)
+	return string(b), args
+}
+
+var _ dialect.SequenceResetter = (*Dialect)(nil)

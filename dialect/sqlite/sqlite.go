@@ -34,7 +34,9 @@ const MaxParams = 32766
 // Dialect is the SQLite dialect.
 type Dialect struct{ dialect.Base }
 
-// New returns the SQLite dialect.
+// New returns the SQLite dialect. Not TxAbortOnError (a failed statement
+// undoes itself only) nor SerializableSnapshot (a writer waits for the
+// database's write lock, up to the busy timeout).
 func New() *Dialect {
 	return &Dialect{dialect.Base{
 		Features: dialect.Returning | dialect.TupleInValues | dialect.Savepoints | dialect.TransactionalDDL | dialect.ConnTx |

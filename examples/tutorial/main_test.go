@@ -37,8 +37,13 @@ func TestTutorial(t *testing.T) {
 	})
 	// The guide shows the SQLite and PostgreSQL output; it is checked
 	// whenever both ran (MariaDB's run checks the story only).
-	if ran["sqlite"] && ran["postgres"] && !t.Failed() {
+	switch {
+	case t.Failed():
+	case ran["sqlite"] && ran["postgres"]:
 		checkGuide(t, logs)
+	default:
+		// Not silently: a run without one of the two says so.
+		t.Logf("docs/tutorial.md not checked: it shows SQLite's and PostgreSQL's output, and this run had %v", ran)
 	}
 }
 
@@ -203,9 +208,9 @@ func checkStory(t *testing.T, dialect string, tr *transcript) {
 	assert.Contains(t, rel[1], `"jack@google.com", `+itoa(jack.ID))
 	assert.Equal(t, []string{"jack@google.com", "j25@yahoo.com"}, list("jack.Addresses"))
 	assert.Contains(t, sqlOf("lazy")[len(sqlOf("lazy"))-1], "ORDER BY addresses.id")
-	if dialect == "sqlite" {
-		assert.Equal(t, int64(5), jack.ID) // SQLite reuses the rolled-back id (§15); PostgreSQL gives 6
-	}
+	// §15 rolled back a first jack: SQLite draws the largest key plus one
+	// again (5); sequences and AUTO_INCREMENT counters do not roll back (6).
+	assert.Contains(t, []int64{5, 6}, jack.ID)
 	// 14. Joins, aliases, subqueries, EXISTS, relationship operators.
 	assert.Len(t, val("implicit join"), 1)
 	assert.Equal(t, []string{"jack"}, list("Join with ON"))
