@@ -10,6 +10,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/arcorm/arc/internal/layout"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -81,7 +82,7 @@ type fieldScanner struct {
 // Scan implements sql.Scanner.
 func (f *fieldScanner) Scan(src any) error {
 	f.null = src == nil
-	if err := f.conv(unsafe.Add(f.base, f.col.Offset), f.col, src); err != nil {
+	if err := f.conv(layout.At(f.base, f.col.Offset), f.col, src); err != nil {
 		return fmt.Errorf("column %s (field %s.%s): %w", f.col.Name, f.col.Table.GoType.Name(), f.col.Field, err)
 	}
 	return nil

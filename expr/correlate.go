@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/internal/layout"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -124,7 +125,7 @@ func (o *OwnerCol) AppendSQL(c *Compiler) {
 // field names; failing that the nearest item of the owner's table (an
 // alias with a probe of its own).
 func ownerItem(s *scope, col *meta.Column) FromItem {
-	p := unsafe.Add(col.Table.Probe(), col.Offset)
+	p := layout.At(col.Table.Probe(), col.Offset)
 	for x := s; x != nil; x = x.parent {
 		for _, it := range x.items {
 			if it.columnAt(p, col.GoType) != nil {

@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/arcorm/arc/internal/layout"
 )
 
 // Table is the metadata of one mapped Go struct type. It is built once per
@@ -227,11 +229,11 @@ func ColumnNames(cols []*Column) []string {
 }
 
 // FieldPtr returns the address of column c inside the struct at base.
-func (c *Column) FieldPtr(base unsafe.Pointer) unsafe.Pointer { return unsafe.Add(base, c.Offset) }
+func (c *Column) FieldPtr(base unsafe.Pointer) unsafe.Pointer { return layout.At(base, c.Offset) }
 
 // FieldValue returns an addressable reflect.Value of column c in the struct at base.
 func (c *Column) FieldValue(base unsafe.Pointer) reflect.Value {
-	return reflect.NewAt(c.GoType, unsafe.Add(base, c.Offset)).Elem()
+	return layout.Value(base, c.Offset, c.GoType)
 }
 
 // String is "table.column".

@@ -29,6 +29,7 @@ import (
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/expr"
+	"github.com/arcorm/arc/internal/layout"
 	"github.com/arcorm/arc/meta"
 	"github.com/arcorm/arc/session"
 )
@@ -115,7 +116,7 @@ func (b *Base[T]) owner() (*T, error) {
 			"call its methods on the original object, or copy the fields into a new %s",
 			arcerr.ErrInvalidRequest, reflect.TypeFor[T]().Name(), reflect.TypeFor[T]().Name(), reflect.TypeFor[T]().Name())
 	}
-	return (*T)(unsafe.Add(unsafe.Pointer(b), -int(off))), nil
+	return layout.Container[T](unsafe.Pointer(b), off), nil
 }
 
 var offsets atomicMap

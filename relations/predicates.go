@@ -7,6 +7,7 @@ import (
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/expr"
+	"github.com/arcorm/arc/internal/layout"
 	"github.com/arcorm/arc/internal/relcore"
 	"github.com/arcorm/arc/meta"
 )
@@ -16,7 +17,7 @@ func col(f expr.FromItem, c *meta.Column) expr.Expr { return &expr.ColRef{From: 
 // unsaved reports an object whose key columns in cols are still zero.
 func unsaved(obj unsafe.Pointer, cols []*meta.Column, what string) error {
 	for _, c := range cols {
-		if c.PrimaryKey && reflect.NewAt(c.GoType, unsafe.Add(obj, c.Offset)).Elem().IsZero() {
+		if c.PrimaryKey && layout.Value(obj, c.Offset, c.GoType).IsZero() {
 			return fmt.Errorf("%w: %s: the %s has no primary key yet (flush it first)", arcerr.ErrInvalidRequest, what, c.Table.GoType.Name())
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"unsafe"
 
+	"github.com/arcorm/arc/internal/layout"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -71,7 +72,7 @@ func containsCol(cols []*meta.Column, c *meta.Column) bool {
 func (a *argValues) add(obj unsafe.Pointer) {
 	for i := range a.cols {
 		ac := &a.cols[i]
-		p := unsafe.Add(obj, ac.off)
+		p := layout.At(obj, ac.off)
 		if ac.typ != nil {
 			a.args = append(a.args, refArg(ac.typ, p))
 		} else {

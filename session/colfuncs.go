@@ -7,12 +7,12 @@ import (
 	"bytes"
 	"database/sql/driver"
 	"encoding/json"
-	"math"
 	"reflect"
 	"time"
 	"unsafe"
 
 	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/internal/layout"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -32,9 +32,8 @@ func driverEqual(a, b any) bool {
 var timeType = reflect.TypeFor[time.Time]()
 
 // sizedKind is t's kind, with int, uint and uintptr, whose size depends
-// on the platform, replaced by the sized kind of their width: the typed
-// copies and comparisons of columns go by it, so no code assumes that an
-// int has 8 bytes.
+// on the platform, replaced by the sized kind of their width, so no code
+// assumes that an int has 8 bytes.
 func sizedKind(t reflect.Type) reflect.Kind {
 	switch k := t.Kind(); k {
 	case reflect.Int:
@@ -52,157 +51,24 @@ func sizedKind(t reflect.Type) reflect.Kind {
 	}
 }
 
-func basicEq(t reflect.Type) func(a, b unsafe.Pointer) bool {
-	if t == timeType {
-		return func(a, b unsafe.Pointer) bool { return (*time.Time)(a).Equal(*(*time.Time)(b)) }
-	}
-	switch sizedKind(t) {
-	case reflect.String:
-		return eqOf[string]
-	case reflect.Bool:
-		return eqOf[bool]
-	case reflect.Int64, reflect.Uint64:
-		return eqOf[int64]
-	case reflect.Int32, reflect.Uint32:
-		return eqOf[int32]
-	case reflect.Int16, reflect.Uint16:
-		return eqOf[int16]
-	case reflect.Int8, reflect.Uint8:
-		return eqOf[int8]
-	case reflect.Float64:
-		return func(a, b unsafe.Pointer) bool {
-			return math.Float64bits(*(*float64)(a)) == math.Float64bits(*(*float64)(b))
-		}
-	case reflect.Float32:
-		return func(a, b unsafe.Pointer) bool {
-			return math.Float32bits(*(*float32)(a)) == math.Float32bits(*(*float32)(b))
-		}
-	case reflect.Slice:
-		if t.Elem().Kind() == reflect.Uint8 {
-			return func(a, b unsafe.Pointer) bool {
-				x, y := *(*[]byte)(a), *(*[]byte)(b)
-				return (x == nil) == (y == nil) && bytes.Equal(x, y)
-			}
-		}
-	}
-	return nil
-}
-
-func eqOf[T comparable](a, b unsafe.Pointer) bool { return *(*T)(a) == *(*T)(b) }
-
-func eqFor(c *meta.Column) func(a, b unsafe.Pointer) bool {
-	if c.Ptr {
-		inner := basicEq(c.Elem)
-		if inner == nil {
-			t := c.Elem
-			inner = func(a, b unsafe.Pointer) bool {
-				return reflect.DeepEqual(reflect.NewAt(t, a).Elem().Interface(), reflect.NewAt(t, b).Elem().Interface())
-			}
-		}
-		return func(a, b unsafe.Pointer) bool {
-			pa, pb := *(*unsafe.Pointer)(a), *(*unsafe.Pointer)(b)
-			if pa == nil || pb == nil {
-				return pa == pb
-			}
-			return inner(pa, pb)
-		}
-	}
-	if c.NullType {
-		// sql.Null*: compare Valid, then the value when valid.
-		vt := c.GoType
-		validF, _ := vt.FieldByName("Valid")
-		var valF reflect.StructField
-		for i := 0; i < vt.NumField(); i++ {
-			if f := vt.Field(i); f.Name != "Valid" {
-				valF = f
-				break
-			}
-		}
-		inner := basicEq(valF.Type)
-		return func(a, b unsafe.Pointer) bool {
-			va, vb := *(*bool)(unsafe.Add(a, validF.Offset)), *(*bool)(unsafe.Add(b, validF.Offset))
-			if va != vb {
-				return false
-			}
-			if !va {
-				return true
-			}
-			if inner != nil {
-				return inner(unsafe.Add(a, valF.Offset), unsafe.Add(b, valF.Offset))
-			}
-			return reflect.DeepEqual(reflect.NewAt(valF.Type, unsafe.Add(a, valF.Offset)).Elem().Interface(),
-				reflect.NewAt(valF.Type, unsafe.Add(b, valF.Offset)).Elem().Interface())
-		}
-	}
-	if eq := basicEq(c.GoType); eq != nil {
-		return eq
-	}
-	t := c.GoType
-	return func(a, b unsafe.Pointer) bool {
-		return reflect.DeepEqual(reflect.NewAt(t, a).Elem().Interface(), reflect.NewAt(t, b).Elem().Interface())
-	}
-}
-
-// deepFor returns a function that replaces shared mutable memory in a
-// copied field with its own copy: a []byte's array or a pointer's target.
-func deepFor(c *meta.Column) func(p unsafe.Pointer) {
-	switch {
-	case c.Ptr:
-		t := c.Elem
-		if deep, _ := ptrCopiers(t); deep != nil {
-			return deep
-		}
-		return func(p unsafe.Pointer) {
-			pp := (*unsafe.Pointer)(p)
-			if *pp == nil {
-				return
-			}
-			nv := reflect.New(t)
-			nv.Elem().Set(reflect.NewAt(t, *pp).Elem())
-			if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 {
-				b := nv.Elem().Bytes()
-				nv.Elem().SetBytes(append([]byte(nil), b...))
-			}
-			*pp = nv.UnsafePointer()
-		}
-	case c.Kind == meta.KindBytes && c.GoType.Kind() == reflect.Slice:
-		return func(p unsafe.Pointer) {
-			b := (*[]byte)(p)
-			if *b != nil {
-				*b = append([]byte{}, (*b)...)
-			}
-		}
-	}
-	return nil
-}
-
-// deepPtr gives the *T field at p its own copy of the target.
-func deepPtr[T any](p unsafe.Pointer) {
-	pp := (**T)(p)
-	if *pp != nil {
-		v := **pp
-		*pp = &v
-	}
-}
-
 // zeroFor returns a test for the field's zero value.
 func zeroFor(c *meta.Column) func(p unsafe.Pointer) bool {
 	if c.Ptr {
-		return func(p unsafe.Pointer) bool { return *(*unsafe.Pointer)(p) == nil }
+		return func(p unsafe.Pointer) bool { return layout.Get[unsafe.Pointer](p, 0) == nil }
 	}
 	if c.GoType == timeType {
-		return func(p unsafe.Pointer) bool { return (*time.Time)(p).IsZero() }
+		return func(p unsafe.Pointer) bool { return layout.Ptr[time.Time](p, 0).IsZero() }
 	}
 	if c.GoType.PkgPath() == "" {
 		switch sizedKind(c.GoType) {
 		case reflect.Int64, reflect.Uint64:
-			return func(p unsafe.Pointer) bool { return *(*int64)(p) == 0 }
+			return func(p unsafe.Pointer) bool { return layout.Get[int64](p, 0) == 0 }
 		case reflect.Int32, reflect.Uint32:
-			return func(p unsafe.Pointer) bool { return *(*int32)(p) == 0 }
+			return func(p unsafe.Pointer) bool { return layout.Get[int32](p, 0) == 0 }
 		case reflect.String:
-			return func(p unsafe.Pointer) bool { return *(*string)(p) == "" }
+			return func(p unsafe.Pointer) bool { return layout.Get[string](p, 0) == "" }
 		case reflect.Bool:
-			return func(p unsafe.Pointer) bool { return !*(*bool)(p) }
+			return func(p unsafe.Pointer) bool { return !layout.Get[bool](p, 0) }
 		}
 	}
 	t := c.GoType
@@ -228,25 +94,25 @@ func getterFor(c *meta.Column) func(p unsafe.Pointer) any {
 	if !c.Ptr && !c.NullType && !c.Valuer && c.GoType.PkgPath() == "" {
 		switch c.GoType.Kind() {
 		case reflect.Int64:
-			return func(p unsafe.Pointer) any { return *(*int64)(p) }
+			return func(p unsafe.Pointer) any { return layout.Get[int64](p, 0) }
 		case reflect.Int:
-			return func(p unsafe.Pointer) any { return int64(*(*int)(p)) }
+			return func(p unsafe.Pointer) any { return int64(layout.Get[int](p, 0)) }
 		case reflect.Int32:
-			return func(p unsafe.Pointer) any { return int64(*(*int32)(p)) }
+			return func(p unsafe.Pointer) any { return int64(layout.Get[int32](p, 0)) }
 		case reflect.String:
-			return func(p unsafe.Pointer) any { return *(*string)(p) }
+			return func(p unsafe.Pointer) any { return layout.Get[string](p, 0) }
 		case reflect.Bool:
-			return func(p unsafe.Pointer) any { return *(*bool)(p) }
+			return func(p unsafe.Pointer) any { return layout.Get[bool](p, 0) }
 		case reflect.Float64:
-			return func(p unsafe.Pointer) any { return *(*float64)(p) }
+			return func(p unsafe.Pointer) any { return layout.Get[float64](p, 0) }
 		}
 	}
 	if c.GoType == timeType {
-		return func(p unsafe.Pointer) any { return normTime(*(*time.Time)(p)) }
+		return func(p unsafe.Pointer) any { return normTime(layout.Get[time.Time](p, 0)) }
 	}
 	if c.NullType && c.Elem == timeType { // sql.NullTime, sql.Null[time.Time]
 		return func(p unsafe.Pointer) any {
-			if nt := (*nullTime)(p); nt.Valid {
+			if nt := layout.Ptr[nullTime](p, 0); nt.Valid {
 				return normTime(nt.Time)
 			}
 			return nil
@@ -254,7 +120,7 @@ func getterFor(c *meta.Column) func(p unsafe.Pointer) any {
 	}
 	if c.Ptr && c.Elem == timeType {
 		return func(p unsafe.Pointer) any {
-			if tp := *(**time.Time)(p); tp != nil {
+			if tp := layout.Get[*time.Time](p, 0); tp != nil {
 				return normTime(*tp)
 			}
 			return nil

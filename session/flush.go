@@ -3,13 +3,12 @@ package session
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"slices"
 	"time"
-	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/internal/layout"
 	"github.com/arcorm/arc/internal/toposort"
 	"github.com/arcorm/arc/meta"
 )
@@ -279,7 +278,7 @@ func (p *flushPlan) restore() restoreCounts {
 		for i := range st.cd.cols {
 			if st.filled&bit(i) != 0 {
 				c := st.cd.cols[i].c
-				reflect.NewAt(c.GoType, unsafe.Add(st.obj, c.Offset)).Elem().SetZero()
+				layout.Value(st.obj, c.Offset, c.GoType).SetZero()
 			}
 		}
 		st.filled = 0
@@ -297,7 +296,7 @@ func (p *flushPlan) restore() restoreCounts {
 				}
 				if u.bumped {
 					v := u.st.cd.t.Version
-					f := reflect.NewAt(v.GoType, unsafe.Add(u.st.obj, v.Offset)).Elem()
+					f := layout.Value(u.st.obj, v.Offset, v.GoType)
 					f.SetInt(f.Int() - 1)
 					u.bumped = false
 				}

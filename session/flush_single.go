@@ -3,10 +3,10 @@ package session
 import (
 	"context"
 	"database/sql"
-	"unsafe"
 
 	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/internal/layout"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -109,7 +109,7 @@ func (s *Session) oneInsertBatch(t *meta.Table, sts []*state) bool {
 		m, r := all, uint64(0)
 		for _, i := range retCols {
 			cc := &cd.cols[i]
-			if cc.c.Generated != "" || cc.zero(unsafe.Add(st.obj, cc.c.Offset)) {
+			if cc.c.Generated != "" || cc.zero(layout.At(st.obj, cc.c.Offset)) {
 				r |= bit(i)
 				m &^= bit(i)
 			}

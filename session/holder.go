@@ -6,6 +6,8 @@ package session
 import (
 	"reflect"
 	"unsafe"
+
+	"github.com/arcorm/arc/internal/layout"
 )
 
 // Holder is the per-object state an active-record base (record.Base)
@@ -43,7 +45,7 @@ var trackedType = reflect.TypeFor[Tracked]()
 // A Holder never in a session has nothing to compare and is not reported.
 // record.Base checks it before it finds its model from its own address.
 func (h *Holder) Copied(off uintptr) bool {
-	return h.owner != nil && unsafe.Add(h.owner, off) != unsafe.Pointer(h)
+	return h.owner != nil && layout.At(h.owner, off) != unsafe.Pointer(h)
 }
 
 // Session returns the open session the object belongs to, or nil.

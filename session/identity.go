@@ -1,13 +1,26 @@
 // The identity map: one object per (table, primary key) in a session.
-// Single-integer keys live in an open-addressing set per table (table.go);
-// other keys in a Go map.
+// Single-integer keys live in an open-addressing set per table
+// (internal/identity); other keys in a Go map.
 
 package session
 
 import (
 	"iter"
 
+	"github.com/arcorm/arc/internal/identity"
+
 	"github.com/arcorm/arc/meta"
+)
+
+// stateTable is a hash set of states keyed by something each state
+// carries: its object's address (the session's object → state index,
+// byObject) or its integer primary key (a table's part of the identity
+// map, byID). See internal/identity.
+type stateTable = identity.Table[state]
+
+var (
+	byObject = identity.KeyField[state]("obj")
+	byID     = identity.KeyField[state]("key.n")
 )
 
 // identityMap maps identities to states. Single-integer keys, the
@@ -39,9 +52,10 @@ func (m *identityMap) newInts(t *meta.Table, n int) *stateTable {
 	if m.ints == nil {
 		m.ints = map[*meta.Table]*stateTable{}
 	}
-	im := &stateTable{byKey: true}
+	im := new(stateTable)
+	*im = identity.New(byID)
 	if n > 0 {
-		im.reserve(n)
+		im.Reserve(n)
 	}
 	m.ints[t] = im
 	m.order = append(m.order, im)
@@ -51,11 +65,11 @@ func (m *identityMap) newInts(t *meta.Table, n int) *stateTable {
 func (m *identityMap) get(k ikey) *state {
 	if k.s == "" {
 		if m.last != nil && k.t == m.lastT {
-			return m.last.get(uint64(k.n))
+			return m.last.Get(identity.Int(k.n))
 		}
 		if im := m.ints[k.t]; im != nil {
 			m.lastT, m.last = k.t, im
-			return im.get(uint64(k.n))
+			return im.Get(identity.Int(k.n))
 		}
 		return nil
 	}
@@ -65,7 +79,7 @@ func (m *identityMap) get(k ikey) *state {
 // put maps st under its key, st.key (the tables read it from the state).
 func (m *identityMap) put(st *state) {
 	if st.key.s == "" {
-		m.intsOf(st.cd.t).put(st)
+		m.intsOf(st.cd.t).Put(st)
 		return
 	}
 	if m.other == nil {
@@ -77,7 +91,7 @@ func (m *identityMap) put(st *state) {
 func (m *identityMap) del(k ikey) {
 	if k.s == "" {
 		if im := m.ints[k.t]; im != nil {
-			im.del(uint64(k.n))
+			im.Del(identity.Int(k.n))
 		}
 		return
 	}
@@ -87,21 +101,21 @@ func (m *identityMap) del(k ikey) {
 // clear empties the map; the per-table sets keep their room.
 func (m *identityMap) clear() {
 	for _, im := range m.order {
-		im.clear()
+		im.Clear()
 	}
 	clear(m.other)
 }
 
 // reserve makes room for n more integer keys of table t.
 func (m *identityMap) reserve(t *meta.Table, n int) {
-	m.intsOf(t).reserve(n)
+	m.intsOf(t).Reserve(n)
 }
 
 // all iterates over the mapped states.
 func (m *identityMap) all() iter.Seq[*state] {
 	return func(yield func(*state) bool) {
 		for _, im := range m.order {
-			for st := range im.all() {
+			for st := range im.All() {
 				if !yield(st) {
 					return
 				}

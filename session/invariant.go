@@ -3,6 +3,8 @@ package session
 import (
 	"errors"
 	"fmt"
+
+	"github.com/arcorm/arc/internal/identity"
 )
 
 // checkIndexes verifies the session's bookkeeping: every object it
@@ -18,9 +20,9 @@ func (s *Session) checkIndexes() error {
 		errs = append(errs, fmt.Errorf("%s (%s, state %p): %s", describe(st), st.status, st, fmt.Sprintf(format, args...)))
 	}
 	n, persistent := 0, 0
-	for st := range s.states.all() {
+	for st := range s.states.All() {
 		n++
-		if got := s.states.get(ptrKey(st.obj)); got != st {
+		if got := s.states.Get(identity.Addr(st.obj)); got != st {
 			bad(st, "the object index finds %p under its address", got)
 		}
 		switch st.status {
@@ -52,13 +54,13 @@ func (s *Session) checkIndexes() error {
 			bad(st, "its Holder points at state %p of session %p", h.st, h.sess)
 		}
 	}
-	if s.states.n != n {
-		errs = append(errs, fmt.Errorf("the object index counts %d states and holds %d", s.states.n, n))
+	if s.states.Len() != n {
+		errs = append(errs, fmt.Errorf("the object index counts %d states and holds %d", s.states.Len(), n))
 	}
 	mapped := 0
 	for st := range s.identity.all() {
 		mapped++
-		if got := s.states.get(ptrKey(st.obj)); got != st {
+		if got := s.states.Get(identity.Addr(st.obj)); got != st {
 			bad(st, "in the identity map but the object index finds %v under its address", stateName(got))
 		}
 		if st.status != Persistent {
@@ -69,12 +71,12 @@ func (s *Session) checkIndexes() error {
 		errs = append(errs, fmt.Errorf("the identity map holds %d states, the session %d persistent ones", mapped, persistent))
 	}
 	for _, st := range s.pending {
-		if s.states.get(ptrKey(st.obj)) != st || st.status != Pending {
+		if s.states.Get(identity.Addr(st.obj)) != st || st.status != Pending {
 			bad(st, "in the pending list but not a tracked pending object")
 		}
 	}
 	for _, st := range s.deleted {
-		if s.states.get(ptrKey(st.obj)) != st || !st.markedDelete {
+		if s.states.Get(identity.Addr(st.obj)) != st || !st.markedDelete {
 			bad(st, "in the deleted list but not a tracked object marked for deletion")
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/internal/layout"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -19,9 +20,9 @@ func identityOf(t *meta.Table, obj unsafe.Pointer) ikey {
 		c := t.PrimaryKey[0]
 		switch c.GoType.Kind() {
 		case reflect.Int64:
-			return ikey{t: t, n: *(*int64)(unsafe.Add(obj, c.Offset))}
+			return ikey{t: t, n: layout.Get[int64](obj, c.Offset)}
 		case reflect.String:
-			return ikey{t: t, s: *(*string)(unsafe.Add(obj, c.Offset))}
+			return ikey{t: t, s: layout.Get[string](obj, c.Offset)}
 		}
 	}
 	return makeKey(t, pkValues(t, obj))
@@ -31,7 +32,7 @@ func identityOf(t *meta.Table, obj unsafe.Pointer) ikey {
 func pkValues(t *meta.Table, obj unsafe.Pointer) []any {
 	vals := make([]any, len(t.PrimaryKey))
 	for i, c := range t.PrimaryKey {
-		vals[i] = normValue(reflect.NewAt(c.GoType, unsafe.Add(obj, c.Offset)).Elem())
+		vals[i] = normValue(layout.Value(obj, c.Offset, c.GoType))
 	}
 	return vals
 }
@@ -206,7 +207,7 @@ func Get[T any](ctx context.Context, s *Session, key ...any) (*T, error) {
 	if err != nil {
 		return nil, err
 	}
-	return (*T)(p), nil
+	return layout.As[T](p), nil
 }
 
 // GetAny is Get for a table known at run time; it returns the *T as any.
@@ -464,7 +465,7 @@ func Merge[T any](ctx context.Context, s *Session, obj *T) (*T, error) {
 		return cp, nil
 	}
 	cd.restore(target, cd.take(p))
-	return (*T)(target), nil
+	return layout.As[T](target), nil
 }
 
 func isNotFound(err error) bool {

@@ -7,6 +7,8 @@ import (
 	"unsafe"
 
 	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/internal/identity"
+	"github.com/arcorm/arc/internal/layout"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -45,7 +47,7 @@ func (a *slab) get() unsafe.Pointer {
 	p := a.next
 	a.left--
 	if a.left > 0 {
-		a.next = unsafe.Add(p, a.size)
+		a.next = layout.Index(p, 1, a.size)
 	} else {
 		a.next = nil // never point past the chunk
 	}
@@ -181,7 +183,7 @@ func (l *loader) done() { l.lh.record(l.made) }
 // reserve makes room in the session's maps for n more objects of t.
 func (s *Session) reserve(t *meta.Table, n int) {
 	s.identity.reserve(t, n)
-	s.states.reserve(n)
+	s.states.Reserve(n)
 }
 
 // fresh returns a zeroed struct to scan a row into.
@@ -214,7 +216,7 @@ func (l *loader) load(ctx context.Context, fresh unsafe.Pointer) (unsafe.Pointer
 		if l.ids == nil {
 			l.ids = s.identity.intsOf(l.t)
 		}
-		st = l.ids.get(uint64(k.n))
+		st = l.ids.Get(identity.Int(k.n))
 	} else {
 		st = s.identity.get(k)
 	}
@@ -271,11 +273,11 @@ func (s *Session) adopt(ctx context.Context, st *state, t *meta.Table, cd *codec
 		batch.n++
 	}
 	if ids != nil && k.s == "" {
-		ids.put(st)
+		ids.Put(st)
 	} else {
 		s.identity.put(st)
 	}
-	s.states.put(st)
+	s.states.Put(st)
 	if err := s.afterLoad(ctx, st); err != nil {
 		return nil, err
 	}

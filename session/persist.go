@@ -17,6 +17,7 @@ import (
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/internal/layout"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -28,7 +29,7 @@ func (s *Session) flushNow() time.Time {
 }
 
 func setNow(obj unsafe.Pointer, c *meta.Column, now time.Time) {
-	v := reflect.NewAt(c.GoType, unsafe.Add(obj, c.Offset)).Elem()
+	v := layout.Value(obj, c.Offset, c.GoType)
 	switch {
 	case c.Ptr:
 		v.Set(reflect.ValueOf(&now))
@@ -44,7 +45,7 @@ func setDefault(obj unsafe.Pointer, c *meta.Column, now time.Time) {
 		setNow(obj, c, now)
 		return
 	}
-	v := reflect.NewAt(c.GoType, unsafe.Add(obj, c.Offset)).Elem()
+	v := layout.Value(obj, c.Offset, c.GoType)
 	dv := reflect.ValueOf(c.Default).Convert(c.Elem)
 	switch {
 	case c.Ptr:
@@ -147,20 +148,20 @@ const (
 func specialShape(st *state, i int, now time.Time) int {
 	cc := &st.cd.cols[i]
 	c, t := cc.c, st.cd.t
-	if c.Generated == "" && !cc.zero(unsafe.Add(st.obj, c.Offset)) {
+	if c.Generated == "" && !cc.zero(layout.At(st.obj, c.Offset)) {
 		return shapeWrite
 	}
 	switch {
 	case c.AutoIncrement, c.ServerDefault != "" || c.Sequence != "", c.Generated != "":
 		return shapeReturned
 	case autoUUID(c):
-		newUUID(c, unsafe.Add(st.obj, c.Offset))
+		newUUID(c, layout.At(st.obj, c.Offset))
 	case c.HasDefault:
 		setDefault(st.obj, c, now)
 	case c == t.CreatedAt || c == t.UpdatedAt:
 		setNow(st.obj, c, now)
 	case c == t.Version:
-		reflect.NewAt(c.GoType, unsafe.Add(st.obj, c.Offset)).Elem().SetInt(1)
+		layout.Value(st.obj, c.Offset, c.GoType).SetInt(1)
 	}
 	return shapeFilled
 }
@@ -365,7 +366,7 @@ func (s *Session) insertBatch(ctx context.Context, tx *engine.Tx, t *meta.Table,
 			}
 			return flushErr("insert", objs[0], fmt.Errorf("%w: INSERT ... RETURNING returned no row", arcerr.ErrStaleData))
 		}
-		if err := rows.Scan((*int64)(unsafe.Add(objs[0].obj, ret[0].Offset))); err != nil {
+		if err := rows.Scan(layout.Ptr[int64](objs[0].obj, ret[0].Offset)); err != nil {
 			return flushErr("insert", objs[0], err)
 		}
 		return flushErr("insert", objs[0], tx.Wrap(rows.Err(), q, args))
@@ -394,7 +395,7 @@ func (s *Session) insertBatch(ctx context.Context, tx *engine.Tx, t *meta.Table,
 		if len(tmps) == len(objs) {
 			return flushErr("insert", objs[0], fmt.Errorf("INSERT ... RETURNING gave more than %d rows", len(objs)))
 		}
-		tmp := unsafe.Add(slab, uintptr(len(tmps))*size)
+		tmp := layout.Index(slab, len(tmps), size)
 		if err := plan.Scan(rows, tmp); err != nil {
 			return flushErr("insert", objs[0], err)
 		}
@@ -424,11 +425,11 @@ func (s *Session) insertBatch(ctx context.Context, tx *engine.Tx, t *meta.Table,
 		ai := t.AutoPK()
 		if ai.GoType.Kind() == reflect.Int64 {
 			slices.SortFunc(tmps, func(a, b unsafe.Pointer) int {
-				return cmp.Compare(*(*int64)(unsafe.Add(a, ai.Offset)), *(*int64)(unsafe.Add(b, ai.Offset)))
+				return cmp.Compare(layout.Get[int64](a, ai.Offset), layout.Get[int64](b, ai.Offset))
 			})
 		} else {
 			slices.SortFunc(tmps, func(a, b unsafe.Pointer) int {
-				return cmpInt(reflect.NewAt(ai.GoType, unsafe.Add(a, ai.Offset)).Elem(), reflect.NewAt(ai.GoType, unsafe.Add(b, ai.Offset)).Elem())
+				return cmpInt(layout.Value(a, ai.Offset, ai.GoType), layout.Value(b, ai.Offset, ai.GoType))
 			})
 		}
 		copy(match, tmps)
@@ -440,8 +441,8 @@ func (s *Session) insertBatch(ctx context.Context, tx *engine.Tx, t *meta.Table,
 			if c.PrimaryKey && mode == insByKey {
 				continue // written by the client
 			}
-			dst := reflect.NewAt(c.GoType, unsafe.Add(st.obj, c.Offset)).Elem()
-			dst.Set(reflect.NewAt(c.GoType, unsafe.Add(match[i], c.Offset)).Elem())
+			dst := layout.Value(st.obj, c.Offset, c.GoType)
+			dst.Set(layout.Value(match[i], c.Offset, c.GoType))
 		}
 	}
 	return nil
@@ -477,7 +478,7 @@ func insertedKeys(rows *sql.Rows, pk *meta.Column, objs []*state, wrap func(erro
 	}
 	slices.Sort(keys)
 	for i, st := range objs {
-		*(*int64)(unsafe.Add(st.obj, pk.Offset)) = keys[i]
+		layout.Set[int64](st.obj, pk.Offset, keys[i])
 	}
 	return nil
 }
@@ -500,7 +501,7 @@ func insertLastID(ctx context.Context, tx *engine.Tx, t *meta.Table, q string, a
 		if err != nil {
 			return flushErr("insert", st, err)
 		}
-		f := reflect.NewAt(c.GoType, unsafe.Add(st.obj, c.Offset)).Elem()
+		f := layout.Value(st.obj, c.Offset, c.GoType)
 		if f.CanInt() {
 			f.SetInt(id)
 		} else {
@@ -549,7 +550,7 @@ func (s *Session) pkArgs(st *state, args []any, snap *snapshot) []any {
 func readCol(cd *codec, c *meta.Column, base unsafe.Pointer) any {
 	for i := range cd.cols {
 		if cd.cols[i].c == c {
-			return cd.cols[i].get(unsafe.Add(base, c.Offset))
+			return cd.cols[i].get(layout.At(base, c.Offset))
 		}
 	}
 	return nil
@@ -563,7 +564,7 @@ func (s *Session) execUpdate(ctx context.Context, tx *engine.Tx, u *update) erro
 	for i, ci := range u.cols {
 		cc := &st.cd.cols[ci]
 		cols[i] = cc.c
-		args = append(args, cc.get(unsafe.Add(st.obj, cc.c.Offset)))
+		args = append(args, cc.get(layout.At(st.obj, cc.c.Offset)))
 	}
 	// The WHERE uses the key and version as loaded (the snapshot), so a
 	// changed primary key updates the right row.
@@ -588,7 +589,7 @@ func (s *Session) execUpdate(ctx context.Context, tx *engine.Tx, u *update) erro
 		}
 	}
 	if v := st.cd.t.Version; v != nil {
-		f := reflect.NewAt(v.GoType, unsafe.Add(st.obj, v.Offset)).Elem()
+		f := layout.Value(st.obj, v.Offset, v.GoType)
 		f.SetInt(f.Int() + 1)
 		u.bumped = true
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/expr"
+	"github.com/arcorm/arc/internal/layout"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -140,7 +141,7 @@ func planProps(t *meta.Table, plan *engine.ScanPlan) []*meta.Column {
 // the latest load's value is the one to keep.
 func copyProps(dst, src unsafe.Pointer, cols []*meta.Column) {
 	for _, c := range cols {
-		reflect.NewAt(c.GoType, unsafe.Add(dst, c.Offset)).Elem().Set(reflect.NewAt(c.GoType, unsafe.Add(src, c.Offset)).Elem())
+		layout.Copy(dst, src, c.Offset, c.GoType)
 	}
 }
 

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
-	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/expr"
+	"github.com/arcorm/arc/internal/layout"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -304,7 +304,7 @@ func setColumn(st *state, i int, v any) bool {
 	if !ok {
 		return false
 	}
-	snapField := unsafe.Add(st.snap.p, c.Offset)
+	snapField := layout.At(st.snap.p, c.Offset)
 	reflect.NewAt(c.GoType, snapField).Elem().Set(fv)
 	if cc := &st.cd.cols[i]; cc.extra >= 0 {
 		(*st.snap.extra)[cc.extra] = cc.get(snapField)

@@ -17,6 +17,7 @@ import (
 	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/expr"
+	"github.com/arcorm/arc/internal/layout"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -187,7 +188,7 @@ func (q *Query[T]) all(ctx context.Context, variant byte, method string) ([]*T, 
 			if err := untrackedLoad(ctx, q.t, fresh); err != nil {
 				return nil, err
 			}
-			out = append(out, (*T)(fresh))
+			out = append(out, layout.As[T](fresh))
 			continue
 		}
 		p, err := ld.load(ctx, fresh)
@@ -208,7 +209,7 @@ func (q *Query[T]) all(ctx context.Context, variant byte, method string) ([]*T, 
 		if seen != nil {
 			seen[p] = true
 		}
-		out = append(out, (*T)(p))
+		out = append(out, layout.As[T](p))
 		if variant == variantFirst && q.stmt != nil {
 			break // FromStatement: no LIMIT added; take the first row
 		}
@@ -444,7 +445,7 @@ func (q *Query[T]) Iter(ctx context.Context) iter.Seq2[*T, error] {
 				yield(nil, err)
 				return
 			}
-			if !yield((*T)(p), nil) {
+			if !yield(layout.As[T](p), nil) {
 				return
 			}
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/internal/layout"
 	"github.com/arcorm/arc/meta"
 	"github.com/arcorm/arc/relations"
 )
@@ -26,7 +27,7 @@ func (s *Session) batchLoad(ctx context.Context, st *state, r *meta.Relationship
 		return false, nil
 	}
 	var members []*state
-	for o := range s.states.all() {
+	for o := range s.states.All() {
 		if o.batch == st.batch && o.cd.t == st.cd.t && o.status == Persistent && !coreOf(o.obj, r.Field).Loaded() {
 			members = append(members, o)
 		}
@@ -412,9 +413,9 @@ func toOwnerKey(v any) ownerKey {
 func rowOwnerKey(row unsafe.Pointer, c *meta.Column) ownerKey {
 	switch {
 	case c.GoType.Kind() == reflect.Int64:
-		return ownerKey{n: *(*int64)(unsafe.Add(row, c.Offset))}
+		return ownerKey{n: layout.Get[int64](row, c.Offset)}
 	case c.Ptr && c.Elem.Kind() == reflect.Int64:
-		if p := *(**int64)(unsafe.Add(row, c.Offset)); p != nil {
+		if p := layout.Get[*int64](row, c.Offset); p != nil {
 			return ownerKey{n: *p}
 		}
 		return ownerKey{null: true}

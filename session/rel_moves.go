@@ -56,7 +56,7 @@ func (s *Session) movedAway(r *meta.Relationship, owner, it unsafe.Pointer) bool
 		items := bc.Items()
 		return len(items) > 0 && items[0] != owner
 	}
-	for st := range s.states.all() {
+	for st := range s.states.All() {
 		if st.obj == owner || st.cd.t != r.Owner || st.markedDelete || (st.status != Pending && st.status != Persistent) {
 			continue
 		}
@@ -131,7 +131,7 @@ func (s *Session) peekMembers(owner unsafe.Pointer, r *meta.Relationship) []unsa
 		return nil
 	}
 	var out []unsafe.Pointer
-	for st := range s.states.all() {
+	for st := range s.states.All() {
 		if st.cd.t != r.Target || (st.status != Persistent && st.status != Pending) {
 			continue
 		}
@@ -193,7 +193,7 @@ func (s *Session) undoExpunges() {
 			continue
 		}
 		st.status = Pending
-		s.states.put(st)
+		s.states.Put(st)
 		if rec.pending >= 0 && rec.pending <= len(s.pending) {
 			s.pending = slices.Insert(s.pending, rec.pending, st)
 		} else {

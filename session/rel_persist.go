@@ -197,7 +197,7 @@ func (s *Session) relCommitPlan(*flushPlan) {
 	if !s.relModels {
 		return // no object of a model with relationships
 	}
-	for st := range s.states.all() {
+	for st := range s.states.All() {
 		if len(st.cd.t.Relations) == 0 || st.status != Persistent {
 			continue
 		}

@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/internal/layout"
 	"github.com/arcorm/arc/internal/relcore"
 	"github.com/arcorm/arc/meta"
 	"github.com/arcorm/arc/relations"
@@ -72,7 +73,7 @@ func (rf *relFlush) empty() bool {
 }
 
 func coreOf(obj unsafe.Pointer, rf *meta.RelationField) *relcore.Core {
-	return relcore.At(unsafe.Add(obj, rf.Offset))
+	return relcore.At(layout.At(obj, rf.Offset))
 }
 
 func ifaceOf(t *meta.Table, p unsafe.Pointer) any { return reflect.NewAt(t.GoType, p).Interface() }
@@ -192,7 +193,7 @@ func (s *Session) relUndoPre() {
 func keyValues(obj unsafe.Pointer, cols []*meta.Column) ([]any, bool) {
 	out := make([]any, len(cols))
 	for i, c := range cols {
-		v := reflect.NewAt(c.GoType, unsafe.Add(obj, c.Offset)).Elem()
+		v := layout.Value(obj, c.Offset, c.GoType)
 		for v.Kind() == reflect.Pointer {
 			if v.IsNil() {
 				return nil, false
@@ -216,7 +217,7 @@ func keyValues(obj unsafe.Pointer, cols []*meta.Column) ([]any, bool) {
 // setCols writes vals (nil for NULL) into obj's columns.
 func setCols(obj unsafe.Pointer, cols []*meta.Column, vals []any) error {
 	for i, c := range cols {
-		f := reflect.NewAt(c.GoType, unsafe.Add(obj, c.Offset)).Elem()
+		f := layout.Value(obj, c.Offset, c.GoType)
 		if vals == nil || vals[i] == nil {
 			if !c.CanHoldNull() {
 				return fmt.Errorf("%w: cannot set %s.%s to NULL: the field cannot hold NULL (use a pointer or sql.Null type, or cascade delete-orphan)",
@@ -283,7 +284,7 @@ func (s *Session) relStates(out []*state, skipMarked bool) []*state {
 		}
 	}
 	n := len(out)
-	for st := range s.states.all() {
+	for st := range s.states.All() {
 		if st.status != Pending && !(skipMarked && st.markedDelete) && s.relWork(st) {
 			out = append(out, st)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/internal/layout"
 	"github.com/arcorm/arc/internal/naming"
 	"github.com/arcorm/arc/meta"
 )
@@ -227,7 +228,7 @@ func (r *RowsQuery[R]) scan(ctx context.Context, s *Session, variant byte, dedup
 		if err := plan.scanRow(ctx, s, rows, rp, batch); err != nil {
 			return fmt.Errorf("arc: %s rows: %w", r.src.describe(), err)
 		}
-		v := *(*R)(rp)
+		v := *layout.As[R](rp)
 		if seen != nil {
 			k := any(v)
 			if seen[k] {
@@ -507,7 +508,7 @@ func (p *rowPlan) scanRow(ctx context.Context, s *Session, rows *sql.Rows, rp un
 			p.dests[v.pos] = &cells[v.slot]
 			continue
 		}
-		p.dests[v.pos] = reflect.NewAt(v.typ, unsafe.Add(rp, v.off)).Interface()
+		p.dests[v.pos] = reflect.NewAt(v.typ, layout.At(rp, v.off)).Interface()
 	}
 	fresh := make([]unsafe.Pointer, len(p.ents))
 	for i := range p.ents {
@@ -550,10 +551,10 @@ func (p *rowPlan) scanRow(ctx context.Context, s *Session, rows *sql.Rows, rp un
 			}
 			continue
 		}
-		*(*unsafe.Pointer)(unsafe.Add(rp, e.off)) = obj
+		layout.Set[unsafe.Pointer](rp, e.off, obj)
 	}
 	if p.m.shape == 'a' {
-		*(*[]any)(rp) = cells
+		*layout.As[[]any](rp) = cells
 	}
 	return nil
 }
@@ -570,7 +571,7 @@ func nullKey(e *entSlot, obj unsafe.Pointer) bool {
 	cols := e.plan.Columns()
 	for _, i := range e.pkIdx {
 		c := cols[i]
-		if !reflect.NewAt(c.GoType, unsafe.Add(obj, c.Offset)).Elem().IsZero() {
+		if !layout.Value(obj, c.Offset, c.GoType).IsZero() {
 			return false
 		}
 	}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/internal/identity"
+	"github.com/arcorm/arc/internal/layout"
 	"github.com/arcorm/arc/internal/relcore"
 	"github.com/arcorm/arc/meta"
 )
@@ -88,11 +90,11 @@ func New(eng *engine.Engine, opts ...Option) *Session {
 	for _, f := range opts {
 		f(&o)
 	}
-	return &Session{eng: eng, opts: o}
+	return &Session{eng: eng, opts: o, states: identity.New(byObject)}
 }
 
 // stateAt returns the state of the object at p, or nil.
-func (s *Session) stateAt(p unsafe.Pointer) *state { return s.states.get(ptrKey(p)) }
+func (s *Session) stateAt(p unsafe.Pointer) *state { return s.states.Get(identity.Addr(p)) }
 
 // Engine returns the session's engine.
 func (s *Session) Engine() *engine.Engine { return s.eng }
@@ -255,7 +257,7 @@ func (s *Session) add(obj any, p unsafe.Pointer, t *meta.Table) (*state, error) 
 		s.addSeq++
 		s.pending = append(s.pending, st)
 	}
-	s.states.put(st)
+	s.states.Put(st)
 	if h != nil {
 		*h = Holder{owner: p, sess: s, st: st}
 		s.holders = true
@@ -271,7 +273,7 @@ func (s *Session) add(obj any, p unsafe.Pointer, t *meta.Table) (*state, error) 
 func clientKey(st *state) (ikey, bool) {
 	for _, c := range st.cd.t.PrimaryKey {
 		for i := range st.cd.cols {
-			if cc := &st.cd.cols[i]; cc.c == c && cc.zero(unsafe.Add(st.obj, c.Offset)) {
+			if cc := &st.cd.cols[i]; cc.c == c && cc.zero(layout.At(st.obj, c.Offset)) {
 				return ikey{}, false
 			}
 		}
@@ -402,14 +404,14 @@ func (s *Session) expungeAll(closing bool) {
 	// Only a Holder can reach a state once the indexes forget it, so
 	// without tracked objects there is no state worth marking detached.
 	if s.holders {
-		for st := range s.states.all() {
+		for st := range s.states.All() {
 			s.detachState(st)
 			if closing {
 				st.obj = nil
 			}
 		}
 	}
-	s.states.clear()
+	s.states.Clear()
 	s.identity.clear()
 	s.relModels, s.holders = false, false
 	s.pending = s.pending[:0]
@@ -417,7 +419,7 @@ func (s *Session) expungeAll(closing bool) {
 }
 
 func (s *Session) detach(st *state) {
-	s.states.del(ptrKey(st.obj))
+	s.states.Del(identity.Addr(st.obj))
 	if st.hasKey && s.identity.get(st.ikey()) == st {
 		s.identity.del(st.ikey())
 	}

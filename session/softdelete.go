@@ -12,6 +12,7 @@ import (
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/expr"
+	"github.com/arcorm/arc/internal/layout"
 	"github.com/arcorm/arc/internal/relcore"
 	"github.com/arcorm/arc/meta"
 )
@@ -147,7 +148,7 @@ func (s *Session) Restore(obj any) error {
 	if st == nil || st.status != Persistent {
 		return fmt.Errorf("%w: Restore: the %s is not persistent in this session (load it with WithDeleted)", arcerr.ErrInvalidRequest, t.GoType.Name())
 	}
-	reflect.NewAt(t.SoftDelete.GoType, unsafe.Add(p, t.SoftDelete.Offset)).Elem().SetZero()
+	layout.Value(p, t.SoftDelete.Offset, t.SoftDelete.GoType).SetZero()
 	return nil
 }
 
@@ -185,7 +186,7 @@ func (s *Session) execSoftDelete(ctx context.Context, tx *engine.Tx, st *state, 
 // after its flush succeeded.
 func setSoftDeleted(st *state, now time.Time) {
 	c := st.cd.t.SoftDelete
-	v := reflect.NewAt(c.GoType, unsafe.Add(st.obj, c.Offset)).Elem()
+	v := layout.Value(st.obj, c.Offset, c.GoType)
 	switch {
 	case c.Ptr:
 		v.Set(reflect.ValueOf(&now))

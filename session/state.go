@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"unsafe"
 
+	"github.com/arcorm/arc/internal/layout"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -121,7 +122,7 @@ func (st *state) ifc() any { return reflect.NewAt(st.cd.t.GoType, st.obj).Interf
 func (st *state) holder() *Holder {
 	switch {
 	case st.cd.inHolder:
-		return (*Holder)(unsafe.Add(st.obj, st.cd.holderAt))
+		return layout.Ptr[Holder](st.obj, st.cd.holderAt)
 	case st.cd.tracked:
 		return st.ifc().(Tracked).ArcHolder()
 	}

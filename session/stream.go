@@ -7,7 +7,10 @@ package session
 import (
 	"context"
 	"iter"
+	"slices"
 	"unsafe"
+
+	"github.com/arcorm/arc/internal/identity"
 )
 
 // Stream is Iter for results too large to keep: the objects are tracked
@@ -18,7 +21,8 @@ import (
 // When the loop asks for the next row (and when it ends, breaks or meets
 // an error), the object yielded before is compared with its snapshot:
 //
-//   - unchanged (columns and relationship membership), it is detached from
+//   - unchanged (columns, and relationship fields: nothing appended,
+//     removed or set, also through a back-reference), it is detached from
 //     the session, exactly as by Expunge, and its bookkeeping is reused for
 //     the next row;
 //   - changed, or marked with Delete, it stays in the session, held
@@ -134,7 +138,7 @@ func (m *streamer) load(ctx context.Context, fresh unsafe.Pointer) (unsafe.Point
 		if l.ids == nil {
 			l.ids = s.identity.intsOf(l.t)
 		}
-		st = l.ids.get(uint64(k.n))
+		st = l.ids.Get(identity.Int(k.n))
 	} else {
 		st = s.identity.get(k)
 	}
@@ -173,10 +177,10 @@ func (m *streamer) release() {
 	if st.status != Persistent || st.obj == nil || s.stateAt(st.obj) != st {
 		return // the loop body expunged it already (or the load failed before adopt mapped it)
 	}
-	if st.markedDelete || st.snap == nil || st.cd.anyChanged(st.obj, st.snap) || (st.relBound && s.relChanged(st)) {
+	if st.markedDelete || st.snap == nil || st.cd.anyChanged(st.obj, st.snap) || (st.relBound && !relUntouched(st)) {
 		return // changed: the session keeps it for the next flush
 	}
-	s.states.del(ptrKey(st.obj))
+	s.states.Del(identity.Addr(st.obj))
 	if st.hasKey && s.identity.get(st.ikey()) == st {
 		s.identity.del(st.ikey())
 	}
@@ -198,4 +202,29 @@ func (m *streamer) release() {
 func hasState(m map[*state]struct{}, st *state) bool {
 	_, ok := m[st]
 	return ok
+}
+
+// relUntouched reports whether none of st's relationship fields holds
+// a change a flush would write: nothing queued (Append, Remove, Set on an
+// unloaded collection, or a back-reference set from the other side), not
+// assigned, and a loaded field equal to its snapshot. It errs towards
+// "touched" (the object then stays in the session): a loaded field
+// without a snapshot counts as touched.
+func relUntouched(st *state) bool {
+	for _, f := range st.cd.t.Relations {
+		c := coreOf(st.obj, f)
+		if c.Replaced() || c.Assigned() {
+			return false
+		}
+		if added, removed := c.Queued(); len(added) > 0 || len(removed) > 0 {
+			return false
+		}
+		if c.Loaded() {
+			snap, ok := c.Snapshot()
+			if !ok || !slices.Equal(snap, c.Items()) {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -58,8 +58,8 @@ func BenchmarkStreamBookkeeping(b *testing.B) {
 			}
 		}
 		m.release()
-		if s.states.n != 0 {
-			b.Fatal("objects left in the session:", s.states.n)
+		if s.states.Len() != 0 {
+			b.Fatal("objects left in the session:", s.states.Len())
 		}
 	})
 }
@@ -101,8 +101,8 @@ func TestStreamReusesBookkeeping(t *testing.T) {
 		t.Errorf("%.1f bytes allocated per streamed row; the object alone is %.0f: the state or snapshot is not reused", perRow, size)
 	}
 	m.release()
-	if s.states.n != 0 || len(s.states.slots) > 8 {
-		t.Errorf("object index: %d states in %d slots after the stream", s.states.n, len(s.states.slots))
+	if s.states.Len() != 0 || s.states.Slots() > 8 {
+		t.Errorf("object index: %d states in %d slots after the stream", s.states.Len(), s.states.Slots())
 	}
 }
 

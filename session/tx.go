@@ -11,6 +11,7 @@ import (
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/internal/identity"
 )
 
 // begin returns the session's transaction, starting a write transaction
@@ -137,7 +138,7 @@ func (s *Session) Commit(ctx context.Context) error {
 			return fmt.Errorf("arc: commit: %w", err)
 		}
 	}
-	for st := range s.states.all() {
+	for st := range s.states.All() {
 		switch st.status {
 		case Deleted:
 			s.detach(st)
@@ -197,7 +198,7 @@ func (s *Session) rollback(ctx context.Context) error {
 }
 
 func (s *Session) rollbackObjects() {
-	for st := range s.states.all() {
+	for st := range s.states.All() {
 		switch {
 		case st.status == Pending || st.newInTx:
 			s.detach(st)
@@ -281,7 +282,7 @@ func (s *Session) Close(ctx context.Context) error {
 	s.closed = true
 	// Let go of what only an open session uses: relationship fields keep
 	// their (closed) session as loader, and must not keep its tables.
-	s.states, s.identity = stateTable{}, identityMap{}
+	s.states, s.identity = identity.New(byObject), identityMap{}
 	s.stChunk, s.stNext, s.leftInTx = nil, 0, nil
 	return err
 }
@@ -328,7 +329,7 @@ func (s *Session) BeginNested(ctx context.Context) (*Nested, error) {
 	if err := tx.Savepoint(ctx, n.name); err != nil {
 		return nil, err
 	}
-	for st := range s.states.all() {
+	for st := range s.states.All() {
 		n.saved[st.obj] = savedState{status: st.status, snap: st.snap, txSnap: st.txSnap, values: st.cd.take(st.obj),
 			marked: st.markedDelete, newIn: st.newInTx, deletedIn: st.deletedInTx, expired: st.expired}
 	}
@@ -373,7 +374,7 @@ func (n *Nested) Rollback(ctx context.Context) error {
 		return err
 	}
 	s.failed = nil
-	for st := range s.states.all() {
+	for st := range s.states.All() {
 		sv, ok := n.saved[st.obj]
 		if !ok {
 			// Added or loaded after the savepoint.
@@ -596,7 +597,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // writing anything (a failed first flush rolls it back): the snapshots
 // reloaded in it are what the database holds.
 func (s *Session) forgetTx() {
-	for st := range s.states.all() {
+	for st := range s.states.All() {
 		st.txSnap = nil
 	}
 	clear(s.leftInTx)

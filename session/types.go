@@ -2,19 +2,18 @@ package session
 
 import (
 	"context"
-	"fmt"
-
 	"crypto/rand"
 	"database/sql"
 	"encoding/binary"
+	"fmt"
 	"reflect"
 	"time"
 	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/internal/layout"
 	"github.com/arcorm/arc/internal/uuidtext"
-
 	"github.com/arcorm/arc/meta"
 )
 
@@ -56,10 +55,10 @@ func newUUID(c *meta.Column, p unsafe.Pointer) {
 	u[6] = u[6]&0x0f | 0x70 // version 7
 	u[8] = u[8]&0x3f | 0x80 // RFC 9562 variant
 	if c.Elem.Kind() == reflect.String {
-		*(*string)(p) = formatUUID(u)
+		layout.Set(p, 0, formatUUID(u))
 		return
 	}
-	*(*[16]byte)(p) = u
+	layout.Set(p, 0, u)
 }
 
 func formatUUID(u [16]byte) string { return uuidtext.Format(u) }

@@ -13,6 +13,7 @@ import (
 	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/expr"
+	"github.com/arcorm/arc/internal/layout"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -95,7 +96,7 @@ func UpsertAll[T any](ctx context.Context, s *Session, objs []*T, c Conflict) ([
 	}
 	out := make([]*T, len(got))
 	for i, p := range got {
-		out[i] = (*T)(p)
+		out[i] = layout.As[T](p)
 	}
 	return out, nil
 }
@@ -365,18 +366,18 @@ func upsertShape(t *meta.Table, cd *codec, obj unsafe.Pointer, now time.Time) (m
 	for i := range cd.cols {
 		cc := &cd.cols[i]
 		c := cc.c
-		if cc.special && (c.Generated != "" || cc.zero(unsafe.Add(obj, c.Offset))) {
+		if cc.special && (c.Generated != "" || cc.zero(layout.At(obj, c.Offset))) {
 			switch {
 			case c.AutoIncrement, c.ServerDefault != "" || c.Sequence != "", c.Generated != "":
 				continue
 			case autoUUID(c):
-				newUUID(c, unsafe.Add(obj, c.Offset))
+				newUUID(c, layout.At(obj, c.Offset))
 			case c.HasDefault:
 				setDefault(obj, c, now)
 			case c == t.CreatedAt || c == t.UpdatedAt:
 				setNow(obj, c, now)
 			case c == t.Version:
-				reflect.NewAt(c.GoType, unsafe.Add(obj, c.Offset)).Elem().SetInt(1)
+				layout.Value(obj, c.Offset, c.GoType).SetInt(1)
 			}
 		}
 		if c == t.UpdatedAt && c.Generated == "" {

@@ -25,6 +25,9 @@ var rank = map[string]int{
 	"internal/uuidtext":   0, // UUID text form (dialect/sqlite, session)
 	"internal/lru":        0, // LRU cache (the engine's compiled cache)
 	"internal/goldenfile": 0, // snapshot files of the tests (expr, session)
+	"internal/identity":   0, // the identity map's hash set (session)
+	"internal/layout":     0, // fields by offset, typed get/set, arrays of structs (session, meta, engine, record)
+	"internal/snapshot":   0, // copy/compare/restore of struct fields by offset (session's change detection)
 	"internal/layering":   0, // this test; no code
 	"arcerr":              0,
 	"meta":                1,
