@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/internal/toposort"
@@ -111,6 +112,21 @@ func (md *MetaData) addTable(t *Table) error {
 	return nil
 }
 
+// fkMu guards the first resolution of a foreign key's target. Tables are
+// shared by every registry (Of caches them per type), so two registries
+// built at once (parallel tests reading fixtures) resolve the same
+// foreign key together: only the first writes, the others find the same
+// target and leave it.
+var fkMu sync.Mutex
+
+func setFKTarget(fk *ForeignKey, target *Table, cols []*Column) {
+	fkMu.Lock()
+	defer fkMu.Unlock()
+	if fk.Target != target || !slices.Equal(fk.TargetColumns, cols) {
+		fk.Target, fk.TargetColumns = target, cols
+	}
+}
+
 func (md *MetaData) resolve() error {
 	for _, t := range md.tables {
 		for _, fk := range t.ForeignKeys {
@@ -128,7 +144,7 @@ func (md *MetaData) resolve() error {
 				}
 				cols[i] = c
 			}
-			fk.Target, fk.TargetColumns = target, cols
+			setFKTarget(fk, target, cols)
 		}
 	}
 	index := map[*Table]int{}
