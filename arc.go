@@ -168,6 +168,10 @@ func WithConnMaxIdleTime(d time.Duration) engine.Option { return engine.WithConn
 // WithStatementCacheSize bounds the prepared-statement caches.
 func WithStatementCacheSize(n int) engine.Option { return engine.WithStatementCacheSize(n) }
 
+// WithCompiledCacheSize bounds the engine's cache of rendered SQL
+// (default engine.DefaultCompiledCacheSize; 0 turns it off).
+func WithCompiledCacheSize(n int) engine.Option { return engine.WithCompiledCacheSize(n) }
+
 // WithoutStatementCache runs every statement unprepared.
 func WithoutStatementCache() engine.Option { return engine.WithoutStatementCache() }
 

@@ -5,7 +5,10 @@
 // errors into *arcerr.StatementError with the SQL and its arguments.
 // It also scans rows into model structs through precomputed plans.
 //
-// engine imports dialect, meta, expr and arcerr; never session or above.
+// It keeps the engine's compiled cache (see WithCompiledCacheSize).
+//
+// engine imports dialect, meta, expr, arcerr and internal/lru; never
+// session or above.
 // An Engine is safe for concurrent use.
 package engine
 
@@ -25,6 +28,7 @@ import (
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/expr"
+	"github.com/arcorm/arc/internal/lru"
 )
 
 // Engine is a dialect plus a connection pool, with a statement cache and echo.
@@ -54,6 +58,10 @@ type Engine struct {
 	mu       sync.RWMutex
 	stmts    map[string]*sql.Stmt
 	maxStmts int // cache bound
+
+	// compiled: the SQL texts the session renders (see CompiledCache);
+	// nil when off.
+	compiled *lru.Cache[any, any]
 }
 
 // MaxCachedStatements bounds the prepared-statement cache; past it, new
@@ -80,6 +88,8 @@ type config struct {
 	lifeGiven    bool
 	idleGiven    bool
 	replicaURLs  []string
+	// compiledCache bounds the compiled cache (WithCompiledCacheSize).
+	compiledCache int
 }
 
 // Option configures Open and New.
@@ -270,7 +280,7 @@ func (e *Engine) initialize(ctx context.Context) error {
 }
 
 func newConfig(opts []Option) *config {
-	cfg := &config{}
+	cfg := &config{compiledCache: DefaultCompiledCacheSize}
 	for _, o := range opts {
 		o(cfg)
 	}
@@ -297,7 +307,7 @@ func newEngine(db *sql.DB, d dialect.Dialect, cfg *config) *Engine {
 		l = logrus.New()
 	}
 	e := &Engine{db: db, d: d, log: l, stmts: map[string]*sql.Stmt{}, noCache: cfg.noStmtCache, maxStmts: MaxCachedStatements,
-		connTx: d.Has(dialect.ConnTx)}
+		connTx: d.Has(dialect.ConnTx), compiled: lru.New[any, any](cfg.compiledCache)}
 	if cfg.stmtCache > 0 {
 		e.maxStmts = cfg.stmtCache
 	}

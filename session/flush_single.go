@@ -121,7 +121,7 @@ func (s *Session) oneInsertBatch(t *meta.Table, sts []*state) bool {
 		}
 	}
 	d := s.eng.Dialect()
-	cols, ret := columnsOf(t, mask), columnsOf(t, retMask)
+	cols, ret := columnsOf(s.cache(), t, mask), columnsOf(s.cache(), t, retMask)
 	limit := MaxInsertBatch
 	if n := len(cols); n > 0 {
 		limit = min(limit, d.MaxParams()/n)

@@ -300,7 +300,7 @@ func (s *Session) selectByKey(ctx context.Context, t *meta.Table, args []any, al
 	if alive {
 		get = getAliveSQL
 	}
-	q, err := get(x.Dialect(), t)
+	q, err := get(s.cache(), x.Dialect(), t)
 	if err != nil {
 		return nil, false, err
 	}

@@ -17,7 +17,6 @@ import (
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/engine"
-	"github.com/arcorm/arc/internal/bounded"
 	"github.com/arcorm/arc/internal/layout"
 	"github.com/arcorm/arc/meta"
 )
@@ -167,25 +166,24 @@ func specialShape(st *state, i int, now time.Time) int {
 	return shapeFilled
 }
 
-// columnsOf lists the columns of t whose bits are set in mask (cached:
-// a table has few INSERT shapes).
-func columnsOf(t *meta.Table, mask uint64) []*meta.Column {
+// columnsOf lists the columns of t whose bits are set in mask (kept in
+// the compiled cache c: a table has few INSERT shapes, but masks could
+// make 2^n keys).
+func columnsOf(c *stmtCache, t *meta.Table, mask uint64) []*meta.Column {
 	k := colsKey{t, mask}
-	if v, ok := colsCache.Load(k); ok {
-		return v
+	if v, ok := c.Get(k); ok {
+		return v.([]*meta.Column)
 	}
 	out := make([]*meta.Column, 0, bitsSet(mask))
-	for i, c := range t.Columns {
+	for i, col := range t.Columns {
 		if i < 64 && mask&(1<<uint(i)) != 0 {
-			out = append(out, c)
+			out = append(out, col)
 		}
 	}
-	return colsCache.Store(k, out)
+	return c.Store(k, out).([]*meta.Column)
 }
 
-// colsCache holds columnsOf's lists (never modified), bounded like sqlCache.
-var colsCache = bounded.New[colsKey, []*meta.Column](sqlCacheSize)
-
+// colsKey keys columnsOf's lists (never modified) in the compiled cache.
 type colsKey struct {
 	t    *meta.Table
 	mask uint64
@@ -284,7 +282,7 @@ func (s *Session) execInserts(ctx context.Context, tx *engine.Tx, t *meta.Table,
 		if wide {
 			cols, firstRet = first.wide.cols, first.wide.ret
 		} else {
-			cols, firstRet = columnsOf(t, first.mask), columnsOf(t, first.retMask)
+			cols, firstRet = columnsOf(s.cache(), t, first.mask), columnsOf(s.cache(), t, first.retMask)
 		}
 		mode := insertModeFor(t, cols, firstRet)
 		ret, retMask := firstRet, first.retMask
@@ -324,7 +322,7 @@ func (s *Session) execInserts(ctx context.Context, tx *engine.Tx, t *meta.Table,
 		if mode == insOrdered && len(objs) > 1 && !d.Has(dialect.ValuesOrder) {
 			render = insertOrderedSQL
 		}
-		q, err := render(d, t, cols, first.mask, len(objs), ret, retMask)
+		q, err := render(s.cache(), d, t, cols, first.mask, len(objs), ret, retMask)
 		if err != nil {
 			return flushErr("insert", objs[0], err)
 		}
@@ -332,7 +330,7 @@ func (s *Session) execInserts(ctx context.Context, tx *engine.Tx, t *meta.Table,
 			// No INSERT ... RETURNING (MySQL): one row at a time (limit
 			// is 1 above), its key from LAST_INSERT_ID(), the rest read
 			// back by the key.
-			if q, err = insertSQL(d, t, cols, first.mask, len(objs), nil, 0); err != nil {
+			if q, err = insertSQL(s.cache(), d, t, cols, first.mask, len(objs), nil, 0); err != nil {
 				return flushErr("insert", objs[0], err)
 			}
 			err = insertLastID(ctx, tx, t, q, args, ret, objs[0])
@@ -571,7 +569,7 @@ func (s *Session) execUpdate(ctx context.Context, tx *engine.Tx, u *update) erro
 	// The WHERE uses the key and version as loaded (the snapshot), so a
 	// changed primary key updates the right row.
 	args = s.pkArgs(st, args, st.snap)
-	q, err := updateSQL(d, st.cd.t, cols, u.mask) // not cached for tables over 64 columns
+	q, err := updateSQL(s.cache(), d, st.cd.t, cols, u.mask) // not cached for tables over 64 columns
 	if err != nil {
 		return flushErr("update", st, err)
 	}
@@ -599,7 +597,7 @@ func (s *Session) execUpdate(ctx context.Context, tx *engine.Tx, u *update) erro
 }
 
 func (s *Session) execDelete(ctx context.Context, tx *engine.Tx, st *state) error {
-	q, err := deleteSQL(s.eng.Dialect(), st.cd.t)
+	q, err := deleteSQL(s.cache(), s.eng.Dialect(), st.cd.t)
 	if err != nil {
 		return flushErr("delete", st, err)
 	}

@@ -88,14 +88,16 @@ func Select[T any]() *Query[T] {
 	}
 	n := *baseQueries.Get(t, func() any {
 		entity := expr.TableOf(t)
-		return &Query[T]{t: t, entity: entity, sel: &expr.Select{From: []expr.FromItem{entity}}, cache: &shapeCache{}}
+		return &Query[T]{t: t, entity: entity, sel: &expr.Select{From: []expr.FromItem{entity}}}
 	}).(*Query[T])
 	return &n
 }
 
 // baseQueries holds, per table, the *Query[T] every Select[T] starts from:
 // queries are values that builder methods copy, so all of T's start from
-// one (and share the SQL compiled for "every T").
+// one. It has no compiled-SQL cache of its own (it would be shared by
+// every engine in the process): run as it is, it finds its SQL among the
+// templates of the engine it runs on.
 var baseQueries tablememo.Memo[any]
 
 // queryBox holds a cloned query with its SELECT, its compiled-SQL cache
@@ -148,7 +150,7 @@ func (q *Query[T]) Statement() *expr.Select {
 	if q.stmt != nil {
 		return &expr.Select{Columns: []expr.Expr{expr.Err(fmt.Errorf("%w: a FromStatement query cannot be used as a subquery", arcerr.ErrInvalidRequest))}}
 	}
-	p, err := q.prepare()
+	p, err := q.prepare(nil) // a subquery, rendered later by whoever runs it
 	if err != nil {
 		return &expr.Select{Columns: []expr.Expr{expr.Err(err)}}
 	}

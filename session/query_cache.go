@@ -2,11 +2,13 @@
 // (shapeCache), and a query built anew on each call (inline) finds its SQL
 // by the query's shape (expr.Shape: its structure without the bound
 // values) among the templates rendered for earlier queries over the same
-// table, so that a hot query is rendered once.
+// table on the same engine (kept in its compiled cache, stmtCache), so
+// that a hot query is rendered once.
 
 package session
 
 import (
+	"hash/maphash"
 	"slices"
 	"strings"
 	"sync"
@@ -96,83 +98,90 @@ func paramNames(p expr.P) string {
 	return strings.Join(sortedKeys(p), "\x00")
 }
 
-// compiledFor returns the query's SQL for s's dialect, rendering it on
-// the first use of this shape only.
-func (q *Query[T]) compiledFor(d dialect.Dialect, variant byte) *compiled {
-	k := shapeKey{dialect: d.Name(), variant: variant, params: paramNames(q.params)}
+// compiledFor returns the query's SQL for dialect d, rendering it on the
+// first use of this shape only; tc is the compiled cache of the engine
+// it runs on (nil: no templates). A query without a cache of its own
+// (Select[T]() as it comes, shared by every caller in the process) finds
+// its SQL in the engine's templates only.
+func (q *Query[T]) compiledFor(d dialect.Dialect, tc *stmtCache, variant byte) *compiled {
 	cache := q.cache
 	if cache == nil {
-		cache = &shapeCache{}
+		return q.compileShape(d, tc, variant)
 	}
+	k := shapeKey{dialect: d.Name(), variant: variant, params: paramNames(q.params)}
 	if e := cache.last.Load(); e != nil && e.k == k {
 		return e.c
 	}
-	return cache.lookup(k, func() *compiled { return q.compileShape(d, variant) })
+	return cache.lookup(k, func() *compiled { return q.compileShape(d, tc, variant) })
 }
 
-// tableTemplates holds each table's templates.
-var tableTemplates tablememo.Memo[*templates]
-
-// maxTemplates bounds one table's templates (shapes that vary without end,
-// such as IN lists of every length, stop being kept).
-const maxTemplates = 512
-
-type templates struct {
-	mu sync.RWMutex
-	m  map[string]*compiled // nil: the shape's arguments did not match its rendering; render
-	// renders counts the SQL renderings of queries over the table (for
-	// tests: per table, so tests of other tables may run in parallel).
-	renders atomic.Int64
+// templateKey keys a query template in the engine's compiled cache: the
+// table and a hash of the query's shape (expr.Shape.Key), so a lookup
+// builds no string; the entry keeps the shape itself, and one whose shape
+// differs (a hash collision) is not used.
+type templateKey struct {
+	t *meta.Table
+	h uint64
 }
 
-func templatesOf(t *meta.Table) *templates {
-	return tableTemplates.Get(t, func() *templates { return &templates{m: map[string]*compiled{}} })
+// template is a template entry: its shape, and its SQL without values
+// (nil: the shape's arguments did not match its rendering; render).
+type template struct {
+	shape string
+	c     *compiled
+}
+
+var shapeSeed = maphash.MakeSeed()
+
+// tableRenders holds each table's render counter.
+var tableRenders tablememo.Memo[*atomic.Int64]
+
+// rendersOf counts the SQL renderings of queries over t (for tests: per
+// table, so tests of other tables may run in parallel).
+func rendersOf(t *meta.Table) *atomic.Int64 {
+	return tableRenders.Get(t, func() *atomic.Int64 { return new(atomic.Int64) })
 }
 
 var shapeBufs = sync.Pool{New: func() any { return &expr.Shape{Key: make([]byte, 0, 128), Args: make([]any, 0, 8)} }}
 
 // compileShape returns the query's SQL for one dialect and variant: a copy
 // of its shape's template with this query's values, or rendered.
-func (q *Query[T]) compileShape(d dialect.Dialect, variant byte) *compiled {
+func (q *Query[T]) compileShape(d dialect.Dialect, tc *stmtCache, variant byte) *compiled {
 	sh := shapeBufs.Get().(*expr.Shape)
 	defer func() {
 		sh.Reset()
 		shapeBufs.Put(sh)
 	}()
-	if !q.shapeOf(sh, d, variant) {
-		return q.render(d, variant)
+	if tc == nil || !q.shapeOf(sh, d, variant) {
+		return q.render(d, tc, variant)
 	}
-	tp := templatesOf(q.t)
-	tp.mu.RLock()
-	tmpl, seen := tp.m[string(sh.Key)]
-	tp.mu.RUnlock()
-	if seen {
-		if tmpl == nil {
-			return q.render(d, variant)
-		}
-		c := *tmpl
-		if len(sh.Args) > 0 {
+	k := templateKey{q.t, maphash.Bytes(shapeSeed, sh.Key)}
+	if v, ok := tc.Get(k); ok {
+		if tp := v.(*template); tp.shape == string(sh.Key) {
+			if tp.c == nil {
+				return q.render(d, tc, variant)
+			}
+			if len(sh.Args) == 0 {
+				return tp.c // never changed once stored
+			}
+			c := *tp.c
 			c.args = slices.Clone(sh.Args)
+			return &c
 		}
-		return &c
 	}
-	c := q.render(d, variant)
+	c := q.render(d, tc, variant)
 	if c.err != nil {
 		return c
 	}
 	// The shape is trusted once its values are the rendered arguments, in
 	// order; the template keeps no values.
-	var keep *compiled
+	tp := &template{shape: string(sh.Key)}
 	if expr.SameArgs(c.args, sh.Args) {
 		t := *c
 		t.args = nil
-		keep = &t
+		tp.c = &t
 	}
-	tp.mu.Lock()
-	if len(tp.m) < maxTemplates {
-		tp.m[string(sh.Key)] = keep
-	}
-	tp.mu.Unlock()
+	tc.Store(k, tp)
 	return c
 }
 

@@ -12,6 +12,7 @@ import (
 	_ "github.com/arcorm/arc/dialect/postgres"
 	_ "github.com/arcorm/arc/dialect/sqlite"
 	"github.com/arcorm/arc/expr"
+	"github.com/arcorm/arc/internal/lru"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -24,7 +25,7 @@ type cacheUser struct {
 // running it again with other Params values reuses it. The cache is
 // shared safely by goroutines and bounded.
 // renderCount is how many queries over cache_users were rendered so far.
-func renderCount() int64 { return templatesOf(meta.MustOf[cacheUser]()).renders.Load() }
+func renderCount() int64 { return rendersOf(meta.MustOf[cacheUser]()).Load() }
 
 func TestQueryShapeCache(t *testing.T) {
 	U := expr.Cols[cacheUser]()
@@ -55,7 +56,7 @@ func TestQueryShapeCache(t *testing.T) {
 	// The first-row variant is its own shape; it is cached too.
 	start = renderCount()
 	for i := 0; i < 3; i++ {
-		c := base.Params(expr.P{"name": "x"}).compiledFor(sqlite, variantFirst)
+		c := base.Params(expr.P{"name": "x"}).compiledFor(sqlite, nil, variantFirst)
 		require.NoError(t, c.err)
 		assert.Contains(t, c.sql, "LIMIT ?")
 	}
@@ -70,7 +71,7 @@ func TestQueryShapeCache(t *testing.T) {
 	assert.EqualValues(t, 1, renderCount()-start)
 
 	// Bounded: however many Params name sets, at most maxShapes entries.
-	q := Select[cacheUser]()
+	q := Select[cacheUser]().Limit(10) // a query value of its own (Select[T]() as it comes has no cache)
 	for i := 0; i < 3*maxShapes; i++ {
 		_, _, _ = q.Params(expr.P{fmt.Sprint("p", i): i}).SQL(sqlite)
 	}
@@ -88,6 +89,7 @@ func TestQueryTemplates(t *testing.T) {
 	require.NoError(t, err)
 	pg, err := dialect.Lookup("postgres")
 	require.NoError(t, err)
+	cache := lru.New[any, any](100) // an engine's compiled cache
 
 	cases := []struct {
 		name string
@@ -113,7 +115,7 @@ func TestQueryTemplates(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, d := range []dialect.Dialect{sqlite, pg} {
-				_, _, err := tc.q(0).SQL(d) // the shape's first rendering
+				_, _, err := sqlWith(tc.q(0), d, cache) // the shape's first rendering
 				require.NoError(t, err)
 			}
 			start := renderCount()
@@ -123,7 +125,7 @@ func TestQueryTemplates(t *testing.T) {
 				go func(g int) {
 					defer wg.Done()
 					for _, d := range []dialect.Dialect{sqlite, pg} {
-						sqlText, args, err := tc.q(g).SQL(d)
+						sqlText, args, err := sqlWith(tc.q(g), d, cache)
 						assert.NoError(t, err)
 						assert.Equal(t, tc.args(g), args)
 						if d == pg && g == 1 {
@@ -140,7 +142,7 @@ func TestQueryTemplates(t *testing.T) {
 	// A different shape is rendered: one more IN value, a NULL test
 	// against a value, the first-row and count variants (count drops ORDER BY).
 	start := renderCount()
-	sqlText, args, err := Select[cacheUser]().Where(expr.In(&U.ID, int64(1), int64(2), int64(3))).SQL(pg)
+	sqlText, args, err := sqlWith(Select[cacheUser]().Where(expr.In(&U.ID, int64(1), int64(2), int64(3))), pg, cache)
 	require.NoError(t, err)
 	assert.Equal(t, `SELECT cache_users.id, cache_users.name FROM cache_users WHERE cache_users.id IN ($1, $2, $3)`, sqlText)
 	assert.Equal(t, []any{int64(1), int64(2), int64(3)}, args)
@@ -148,11 +150,11 @@ func TestQueryTemplates(t *testing.T) {
 
 	for i := 0; i < 3; i++ {
 		q := Select[cacheUser]().Where(expr.Eq(&U.Name, fmt.Sprint("f", i))).OrderBy(&U.ID)
-		c := q.compiledFor(pg, variantFirst)
+		c := q.compiledFor(pg, cache, variantFirst)
 		require.NoError(t, c.err)
 		assert.Equal(t, `SELECT cache_users.id, cache_users.name FROM cache_users WHERE cache_users.name = $1 ORDER BY cache_users.id LIMIT $2`, c.sql)
 		assert.Equal(t, []any{fmt.Sprint("f", i), int64(1)}, c.args)
-		c = q.compiledFor(pg, variantCount)
+		c = q.compiledFor(pg, cache, variantCount)
 		require.NoError(t, c.err)
 		assert.NotContains(t, c.sql, "ORDER BY")
 		assert.Equal(t, []any{fmt.Sprint("f", i)}, c.args)
@@ -162,10 +164,28 @@ func TestQueryTemplates(t *testing.T) {
 	// Queries outside the common case (here a join) are rendered each time.
 	start = renderCount()
 	for i := 0; i < 2; i++ {
-		_, _, err := Select[cacheUser]().Join(expr.TableOf(Select[cacheUser]().t), expr.Raw("1 = 1")).Where(expr.Eq(&U.Name, "x")).SQL(pg)
+		_, _, err := sqlWith(Select[cacheUser]().Join(expr.TableOf(Select[cacheUser]().t), expr.Raw("1 = 1")).Where(expr.Eq(&U.Name, "x")), pg, cache)
 		_ = err
 	}
 	assert.EqualValues(t, 2, renderCount()-start)
+
+	// Another engine's cache has none of these templates; without a
+	// cache (Query.SQL) each query is rendered.
+	start = renderCount()
+	_, _, err = sqlWith(Select[cacheUser]().Where(expr.Eq(&U.Name, "x")), pg, lru.New[any, any](100))
+	require.NoError(t, err)
+	_, _, err = Select[cacheUser]().Where(expr.Eq(&U.Name, "x")).SQL(pg)
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, renderCount()-start)
+}
+
+// sqlWith is Query.SQL through tc, the compiled cache of an engine.
+func sqlWith[T any](q *Query[T], d dialect.Dialect, tc *stmtCache) (string, []any, error) {
+	c := q.compiledFor(d, tc, variantAll)
+	if c.err != nil {
+		return "", nil, c.err
+	}
+	return c.sql, c.bindArgs(q.params), nil
 }
 
 // Every Select[T] starts from one shared base query; builders never

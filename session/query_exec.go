@@ -64,9 +64,11 @@ func (w withParams) AppendSQL(c *expr.Compiler) {
 }
 
 // SQL returns the SELECT the query runs on dialect d, and its arguments
-// (Params values included), without running it.
+// (Params values included), without running it. Without an engine there
+// is no compiled cache: a query built anew for each call is rendered each
+// time (a kept query value keeps its own SQL).
 func (q *Query[T]) SQL(d dialect.Dialect) (string, []any, error) {
-	c := q.compiledFor(d, variantAll)
+	c := q.compiledFor(d, nil, variantAll)
 	if c.err != nil {
 		return "", nil, c.err
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/expr"
-	"github.com/arcorm/arc/internal/bounded"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -214,7 +213,7 @@ func exprNames(x expr.Expr, scope []expr.FromItem) []string {
 }
 
 // expand writes the items' columns into sel.Columns and numbers them.
-func expand(items []selItem, sel *expr.Select) {
+func expand(c *stmtCache, items []selItem, sel *expr.Select) {
 	sel.Columns = sel.Columns[:0:0]
 	n := 0
 	for i := range items {
@@ -222,7 +221,7 @@ func expand(items []selItem, sel *expr.Select) {
 		it.first = n
 		if it.entity {
 			if tr, ok := it.from.(*expr.TableRef); ok {
-				sel.Columns = append(sel.Columns, tableColumns{tr})
+				sel.Columns = append(sel.Columns, tableColumns{tr, c})
 			} else {
 				for _, c := range it.t.Columns {
 					sel.Columns = append(sel.Columns, &expr.ColRef{From: it.from, Col: c})
@@ -237,23 +236,23 @@ func expand(items []selItem, sel *expr.Select) {
 
 // tableColumns writes "table.col1, table.col2, ..." for a model table
 // under its own name: the same text for every query on that table and
-// dialect, so it is rendered once and kept.
-type tableColumns struct{ r *expr.TableRef }
+// dialect, so it is rendered once and kept in the engine's compiled
+// cache c (nil: rendered at each use).
+type tableColumns struct {
+	r *expr.TableRef
+	c *stmtCache
+}
 
 type tableColumnsKey struct {
 	d dialect.Dialect
 	t *meta.Table
 }
 
-// tableColumnsCache holds the rendered column lists (bounded: a dialect
-// value per engine would otherwise make it grow with the engines opened).
-var tableColumnsCache = bounded.New[tableColumnsKey, string](1024)
-
 // AppendSQL writes the cached column list, rendering it on first use.
 func (tc tableColumns) AppendSQL(c *expr.Compiler) {
 	k := tableColumnsKey{c.D, tc.r.T}
-	if v, ok := tableColumnsCache.Load(k); ok {
-		c.Write(v)
+	if v, ok := tc.c.Get(k); ok {
+		c.Write(v.(string))
 		return
 	}
 	sub := expr.NewCompiler(c.D)
@@ -263,7 +262,7 @@ func (tc tableColumns) AppendSQL(c *expr.Compiler) {
 		}
 		(&expr.ColRef{From: tc.r, Col: col}).AppendSQL(sub)
 	}
-	c.Write(tableColumnsCache.Store(k, string(sub.Buf)))
+	c.Write(tc.c.Store(k, string(sub.Buf)).(string))
 }
 
 // prepared is a query resolved for compiling: its SELECT and items.
@@ -273,7 +272,7 @@ type prepared struct {
 }
 
 // prepare resolves the query's SELECT list and FROM.
-func (q *Query[T]) prepare() (*prepared, error) {
+func (q *Query[T]) prepare(c *stmtCache) (*prepared, error) {
 	if q.err != nil {
 		return nil, q.err
 	}
@@ -281,7 +280,7 @@ func (q *Query[T]) prepare() (*prepared, error) {
 		len(q.sel.From) == 1 && q.sel.From[0] == q.entity {
 		// The common case: the entity from its own table.
 		sel := q.sel.Clone()
-		sel.Columns = []expr.Expr{tableColumns{tr}}
+		sel.Columns = []expr.Expr{tableColumns{tr, c}}
 		if len(q.t.Properties) > 0 {
 			sel.Columns = append(sel.Columns, propColumns(tr, q.t, propsMask(q.t, q.undefer))...)
 		}
@@ -302,7 +301,7 @@ func (q *Query[T]) prepare() (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	expand(items, sel)
+	expand(c, items, sel)
 	if q.stmt == nil {
 		q.applySoft(sel)
 		if len(q.t.Properties) > 0 && q.isEntityOnly() {
@@ -339,9 +338,9 @@ const (
 	variantExists = 'e'
 )
 
-func (q *Query[T]) render(d dialect.Dialect, variant byte) *compiled {
-	templatesOf(q.t).renders.Add(1)
-	p, err := q.prepare()
+func (q *Query[T]) render(d dialect.Dialect, cache *stmtCache, variant byte) *compiled {
+	rendersOf(q.t).Add(1)
+	p, err := q.prepare(cache)
 	if err != nil {
 		return &compiled{err: err}
 	}
@@ -438,7 +437,7 @@ func (c *compiled) bindArgs(params expr.P) []any {
 // query runs the compiled variant and returns its rows (nil rows for an
 // empty slice, which runs no SQL).
 func (q *Query[T]) query(ctx context.Context, s *Session, variant byte) (*sql.Rows, *compiled, error) {
-	c := q.compiledFor(s.eng.Dialect(), variant)
+	c := q.compiledFor(s.eng.Dialect(), s.cache(), variant)
 	if c.err != nil {
 		return nil, nil, c.err
 	}

@@ -197,7 +197,7 @@ func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners [
 		if !ok {
 			return groups, nil, nil
 		}
-		q, err := cachedRelSQL(d, r, 0)
+		q, err := cachedRelSQL(s.cache(), d, r, 0)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -261,7 +261,7 @@ func (s *Session) loadGroups(ctx context.Context, r *meta.Relationship, owners [
 	start := make([]int32, len(owners)+1) // counts, then where each owner's group begins in backing
 	for from := 0; from < len(keys); from += chunk {
 		part := keys[from:min(len(keys), from+chunk)]
-		q, err := cachedRelSQL(d, r, len(part))
+		q, err := cachedRelSQL(s.cache(), d, r, len(part))
 		if err != nil {
 			return nil, nil, err
 		}

@@ -218,7 +218,7 @@ func (s *Session) loadManyToOne(ctx context.Context, r *meta.Relationship, objs,
 	t := r.Target
 	for start := 0; start < len(keys); start += chunk {
 		part := keys[start:min(len(keys), start+chunk)]
-		q, err := byKeysSQL(d, t, len(part))
+		q, err := byKeysSQL(s.cache(), d, t, len(part))
 		if err != nil {
 			return nil, err
 		}

@@ -77,7 +77,7 @@ func (s *Session) relAfterSaves(ctx context.Context, tx *engine.Tx, p *flushPlan
 		if err := setCols(sy.child, sy.childCols, vals); err != nil {
 			return err
 		}
-		q, err := fkUpdateSQL(d, cst.cd.t, sy.childCols)
+		q, err := fkUpdateSQL(s.cache(), d, cst.cd.t, sy.childCols)
 		if err != nil {
 			return flushErr("update", cst, err)
 		}
@@ -106,7 +106,7 @@ func (s *Session) relAfterSaves(ctx context.Context, tx *engine.Tx, p *flushPlan
 		if !ok {
 			continue
 		}
-		q, err := assocDeleteSQL(d, od.sec, od.cols)
+		q, err := assocDeleteSQL(s.cache(), d, od.sec, od.cols)
 		if err != nil {
 			return fmt.Errorf("arc: flush: delete from %s: %w", od.sec.Name, err)
 		}
@@ -126,7 +126,7 @@ func (s *Session) relAfterSaves(ctx context.Context, tx *engine.Tx, p *flushPlan
 			if !ok1 || !ok2 {
 				continue
 			}
-			q, err := assocDeleteSQL(d, l.sec, append(slices.Clone(l.aCols), l.bCols...))
+			q, err := assocDeleteSQL(s.cache(), d, l.sec, append(slices.Clone(l.aCols), l.bCols...))
 			if err != nil {
 				return fmt.Errorf("arc: flush: delete from %s: %w", l.sec.Name, err)
 			}
@@ -158,7 +158,7 @@ func (s *Session) relAfterSaves(ctx context.Context, tx *engine.Tx, p *flushPlan
 		per := max(1, d.MaxParams()/len(cols))
 		for start := 0; start < len(batch); start += per {
 			part := batch[start:min(len(batch), start+per)]
-			q, err := assocInsertSQL(d, first.sec, cols, len(part))
+			q, err := assocInsertSQL(s.cache(), d, first.sec, cols, len(part))
 			if err != nil {
 				return fmt.Errorf("arc: flush: insert into %s: %w", first.sec.Name, err)
 			}

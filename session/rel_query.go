@@ -208,7 +208,7 @@ func (q *Query[T]) allJoined(ctx context.Context, s *Session, variant byte) (out
 	if len(loads) == 0 || q.stmt != nil || !q.isEntityOnly() || len(q.sel.Compounds) > 0 {
 		return nil, false, nil
 	}
-	p, err := q.prepare()
+	p, err := q.prepare(s.cache())
 	if err != nil {
 		return nil, true, err
 	}

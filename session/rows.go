@@ -66,7 +66,7 @@ func (q *Query[T]) withinSession(ctx context.Context, fn func(ctx context.Contex
 }
 
 func (q *Query[T]) compiledIn(s *Session, variant byte) *compiled {
-	return q.compiledFor(s.eng.Dialect(), variant)
+	return q.compiledFor(s.eng.Dialect(), s.cache(), variant)
 }
 
 func (q *Query[T]) fromStatement() bool { return q.stmt != nil }

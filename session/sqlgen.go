@@ -6,7 +6,6 @@ import (
 
 	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/expr"
-	"github.com/arcorm/arc/internal/bounded"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -14,7 +13,10 @@ import (
 // rendered by the dialect, once per dialect, table and column set: a hot
 // flush does not render SQL.
 
-// sqlKey keys the session's statement cache.
+// sqlKey keys the statements of the flush and of the load paths in the
+// engine's compiled cache (see stmtCache): dialect, table, statement
+// kind, column set and batch size. The column sets of UPDATEs make up to
+// 2^n keys per table; the cache's bound keeps them in check.
 type sqlKey struct {
 	d    dialect.Dialect
 	t    *meta.Table
@@ -24,19 +26,10 @@ type sqlKey struct {
 	ret  uint64
 }
 
-// sqlCache holds the statement texts of the flush and of the load paths,
-// keyed by dialect, table, statement kind, column set and batch size. The
-// column sets of UPDATEs make up to 2^n keys per table, so it is bounded.
-var sqlCache = bounded.New[sqlKey, stmtText](sqlCacheSize)
-
-// sqlCacheSize bounds sqlCache (and columnsOf's cache): about 300 bytes a
-// statement, so at most ~1 MB.
-const sqlCacheSize = 4096
-
 // cachedSQL is cachedStmt for the unit of work's statements, which bind
 // nothing of their own: their text.
-func cachedSQL(k sqlKey, build func() expr.Expr) (string, error) {
-	st, err := cachedStmt(k, func() (stmtText, error) { return renderStmt(k.d, build()) })
+func cachedSQL(c *stmtCache, k sqlKey, build func() expr.Expr) (string, error) {
+	st, err := cachedStmt(c, k, func() (stmtText, error) { return renderStmt(k.d, build()) })
 	return st.sql, err
 }
 
@@ -58,8 +51,8 @@ func returningOf(d dialect.Dialect, f dialect.Feature, ret []*meta.Column) []str
 }
 
 // insertSQL renders INSERT INTO t (cols) VALUES (...)×rows [RETURNING ret].
-func insertSQL(d dialect.Dialect, t *meta.Table, cols []*meta.Column, mask uint64, rows int, ret []*meta.Column, retMask uint64) (string, error) {
-	return cachedSQL(sqlKey{d: d, t: t, kind: 'i', mask: mask, rows: rows, ret: retMask}, func() expr.Expr {
+func insertSQL(c *stmtCache, d dialect.Dialect, t *meta.Table, cols []*meta.Column, mask uint64, rows int, ret []*meta.Column, retMask uint64) (string, error) {
+	return cachedSQL(c, sqlKey{d: d, t: t, kind: 'i', mask: mask, rows: rows, ret: retMask}, func() expr.Expr {
 		in := &expr.Insert{Table: t, Columns: names(cols), Returning: returningOf(d, dialect.ReturningInsert, ret)}
 		if len(cols) > 0 {
 			in.Rows = make([][]any, rows)
@@ -84,8 +77,8 @@ func insertSQL(d dialect.Dialect, t *meta.Table, cols []*meta.Column, mask uint6
 // SQLAlchemy's "insertmanyvalues" uses on PostgreSQL. On a dialect with
 // dialect.TypedValues the first row's parameters are cast to the column
 // types (later rows take the resolved types).
-func insertOrderedSQL(d dialect.Dialect, t *meta.Table, cols []*meta.Column, mask uint64, rows int, ret []*meta.Column, retMask uint64) (string, error) {
-	return cachedSQL(sqlKey{d: d, t: t, kind: 'o', mask: mask, rows: rows, ret: retMask}, func() expr.Expr {
+func insertOrderedSQL(c *stmtCache, d dialect.Dialect, t *meta.Table, cols []*meta.Column, mask uint64, rows int, ret []*meta.Column, retMask uint64) (string, error) {
+	return cachedSQL(c, sqlKey{d: d, t: t, kind: 'o', mask: mask, rows: rows, ret: retMask}, func() expr.Expr {
 		typed := d.Has(dialect.TypedValues)
 		vt := &expr.ValuesTable{Name: "arc_rows", Rows: make([][]any, rows)}
 		for r := range vt.Rows {
@@ -135,8 +128,8 @@ func castType(typ string) string {
 
 // updateSQL renders UPDATE t SET a = ?, ... [, version = version + 1]
 // WHERE pk = ? [AND version = ?] [RETURNING generated columns].
-func updateSQL(d dialect.Dialect, t *meta.Table, cols []*meta.Column, mask uint64) (string, error) {
-	return cachedSQL(sqlKey{d: d, t: t, kind: 'u', mask: mask}, func() expr.Expr {
+func updateSQL(c *stmtCache, d dialect.Dialect, t *meta.Table, cols []*meta.Column, mask uint64) (string, error) {
+	return cachedSQL(c, sqlKey{d: d, t: t, kind: 'u', mask: mask}, func() expr.Expr {
 		u := &expr.Update{Table: t, Where: pkWhere(t), Returning: returningOf(d, dialect.ReturningUpdate, t.Generated)}
 		for _, c := range cols {
 			u.Set = append(u.Set, expr.Assign{Col: c.Name, V: expr.Slot{}})
@@ -161,8 +154,8 @@ func pkWhere(t *meta.Table) []expr.Expr {
 }
 
 // deleteSQL renders DELETE FROM t WHERE pk = ? [AND version = ?].
-func deleteSQL(d dialect.Dialect, t *meta.Table) (string, error) {
-	return cachedSQL(sqlKey{d: d, t: t, kind: 'd'}, func() expr.Expr {
+func deleteSQL(c *stmtCache, d dialect.Dialect, t *meta.Table) (string, error) {
+	return cachedSQL(c, sqlKey{d: d, t: t, kind: 'd'}, func() expr.Expr {
 		return &expr.Delete{Table: t, Where: pkWhere(t)}
 	})
 }

@@ -113,48 +113,50 @@ func stmtCases(t *testing.T) []stmtCase {
 	}
 	bookCols := nonPK(books)
 	return []stmtCase{
-		{"get by key", func(d dialect.Dialect) (string, error) { return st(getSQL(d, authors)) }},
-		{"get by key, soft delete", func(d dialect.Dialect) (string, error) { return st(getSQL(d, books)) }},
-		{"get by key, alive only", func(d dialect.Dialect) (string, error) { return st(getAliveSQL(d, books)) }},
-		{"lazy one-to-many, ordered", func(d dialect.Dialect) (string, error) { return st(cachedRelSQL(d, authorBooks, 0)) }},
-		{"selectin one-to-many, 3 owners", func(d dialect.Dialect) (string, error) { return st(cachedRelSQL(d, authorBooks, 3)) }},
-		{"lazy many-to-one", func(d dialect.Dialect) (string, error) { return st(cachedRelSQL(d, bookAuthor, 0)) }},
-		{"lazy many-to-many, soft-deleted targets", func(d dialect.Dialect) (string, error) { return st(cachedRelSQL(d, snapRel(t, shelves, "Books"), 0)) }},
-		{"selectin many-to-many, 2 owners", func(d dialect.Dialect) (string, error) { return st(cachedRelSQL(d, bookShelves, 2)) }},
-		{"many-to-one targets by key, 2", func(d dialect.Dialect) (string, error) { return st(byKeysSQL(d, authors, 2)) }},
+		{"get by key", func(d dialect.Dialect) (string, error) { return st(getSQL(nil, d, authors)) }},
+		{"get by key, soft delete", func(d dialect.Dialect) (string, error) { return st(getSQL(nil, d, books)) }},
+		{"get by key, alive only", func(d dialect.Dialect) (string, error) { return st(getAliveSQL(nil, d, books)) }},
+		{"lazy one-to-many, ordered", func(d dialect.Dialect) (string, error) { return st(cachedRelSQL(nil, d, authorBooks, 0)) }},
+		{"selectin one-to-many, 3 owners", func(d dialect.Dialect) (string, error) { return st(cachedRelSQL(nil, d, authorBooks, 3)) }},
+		{"lazy many-to-one", func(d dialect.Dialect) (string, error) { return st(cachedRelSQL(nil, d, bookAuthor, 0)) }},
+		{"lazy many-to-many, soft-deleted targets", func(d dialect.Dialect) (string, error) {
+			return st(cachedRelSQL(nil, d, snapRel(t, shelves, "Books"), 0))
+		}},
+		{"selectin many-to-many, 2 owners", func(d dialect.Dialect) (string, error) { return st(cachedRelSQL(nil, d, bookShelves, 2)) }},
+		{"many-to-one targets by key, 2", func(d dialect.Dialect) (string, error) { return st(byKeysSQL(nil, d, authors, 2)) }},
 		{"foreign key after the parent's insert", func(d dialect.Dialect) (string, error) {
-			return st(fkUpdateSQL(d, books, []*meta.Column{books.Columns[2]}))
+			return st(fkUpdateSQL(nil, d, books, []*meta.Column{books.Columns[2]}))
 		}},
 		{"association rows of an owner", func(d dialect.Dialect) (string, error) {
-			return st(assocDeleteSQL(d, sec, sec.Columns[:1]))
+			return st(assocDeleteSQL(nil, d, sec, sec.Columns[:1]))
 		}},
-		{"one association row", func(d dialect.Dialect) (string, error) { return st(assocDeleteSQL(d, sec, sec.Columns)) }},
+		{"one association row", func(d dialect.Dialect) (string, error) { return st(assocDeleteSQL(nil, d, sec, sec.Columns)) }},
 		{"association rows inserted, 2", func(d dialect.Dialect) (string, error) {
-			return st(assocInsertSQL(d, sec, []*meta.Column{sec.Columns[1], sec.Columns[0]}, 2))
+			return st(assocInsertSQL(nil, d, sec, []*meta.Column{sec.Columns[1], sec.Columns[0]}, 2))
 		}},
 		{"insert, 1 row", func(d dialect.Dialect) (string, error) {
-			return insertSQL(d, books, bookCols, maskOf(books, bookCols), 1, books.PrimaryKey, 1)
+			return insertSQL(nil, d, books, bookCols, maskOf(books, bookCols), 1, books.PrimaryKey, 1)
 		}},
 		{"insert, 2 rows", func(d dialect.Dialect) (string, error) {
-			return insertSQL(d, books, bookCols, maskOf(books, bookCols), 2, books.PrimaryKey, 1)
+			return insertSQL(nil, d, books, bookCols, maskOf(books, bookCols), 2, books.PrimaryKey, 1)
 		}},
 		{"insert, default values", func(d dialect.Dialect) (string, error) {
-			return insertSQL(d, books, nil, 0, 1, books.PrimaryKey, 1)
+			return insertSQL(nil, d, books, nil, 0, 1, books.PrimaryKey, 1)
 		}},
 		{"insert, 2 rows in key order", func(d dialect.Dialect) (string, error) {
 			if !d.Has(dialect.ValuesTable) || !d.Has(dialect.Returning) {
 				return "(not used: one row per statement without dialect.ValuesTable and Returning)", nil
 			}
-			return insertOrderedSQL(d, books, bookCols, maskOf(books, bookCols), 2, books.PrimaryKey, 1)
+			return insertOrderedSQL(nil, d, books, bookCols, maskOf(books, bookCols), 2, books.PrimaryKey, 1)
 		}},
 		{"update, versioned", func(d dialect.Dialect) (string, error) {
 			cols := authors.Columns[1:2]
-			return updateSQL(d, authors, cols, maskOf(authors, cols))
+			return updateSQL(nil, d, authors, cols, maskOf(authors, cols))
 		}},
-		{"delete, versioned", func(d dialect.Dialect) (string, error) { return deleteSQL(d, authors) }},
-		{"delete", func(d dialect.Dialect) (string, error) { return deleteSQL(d, shelves) }},
+		{"delete, versioned", func(d dialect.Dialect) (string, error) { return deleteSQL(nil, d, authors) }},
+		{"delete", func(d dialect.Dialect) (string, error) { return deleteSQL(nil, d, shelves) }},
 		{"every column", func(d dialect.Dialect) (string, error) {
-			return insertSQL(d, authors, authors.Columns, all(authors), 1, nil, 0)
+			return insertSQL(nil, d, authors, authors.Columns, all(authors), 1, nil, 0)
 		}},
 	}
 }

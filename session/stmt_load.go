@@ -6,7 +6,7 @@ import (
 
 	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/expr"
-	"github.com/arcorm/arc/internal/bounded"
+	"github.com/arcorm/arc/internal/lru"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -57,18 +57,29 @@ func renderStmt(d dialect.Dialect, st expr.Expr) (stmtText, error) {
 	return stmtText{sql: q}, nil
 }
 
-// cachedStmt keeps a rendered statement in the unit of work's cache (its
+// stmtCache is the compiled cache of the engine a session runs on
+// (engine.Engine.CompiledCache): the statement texts of the flush, the
+// load paths and query templates, each under its own comparable key type
+// (sqlKey, relSQLKey, colsKey, tableColumnsKey, templateKey), so a hit
+// allocates nothing and two engines never share an entry. nil is a cache
+// that keeps nothing (engine.WithCompiledCacheSize(0)).
+type stmtCache = lru.Cache[any, any]
+
+// cache is the compiled cache of the session's engine.
+func (s *Session) cache() *stmtCache { return s.eng.CompiledCache() }
+
+// cachedStmt keeps a rendered statement in the compiled cache c (its
 // key's kinds are the load paths' own); a failure is not kept.
-func cachedStmt(k sqlKey, build func() (stmtText, error)) (stmtText, error) {
+func cachedStmt(c *stmtCache, k sqlKey, build func() (stmtText, error)) (stmtText, error) {
 	if k.t != nil && k.kind != 0 && len(k.t.Columns) <= 64 {
-		if v, ok := sqlCache.Load(k); ok {
-			return v, nil
+		if v, ok := c.Get(k); ok {
+			return v.(stmtText), nil
 		}
 		q, err := build()
 		if err != nil {
 			return stmtText{}, err
 		}
-		return sqlCache.Store(k, q), nil
+		return c.Store(k, q).(stmtText), nil
 	}
 	return build()
 }
@@ -81,17 +92,17 @@ func eqSlot(from expr.FromItem, c *meta.Column) expr.Expr {
 }
 
 // getSQL renders SELECT <all columns> FROM t WHERE pk = ?.
-func getSQL(d dialect.Dialect, t *meta.Table) (stmtText, error) {
-	return cachedStmt(sqlKey{d: d, t: t, kind: 'g'}, func() (stmtText, error) { return renderStmt(d, getStmt(t, false)) })
+func getSQL(c *stmtCache, d dialect.Dialect, t *meta.Table) (stmtText, error) {
+	return cachedStmt(c, sqlKey{d: d, t: t, kind: 'g'}, func() (stmtText, error) { return renderStmt(d, getStmt(t, false)) })
 }
 
 // getAliveSQL is getSQL that skips a soft-deleted row (Get's lookup; a
 // refresh of an object already loaded reads its row whatever its state).
-func getAliveSQL(d dialect.Dialect, t *meta.Table) (stmtText, error) {
+func getAliveSQL(c *stmtCache, d dialect.Dialect, t *meta.Table) (stmtText, error) {
 	if t.SoftDelete == nil {
-		return getSQL(d, t)
+		return getSQL(c, d, t)
 	}
-	return cachedStmt(sqlKey{d: d, t: t, kind: 'G'}, func() (stmtText, error) { return renderStmt(d, getStmt(t, true)) })
+	return cachedStmt(c, sqlKey{d: d, t: t, kind: 'G'}, func() (stmtText, error) { return renderStmt(d, getStmt(t, true)) })
 }
 
 // getStmt is SELECT <t's columns> FROM t WHERE t.pk = ? [AND t.deleted IS NULL].
@@ -121,10 +132,8 @@ func entityColumns(from expr.FromItem, t *meta.Table) []expr.Expr {
 	return cols
 }
 
-// relSQLCache holds the SELECTs of relationship loads by dialect,
-// relationship and number of owners (bounded: the owner count varies).
-var relSQLCache = bounded.New[relSQLKey, stmtText](1024)
-
+// relSQLKey keys a relationship load's SELECT in the compiled cache:
+// dialect, relationship and number of owners.
 type relSQLKey struct {
 	d dialect.Dialect
 	r *meta.Relationship
@@ -132,17 +141,17 @@ type relSQLKey struct {
 }
 
 // cachedRelSQL is relSQL, rendered once per dialect, relationship and
-// IN-list length.
-func cachedRelSQL(d dialect.Dialect, r *meta.Relationship, n int) (stmtText, error) {
+// IN-list length and kept in c.
+func cachedRelSQL(c *stmtCache, d dialect.Dialect, r *meta.Relationship, n int) (stmtText, error) {
 	k := relSQLKey{d, r, n}
-	if v, ok := relSQLCache.Load(k); ok {
-		return v, nil
+	if v, ok := c.Get(k); ok {
+		return v.(stmtText), nil
 	}
 	q, err := renderStmt(d, relStmt(r, n))
 	if err != nil {
 		return stmtText{}, fmt.Errorf("arc: loading %s: %w", r.Name(), err)
 	}
-	return relSQLCache.Store(k, q), nil
+	return c.Store(k, q).(stmtText), nil
 }
 
 // relStmt is the SELECT of r's targets for n owners (n == 0: one owner,
@@ -211,9 +220,9 @@ func listKey(kind byte, t *meta.Table, cols []*meta.Column) (byte, uint64) {
 
 // fkUpdateSQL is UPDATE t SET fk = ?, ... WHERE pk = ?: the foreign key of
 // a child whose new parent was just inserted.
-func fkUpdateSQL(d dialect.Dialect, t *meta.Table, cols []*meta.Column) (stmtText, error) {
+func fkUpdateSQL(c *stmtCache, d dialect.Dialect, t *meta.Table, cols []*meta.Column) (stmtText, error) {
 	kind, mask := listKey('f', t, cols)
-	return cachedStmt(sqlKey{d: d, t: t, kind: kind, mask: mask}, func() (stmtText, error) {
+	return cachedStmt(c, sqlKey{d: d, t: t, kind: kind, mask: mask}, func() (stmtText, error) {
 		u := &expr.Update{Table: t}
 		for _, c := range cols {
 			u.Set = append(u.Set, expr.Assign{Col: c.Name, V: expr.Slot{}})
@@ -228,9 +237,9 @@ func fkUpdateSQL(d dialect.Dialect, t *meta.Table, cols []*meta.Column) (stmtTex
 // assocDeleteSQL is DELETE FROM sec WHERE sec.c = ? AND ...: an owner's
 // association rows (cols its key columns), or one row (cols every key
 // column of the link).
-func assocDeleteSQL(d dialect.Dialect, sec *meta.Table, cols []*meta.Column) (stmtText, error) {
+func assocDeleteSQL(c *stmtCache, d dialect.Dialect, sec *meta.Table, cols []*meta.Column) (stmtText, error) {
 	kind, mask := listKey('a', sec, cols)
-	return cachedStmt(sqlKey{d: d, t: sec, kind: kind, mask: mask}, func() (stmtText, error) {
+	return cachedStmt(c, sqlKey{d: d, t: sec, kind: kind, mask: mask}, func() (stmtText, error) {
 		del := &expr.Delete{Table: sec}
 		tr := expr.TableOf(sec)
 		for _, c := range cols {
@@ -241,12 +250,12 @@ func assocDeleteSQL(d dialect.Dialect, sec *meta.Table, cols []*meta.Column) (st
 }
 
 // assocInsertSQL is INSERT INTO sec (cols) VALUES (?, ...)×rows.
-func assocInsertSQL(d dialect.Dialect, sec *meta.Table, cols []*meta.Column, rows int) (stmtText, error) {
+func assocInsertSQL(c *stmtCache, d dialect.Dialect, sec *meta.Table, cols []*meta.Column, rows int) (stmtText, error) {
 	kind, mask := listKey('l', sec, cols)
 	if rows > 64 {
 		kind = 0 // row counts are kept up to 64 (a flush's usual batches), not every size
 	}
-	return cachedStmt(sqlKey{d: d, t: sec, kind: kind, mask: mask, rows: rows}, func() (stmtText, error) {
+	return cachedStmt(c, sqlKey{d: d, t: sec, kind: kind, mask: mask, rows: rows}, func() (stmtText, error) {
 		in := &expr.Insert{Table: sec, Rows: make([][]any, rows)}
 		for _, c := range cols {
 			in.Columns = append(in.Columns, c.Name)
@@ -260,8 +269,8 @@ func assocInsertSQL(d dialect.Dialect, sec *meta.Table, cols []*meta.Column, row
 
 // byKeysSQL is SELECT <t's columns> FROM t WHERE t.pk IN (?, ...): the
 // many-to-one targets of a SelectIn load that the identity map lacks.
-func byKeysSQL(d dialect.Dialect, t *meta.Table, n int) (stmtText, error) {
-	return cachedStmt(sqlKey{d: d, t: t, kind: 'k', rows: n}, func() (stmtText, error) {
+func byKeysSQL(c *stmtCache, d dialect.Dialect, t *meta.Table, n int) (stmtText, error) {
+	return cachedStmt(c, sqlKey{d: d, t: t, kind: 'k', rows: n}, func() (stmtText, error) {
 		tr := expr.TableOf(t)
 		sel := &expr.Select{From: []expr.FromItem{tr}, Columns: entityColumns(tr, t)}
 		sel.Where = []expr.Expr{&expr.InExpr{X: colRef(tr, t.PrimaryKey[0]), Values: expr.Slots(n)}}

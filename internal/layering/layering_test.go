@@ -23,7 +23,7 @@ var rank = map[string]int{
 	"internal/toposort":   0,
 	"internal/stmtcache":  0, // database/sql driver wrapper (dialect/postgres)
 	"internal/uuidtext":   0, // UUID text form (dialect/sqlite, session)
-	"internal/bounded":    0, // bounded concurrent memo (session's SQL caches)
+	"internal/lru":        0, // LRU cache (the engine's compiled cache)
 	"internal/goldenfile": 0, // snapshot files of the tests (expr, session)
 	"internal/identity":   0, // the identity map's hash set (session)
 	"internal/layout":     0, // fields by offset, typed get/set, arrays of structs (session, meta, engine, record)
