@@ -2,6 +2,7 @@ package session_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -230,5 +231,39 @@ func TestSingleStatementInsertBatch(t *testing.T) {
 		y.Email = "y@x"
 		require.NoError(t, s.Commit(ctx))
 		assert.Equal(t, 2, countRows(t, eng, "addresses", "email_address IN (?, ?)", "x@x", "y@x"))
+	})
+}
+
+// TestFailedInsertErrorOwnsItsArgs: an INSERT's bind values refer to the
+// objects' fields while it runs (session/args.go); the statement error
+// of a failed one keeps copies, which do not change when the caller
+// then fixes the objects.
+func TestFailedInsertErrorOwnsItsArgs(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, s := setup(t, eng)
+		require.NoError(t, s.Add(&Address{Email: "taken@x"}))
+		require.NoError(t, s.Commit(ctx))
+
+		for _, n := range []int{1, 3} { // one row, and a multi-row INSERT
+			objs := make([]*Address, n)
+			for i := range objs {
+				objs[i] = &Address{Email: fmt.Sprintf("free%d-%d@x", n, i)}
+			}
+			objs[n-1].Email = "taken@x"
+			for _, a := range objs {
+				require.NoError(t, s.Add(a))
+			}
+			err := s.Commit(ctx)
+			require.ErrorIs(t, err, arcerr.ErrIntegrity)
+			var se *arcerr.StatementError
+			require.ErrorAs(t, err, &se)
+			want := fmt.Sprint(se.Args...) // the values as text (copying se.Args would copy references)
+			require.Contains(t, want, "taken@x")
+			for i, a := range objs {
+				a.Email = fmt.Sprintf("fixed%d-%d@x", n, i)
+			}
+			assert.Equal(t, want, fmt.Sprint(se.Args...), "the error's args do not follow the objects")
+			require.NoError(t, s.Commit(ctx))
+		}
 	})
 }
