@@ -20,7 +20,7 @@ import (
 // three text columns, as hand-written code pays too. The value's own
 // field is as good a home: an interface value holding a string refers to
 // the string's header wherever it is, so args here refer to the objects'
-// fields directly (see refArg). That is safe because nothing writes
+// fields directly (see layout.Ref). That is safe because nothing writes
 // those fields while the statement runs (the flush owns the objects; the
 // RETURNING values are written after the driver has sent the arguments),
 // the driver copies the values out during the call (database/sql
@@ -74,7 +74,7 @@ func (a *argValues) add(obj unsafe.Pointer) {
 		ac := &a.cols[i]
 		p := layout.At(obj, ac.off)
 		if ac.typ != nil {
-			a.args = append(a.args, refArg(ac.typ, p))
+			a.args = append(a.args, layout.Ref(ac.typ, p))
 		} else {
 			a.args = append(a.args, ac.get(p))
 		}
@@ -109,20 +109,10 @@ func boxInt64(n int64) any { return n }
 //go:noinline
 func boxFloat64(f float64) any { return f }
 
-// eface is the layout of an interface value without methods (any): its
-// dynamic type, and a pointer to the value for every type that is not
-// pointer-shaped (strings, int64, float64 among them).
-type eface struct {
-	typ  unsafe.Pointer
-	data unsafe.Pointer
-}
-
-func typeWord(v any) unsafe.Pointer { return (*eface)(unsafe.Pointer(&v)).typ }
-
 var (
-	stringWord  = typeWord("")
-	int64Word   = typeWord(int64(0))
-	float64Word = typeWord(float64(0))
+	stringWord  = layout.TypeWord("")
+	int64Word   = layout.TypeWord(int64(0))
+	float64Word = layout.TypeWord(float64(0))
 )
 
 // refType is the type word under which a column's bind value can be
@@ -147,13 +137,4 @@ func refType(c *meta.Column) unsafe.Pointer {
 		return float64Word
 	}
 	return nil
-}
-
-// refArg returns an interface value of the type typ (a type word from
-// refType) whose value is the field at p itself, not a copy.
-func refArg(typ, p unsafe.Pointer) any {
-	var v any
-	e := (*eface)(unsafe.Pointer(&v))
-	e.typ, e.data = typ, p
-	return v
 }

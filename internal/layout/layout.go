@@ -63,3 +63,37 @@ func OffsetOf(p unsafe.Pointer, t reflect.Type, q unsafe.Pointer, n uintptr) (ui
 // Container returns the struct of type T that holds, at offset off, the
 // field at p (the inverse of At).
 func Container[T any](p unsafe.Pointer, off uintptr) *T { return (*T)(unsafe.Add(p, -int(off))) }
+
+// eface is the layout of an interface value without methods (any): its
+// dynamic type, and a pointer to the value for every type that is not
+// pointer-shaped.
+type eface struct {
+	typ  unsafe.Pointer
+	data unsafe.Pointer
+}
+
+// TypeWord returns the dynamic type word of v, for Ref. It panics unless
+// v's type keeps its value behind the interface's data pointer: strings,
+// slices, booleans and numbers (not pointers, maps, channels, functions
+// or other pointer-shaped types, whose data word is the value itself).
+func TypeWord(v any) unsafe.Pointer {
+	switch reflect.TypeOf(v).Kind() {
+	case reflect.String, reflect.Slice, reflect.Bool,
+		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128:
+		return (*eface)(unsafe.Pointer(&v)).typ
+	}
+	panic("layout: TypeWord of a pointer-shaped value")
+}
+
+// Ref returns an interface value of the dynamic type typ (from TypeWord)
+// whose value is the one stored at p itself, not a copy: it changes when
+// the memory at p does, and keeps p's allocation alive. The value at p
+// must be of typ's type.
+func Ref(typ, p unsafe.Pointer) any {
+	var v any
+	e := (*eface)(unsafe.Pointer(&v))
+	e.typ, e.data = typ, p
+	return v
+}

@@ -185,3 +185,53 @@ func TestLayoutRapid(t *testing.T) {
 		}
 	})
 }
+
+// TestRefRapid checks Ref against reflect: an interface made by Ref over
+// a field equals the field's value boxed by reflect, and follows the
+// field when it is written.
+func TestRefRapid(t *testing.T) {
+	type fields struct {
+		Pad byte
+		S   string
+		I   int64
+		F   float64
+		B   bool
+		U   uint16
+		Y   []byte
+	}
+	words := []unsafe.Pointer{nil, TypeWord(""), TypeWord(int64(0)), TypeWord(float64(0)), TypeWord(false), TypeWord(uint16(0)), TypeWord([]byte(nil))}
+	typ := reflect.TypeFor[fields]()
+	rapid.Check(t, func(t *rapid.T) {
+		obj := &fields{}
+		v := reflect.ValueOf(obj).Elem()
+		fill := func() {
+			obj.S = rapid.String().Draw(t, "s")
+			obj.I = rapid.Int64().Draw(t, "i")
+			obj.F = rapid.Float64().Draw(t, "f")
+			obj.B = rapid.Bool().Draw(t, "b")
+			obj.U = rapid.Uint16().Draw(t, "u")
+			obj.Y = rapid.SliceOfN(rapid.Byte(), 0, 3).Draw(t, "y")
+		}
+		fill()
+		i := rapid.IntRange(1, typ.NumField()-1).Draw(t, "field")
+		sf := typ.Field(i)
+		ref := func() any { return Ref(words[i], At(unsafe.Pointer(obj), sf.Offset)) }
+		for range 2 { // as made, and after the field changed
+			got, want := ref(), v.Field(i).Interface()
+			if reflect.TypeOf(got) != sf.Type || !same(reflect.ValueOf(got), reflect.ValueOf(want)) {
+				t.Fatalf("Ref(field %s) = %#v, reflect reads %#v", sf.Name, got, want)
+			}
+			fill()
+		}
+	})
+	for _, v := range []any{new(int), map[int]int{}, make(chan int), func() {}, unsafe.Pointer(nil)} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("TypeWord(%T) did not panic", v)
+				}
+			}()
+			TypeWord(v)
+		}()
+	}
+}
