@@ -11,9 +11,9 @@ import (
 // entry is a test entry with its keys away from offset 0, as the
 // session's state has them.
 type entry struct {
-	pad  [3]uint64
+	_    [3]uint64
 	obj  unsafe.Pointer
-	mark bool
+	Mark bool // exported: named only through KeyField's reflection
 	key  struct {
 		s string
 		n int64
@@ -255,7 +255,7 @@ func TestKeyField(t *testing.T) {
 	if got, want := uintptr(byObj.off), unsafe.Offsetof(e.obj); got != want || !byObj.ptr {
 		t.Fatalf("obj at %d (ptr %v), want %d", got, byObj.ptr, want)
 	}
-	for _, path := range []string{"mark", "key.s", "key", "nope", "key.n.x", "pad"} {
+	for _, path := range []string{"Mark", "key.s", "key", "nope", "key.n.x", "_"} {
 		func() {
 			defer func() {
 				if recover() == nil {
