@@ -3,6 +3,8 @@ package expr
 import (
 	"reflect"
 	"unsafe"
+
+	"github.com/arcorm/arc/internal/layout"
 )
 
 // Shape describes an expression's SQL without its bound values: two
@@ -64,10 +66,7 @@ func (s *Shape) flag(b bool) {
 }
 
 // typePtr is the identity of a reflect.Type (its *rtype), without boxing.
-func typePtr(t reflect.Type) unsafe.Pointer {
-	type iface struct{ tab, data unsafe.Pointer }
-	return (*iface)(unsafe.Pointer(&t)).data
-}
+func typePtr(t reflect.Type) unsafe.Pointer { return layout.TypeID(t) }
 
 // operand mirrors Compiler.Operand: an Expr has a shape, anything else binds.
 func (s *Shape) operand(v any) bool {
@@ -228,12 +227,12 @@ func SameArgs(a, b []any) bool {
 }
 
 func sameArg(a, b any) bool {
-	type eface struct{ typ, data unsafe.Pointer }
-	ea, eb := (*eface)(unsafe.Pointer(&a)), (*eface)(unsafe.Pointer(&b))
-	if ea.typ != eb.typ {
+	ta, da := layout.Words(a)
+	tb, db := layout.Words(b)
+	if ta != tb {
 		return false
 	}
-	if ea.data == eb.data {
+	if da == db {
 		return true
 	}
 	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)

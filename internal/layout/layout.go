@@ -97,3 +97,20 @@ func Ref(typ, p unsafe.Pointer) any {
 	e.typ, e.data = typ, p
 	return v
 }
+
+// Words returns the two words of the interface value v: its dynamic type
+// and its data word (a pointer to the value, or the value itself for a
+// pointer-shaped type). Two values with equal words are the same value of
+// the same type; unequal data words say nothing about equality.
+func Words(v any) (typ, data unsafe.Pointer) {
+	e := (*eface)(unsafe.Pointer(&v))
+	return e.typ, e.data
+}
+
+// TypeID returns the identity of a reflect.Type, its *rtype (the data
+// word of the interface value), without boxing: equal for the same type,
+// different for different types.
+func TypeID(t reflect.Type) unsafe.Pointer {
+	type iface struct{ tab, data unsafe.Pointer }
+	return (*iface)(unsafe.Pointer(&t)).data
+}

@@ -235,3 +235,27 @@ func TestRefRapid(t *testing.T) {
 		}()
 	}
 }
+
+// TestWordsAndTypeID checks the interface words against reflect: the type
+// word is the same exactly when reflect.TypeOf is, a pointer-shaped value's
+// data word is the pointer, and TypeID tells types apart as == does.
+func TestWordsAndTypeID(t *testing.T) {
+	type named string
+	x, y := new(int), new(int)
+	vals := []any{1, int64(1), "a", named("a"), x, y, []byte("a"), 1.5, struct{ A int }{1}}
+	for _, a := range vals {
+		ta, da := Words(a)
+		for _, b := range vals {
+			tb, _ := Words(b)
+			if (ta == tb) != (reflect.TypeOf(a) == reflect.TypeOf(b)) {
+				t.Errorf("Words(%#v) and Words(%#v): type words equal %v, reflect types equal %v", a, b, ta == tb, reflect.TypeOf(a) == reflect.TypeOf(b))
+			}
+			if (TypeID(reflect.TypeOf(a)) == TypeID(reflect.TypeOf(b))) != (reflect.TypeOf(a) == reflect.TypeOf(b)) {
+				t.Errorf("TypeID of %T and %T disagrees with ==", a, b)
+			}
+		}
+		if p, ok := a.(*int); ok && da != unsafe.Pointer(p) {
+			t.Errorf("Words(%p): data word %p, want the pointer", p, da)
+		}
+	}
+}
