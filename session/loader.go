@@ -207,8 +207,20 @@ func (l *loader) recycle(p unsafe.Pointer) {
 // map's object when there is one (refreshed if expired, overwritten with
 // populate), else fresh becomes a new persistent object.
 func (l *loader) load(ctx context.Context, fresh unsafe.Pointer) (unsafe.Pointer, error) {
+	p, k, found, err := l.mapped(ctx, fresh)
+	if found {
+		return p, err
+	}
+	return l.adoptNew(ctx, fresh, k, l.s.newState(), l.snaps.get())
+}
+
+// mapped looks the row scanned into fresh up in the identity map. When
+// the session holds its object, that object is refreshed as loadExisting
+// says, fresh goes back to the allocator, and found is true; otherwise k
+// is the key fresh is to be adopted under.
+func (l *loader) mapped(ctx context.Context, fresh unsafe.Pointer) (p unsafe.Pointer, k ikey, found bool, err error) {
 	s := l.s
-	k := identityOf(l.t, fresh)
+	k = identityOf(l.t, fresh)
 	var st *state
 	if k.s == "" {
 		// Integer key: go to the table's set directly (a joined load
@@ -220,18 +232,23 @@ func (l *loader) load(ctx context.Context, fresh unsafe.Pointer) (unsafe.Pointer
 	} else {
 		st = s.identity.get(k)
 	}
-	if st != nil {
-		if l.props != nil {
-			copyProps(st.obj, fresh, l.props)
-		}
-		p, err := s.loadExisting(ctx, st, fresh, l.populate, l.batch)
-		l.recycle(fresh)
-		return p, err
+	if st == nil {
+		return nil, k, false, nil
 	}
-	st = s.newState()
+	if l.props != nil {
+		copyProps(st.obj, fresh, l.props)
+	}
+	p, err = s.loadExisting(ctx, st, fresh, l.populate, l.batch)
+	l.recycle(fresh)
+	return p, k, true, err
+}
+
+// adoptNew makes fresh a new persistent object under key k, with st as
+// its (empty) state and snap as the memory of its snapshot.
+func (l *loader) adoptNew(ctx context.Context, fresh unsafe.Pointer, k ikey, st *state, snap unsafe.Pointer) (unsafe.Pointer, error) {
 	l.made++
-	l.cd.takeAt(fresh, &st.first, l.snaps.get())
-	return s.adopt(ctx, st, l.t, l.cd, fresh, k, l.batch, l.ids)
+	l.cd.takeAt(fresh, &st.first, snap)
+	return l.s.adopt(ctx, st, l.t, l.cd, fresh, k, l.batch, l.ids)
 }
 
 // loadExisting handles a row whose identity is already mapped to st.

@@ -131,38 +131,23 @@ type streamer struct {
 // load maps the row scanned into fresh like loader.load, taking the
 // state of a new object from spare when there is one.
 func (m *streamer) load(ctx context.Context, fresh unsafe.Pointer) (unsafe.Pointer, error) {
-	l, s := m.ld, m.s
-	k := identityOf(l.t, fresh)
-	var st *state
-	if k.s == "" {
-		if l.ids == nil {
-			l.ids = s.identity.intsOf(l.t)
-		}
-		st = l.ids.Get(identity.Int(k.n))
-	} else {
-		st = s.identity.get(k)
-	}
-	if st != nil {
-		if l.props != nil {
-			copyProps(st.obj, fresh, l.props)
-		}
-		p, err := s.loadExisting(ctx, st, fresh, l.populate, l.batch)
-		l.recycle(fresh)
+	l := m.ld
+	p, k, found, err := l.mapped(ctx, fresh)
+	if found {
 		return p, err
 	}
+	var st *state
 	var snap unsafe.Pointer
 	if st = m.spare; st != nil {
 		m.spare = nil
 		snap = st.first.p
 		*st = state{}
 	} else {
-		st = s.newState()
+		st = m.s.newState()
 		snap = l.snaps.get()
 	}
-	l.made++
-	l.cd.takeAt(fresh, &st.first, snap)
 	m.last = st // compared by release even when adopt fails (its AfterLoad hook)
-	return s.adopt(ctx, st, l.t, l.cd, fresh, k, l.batch, l.ids)
+	return l.adoptNew(ctx, fresh, k, st, snap)
 }
 
 // release compares the object yielded last with its snapshot and, when
