@@ -13,6 +13,7 @@ import (
 
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/internal/layout"
+	snapmem "github.com/arcorm/arc/internal/snapshot"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -31,26 +32,6 @@ func driverEqual(a, b any) bool {
 
 var timeType = reflect.TypeFor[time.Time]()
 
-// sizedKind is t's kind, with int, uint and uintptr, whose size depends
-// on the platform, replaced by the sized kind of their width, so no code
-// assumes that an int has 8 bytes.
-func sizedKind(t reflect.Type) reflect.Kind {
-	switch k := t.Kind(); k {
-	case reflect.Int:
-		if t.Size() == 8 {
-			return reflect.Int64
-		}
-		return reflect.Int32
-	case reflect.Uint, reflect.Uintptr:
-		if t.Size() == 8 {
-			return reflect.Uint64
-		}
-		return reflect.Uint32
-	default:
-		return k
-	}
-}
-
 // zeroFor returns a test for the field's zero value.
 func zeroFor(c *meta.Column) func(p unsafe.Pointer) bool {
 	if c.Ptr {
@@ -60,7 +41,7 @@ func zeroFor(c *meta.Column) func(p unsafe.Pointer) bool {
 		return func(p unsafe.Pointer) bool { return layout.Ptr[time.Time](p, 0).IsZero() }
 	}
 	if c.GoType.PkgPath() == "" {
-		switch sizedKind(c.GoType) {
+		switch snapmem.SizedKind(c.GoType) {
 		case reflect.Int64, reflect.Uint64:
 			return func(p unsafe.Pointer) bool { return layout.Get[int64](p, 0) == 0 }
 		case reflect.Int32, reflect.Uint32:

@@ -8,11 +8,11 @@ import (
 	"unsafe"
 )
 
-// sizedKind is t's kind, with int, uint and uintptr, whose size depends
+// SizedKind is t's kind, with int, uint and uintptr, whose size depends
 // on the platform, replaced by the sized kind of their width: the typed
-// copies and comparisons go by it, so no code assumes that an int has 8
-// bytes.
-func sizedKind(t reflect.Type) reflect.Kind {
+// copies and comparisons (here and in the session's column functions) go
+// by it, so no code assumes that an int has 8 bytes.
+func SizedKind(t reflect.Type) reflect.Kind {
 	switch k := t.Kind(); k {
 	case reflect.Int:
 		if t.Size() == 8 {
@@ -35,7 +35,7 @@ func copierFor(t reflect.Type) func(dst, src unsafe.Pointer) {
 	if t == timeType {
 		return copyOf[time.Time]
 	}
-	switch sizedKind(t) {
+	switch SizedKind(t) {
 	case reflect.String:
 		return copyOf[string]
 	case reflect.Int64, reflect.Uint64, reflect.Float64:
@@ -73,7 +73,7 @@ func basicEq(t reflect.Type) func(a, b unsafe.Pointer) bool {
 	if t == timeType {
 		return func(a, b unsafe.Pointer) bool { return (*time.Time)(a).Equal(*(*time.Time)(b)) }
 	}
-	switch sizedKind(t) {
+	switch SizedKind(t) {
 	case reflect.String:
 		return eqOf[string]
 	case reflect.Bool:
@@ -208,7 +208,7 @@ func ptrCopiers(t reflect.Type) (deep func(p unsafe.Pointer), into func(rel uint
 		return deepPtr[time.Time], deepInto[time.Time]
 	}
 	if t.PkgPath() == "" {
-		switch sizedKind(t) {
+		switch SizedKind(t) {
 		case reflect.Int64, reflect.Float64, reflect.Uint64:
 			return deepPtr[int64], deepInto[int64]
 		case reflect.Int32:
