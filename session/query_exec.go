@@ -400,11 +400,19 @@ func (q *Query[T]) scalarInt(ctx context.Context, variant byte) (int64, error) {
 // SQL (queries, flushes, lazy loads) returns ErrIteratorOpen. Rows are not
 // de-duplicated. Breaking out of the loop closes the rows.
 func (q *Query[T]) Iter(ctx context.Context) iter.Seq2[*T, error] {
+	return q.iterate(ctx, "Iter", false)
+}
+
+// iterate is Iter, and with stream Stream (stream.go): the tracked
+// objects are handed to a streamer, which lets go of each clean one when
+// the loop moves on. An untracked query iterates the same either way.
+func (q *Query[T]) iterate(ctx context.Context, op string, stream bool) iter.Seq2[*T, error] {
 	return func(yield func(*T, error) bool) {
-		if err := q.checkEntity("Iter"); err != nil {
+		if err := q.checkEntity(op); err != nil {
 			yield(nil, err)
 			return
 		}
+		stream := stream && !q.noTrack
 		s, err := q.session(ctx)
 		if err != nil {
 			yield(nil, err)
@@ -418,27 +426,48 @@ func (q *Query[T]) Iter(ctx context.Context) iter.Seq2[*T, error] {
 		if rows == nil {
 			return
 		}
+		st := streamer{s: s}
 		s.iterating++
 		defer func() {
 			s.iterating--
 			_ = rows.Close()
+			if stream {
+				st.release()
+			}
 		}()
 		plan, err := q.entityPlan(c, rows)
 		if err != nil {
 			yield(nil, err)
 			return
 		}
-		ld := s.newLoader(q.t, plan, q.populate, nil, c.hint)
+		hint := c.hint
+		if stream {
+			// A hint of its own (zero): a stream does not size the
+			// session's maps for its row count, nor teach the statement's
+			// hint one.
+			hint = &loadHint{}
+		}
+		ld := s.newLoader(q.t, plan, q.populate, nil, hint)
+		if stream {
+			st.ld = ld
+			st.recycle = len(q.t.Relations) == 0 && !ld.cd.tracked
+		}
 		for rows.Next() {
+			if stream {
+				st.release()
+			}
 			fresh := ld.fresh()
 			if err := plan.Scan(rows, fresh); err != nil {
 				yield(nil, err)
 				return
 			}
 			p := fresh
-			if q.noTrack {
+			switch {
+			case q.noTrack:
 				err = untrackedLoad(ctx, q.t, fresh)
-			} else {
+			case stream:
+				p, err = st.load(ctx, fresh)
+			default:
 				p, err = ld.load(ctx, fresh)
 			}
 			if err != nil {

@@ -47,70 +47,7 @@ import (
 // weak identity map; Go cannot see a field assignment, so Arc makes the
 // release explicit at the point the caller moves on.
 func (q *Query[T]) Stream(ctx context.Context) iter.Seq2[*T, error] {
-	return func(yield func(*T, error) bool) {
-		if err := q.checkEntity("Stream"); err != nil {
-			yield(nil, err)
-			return
-		}
-		if q.noTrack {
-			// Nothing is tracked: Stream is Iter.
-			for u, err := range q.Iter(ctx) {
-				if !yield(u, err) {
-					return
-				}
-			}
-			return
-		}
-		s, err := q.session(ctx)
-		if err != nil {
-			yield(nil, err)
-			return
-		}
-		rows, c, err := q.query(ctx, s, variantAll)
-		if err != nil {
-			yield(nil, err)
-			return
-		}
-		if rows == nil {
-			return
-		}
-		st := streamer{s: s}
-		s.iterating++
-		defer func() {
-			s.iterating--
-			_ = rows.Close()
-			st.release()
-		}()
-		plan, err := q.entityPlan(c, rows)
-		if err != nil {
-			yield(nil, err)
-			return
-		}
-		// A hint of its own (zero): a stream does not size the session's
-		// maps for its row count, nor teach the statement's hint one.
-		ld := s.newLoader(q.t, plan, q.populate, nil, &loadHint{})
-		st.ld = ld
-		st.recycle = len(q.t.Relations) == 0 && !ld.cd.tracked
-		for rows.Next() {
-			st.release()
-			fresh := ld.fresh()
-			if err := plan.Scan(rows, fresh); err != nil {
-				yield(nil, err)
-				return
-			}
-			p, err := st.load(ctx, fresh)
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			if !yield((*T)(p), nil) {
-				return
-			}
-		}
-		if err := rows.Err(); err != nil {
-			yield(nil, s.eng.Wrap(err, c.sql, nil))
-		}
-	}
+	return q.iterate(ctx, "Stream", true)
 }
 
 // streamer is the bookkeeping of one Stream loop.
