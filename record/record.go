@@ -179,15 +179,19 @@ func run(ctx context.Context, fn func(ctx context.Context, s *session.Session) e
 	if err != nil {
 		return err
 	}
-	s := session.New(eng, session.WithExpireOnCommit(false))
+	s := session.New(eng, session.WithExpireOnCommit(false), session.OneShot())
 	sctx := session.With(ctx, s)
 	err = fn(sctx, s)
 	if err == nil {
 		err = s.Commit(sctx)
 	}
-	if err != nil {
-		_ = s.Rollback(sctx)
-	}
+	// Close, not Rollback then Close: Close rolls back a transaction still
+	// open and, only when it holds written work, puts the objects back to
+	// match the database; a failed flush has already rolled its own
+	// statements back and restored the objects to what the caller had, so
+	// a failed Save keeps the caller's values (and the snapshot of the row)
+	// to fix and save again, as Rails and GORM leave them. Rollback would
+	// reset them to the snapshot, losing the change.
 	if cerr := s.Close(sctx); err == nil {
 		err = cerr
 	}
@@ -232,9 +236,17 @@ func (b *Base[T]) flushAfter(ctx context.Context, change func(s *session.Session
 	if err != nil {
 		return err
 	}
+	// Without a session in ctx, run commits right after the change, and the
+	// commit's flush is the one that may send a single statement alone in
+	// autocommit (one round trip, see session's flush_single.go); an explicit
+	// Flush here would begin a transaction first.
+	oneShot := session.From(ctx) == nil
 	return run(ctx, func(ctx context.Context, s *session.Session) error {
 		if err := change(s, obj); err != nil {
 			return err
+		}
+		if oneShot {
+			return nil
 		}
 		return s.Flush(ctx)
 	})

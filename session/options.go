@@ -15,6 +15,7 @@ type options struct {
 	log            *logrus.Logger
 	readOnly       bool
 	primary        bool
+	oneShot        bool
 	isolation      sql.IsolationLevel
 	// selectInChunk, when positive, caps the IN list of a SelectIn query
 	// below the dialect's limit (a test option: see WithSelectInChunk in
@@ -52,6 +53,18 @@ func WithLazyGuard(g LazyGuard) Option { return func(o *options) { o.guard = g }
 // committing changes, bulk UPDATE or DELETE, BeginNested and locking
 // reads (ForUpdate) fail with arcerr.ErrInvalidRequest.
 func ReadOnly() Option { return func(o *options) { o.readOnly = true } }
+
+// OneShot marks a session that serves one call and is committed (or
+// rolled back) and closed right after it: what record's package-level
+// functions (record.Where(...).Update, Find, Save …) create when the
+// context carries no session. A bulk Update or Delete that such a session
+// runs before it holds any object, with no transaction open, is sent alone
+// in autocommit and does not read back the keys it touched: one statement
+// is atomic by itself, and there is no tracked object to keep in step, so
+// BEGIN, COMMIT and the key list would cost two round trips and a result
+// set for nothing. In any other session a bulk statement runs in the
+// session's transaction, so that Rollback undoes it.
+func OneShot() Option { return func(o *options) { o.oneShot = true } }
 
 // WithPrimary makes every read of the session go to the primary, never
 // to a read replica (for a request that must not read stale data).

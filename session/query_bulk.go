@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"reflect"
 	"slices"
@@ -146,7 +147,8 @@ func (q *Query[T]) bulk(ctx context.Context, s *Session, values expr.P, del, har
 	pk := meta.ColumnNames(q.t.PrimaryKey)
 	var st expr.Expr
 	var ret []string
-	if (del && d.Has(dialect.ReturningDelete) || !del && d.Has(dialect.ReturningUpdate)) && !setsKey(sets) {
+	alone := s.bulkAlone()
+	if !alone && (del && d.Has(dialect.ReturningDelete) || !del && d.Has(dialect.ReturningUpdate)) && !setsKey(sets) {
 		// RETURNING gives the keys after the statement: when it changes a
 		// key, the keys are read before it instead (below), so that the
 		// matched objects can be found and moved to their new keys.
@@ -164,6 +166,20 @@ func (q *Query[T]) bulk(ctx context.Context, s *Session, values expr.P, del, har
 	sqlText, args, err := compileWith(d, st, q.params)
 	if err != nil {
 		return 0, fmt.Errorf("%s of %s: %w", what, q.t.GoType.Name(), err)
+	}
+	if alone {
+		// A one-shot session's first work (OneShot): the statement alone, in
+		// autocommit; no object is tracked, so no keys to read back.
+		s.wrote = true // later reads go to the primary, as after a transaction
+		res, err := s.eng.Autocommit().Exec(ctx, sqlText, args...)
+		if err != nil {
+			return 0, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return 0, fmt.Errorf("arc: bulk statement on %s: rows affected: %w", q.t.GoType.Name(), err)
+		}
+		return n, nil
 	}
 	x, err := s.writer(ctx)
 	if err != nil {
@@ -341,4 +357,14 @@ func fieldValue(ft reflect.Type, v any) (reflect.Value, bool) {
 
 func sameFamily(a, b reflect.Type) bool {
 	return (a.Kind() == reflect.String) == (b.Kind() == reflect.String)
+}
+
+// bulkAlone reports whether a bulk statement may run alone in autocommit:
+// a OneShot session (record's calls without a session) that tracks no
+// object and has no transaction open, nested transaction or isolation
+// level asked for. It is asked after autoflush, so pending work would
+// show as a tracked object.
+func (s *Session) bulkAlone() bool {
+	return s.opts.oneShot && !s.opts.readOnly && s.tx == nil && len(s.nested) == 0 &&
+		s.isolation() == sql.LevelDefault && s.states.Len() == 0
 }
