@@ -137,6 +137,10 @@ func Isolation(level sql.IsolationLevel) session.TxOption { return session.Isola
 // changes fails with ErrInvalidRequest.
 func ReadOnly() session.Option { return session.ReadOnly() }
 
+// WithEngine returns a context whose session-less calls (Find, Where,
+// Save without a session) run on eng: record.WithEngine.
+func WithEngine(ctx context.Context, eng *Engine) context.Context { return record.WithEngine(ctx, eng) }
+
 // WithPrimary is the session option that keeps every read on the primary.
 func WithPrimary() session.Option { return session.WithPrimary() }
 

@@ -38,8 +38,8 @@ import (
 // every ratio): raw-prep (the statement prepared once on the pool), sqlx,
 // gorm, gorm-prep (PrepareStmt: true), bun, arc (arc.Open, a fresh session
 // per operation: Add+Commit, Get, Select...All; update is Get, change,
-// Commit), arc-query (update only: one bulk UPDATE by key through
-// Query.Update) and arc-new (engine.New over the same *sql.DB the peers
+// Commit), arc-query (update only: arc.Where(...).Update without a
+// session, one UPDATE in autocommit) and arc-new (engine.New over the same *sql.DB the peers
 // use; the only Arc on pgx).
 //
 // Dialects: sqlite (file, WAL), postgres (lib/pq), pgx (PostgreSQL
@@ -422,16 +422,13 @@ func edOp(l *libs, op, lib string) func(ctx context.Context) error {
 			return nil
 		}
 		U := arc.Cols[User]()
+		eng := l.arc
 		return func(ctx context.Context) error {
 			n := edSeq.Add(1)
-			s := arc.NewSession(l.arc)
-			defer s.Close(ctx)
-			sctx := arc.WithSession(ctx, s)
-			k, err := arc.Select[User]().Where(arc.Eq(&U.ID, userID(int(n)))).Update(sctx, arc.P{"fullname": "Fullname " + strconv.FormatInt(n, 10)})
+			// The active-record form without a session (Rails' update_all):
+			// one UPDATE in autocommit, as GORM's and bun's rows send.
+			k, err := arc.Where[User](arc.Eq(&U.ID, userID(int(n)))).Update(arc.WithEngine(ctx, eng), arc.P{"fullname": "Fullname " + strconv.FormatInt(n, 10)})
 			if err != nil {
-				return err
-			}
-			if err := s.Commit(ctx); err != nil {
 				return err
 			}
 			return wantN(int(k), 1)
