@@ -50,6 +50,7 @@ var (
 	ErrDatabaseBusy   = arcerr.ErrDatabaseBusy
 	ErrConflict       = arcerr.ErrConflict
 	ErrConnectionLost = arcerr.ErrConnectionLost
+	ErrInvalidText    = arcerr.ErrInvalidText
 	// Deprecated: ErrBusy is ErrIteratorOpen; database contention is
 	// ErrDatabaseBusy (see IsRetryable).
 	ErrBusy = arcerr.ErrBusy //lint:ignore SA1019 re-exported under its deprecated name for compatibility

@@ -71,6 +71,13 @@ var (
 	// when the transaction had run no statement successfully before, which
 	// the engine records with StatementError.Retryable.
 	ErrConnectionLost = errors.New("arc: database connection lost")
+	// ErrInvalidText wraps a driver error for a string value the database
+	// refused as text: PostgreSQL stores neither a NUL byte (\x00) nor
+	// invalid UTF-8 in text and varchar (22021, 22P05); MySQL and MariaDB
+	// refuse invalid UTF-8 in a utf8mb4 column (1366, 1300). A flush names
+	// the model and field that held the value. Not retryable: the value
+	// has to change (binary data belongs in a []byte field).
+	ErrInvalidText = errors.New("arc: text the database cannot store")
 )
 
 // IsRetryable reports whether err means that running the same

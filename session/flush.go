@@ -107,6 +107,7 @@ func (s *Session) flush(ctx context.Context) error {
 		return err
 	})
 	if err != nil {
+		err = nameBadText(plan, err) // before restore: the values as written
 		s.restored.add(plan.restore())
 		return err
 	}

@@ -282,7 +282,8 @@ func (*Dialect) DefaultExpr(e string) string {
 // value in a NOT NULL column, 3819/4025 CHECK constraint, ...) to
 // arcerr.ErrIntegrity, 1213 (deadlock: the server rolled the whole
 // transaction back) to arcerr.ErrConflict, 1205 (lock wait timeout) and
-// 3572 (NOWAIT) to arcerr.ErrDatabaseBusy, and the driver's
+// 3572 (NOWAIT) to arcerr.ErrDatabaseBusy, 1300 and 1366's "Incorrect
+// string value" (invalid UTF-8) to arcerr.ErrInvalidText, and the driver's
 // invalid-connection error and the server's shutdown and kill errors to
 // arcerr.ErrConnectionLost.
 func (*Dialect) ClassifyError(err error) error {
@@ -305,6 +306,12 @@ func (*Dialect) ClassifyError(err error) error {
 		return arcerr.ErrDatabaseBusy
 	case 1053, 1927, 2006, 2013, 4031: // shutdown, connection killed, gone away, lost, idle timeout
 		return arcerr.ErrConnectionLost
+	case 1300: // ER_INVALID_CHARACTER_STRING
+		return arcerr.ErrInvalidText
+	case 1366: // ER_TRUNCATED_WRONG_VALUE_FOR_FIELD: only its "Incorrect string value" is about text
+		if strings.Contains(me.Message, "string value") {
+			return arcerr.ErrInvalidText
+		}
 	}
 	return nil
 }

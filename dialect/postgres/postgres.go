@@ -120,8 +120,9 @@ func (*Dialect) AutoIncrement(*meta.Column) (string, string) {
 // (deadlock_detected) to arcerr.ErrConflict, 55P03 (lock_not_available)
 // to arcerr.ErrDatabaseBusy, and class 08 (connection exception) and
 // 57P01-57P03 (the server shut the connection down) to
-// arcerr.ErrConnectionLost, and 25P02 (current transaction is aborted)
-// to arcerr.ErrNeedsRollback.
+// arcerr.ErrConnectionLost, 25P02 (current transaction is aborted)
+// to arcerr.ErrNeedsRollback, and 22021 and 22P05 (a NUL byte or
+// invalid UTF-8 in text) to arcerr.ErrInvalidText.
 func (*Dialect) ClassifyError(err error) error {
 	var pe *pq.Error
 	if !errors.As(err, &pe) {
@@ -139,6 +140,8 @@ func (*Dialect) ClassifyError(err error) error {
 		return arcerr.ErrConnectionLost
 	case code == "25P02": // in_failed_sql_transaction
 		return arcerr.ErrNeedsRollback
+	case code == "22021" || code == "22P05": // character_not_in_repertoire (NUL, bad UTF-8), untranslatable_character
+		return arcerr.ErrInvalidText
 	}
 	return nil
 }
