@@ -65,9 +65,12 @@ func schemaDump(t *testing.T, eng *engine.Engine) string {
 		if err != nil {
 			t.Fatal(err)
 		}
+		var lines []string
 		for _, o := range objs {
-			fmt.Fprintf(&b, "%s %s on %s: %s\n", o.Kind, o.Name, o.Table, strings.Join(strings.Fields(o.Def), " "))
+			lines = append(lines, fmt.Sprintf("%s %s on %s: %s\n", o.Kind, o.Name, o.Table, strings.Join(strings.Fields(o.Def), " ")))
 		}
+		slices.Sort(lines)
+		b.WriteString(strings.Join(lines, ""))
 	}
 	return b.String()
 }
