@@ -2,10 +2,7 @@ package migrate_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -144,10 +141,6 @@ var handCases = []handCase{
 		after: []any{hmUser{}}, opts: migrate.DiffOptions{AllowDrop: true}},
 }
 
-// destructive are the changes that remove something (a SQLite rebuild's
-// DROP TABLE of the old copy is none).
-var destructive = regexp.MustCompile(`^drop `)
-
 func TestRegression_HandMadeSchemas(t *testing.T) {
 	ctx := context.Background()
 	for _, name := range dbtest.Dialects {
@@ -169,51 +162,5 @@ func TestRegression_HandMadeSchemas(t *testing.T) {
 }
 
 func handRoundTrip(t *testing.T, eng *engine.Engine, c handCase) {
-	ctx := context.Background()
-	before := schemaDump(t, eng)
-	p, err := migrate.Diff(ctx, eng, c.opts, c.after...)
-	if err != nil {
-		t.Fatalf("%s: %v", c.name, err)
-	}
-	t.Logf("%s\n%s\n%s", c.name, p.UpSQL(), p.DownSQL())
-	if p.Empty() {
-		return
-	}
-	if !c.opts.AllowDrop {
-		for _, ch := range p.Changes {
-			if destructive.MatchString(ch) {
-				t.Errorf("%s: destructive change without AllowDrop: %s", c.name, ch)
-			}
-		}
-	}
-	m := applyPlan(t, eng, p)
-	if err := m.Up(ctx); err != nil {
-		var me *migrate.MigrationError
-		if !c.upMayFail || !eng.Dialect().Has(dialect.TransactionalDDL) || !errors.As(err, &me) {
-			t.Fatalf("%s: up: %v", c.name, err)
-		}
-		if after := schemaDump(t, eng); after != before {
-			t.Errorf("%s: the failed up file changed the schema\nbefore:\n%s\nafter:\n%s", c.name, before, after)
-		}
-		if v, dirty, err := m.Version(ctx); err != nil || v != 1 || !dirty || me.Recover != migrate.NilVersion {
-			t.Errorf("%s: after the failure: version %d dirty %v (%v), Recover %d", c.name, v, dirty, err, me.Recover)
-		}
-		return
-	}
-	again, err := migrate.Diff(ctx, eng, c.opts, c.after...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(again.Changes) > 0 {
-		t.Errorf("%s: still differ after up: %q\n%s", c.name, again.Changes, again.UpSQL())
-	}
-	if err := m.Down(ctx); err != nil {
-		t.Fatalf("%s: down: %v", c.name, err)
-	}
-	if strings.Contains(p.DownSQL(), "-- SKIPPED") {
-		return
-	}
-	if after := schemaDump(t, eng); after != before {
-		t.Errorf("%s: down does not restore\nbefore:\n%s\nafter:\n%s", c.name, before, after)
-	}
+	diffRoundTrip(t, eng, c.name, c.opts, c.after, c.upMayFail, true)
 }
