@@ -220,6 +220,11 @@ func constraintDef(l *dialect.TableSchema, name string) string {
 // MySQL in strict mode (Arc's sql_mode) refuses a value that does not
 // fit a shorter string or a smaller integer, and rounds decimals.
 func (p *planner) modifyColumn(table string, c colChange, lc, dc *dialect.ColumnSchema) {
+	if !c.typ && !c.null && !c.def {
+		// Only identity/autoincrement differs, which Arc notes and does not
+		// change: a MODIFY COLUMN of the live definition would be a no-op.
+		return
+	}
 	want := *lc
 	var up, down ops
 	skipDown := false

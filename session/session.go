@@ -64,8 +64,8 @@ type Session struct {
 	// flushing is set while a flush runs (its BeforeFlush callbacks, model
 	// hooks and statements): see inFlush.
 	flushing bool
-	inUse            guard // detects use from two goroutines at once (guard.go)
-	scopes           int   // open Transaction(...) calls
+	inUse    guard // detects use from two goroutines at once (guard.go)
+	scopes   int   // open Transaction(...) calls
 
 	// wrote is set when the session first begins a write transaction:
 	// from then on its reads outside a transaction go to the primary.
