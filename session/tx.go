@@ -262,6 +262,9 @@ func (s *Session) Close(ctx context.Context) error {
 		return gErr
 	}
 	defer s.inUse.leave(gHeld)
+	if s.flushing {
+		return inFlush("Close")
+	}
 	var err error
 	switch {
 	case s.tx != nil && (s.txFlushed || len(s.nested) > 0 || s.failed != nil):
@@ -363,6 +366,9 @@ func (n *Nested) Commit(ctx context.Context) error {
 
 // Rollback rolls back to the savepoint and restores the objects.
 func (n *Nested) Rollback(ctx context.Context) error {
+	if n.s.flushing {
+		return inFlush("Nested.Rollback")
+	}
 	if err := n.pop(); err != nil {
 		return err
 	}
