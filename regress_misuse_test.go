@@ -3,6 +3,7 @@ package arc_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -106,4 +107,49 @@ func readMemo(t *testing.T, eng *arc.Engine, id int64) *Memo {
 	m, err := arc.Get[Memo](arc.WithSession(ctx, s), id)
 	require.NoError(t, err)
 	return m
+}
+
+// TestRegression_ConcurrentCreateAll: create_all from several engines
+// (processes) on one database at once. On PostgreSQL two transactions
+// creating the same table both passed the existence check and one failed
+// with a duplicate key in pg_type, even with IF NOT EXISTS; a
+// transaction-scoped advisory lock on the schema (dialect.SchemaLocker)
+// now runs them one after the other. drop_all likewise.
+func TestRegression_ConcurrentCreateAll(t *testing.T) {
+	dbtest.EachDialect(t, func(t *testing.T, name string) {
+		url := dbtest.URL(t, name)
+		ctx := context.Background()
+		engs := make([]*arc.Engine, 6)
+		for i := range engs {
+			eng, err := arc.Open(ctx, url)
+			require.NoError(t, err)
+			defer eng.Close()
+			engs[i] = eng
+		}
+		all := func(f func(eng *arc.Engine) error) []error {
+			errs := make([]error, len(engs))
+			var wg sync.WaitGroup
+			for i, eng := range engs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					errs[i] = f(eng)
+				}()
+			}
+			wg.Wait()
+			return errs
+		}
+		for i, err := range all(func(eng *arc.Engine) error { return arc.CreateAll(ctx, eng, WAuthor{}, WPost{}, Memo{}) }) {
+			assert.NoError(t, err, "create_all %d", i)
+		}
+		s := arc.NewSession(engs[0])
+		a := &WAuthor{Name: "a"}
+		a.Posts.Append(&WPost{Title: "p"})
+		require.NoError(t, s.AddAll(a, &Memo{Title: "m"}))
+		require.NoError(t, s.Commit(ctx), "the tables are complete")
+		require.NoError(t, s.Close(ctx))
+		for i, err := range all(func(eng *arc.Engine) error { return arc.DropAll(ctx, eng, WAuthor{}, WPost{}, Memo{}) }) {
+			assert.NoError(t, err, "drop_all %d", i)
+		}
+	})
 }

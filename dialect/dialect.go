@@ -151,6 +151,15 @@ type SequenceResetter interface {
 	ResetSequence(t *meta.Table, c *meta.Column) (query string, args []any)
 }
 
+// SchemaLocker is implemented by a dialect whose DDL runs in a
+// transaction and where two transactions creating the same table at once
+// make one of them fail even with IF NOT EXISTS (PostgreSQL: a duplicate
+// key in pg_type). SchemaLockSQL is a statement that, run first in the
+// transaction, waits for any other such transaction on the same schema
+// and holds the lock until commit or rollback, so create_all from several
+// processes at once creates each table once and all of them succeed.
+type SchemaLocker interface{ SchemaLockSQL() string }
+
 // MaxLimiter is implemented by a dialect that has neither OFFSET without
 // LIMIT nor LIMIT ALL / LIMIT -1: MaxLimit is the LIMIT written for an
 // OFFSET alone (MySQL's 18446744073709551615).

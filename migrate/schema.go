@@ -45,6 +45,11 @@ func CreateTables(ctx context.Context, eng *engine.Engine, md *meta.MetaData) (c
 	}
 	err = eng.InTx(ctx, func(tx *engine.Tx) error {
 		created, applied = created[:0], applied[:0]
+		// Another create_all on the same schema finishes first; then its
+		// tables exist here and are skipped.
+		if err := lockSchema(ctx, tx, "create_all"); err != nil {
+			return err
+		}
 		inCycle := cycleFKs(md)
 		var deferred []string
 		for _, t := range md.Sorted() {
@@ -195,6 +200,18 @@ func DropAll(ctx context.Context, eng *engine.Engine, models ...any) error {
 	return DropTables(ctx, eng, md)
 }
 
+// lockSchema takes the dialect's schema lock (dialect.SchemaLocker) in
+// tx, so that create_all and drop_all from several processes at once run
+// one after the other instead of failing on each other's tables.
+func lockSchema(ctx context.Context, tx *engine.Tx, op string) error {
+	if l, ok := tx.Dialect().(dialect.SchemaLocker); ok {
+		if _, err := tx.Exec(ctx, l.SchemaLockSQL()); err != nil {
+			return fmt.Errorf("arc: %s: schema lock: %w", op, err)
+		}
+	}
+	return nil
+}
+
 // DropTables is DropAll for a MetaData.
 func DropTables(ctx context.Context, eng *engine.Engine, md *meta.MetaData) error {
 	if eng == nil || md == nil {
@@ -206,6 +223,9 @@ func DropTables(ctx context.Context, eng *engine.Engine, md *meta.MetaData) erro
 	var applied []string
 	err := eng.InTx(ctx, func(tx *engine.Tx) error {
 		applied = applied[:0]
+		if err := lockSchema(ctx, tx, "drop_all"); err != nil {
+			return err
+		}
 		if cyclic && d.Has(dialect.AlterColumn) {
 			for fk := range cycleFKs(md) {
 				q := ddl.Render(d, ddl.DropConstraint{Table: fk.Table.Name, Kind: dialect.ForeignKeyConstraint, Name: fk.Name, IfExists: true})[0]

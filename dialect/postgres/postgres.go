@@ -236,3 +236,16 @@ func (d *Dialect) ResetSequence(t *meta.Table, c *meta.Column) (string, []any) {
 }
 
 var _ dialect.SequenceResetter = (*Dialect)(nil)
+
+// schemaLockClass is the first key of the advisory lock SchemaLockSQL
+// takes (fixtures' pooled schemas use 21017).
+const schemaLockClass = 21018
+
+// SchemaLockSQL implements dialect.SchemaLocker: a transaction-scoped
+// advisory lock on the current schema's name, released by COMMIT or
+// ROLLBACK.
+func (*Dialect) SchemaLockSQL() string {
+	return "SELECT pg_advisory_xact_lock(" + strconv.Itoa(schemaLockClass) + ", hashtext(current_schema()))"
+}
+
+var _ dialect.SchemaLocker = (*Dialect)(nil)
