@@ -153,3 +153,103 @@ func TestRegression_ConcurrentCreateAll(t *testing.T) {
 		}
 	})
 }
+
+// Hooked runs its act from BeforeSave or AfterSave, as a hook that uses
+// the session would.
+type Hooked struct {
+	ID     int64
+	V      string
+	before func(ctx context.Context) error `arc:"-"`
+	after  func(ctx context.Context) error `arc:"-"`
+	calls  int                             `arc:"-"`
+}
+
+func (h *Hooked) BeforeSave(ctx context.Context) error {
+	if h.calls++; h.calls > 3 {
+		return errors.New("BeforeSave ran more than 3 times: the flush recursed")
+	}
+	if h.before != nil {
+		return h.before(ctx)
+	}
+	return nil
+}
+
+func (h *Hooked) AfterSave(ctx context.Context) error {
+	if h.after != nil {
+		return h.after(ctx)
+	}
+	return nil
+}
+
+// TestRegression_FlushCalledFromItsOwnHook: a model hook (or a BeforeFlush
+// callback) that called Commit, Flush or BeginNested ran a nested flush of
+// the same objects, whose hooks called it again, without end; a query in
+// a hook autoflushed into the same loop; Rollback, Close or a savepoint's
+// Rollback from a hook pulled the transaction from under the flush, and
+// the outer Commit reported success for rows it never wrote. Now those
+// calls fail with ErrInvalidRequest naming the call, queries in a hook run
+// without autoflush, and the outer Commit writes the row.
+func TestRegression_FlushCalledFromItsOwnHook(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *arc.Engine) {
+		ctx := context.Background()
+		require.NoError(t, arc.CreateAll(ctx, eng, Hooked{}))
+		count := func() int64 {
+			s := arc.NewSession(eng)
+			defer s.Close(ctx)
+			n, err := arc.QueryOf[Hooked](s).Count(ctx)
+			require.NoError(t, err)
+			return n
+		}
+		acts := map[string]func(ctx context.Context, s *arc.Session) error{
+			"Commit":      func(ctx context.Context, s *arc.Session) error { return s.Commit(ctx) },
+			"Flush":       func(ctx context.Context, s *arc.Session) error { return s.Flush(ctx) },
+			"Rollback":    func(ctx context.Context, s *arc.Session) error { return s.Rollback(ctx) },
+			"Close":       func(ctx context.Context, s *arc.Session) error { return s.Close(ctx) },
+			"BeginNested": func(ctx context.Context, s *arc.Session) error { _, err := s.BeginNested(ctx); return err },
+		}
+		for name, act := range acts {
+			for _, where := range []string{"BeforeSave", "AfterSave", "OnBeforeFlush"} {
+				t.Run(name+"/"+where, func(t *testing.T) {
+					s := arc.NewSession(eng)
+					defer s.Close(ctx)
+					before := count()
+					var inner error
+					call := func(ctx context.Context) error {
+						inner = act(ctx, s)
+						return nil
+					}
+					h := &Hooked{V: "x"}
+					switch where {
+					case "BeforeSave":
+						h.before = call
+					case "AfterSave":
+						h.after = call
+					default:
+						s.OnBeforeFlush(func(ctx context.Context, _ *arc.Session) error { return call(ctx) })
+					}
+					require.NoError(t, s.Add(h))
+					require.NoError(t, s.Commit(ctx))
+					require.ErrorIs(t, inner, arc.ErrInvalidRequest)
+					assert.Contains(t, inner.Error(), "called from a hook or callback of the flush in progress")
+					assert.Equal(t, before+1, count(), "the outer Commit wrote the row")
+					assert.Equal(t, arc.Persistent, s.StateOf(h))
+				})
+			}
+		}
+
+		// A query in a hook runs without autoflush and sees the table.
+		s := arc.NewSession(eng)
+		defer s.Close(ctx)
+		var seen []*Hooked
+		var qerr error
+		h := &Hooked{V: "q", before: func(ctx context.Context) error {
+			seen, qerr = arc.QueryOf[Hooked](s).All(ctx)
+			return nil
+		}}
+		require.NoError(t, s.Add(h))
+		require.NoError(t, s.Commit(ctx))
+		require.NoError(t, qerr)
+		assert.Len(t, seen, int(count())-1, "the row being flushed is not yet in the table")
+		assert.Equal(t, 1, h.calls)
+	})
+}

@@ -62,12 +62,17 @@ func (s *Session) flush(ctx context.Context) error {
 	if s.iterating > 0 {
 		return fmt.Errorf("%w: flush", arcerr.ErrIteratorOpen)
 	}
+	if s.flushing {
+		return inFlush("a flush (Flush, Commit, BeginNested)")
+	}
 	// The relationship bookkeeping of this flush lives until it commits;
 	// every other way out undoes what it wrote into objects and drops it,
 	// so a failed flush changes and leaks nothing.
 	s.relPre, s.relExpunged = nil, nil
 	flushed := false
+	s.flushing = true
 	defer func() {
+		s.flushing = false
 		if !flushed {
 			s.relUndoPre()
 			s.relRollback()

@@ -104,7 +104,22 @@ func (s *Session) Rollback(ctx context.Context) error {
 		return err
 	}
 	defer s.inUse.leave(held)
+	if s.flushing {
+		return inFlush("Rollback")
+	}
 	return s.rollback(ctx)
+}
+
+// inFlush is the error of a call that would end or restart the flush in
+// progress, made from its own callbacks (an OnBeforeFlush function or a
+// model hook such as BeforeSave or AfterCreate): a nested flush would run
+// the same hooks on the same objects again, without end, and a Rollback
+// or Close would pull the transaction from under the statements still to
+// come (the outer Commit then reported success for rows it never wrote).
+// Queries in a hook run without autoflush instead, as in SQLAlchemy.
+func inFlush(op string) error {
+	return fmt.Errorf("%w: %s called from a hook or callback of the flush in progress (the flush in progress writes the session's changes; a hook may change objects, Add new ones and query)",
+		arcerr.ErrInvalidRequest, op)
 }
 
 // runBeforeFlush runs the OnBeforeFlush functions, as callbacks of the

@@ -87,6 +87,9 @@ func (n *Nested) Commit(ctx context.Context) error {
 
 // Rollback rolls back to the savepoint and restores the objects.
 func (n *Nested) Rollback(ctx context.Context) error {
+	if n.s.flushing {
+		return inFlush("Nested.Rollback")
+	}
 	if err := n.pop(); err != nil {
 		return err
 	}

@@ -60,8 +60,11 @@ type Session struct {
 	afterRollback []func(context.Context, *Session)
 
 	noAutoflushDepth int
-	inUse            guard // detects use from two goroutines at once (guard.go)
-	scopes           int   // open Transaction(...) calls
+	// flushing is set while a flush runs (its BeforeFlush callbacks, model
+	// hooks and statements): see inFlush.
+	flushing bool
+	inUse    guard // detects use from two goroutines at once (guard.go)
+	scopes   int   // open Transaction(...) calls
 
 	// wrote is set when the session first begins a write transaction:
 	// from then on its reads outside a transaction go to the primary.
@@ -193,7 +196,7 @@ func (s *Session) NoAutoflush(fn func() error) error {
 }
 
 func (s *Session) autoflush(ctx context.Context) error {
-	if !s.opts.autoflush || s.noAutoflushDepth > 0 || s.opts.readOnly {
+	if !s.opts.autoflush || s.noAutoflushDepth > 0 || s.opts.readOnly || s.flushing {
 		return nil
 	}
 	return s.flush(ctx)

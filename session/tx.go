@@ -261,6 +261,9 @@ func (s *Session) Close(ctx context.Context) error {
 		return gErr
 	}
 	defer s.inUse.leave(gHeld)
+	if s.flushing {
+		return inFlush("Close")
+	}
 	var err error
 	switch {
 	case s.tx != nil && (s.txFlushed || len(s.nested) > 0 || s.failed != nil):

@@ -163,8 +163,10 @@ func restoreTable(d dialect.Dialect, l *dialect.TableSchema) []string {
 			out = append(out, Standard(d, CreateSequence{Name: c.Serial})...)
 		}
 	}
-	if l.PrimaryKey != nil {
-		parts = append(parts, "CONSTRAINT "+q(l.PrimaryKey.Name)+" "+l.PrimaryKey.Def)
+	if pk := l.PrimaryKey; pk != nil && pk.Name == "" { // a key the database names itself (MySQL's PRIMARY)
+		parts = append(parts, pk.Def)
+	} else if pk != nil {
+		parts = append(parts, "CONSTRAINT "+q(pk.Name)+" "+pk.Def)
 	}
 	for _, u := range l.Uniques {
 		parts = append(parts, "CONSTRAINT "+q(u.Name)+" "+u.Def)

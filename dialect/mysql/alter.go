@@ -12,7 +12,9 @@ import (
 // constraint is a unique index), DROP PRIMARY KEY, or DROP CONSTRAINT
 // for a check; a unique constraint is renamed as the index it is, a
 // foreign key or a check cannot be (no statement: the planner drops and
-// adds it), and the primary key is always called PRIMARY; an index is
+// adds it), and the primary key is always called PRIMARY, so it is added
+// as ADD PRIMARY KEY (ADD CONSTRAINT `PRIMARY` fails) and restored in a
+// CREATE TABLE without a name; an index is
 // dropped with DROP INDEX ... ON table and renamed with ALTER TABLE ...
 // RENAME INDEX (MySQL 5.7+, MariaDB 10.5+); a column changes type,
 // nullability and default by being defined again whole (MODIFY COLUMN).
@@ -35,6 +37,23 @@ func (d *Dialect) RenderOperation(op ddl.Operation) ([]string, bool) {
 			return alter(o.Table, "RENAME INDEX "+q(o.From)+" TO "+q(o.To)), true
 		}
 		return nil, true
+	case ddl.AddPrimaryKey:
+		return alter(o.Table, "ADD PRIMARY KEY ("+dialect.IdentList(d, o.Columns)+")"), true
+	case ddl.AddConstraint:
+		if isPrimaryKeyDef(o.Def) {
+			// The primary key is always called PRIMARY, a name ADD
+			// CONSTRAINT refuses (error 1280, incorrect index name).
+			return alter(o.Table, "ADD "+o.Def), true
+		}
+		return nil, false
+	case ddl.RestoreTable:
+		if o.Table.PrimaryKey != nil {
+			cp, pk := *o.Table, *o.Table.PrimaryKey
+			pk.Name = ""
+			cp.PrimaryKey = &pk
+			return ddl.Standard(d, ddl.RestoreTable{Table: &cp}), true
+		}
+		return nil, false
 	case ddl.DropIndex:
 		return []string{"DROP INDEX " + q(o.Name) + " ON " + q(o.Table)}, true
 	case ddl.RenameIndex:
@@ -67,6 +86,10 @@ func (*Dialect) CheckExpr(expr string) string {
 		i = j
 	}
 	return b.String()
+}
+
+func isPrimaryKeyDef(def string) bool {
+	return strings.HasPrefix(strings.ToUpper(strings.TrimSpace(def)), "PRIMARY KEY")
 }
 
 // IndexIfNotExists reports whether CREATE INDEX IF NOT EXISTS may be

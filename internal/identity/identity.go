@@ -71,12 +71,11 @@ func Int(n int64) uint64 { return uint64(n) }
 // Table is a hash set of *E keyed as its Key says. The zero value is not
 // usable: make it with [New].
 type Table[E any] struct {
-	slots []unsafe.Pointer // *E, nil or tombstone; len is 0 or a power of two; at least one slot is nil
+	slots []unsafe.Pointer // *E, nil or tombstone; any length (0 when empty); at least one slot is nil
 	n     int              // entries held
 	used  int              // entries held + tombstones
 	off   uint32           // the key's offset in E (see Key)
 	ptr   bool             // the key is an address, else an int64
-	shift uint8            // 64 - log2(len(slots))
 }
 
 // tombstone marks a slot whose entry was deleted. It is compared, never
@@ -103,17 +102,38 @@ func (t *Table[E]) Len() int { return t.n }
 // 3/4).
 func (t *Table[E]) Slots() int { return len(t.slots) }
 
-// home is key k's first slot (Fibonacci hashing: the top bits of k times
-// 2^64/φ, which spreads sequential ids and strided addresses alike).
-func (t *Table[E]) home(k uint64) uint64 { return (k * 0x9E3779B97F4A7C15) >> t.shift }
+// home is key k's first slot: k times 2^64/φ (Fibonacci hashing, which
+// spreads sequential ids and strided addresses alike) scaled to the
+// number of slots by its high bits, so a table's length need not be a
+// power of two and a table reserved for n entries takes about 4n/3 slots,
+// not the next power of two above that.
+func (t *Table[E]) home(k uint64) uint64 {
+	hi, _ := bits.Mul64(k*0x9E3779B97F4A7C15, uint64(len(t.slots)))
+	return hi
+}
+
+// next is the slot after i, wrapping around.
+func (t *Table[E]) next(i uint64) uint64 {
+	if i++; i == uint64(len(t.slots)) {
+		return 0
+	}
+	return i
+}
+
+// prev is the slot before i, wrapping around.
+func (t *Table[E]) prev(i uint64) uint64 {
+	if i == 0 {
+		return uint64(len(t.slots)) - 1
+	}
+	return i - 1
+}
 
 // Get returns the entry with key k, or nil.
 func (t *Table[E]) Get(k uint64) *E {
 	if t.n == 0 {
 		return nil
 	}
-	mask := uint64(len(t.slots) - 1)
-	for i := t.home(k); ; i = (i + 1) & mask {
+	for i := t.home(k); ; i = t.next(i) {
 		p := t.slots[i]
 		if p == nil {
 			return nil
@@ -131,9 +151,8 @@ func (t *Table[E]) Put(e *E) {
 	}
 	p := unsafe.Pointer(e)
 	k := t.keyAt(p)
-	mask := uint64(len(t.slots) - 1)
 	free := -1
-	for i := t.home(k); ; i = (i + 1) & mask {
+	for i := t.home(k); ; i = t.next(i) {
 		cur := t.slots[i]
 		switch {
 		case cur == nil:
@@ -160,15 +179,14 @@ func (t *Table[E]) Del(k uint64) {
 	if t.n == 0 {
 		return
 	}
-	mask := uint64(len(t.slots) - 1)
-	for i := t.home(k); ; i = (i + 1) & mask {
+	for i := t.home(k); ; i = t.next(i) {
 		p := t.slots[i]
 		if p == nil {
 			return
 		}
 		if p != tombstone && t.keyAt(p) == k {
 			t.n--
-			if t.slots[(i+1)&mask] != nil {
+			if t.slots[t.next(i)] != nil {
 				t.slots[i] = tombstone
 				return
 			}
@@ -178,7 +196,7 @@ func (t *Table[E]) Del(k uint64) {
 			// with tombstones and rehash.
 			t.slots[i] = nil
 			t.used--
-			for j := (i - 1) & mask; t.slots[j] == tombstone; j = (j - 1) & mask {
+			for j := t.prev(i); t.slots[j] == tombstone; j = t.prev(j) {
 				t.slots[j] = nil
 				t.used--
 			}
@@ -188,33 +206,38 @@ func (t *Table[E]) Del(k uint64) {
 }
 
 // Reserve makes room for n more entries without growing on the way.
+//
+// When they do not fit, the room the table has beyond its entries is
+// taken to be promised already (a joined load reserves for its parents,
+// then for its children, before either loads a row): the table grows to
+// hold that room and n more, not just its entries and n more. Tables
+// sized to the count would otherwise be too small for the two loads
+// together and grow by doubling half way through the second.
 func (t *Table[E]) Reserve(n int) {
-	if want := t.n + n; (want+t.used-t.n)*4 > len(t.slots)*3 {
-		t.resize(want)
+	if (t.used+n)*4 <= len(t.slots)*3 {
+		return
 	}
+	t.resize(max(t.n, len(t.slots)*3/4) + n)
 }
 
-// resize rehashes into the smallest table that holds want entries at a
-// load of at most 3/4 (tombstones are dropped), and at least twice the
-// entries held, so a growing table is rehashed O(log n) times.
+// resize rehashes into a table of about 4/3 of want slots, so that want
+// entries fill it to a load of 3/4 (tombstones are dropped), and at least
+// twice the entries held, so a growing table is rehashed O(log n) times.
+// Sized to the count, not to a power of two: a load of 1,000 rows reserves
+// 1,334 slots where the next power of two would be 2,048.
 func (t *Table[E]) resize(want int) {
-	want = max(want, 2*t.n)
-	size := 8
-	for size*3 < want*4 {
-		size *= 2
-	}
+	want = max(want, 2*t.n, 5)
+	size := (want*4+2)/3 + 1 // ceil(4·want/3), plus one slot that stays nil
 	old := t.slots
 	t.slots = make([]unsafe.Pointer, size)
-	t.shift = uint8(64 - bits.TrailingZeros(uint(size)))
 	t.n, t.used = 0, 0
-	mask := uint64(size - 1)
 	for _, p := range old {
 		if p == nil || p == tombstone {
 			continue
 		}
 		i := t.home(t.keyAt(p))
 		for t.slots[i] != nil {
-			i = (i + 1) & mask
+			i = t.next(i)
 		}
 		t.slots[i] = p
 		t.n++

@@ -26,11 +26,16 @@ var (
 )
 
 // colliding returns n int keys that all share their home slot in tables
-// of up to 64 slots.
-func colliding(n int) []uint64 {
+// of up to 64 slots: the first one, or with atEnd the last one, so that
+// probes wrap around.
+func colliding(n int, atEnd bool) []uint64 {
 	var out []uint64
+	want := uint64(0)
+	if atEnd {
+		want = 63
+	}
 	for k := uint64(1); len(out) < n; k++ {
-		if (k*0x9E3779B97F4A7C15)>>58 == 0 {
+		if (k*0x9E3779B97F4A7C15)>>58 == want {
 			out = append(out, k)
 		}
 	}
@@ -47,13 +52,13 @@ func colliding(n int) []uint64 {
 // and in the colliding mode every key has the same home slot.
 func TestTableRapid(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		mode := rapid.SampledFrom([]string{"ids", "negative ids", "colliding ids", "addresses"}).Draw(t, "mode")
+		mode := rapid.SampledFrom([]string{"ids", "negative ids", "colliding ids", "colliding at the end", "addresses"}).Draw(t, "mode")
 		pool := rapid.IntRange(1, 300).Draw(t, "pool")
 		stride := rapid.SampledFrom([]int{8, 16, 24, 48, 128, 4096}).Draw(t, "stride")
 		objs := make([]byte, pool*stride)
 		var coll []uint64
-		if mode == "colliding ids" {
-			coll = colliding(pool)
+		if mode == "colliding ids" || mode == "colliding at the end" {
+			coll = colliding(pool, mode == "colliding at the end")
 		}
 		keyAt := func(i int) uint64 {
 			switch mode {
@@ -61,7 +66,7 @@ func TestTableRapid(t *testing.T) {
 				return Int(int64(i))
 			case "negative ids":
 				return Int(-int64(i))
-			case "colliding ids":
+			case "colliding ids", "colliding at the end":
 				return coll[i]
 			}
 			return Addr(unsafe.Pointer(&objs[i*stride]))
