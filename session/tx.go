@@ -119,6 +119,9 @@ func (s *Session) Commit(ctx context.Context) error {
 		return gErr
 	}
 	defer s.inUse.leave(gHeld)
+	if s.scopes > 0 {
+		return inScope("Commit")
+	}
 	s.committing = true
 	err := s.flush(ctx)
 	s.committing = false
@@ -264,6 +267,9 @@ func (s *Session) Close(ctx context.Context) error {
 	defer s.inUse.leave(gHeld)
 	if s.flushing {
 		return inFlush("Close")
+	}
+	if s.scopes > 0 {
+		return inScope("Close")
 	}
 	var err error
 	switch {
@@ -521,14 +527,20 @@ func Transaction(ctx context.Context, eng *engine.Engine, fn func(ctx context.Co
 // runTransaction is one attempt of a top-level Transaction.
 func (s *Session) runTransaction(ctx context.Context, fn func(ctx context.Context) error) error {
 	s.scopes++
+	inFn := true
 	defer func() {
-		s.scopes--
+		if inFn {
+			s.scopes--
+		}
 		if p := recover(); p != nil {
 			_ = s.Rollback(ctx)
 			panic(p)
 		}
 	}()
-	if err := fn(ctx); err != nil {
+	err := fn(ctx)
+	s.scopes--
+	inFn = false
+	if err != nil {
 		if rerr := s.Rollback(ctx); rerr != nil {
 			return fmt.Errorf("%w (and rolling back: %w)", err, rerr)
 		}
