@@ -3,7 +3,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: demo test test-short lint vet fmt bench bench-quick bench-targets build arctl replica bench-load fuzz fuzz-query fuzz-uow bench-everyday
+.PHONY: demo test test-short lint vet fmt bench bench-quick bench-targets build arctl replica bench-load fuzz fuzz-query fuzz-uow fuzz-diff bench-everyday
 
 demo:
 	$(GO) run ./examples/tutorial
@@ -77,12 +77,20 @@ fuzz:
 	done
 	$(MAKE) fuzz-query QCHECKS=1000
 	$(MAKE) fuzz-uow
+	$(MAKE) fuzz-diff
 
 # The randomized model-based test of the unit of work, longer than CI runs
 # it (docs/session.md#how-it-is-tested).
 UOWCHECKS ?= 2000
 fuzz-uow:
 	$(GO) test -count=1 -timeout 60m -run '^TestRandomizedUnitOfWork$$' ./session/ -rapid.checks=$(UOWCHECKS)
+
+# The randomized model-based test of migrate.Diff (models -> create_all ->
+# other models -> diff -> up -> down), longer than CI runs it
+# (docs/migrations.md).
+DIFFCHECKS ?= 200
+fuzz-diff:
+	$(GO) test -count=1 -timeout 60m -run '^TestRandomizedDiffRoundTrip$$' ./migrate/ -rapid.checks=$(DIFFCHECKS)
 
 # Issue 25's five everyday operations (insert 1, insert 100, update 1, get
 # 1, read 100) for raw database/sql (unprepared autocommit: the baseline;
