@@ -253,3 +253,68 @@ func TestRegression_FlushCalledFromItsOwnHook(t *testing.T) {
 		assert.Equal(t, 1, h.calls)
 	})
 }
+
+// TestRegression_CommitInsideTransaction: Transaction commits when its
+// function returns nil and rolls back when it returns an error. A Commit
+// called inside the function made the work before it permanent although
+// the function then failed (and Retry would do it twice); Rollback or
+// Close let the rest run outside any transaction. They now fail with
+// ErrInvalidRequest, and the function's error still undoes everything.
+func TestRegression_CommitInsideTransaction(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *arc.Engine) {
+		ctx := context.Background()
+		require.NoError(t, arc.CreateAll(ctx, eng, Memo{}))
+		boom := errors.New("boom")
+		for _, op := range []string{"Commit", "Rollback", "Close"} {
+			t.Run(op, func(t *testing.T) {
+				var inner error
+				err := arc.Transaction(ctx, eng, func(ctx context.Context) error {
+					s := arc.SessionFrom(ctx)
+					require.NoError(t, s.Add(&Memo{Title: op + " before"}))
+					switch op {
+					case "Commit":
+						inner = s.Commit(ctx)
+					case "Rollback":
+						inner = s.Rollback(ctx)
+					case "Close":
+						inner = s.Close(ctx)
+					}
+					require.NoError(t, s.Add(&Memo{Title: op + " after"}))
+					require.NoError(t, s.Flush(ctx))
+					return boom
+				})
+				require.ErrorIs(t, err, boom)
+				require.ErrorIs(t, inner, arc.ErrInvalidRequest)
+				assert.Contains(t, inner.Error(), op+" called inside Transaction's function")
+				s := arc.NewSession(eng)
+				defer s.Close(ctx)
+				n, err := arc.QueryOf[Memo](s).Count(ctx)
+				require.NoError(t, err)
+				assert.Zero(t, n, "the failed Transaction wrote nothing")
+			})
+		}
+		// The same session after Transaction: Commit works again, and a
+		// nested Transaction inside the function still uses a savepoint.
+		s := arc.NewSession(eng)
+		defer s.Close(ctx)
+		sctx := arc.WithSession(ctx, s)
+		require.NoError(t, arc.Transaction(sctx, nil, func(ctx context.Context) error {
+			require.NoError(t, s.Add(&Memo{Title: "outer"}))
+			err := arc.Transaction(ctx, nil, func(ctx context.Context) error {
+				require.NoError(t, s.Add(&Memo{Title: "inner"}))
+				return boom
+			})
+			require.ErrorIs(t, err, boom)
+			return nil
+		}))
+		require.NoError(t, s.Add(&Memo{Title: "later"}))
+		require.NoError(t, s.Commit(ctx))
+		var titles []string
+		all, err := arc.QueryOf[Memo](s).OrderBy(&arc.Cols[Memo]().ID).All(ctx)
+		require.NoError(t, err)
+		for _, m := range all {
+			titles = append(titles, m.Title)
+		}
+		assert.Equal(t, []string{"outer", "later"}, titles)
+	})
+}

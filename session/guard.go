@@ -107,7 +107,21 @@ func (s *Session) Rollback(ctx context.Context) error {
 	if s.flushing {
 		return inFlush("Rollback")
 	}
+	if s.scopes > 0 {
+		return inScope("Rollback")
+	}
 	return s.rollback(ctx)
+}
+
+// inScope is the error of a call that would end the transaction of a
+// Transaction(...) call from inside its function: Transaction commits
+// when the function returns nil and rolls back when it returns an error.
+// A Commit there made the work before it permanent although Transaction
+// then failed (and a retry did it twice); a Rollback or Close made the
+// rest run outside the transaction.
+func inScope(op string) error {
+	return fmt.Errorf("%w: %s called inside Transaction's function (Transaction commits when the function returns nil and rolls back when it returns an error; use Flush to send changes early, or Transaction again for a savepoint)",
+		arcerr.ErrInvalidRequest, op)
 }
 
 // inFlush is the error of a call that would end or restart the flush in

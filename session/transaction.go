@@ -88,14 +88,20 @@ func Transaction(ctx context.Context, eng *engine.Engine, fn func(ctx context.Co
 // runTransaction is one attempt of a top-level Transaction.
 func (s *Session) runTransaction(ctx context.Context, fn func(ctx context.Context) error) error {
 	s.scopes++
+	inFn := true
 	defer func() {
-		s.scopes--
+		if inFn {
+			s.scopes--
+		}
 		if p := recover(); p != nil {
 			_ = s.Rollback(ctx)
 			panic(p)
 		}
 	}()
-	if err := fn(ctx); err != nil {
+	err := fn(ctx)
+	s.scopes--
+	inFn = false
+	if err != nil {
 		if rerr := s.Rollback(ctx); rerr != nil {
 			return fmt.Errorf("%w (and rolling back: %w)", err, rerr)
 		}

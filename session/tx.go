@@ -118,6 +118,9 @@ func (s *Session) Commit(ctx context.Context) error {
 		return gErr
 	}
 	defer s.inUse.leave(gHeld)
+	if s.scopes > 0 {
+		return inScope("Commit")
+	}
 	s.committing = true
 	err := s.flush(ctx)
 	s.committing = false
@@ -263,6 +266,9 @@ func (s *Session) Close(ctx context.Context) error {
 	defer s.inUse.leave(gHeld)
 	if s.flushing {
 		return inFlush("Close")
+	}
+	if s.scopes > 0 {
+		return inScope("Close")
 	}
 	var err error
 	switch {
