@@ -1,6 +1,8 @@
 package migrate
 
 import (
+	"slices"
+
 	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/dialect/ddl"
 	"github.com/arcorm/arc/meta"
@@ -100,7 +102,11 @@ func (p *planner) alterTable(td *tableDiff) {
 		if lc.SerialOwned { // dropping the column dropped its sequence
 			dropDown = append(dropDown, ddl.CreateSequence{Name: lc.Serial})
 		}
-		dropDown = append(dropDown, ddl.RestoreColumn{Table: tn, Column: lc})
+		after := ""
+		if i := slices.Index(l.Columns, lc); i > 0 {
+			after = l.Columns[i-1].Name
+		}
+		dropDown = append(dropDown, ddl.RestoreColumn{Table: tn, Column: lc, After: after})
 		if lc.SerialOwned {
 			dropDown = append(dropDown, ddl.SequenceOwnedBy{Sequence: lc.Serial, Table: t.Name, Column: dr})
 		}

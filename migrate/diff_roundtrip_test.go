@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/arcorm/arc/dialect"
+	"github.com/arcorm/arc/dialect/ddl"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/internal/dbtest"
 	"github.com/arcorm/arc/migrate"
@@ -235,8 +236,11 @@ func diffRoundTrip(t failer, eng *engine.Engine, dir, name string, opts migrate.
 		return p // a lossy step left out of the down file on purpose
 	}
 	// ALTER TABLE ... ADD COLUMN appends: a dropped column comes back
-	// at the end of the table (SQLite's rebuild keeps the order).
-	readded := eng.Dialect().Has(dialect.AlterColumn) && slices.ContainsFunc(p.Changes, func(c string) bool { return strings.HasPrefix(c, "drop column ") })
+	// at the end of the table, unless the dialect places it (MySQL's
+	// AFTER; SQLite's rebuild keeps the order).
+	d := eng.Dialect()
+	placed := strings.Contains(strings.Join(ddl.Render(d, ddl.RestoreColumn{Table: "t", Column: &dialect.ColumnSchema{Name: "c", Type: "INT"}, After: "b"}), ""), "AFTER")
+	readded := d.Has(dialect.AlterColumn) && !placed && slices.ContainsFunc(p.Changes, func(c string) bool { return strings.HasPrefix(c, "drop column ") })
 	if readded {
 		before = beforeAnyOrder
 	}

@@ -78,10 +78,14 @@ type AddColumn struct {
 }
 
 // RestoreColumn adds a live column again from its inspected definition
-// (the down file of a dropped column).
+// (the down file of a dropped column). After is the column it followed
+// ("" when it was the first): a dialect that can place a column (MySQL's
+// ADD COLUMN ... AFTER / FIRST) puts it back there; elsewhere it goes at
+// the end of the table.
 type RestoreColumn struct {
 	Table  string
 	Column *dialect.ColumnSchema
+	After  string
 }
 
 // DropColumn drops a column.

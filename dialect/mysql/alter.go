@@ -16,7 +16,8 @@ import (
 // as ADD PRIMARY KEY (ADD CONSTRAINT `PRIMARY` fails) and restored in a
 // CREATE TABLE without a name; an index is
 // dropped with DROP INDEX ... ON table and renamed with ALTER TABLE ...
-// RENAME INDEX (MySQL 5.7+, MariaDB 10.5+); a column changes type,
+// RENAME INDEX (MySQL 5.7+, MariaDB 10.5+); a dropped column is added
+// back where it was (AFTER / FIRST); a column changes type,
 // nullability and default by being defined again whole (MODIFY COLUMN).
 func (d *Dialect) RenderOperation(op ddl.Operation) ([]string, bool) {
 	q := func(s string) string { return dialect.QuoteIdent(d, s) }
@@ -58,6 +59,12 @@ func (d *Dialect) RenderOperation(op ddl.Operation) ([]string, bool) {
 		return []string{"DROP INDEX " + q(o.Name) + " ON " + q(o.Table)}, true
 	case ddl.RenameIndex:
 		return alter(o.Table, "RENAME INDEX "+q(o.From)+" TO "+q(o.To)), true
+	case ddl.RestoreColumn:
+		pos := " FIRST"
+		if o.After != "" {
+			pos = " AFTER " + q(o.After)
+		}
+		return alter(o.Table, "ADD COLUMN "+ddl.SchemaColumnDef(d, o.Column)+pos), true
 	case ddl.ModifyColumn:
 		return alter(o.Table, "MODIFY COLUMN "+ddl.SchemaColumnDef(d, o.Column)), true
 	}

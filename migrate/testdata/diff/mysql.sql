@@ -173,7 +173,7 @@ ALTER TABLE people DROP COLUMN legacy;
 
 -- WARNING: column people.legacy is re-added without its data
 
-ALTER TABLE people ADD COLUMN legacy VARCHAR(20);
+ALTER TABLE people ADD COLUMN legacy VARCHAR(20) AFTER name;
 
 ALTER TABLE people DROP COLUMN nick;
 
