@@ -106,6 +106,7 @@ func (p *planner) alterTable(td *tableDiff) {
 		}
 		dropUp = append(dropUp, ddl.DropColumn{Table: tn, Column: dr})
 		p.change("drop column %s.%s", t.Name, dr)
+		p.viewWarnings(td.orig.Name, p.ren.liveCol(t.Name, dr))
 	}
 	if len(dropUp) > 0 {
 		p.add(phDropColumn, dropUp, dropDown)

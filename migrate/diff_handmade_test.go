@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,6 +78,8 @@ type handCase struct {
 	// uses a dropped column). The failure must then leave the schema as
 	// it was and the version dirty at the file, with Recover before it.
 	upMayFail bool
+	// wantNotes must each be part of a line of Plan.Notes.
+	wantNotes []string
 	// cleanup statements run when the test ends (objects outside the
 	// test's own schema or database).
 	cleanup func(q func(string) string) []string
@@ -124,7 +127,8 @@ var handCases = []handCase{
 				"CREATE VIEW user_emails AS SELECT id, email, legacy FROM users",
 				"CREATE VIEW audit_view AS SELECT what FROM audit"}
 		},
-		after: []any{hmUser{}}, opts: migrate.DiffOptions{AllowDrop: true}, upMayFail: true},
+		after: []any{hmUser{}}, opts: migrate.DiffOptions{AllowDrop: true}, upMayFail: true,
+		wantNotes: []string{"WARNING: view audit_view uses audit, which this file drops"}},
 	{name: "a partial index",
 		setup: func(q func(string) string) []string {
 			return []string{
@@ -207,5 +211,10 @@ func TestRegression_HandMadeSchemas(t *testing.T) {
 }
 
 func handRoundTrip(t *testing.T, eng *engine.Engine, c handCase) {
-	diffRoundTrip(t, eng, t.TempDir(), c.name, c.opts, c.after, c.upMayFail, anyDrop)
+	p := diffRoundTrip(t, eng, t.TempDir(), c.name, c.opts, c.after, c.upMayFail, anyDrop)
+	for _, n := range c.wantNotes {
+		if !strings.Contains(strings.Join(p.Notes, "\n"), n) {
+			t.Errorf("%s: no note %q in %q", c.name, n, p.Notes)
+		}
+	}
 }

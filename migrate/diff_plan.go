@@ -185,6 +185,27 @@ func (p *planner) dropTables() {
 		// Stable phase order with drops of referencing tables first.
 		p.steps = append(p.steps, step{phase: phDropTable*100 + i, up: ops{ddl.DropTable{Name: l.Name}}, late: late})
 		p.change("drop table %s", l.Name)
+		p.viewWarnings(l.Name, "")
+	}
+}
+
+// viewWarnings notes the views that name a table (or, with col, a
+// column of it) the plan drops: Diff never drops a view, and PostgreSQL
+// refuses the drop while one depends on it (the file fails and changes
+// nothing) where MySQL and SQLite leave the view broken. Names are
+// matched in the view's text, so a view naming another table's column
+// of the same name is warned about too.
+func (p *planner) viewWarnings(table, col string) {
+	what := table
+	if col != "" {
+		what = table + "." + col
+	}
+	for _, o := range p.objects {
+		if o.Kind != "view" || !mentionsAny(o.Def, map[string]bool{strings.ToLower(table): true}) ||
+			(col != "" && !mentionsAny(o.Def, map[string]bool{strings.ToLower(col): true})) {
+			continue
+		}
+		p.note("WARNING: view %s uses %s, which this file drops: the database refuses the drop (PostgreSQL) or the view stops working (MySQL, SQLite); drop or change the view first (Arc never drops a view)", o.Name, what)
 	}
 }
 

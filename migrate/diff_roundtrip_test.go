@@ -186,7 +186,7 @@ func TestRegression_IdentityOnlyDifferenceWritesNoStatement(t *testing.T) {
 // refuse the up file (PostgreSQL: a view uses a dropped column): the
 // failure must leave the schema as it was and the version dirty at the
 // file, with Recover before it.
-func diffRoundTrip(t failer, eng *engine.Engine, dir, name string, opts migrate.DiffOptions, models []any, upMayFail bool, forbid *regexp.Regexp) {
+func diffRoundTrip(t failer, eng *engine.Engine, dir, name string, opts migrate.DiffOptions, models []any, upMayFail bool, forbid *regexp.Regexp) *migrate.Plan {
 	t.Helper()
 	ctx := context.Background()
 	before, beforeAnyOrder := schemaDump(t, eng), schemaDumpOrder(t, eng, true)
@@ -203,7 +203,7 @@ func diffRoundTrip(t failer, eng *engine.Engine, dir, name string, opts migrate.
 		}
 	}
 	if p.Empty() {
-		return
+		return p
 	}
 	m := applyPlan(t, eng, p, dir)
 	defer func() { _ = m.Close() }()
@@ -218,7 +218,7 @@ func diffRoundTrip(t failer, eng *engine.Engine, dir, name string, opts migrate.
 		if v, dirty, err := m.Version(ctx); err != nil || v != 1 || !dirty || me.Recover != migrate.NilVersion {
 			t.Errorf("%s: after the failure: version %d dirty %v (%v), Recover %d", name, v, dirty, err, me.Recover)
 		}
-		return
+		return p
 	}
 	opts.Renames = nil // done
 	again, err := migrate.Diff(ctx, eng, opts, models...)
@@ -232,7 +232,7 @@ func diffRoundTrip(t failer, eng *engine.Engine, dir, name string, opts migrate.
 		t.Fatalf("%s: down: %v\n%s", name, err, p.DownSQL())
 	}
 	if strings.Contains(p.DownSQL(), "-- SKIPPED") {
-		return // a lossy step left out of the down file on purpose
+		return p // a lossy step left out of the down file on purpose
 	}
 	// ALTER TABLE ... ADD COLUMN appends: a dropped column comes back
 	// at the end of the table (SQLite's rebuild keeps the order).
@@ -243,6 +243,7 @@ func diffRoundTrip(t failer, eng *engine.Engine, dir, name string, opts migrate.
 	if after := schemaDumpOrder(t, eng, readded); after != before {
 		t.Errorf("%s: down does not restore the schema\nbefore:\n%s\nafter down:\n%s\ndown file:\n%s", name, before, after, p.DownSQL())
 	}
+	return p
 }
 
 // Changes that remove something: any drop, and the drops of data alone.

@@ -402,3 +402,30 @@ var (
 func (*Dialect) MigrationDriver() string { return "mysql" }
 
 var _ dialect.MigrationDriver = (*Dialect)(nil)
+
+// InspectObjects lists the views of the current database with their
+// definitions (Diff never drops them; it warns when a table or column it
+// drops is named in one, which MySQL would leave broken, and reports a
+// view that no longer works).
+func (d *Dialect) InspectObjects(ctx context.Context, q dialect.Querier) ([]*dialect.ObjectSchema, error) {
+	rows, err := q.QueryContext(ctx, `SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS
+		WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME`)
+	if err != nil {
+		return nil, fmt.Errorf("arc: inspect mysql views: %w", err)
+	}
+	defer rows.Close()
+	var out []*dialect.ObjectSchema
+	for rows.Next() {
+		o := &dialect.ObjectSchema{Kind: "view"}
+		var body string
+		if err := rows.Scan(&o.Name, &body); err != nil {
+			return nil, err
+		}
+		o.Table = o.Name
+		o.Def = "CREATE VIEW " + dialect.QuoteIdent(d, o.Name) + " AS " + body
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+var _ dialect.ObjectInspector = (*Dialect)(nil)

@@ -205,3 +205,36 @@ var _ dialect.Inspector = (*Dialect)(nil)
 func (*Dialect) MigrationDriver() string { return "postgres" }
 
 var _ dialect.MigrationDriver = (*Dialect)(nil)
+
+// InspectObjects lists the views and materialized views of
+// current_schema() with their definitions (Diff never drops them; it
+// warns when a table or column it drops is named in one, and reports a
+// view that no longer works).
+func (d *Dialect) InspectObjects(ctx context.Context, q dialect.Querier) ([]*dialect.ObjectSchema, error) {
+	rows, err := q.QueryContext(ctx, `SELECT c.relname, c.relkind = 'm', pg_get_viewdef(c.oid) FROM pg_class c
+		JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = current_schema() AND c.relkind IN ('v', 'm') ORDER BY c.relname`)
+	if err != nil {
+		return nil, fmt.Errorf("arc: inspect postgres views: %w", err)
+	}
+	defer rows.Close()
+	var out []*dialect.ObjectSchema
+	for rows.Next() {
+		o := &dialect.ObjectSchema{Kind: "view"}
+		var mat bool
+		var body string
+		if err := rows.Scan(&o.Name, &mat, &body); err != nil {
+			return nil, err
+		}
+		kind := "VIEW "
+		if mat {
+			kind = "MATERIALIZED VIEW "
+		}
+		o.Table = o.Name
+		o.Def = "CREATE " + kind + dialect.QuoteIdent(d, o.Name) + " AS " + body
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+var _ dialect.ObjectInspector = (*Dialect)(nil)
