@@ -3,6 +3,8 @@ package arc_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -10,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/arcorm/arc"
+	"github.com/arcorm/arc/fixtures"
 	"github.com/arcorm/arc/internal/dbtest"
 )
 
@@ -316,5 +319,26 @@ func TestRegression_CommitInsideTransaction(t *testing.T) {
 			titles = append(titles, m.Title)
 		}
 		assert.Equal(t, []string{"outer", "later"}, titles)
+	})
+}
+
+// TestRegression_FixtureTextNamesField: a fixture value PostgreSQL refuses
+// as text (a NUL byte) failed with the driver's message, which names no
+// field; the fixture error now names file, row and field, and wraps
+// ErrInvalidText. The other dialects store it.
+func TestRegression_FixtureTextNamesField(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *arc.Engine) {
+		ctx := context.Background()
+		require.NoError(t, arc.CreateAll(ctx, eng, Memo{}))
+		dir := t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "memos.yml"), []byte("good:\n  title: ok\nbad:\n  note: fine\n  title: \"nul\\0byte\"\n"), 0o644))
+		err := fixtures.LoadDir(ctx, eng, dir, fixtures.LoadOptions{}, Memo{})
+		if eng.Dialect().Name() != "postgres" {
+			require.NoError(t, err)
+			return
+		}
+		require.ErrorIs(t, err, arc.ErrInvalidText)
+		assert.Contains(t, err.Error(), "memos.yml:5: row bad, field title")
+		assert.Contains(t, err.Error(), "NUL byte")
 	})
 }

@@ -80,6 +80,19 @@ var (
 	ErrInvalidText = errors.New("arc: text the database cannot store")
 )
 
+// TextProblem says what in s a database may refuse as text
+// (ErrInvalidText): a NUL byte (PostgreSQL) or invalid UTF-8 (PostgreSQL,
+// MySQL). It returns "" for text every dialect stores.
+func TextProblem(s string) string {
+	switch {
+	case strings.IndexByte(s, 0) >= 0:
+		return "contains a NUL byte (\\x00), which PostgreSQL text cannot store (keep binary data in a []byte field)"
+	case !utf8.ValidString(s):
+		return "is not valid UTF-8"
+	}
+	return ""
+}
+
 // IsRetryable reports whether err means that running the same
 // transaction again may succeed: a conflict (ErrConflict), contention
 // (ErrDatabaseBusy), or a connection that was lost before any statement

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/internal/layout"
@@ -24,7 +22,7 @@ func nameBadText(p *flushPlan, err error) error {
 	}
 	var bad []string
 	for _, a := range se.Args {
-		if s, ok := textOf(a); ok && textProblem(s) != "" {
+		if s, ok := textOf(a); ok && arcerr.TextProblem(s) != "" {
 			bad = append(bad, s)
 		}
 	}
@@ -41,7 +39,7 @@ func nameBadText(p *flushPlan, err error) error {
 			for _, b := range bad {
 				if s == b {
 					return fmt.Errorf("arc: model %s, field %s (column %s): value %s: %w",
-						st.cd.t.GoType.Name(), cc.c.Field, cc.c.Name, textProblem(s), err)
+						st.cd.t.GoType.Name(), cc.c.Field, cc.c.Name, arcerr.TextProblem(s), err)
 				}
 			}
 		}
@@ -63,15 +61,4 @@ func textOf(v any) (string, bool) {
 		return rv.String(), true
 	}
 	return "", false
-}
-
-// textProblem says what in s a database may refuse as text, or "".
-func textProblem(s string) string {
-	switch {
-	case strings.IndexByte(s, 0) >= 0:
-		return "contains a NUL byte (\\x00), which PostgreSQL text cannot store (keep binary data in a []byte field)"
-	case !utf8.ValidString(s):
-		return "is not valid UTF-8"
-	}
-	return ""
 }
