@@ -369,7 +369,12 @@ func (p *planner) diffTable(t *meta.Table) *tableDiff {
 	}
 	for _, c := range td.changed {
 		if c.identity {
-			p.note("%s.%s: identity/autoincrement differs; Arc does not change it, edit by hand", t.Name, c.name)
+			if p.d.Has(dialect.AlterColumn) {
+				p.note("%s.%s: identity/autoincrement differs; Arc does not change it, edit by hand", t.Name, c.name)
+			} else {
+				// SQLite rebuilds the table (renderSQLite) from the model.
+				p.note("%s.%s: identity/autoincrement differs; the table is rebuilt with the models' definition of the column", t.Name, c.name)
+			}
 		}
 	}
 
