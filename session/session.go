@@ -35,10 +35,12 @@ type Session struct {
 	states    stateTable     // object address → state
 	ldRef     relcore.Loader // s as the loader its relationship fields point at (see loaderRef)
 	stChunk   []state
-	relModels bool   // an object with relationship fields joined the session (since the last ExpungeAll)
-	holders   bool   // a tracked object (with a Holder) joined the session (since the last ExpungeAll)
-	lastCodec *codec // the codec add used last (a run of Adds is usually of one model)
-	stNext    int    // stChunk[stNext:] are free (see newState)
+	relModels bool    // an object with relationship fields joined the session (since the last ExpungeAll)
+	holders   bool    // a tracked object (with a Holder) joined the session (since the last ExpungeAll)
+	lastCodec *codec  // the codec add used last (a run of Adds is usually of one model)
+	stNext    int     // stChunk[stNext:] are free (see newState)
+	batches   []int32 // objects per multi-row load, by batchID-1 (see newBatch)
+	batch0    [4]int32
 	identity  identityMap
 	pending   []*state // in Add order
 	deleted   []*state // Delete() order
@@ -148,7 +150,7 @@ func objectOf(obj any) (unsafe.Pointer, *meta.Table, error) {
 }
 
 func describe(st *state) string {
-	if st.hasKey {
+	if st.is(bHasKey) {
 		return st.cd.t.GoType.Name() + keyString(st.keyArgs())
 	}
 	return st.cd.t.GoType.Name() + "(pending)"
@@ -236,13 +238,16 @@ func (s *Session) add(obj any, p unsafe.Pointer, t *meta.Table) (*state, error) 
 				arcerr.ErrInvalidRequest, describe(other))
 		}
 		st.status = Persistent
-		st.key, st.hasKey = d.key, true
+		st.key = d.key
+		st.set(bHasKey, true)
 		st.snap = d.snap
 		st.expired = d.expired // an expired object still reloads at its next use
 		if _, ok := s.leftInTx[d]; ok {
 			// Expunged in this transaction: what it did to the object
 			// still has to be undone by a rollback.
-			st.txSnap, st.newInTx, st.deletedInTx = d.txSnap, d.newInTx, d.deletedInTx
+			st.txSnap = d.txSnap
+			st.set(bNewInTx, d.is(bNewInTx))
+			st.set(bDeletedInTx, d.is(bDeletedInTx))
 			delete(s.leftInTx, d)
 		}
 		s.identity.put(st)
@@ -423,7 +428,7 @@ func (s *Session) expungeAll(closing bool) {
 
 func (s *Session) detach(st *state) {
 	s.states.Del(identity.Addr(st.obj))
-	if st.hasKey && s.identity.get(st.ikey()) == st {
+	if st.is(bHasKey) && s.identity.get(st.ikey()) == st {
 		s.identity.del(st.ikey())
 	}
 	s.pending = removeState(s.pending, st)
@@ -436,7 +441,7 @@ func (s *Session) detach(st *state) {
 // record.Base keeps the identity and snapshot for a later re-attach.
 func (s *Session) detachState(st *state) {
 	prev := st.status
-	if s.tx != nil && (st.txSnap != nil || st.newInTx || st.deletedInTx) {
+	if s.tx != nil && (st.txSnap != nil || st.is(bNewInTx) || st.is(bDeletedInTx)) {
 		if s.leftInTx == nil {
 			s.leftInTx = map[*state]struct{}{}
 		}
@@ -535,7 +540,7 @@ func (s *Session) hasChanges() bool {
 		if st.status == Persistent && st.snap != nil && st.cd.anyChanged(st.obj, st.snap) {
 			return true
 		}
-		if st.relBound && s.relChanged(st) {
+		if st.is(bRelBound) && s.relChanged(st) {
 			return true
 		}
 	}
