@@ -91,18 +91,24 @@ func (p *planner) alterTable(td *tableDiff) {
 			p.change("change default of %s.%s", t.Name, c.name)
 		}
 	}
+	// One step for the table's dropped columns, so that the down file
+	// adds them back in the table's column order.
+	var dropUp, dropDown ops
 	for _, dr := range td.dropped {
 		lc := l.Column(dr)
-		down := ops{ddl.Comment{Text: "WARNING: column " + t.Name + "." + dr + " is re-added without its data"}}
+		dropDown = append(dropDown, ddl.Comment{Text: "WARNING: column " + t.Name + "." + dr + " is re-added without its data"})
 		if lc.SerialOwned { // dropping the column dropped its sequence
-			down = append(down, ddl.CreateSequence{Name: lc.Serial})
+			dropDown = append(dropDown, ddl.CreateSequence{Name: lc.Serial})
 		}
-		down = append(down, ddl.RestoreColumn{Table: tn, Column: lc})
+		dropDown = append(dropDown, ddl.RestoreColumn{Table: tn, Column: lc})
 		if lc.SerialOwned {
-			down = append(down, ddl.SequenceOwnedBy{Sequence: lc.Serial, Table: t.Name, Column: dr})
+			dropDown = append(dropDown, ddl.SequenceOwnedBy{Sequence: lc.Serial, Table: t.Name, Column: dr})
 		}
-		p.add(phDropColumn, ops{ddl.DropColumn{Table: tn, Column: dr}}, down)
+		dropUp = append(dropUp, ddl.DropColumn{Table: tn, Column: dr})
 		p.change("drop column %s.%s", t.Name, dr)
+	}
+	if len(dropUp) > 0 {
+		p.add(phDropColumn, dropUp, dropDown)
 	}
 	if td.pkDiff {
 		p.add(phAddIndex, ops{ddl.AddPrimaryKey{Table: tn, Name: t.PKName, Columns: meta.ColumnNames(t.PrimaryKey)}},
@@ -229,7 +235,9 @@ func (p *planner) modifyColumn(table string, c colChange, lc, dc *dialect.Column
 	var up, down ops
 	skipDown := false
 	if c.typ {
-		want.Type = dc.Type
+		// The models' default goes with their type (MariaDB refuses
+		// current_timestamp(6) on a column of another precision).
+		want.Type, want.Default = dc.Type, dc.Default
 		if c.narrowing {
 			up = append(up, narrowingWarning(table, c.name, lc.Type, dc.Type))
 			p.note("WARNING: %s.%s narrows from %s to %s (up file)", table, c.name, lc.Type, dc.Type)

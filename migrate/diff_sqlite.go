@@ -1,6 +1,7 @@
 package migrate
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/arcorm/arc/dialect"
@@ -58,12 +59,30 @@ func (p *planner) simpleAdd(c *meta.Column) bool {
 func (p *planner) rebuild(td *tableDiff) {
 	p.plan.Rebuild = true
 	t, l, o, ds := td.t, td.l, td.orig, td.ds
+	// The rebuilt table has the models' constraints only.
+	for _, f := range td.keptF {
+		p.note("WARNING: rebuilding %s drops its foreign key %s (to %s), which the models do not have; the down file restores it", t.Name, f.Name, f.RefTable)
+	}
+
 	// The new shape: the model's, keeping what the plan does not change
 	// (columns not dropped, types not narrowed).
 	cp := *t
 	cp.Name = "_arc_new_" + t.Name
 	cp.Indexes = nil
 	cp.Columns = nil
+	// Checks the models do not have, kept without AllowDrop, are kept by
+	// the rebuild too.
+	cp.Checks = slices.Clone(t.Checks)
+	for _, c := range td.keptC {
+		expr := strings.TrimSpace(c.Def)
+		if len(expr) > 5 && strings.EqualFold(expr[:5], "CHECK") {
+			expr = strings.TrimSpace(expr[5:])
+		}
+		if strings.HasPrefix(expr, "(") && closing(expr, 0) == len(expr)-1 {
+			expr = expr[1 : len(expr)-1]
+		}
+		cp.Checks = append(cp.Checks, &meta.Check{Name: c.Name, Expr: expr})
+	}
 	typeChanged := map[string]bool{}
 	for _, ch := range td.changed {
 		typeChanged[ch.name] = ch.typ

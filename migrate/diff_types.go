@@ -1,6 +1,7 @@
 package migrate
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -126,4 +127,23 @@ func narrowingWarning(table, col, a, b string) ddl.Operation {
 	}
 	return ddl.Comment{Text: "WARNING: narrows " + table + "." + col + " from " + a + " to " + b +
 		": values that do not fit are rounded or cut (data loss)"}
+}
+
+// currentTime matches the spellings of "the current timestamp" a
+// database prints for a default: CURRENT_TIMESTAMP, current_timestamp(),
+// current_timestamp(6) (MariaDB: the precision follows the column's
+// type), now(), with SQLite's parentheses around an expression.
+var currentTime = regexp.MustCompile(`(?i)^\(?\s*(current_timestamp|now|localtimestamp)\s*(\(\s*\d*\s*\))?\s*\)?$`)
+
+// sameDefault compares two default expressions: equal text, or two
+// spellings of the current timestamp (a hand-written
+// DEFAULT CURRENT_TIMESTAMP on a TIMESTAMP column and the models'
+// current_timestamp(6) on MariaDB are not a change: rewriting one as the
+// other cannot hold on a column of the other precision, and every diff
+// would write it again).
+func sameDefault(a, b string) bool {
+	if a == b {
+		return true
+	}
+	return currentTime.MatchString(strings.TrimSpace(a)) && currentTime.MatchString(strings.TrimSpace(b))
 }

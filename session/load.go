@@ -210,15 +210,6 @@ func Get[T any](ctx context.Context, s *Session, key ...any) (*T, error) {
 	return layout.As[T](p), nil
 }
 
-// GetAny is Get for a table known at run time; it returns the *T as any.
-func (s *Session) GetAny(ctx context.Context, t *meta.Table, key ...any) (any, error) {
-	p, err := s.get(ctx, t, key)
-	if err != nil {
-		return nil, err
-	}
-	return reflect.NewAt(t.GoType, p).Interface(), nil
-}
-
 func (s *Session) get(ctx context.Context, t *meta.Table, key []any) (unsafe.Pointer, error) {
 	gHeld, gErr := s.inUse.enter("Get")
 	if gErr != nil {
