@@ -72,7 +72,7 @@ func (s *Session) hasChanges() bool {
 		if st.status == Persistent && st.snap != nil && st.cd.anyChanged(st.obj, st.snap) {
 			return true
 		}
-		if st.relBound && s.relChanged(st) {
+		if st.is(bRelBound) && s.relChanged(st) {
 			return true
 		}
 	}

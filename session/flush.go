@@ -534,8 +534,9 @@ func (s *Session) commitPlan(p *flushPlan, ex *executed) {
 	snapAll(ex.inserted)
 	for _, st := range ex.inserted {
 		st.status = Persistent
-		st.key, st.hasKey = identityOf(st.cd.t, st.obj).sk(), true
-		st.newInTx = true
+		st.key = identityOf(st.cd.t, st.obj).sk()
+		st.set(bHasKey, true)
+		st.set(bNewInTx, true)
 		s.identity.put(st)
 	}
 	s.pending = s.pending[:0]
@@ -554,7 +555,7 @@ func (s *Session) commitPlan(p *flushPlan, ex *executed) {
 	for _, st := range ex.deleted {
 		st.status = Deleted
 		st.markedDelete = false
-		st.deletedInTx = true
+		st.set(bDeletedInTx, true)
 		if s.identity.get(st.ikey()) == st {
 			s.identity.del(st.ikey())
 		}

@@ -27,7 +27,7 @@ func TestIdentityMapRapid(t *testing.T) {
 		t.Repeat(map[string]func(*rapid.T){
 			"put": func(t *rapid.T) {
 				cd, k := drawKey(t)
-				st := &state{cd: cd, key: k, hasKey: true}
+				st := &state{cd: cd, key: k, bits: bHasKey}
 				m.put(st)
 				want[st.ikey()] = st
 			},

@@ -32,7 +32,7 @@ func (s *Session) checkIndexes() error {
 			}
 		case Persistent:
 			persistent++
-			if !st.hasKey {
+			if !st.is(bHasKey) {
 				bad(st, "persistent without a key")
 			} else if got := s.identity.get(st.ikey()); got != st {
 				bad(st, "the identity map finds %v under its key", stateName(got))
@@ -41,7 +41,7 @@ func (s *Session) checkIndexes() error {
 				bad(st, "persistent without a snapshot")
 			}
 		case Deleted:
-			if st.hasKey && s.identity.get(st.ikey()) == st {
+			if st.is(bHasKey) && s.identity.get(st.ikey()) == st {
 				bad(st, "deleted but still in the identity map")
 			}
 		default:

@@ -251,7 +251,7 @@ func (s *Session) get(ctx context.Context, t *meta.Table, key []any) (unsafe.Poi
 	if !found {
 		return nil, fmt.Errorf("%w: %s with key %s", arcerr.ErrNotFound, t.GoType.Name(), keyString(args))
 	}
-	return s.loadRow(ctx, t, fresh, false, nil)
+	return s.loadRow(ctx, t, fresh, false, 0)
 }
 
 // normKeyArgs turns user-given key values (already checked by keyOf)
@@ -390,7 +390,7 @@ func (s *Session) Refresh(ctx context.Context, obj any) error {
 // loadRow maps a freshly scanned row: the identity map's object when there
 // is one (refreshed if expired, overwritten with populate), else fresh
 // becomes a new persistent object.
-func (s *Session) loadRow(ctx context.Context, t *meta.Table, fresh unsafe.Pointer, populate bool, batch *loadBatch) (unsafe.Pointer, error) {
+func (s *Session) loadRow(ctx context.Context, t *meta.Table, fresh unsafe.Pointer, populate bool, batch batchID) (unsafe.Pointer, error) {
 	k := identityOf(t, fresh)
 	if st := s.identity.get(k); st != nil {
 		return s.loadExisting(ctx, st, fresh, populate, batch)

@@ -63,7 +63,7 @@ type loader struct {
 	t        *meta.Table
 	cd       *codec
 	populate bool
-	batch    *loadBatch
+	batch    batchID
 	objs     slab
 	snaps    slab
 	made     int            // new objects adopted
@@ -76,7 +76,7 @@ type loader struct {
 	lh      *loadHint      // where done records the count (see makeLoader)
 }
 
-func (s *Session) newLoader(t *meta.Table, plan *engine.ScanPlan, populate bool, batch *loadBatch, h *loadHint) *loader {
+func (s *Session) newLoader(t *meta.Table, plan *engine.ScanPlan, populate bool, batch batchID, h *loadHint) *loader {
 	l := s.makeLoader(t, plan, populate, batch, h)
 	return &l
 }
@@ -86,7 +86,7 @@ func (s *Session) newLoader(t *meta.Table, plan *engine.ScanPlan, populate bool,
 //
 // h is the hint of the statement being loaded (a query's compiled SQL), or
 // nil for the table's (loads without a cached statement).
-func (s *Session) makeLoader(t *meta.Table, plan *engine.ScanPlan, populate bool, batch *loadBatch, h *loadHint) loader {
+func (s *Session) makeLoader(t *meta.Table, plan *engine.ScanPlan, populate bool, batch batchID, h *loadHint) loader {
 	cd := codecOf(t)
 	if h == nil {
 		h = &cd.hint
@@ -146,11 +146,16 @@ func (l *loader) expectSpare() {
 // hint is how many objects this load likely makes (see newLoader), or 0.
 func (l *loader) hint() int { return l.objs.first }
 
+// maxStateChunk is the most states one chunk holds: as many as fill the
+// runtime's 12 KB size class (139 states of 88 bytes; 128 would take
+// 11 KB and be rounded up to the same 12 KB).
+const maxStateChunk = 12 << 10 / int(unsafe.Sizeof(state{}))
+
 // newState returns a zeroed state. States come from chunks that grow
-// with the session (up to maxChunk), like a loader's structs.
+// with the session (up to maxStateChunk), like a loader's structs.
 func (s *Session) newState() *state {
 	if s.stNext == len(s.stChunk) {
-		s.stChunk = make([]state, min(max(2*len(s.stChunk), 4), maxChunk))
+		s.stChunk = make([]state, min(max(2*len(s.stChunk), 4), maxStateChunk))
 		s.stNext = 0
 	}
 	st := &s.stChunk[s.stNext]
@@ -159,13 +164,13 @@ func (s *Session) newState() *state {
 }
 
 // reserveStates makes the next state chunk large enough for n states
-// (up to maxChunk) while the session's chunks are still small, instead
+// (up to maxStateChunk) while the session's chunks are still small, instead
 // of growing them 4, 8, 16 … on the way. Only when the current chunk is
 // used up: a joined load makes its parents' loader and then its
 // children's, and the parents' chunk must not be dropped half used.
 func (s *Session) reserveStates(n int) {
-	if s.stNext == len(s.stChunk) && len(s.stChunk) < maxChunk {
-		s.stChunk = make([]state, min(n, maxChunk))
+	if s.stNext == len(s.stChunk) && len(s.stChunk) < maxStateChunk {
+		s.stChunk = make([]state, min(n, maxStateChunk))
 		s.stNext = 0
 	}
 }
@@ -252,16 +257,15 @@ func (l *loader) adoptNew(ctx context.Context, fresh unsafe.Pointer, k ikey, st 
 }
 
 // loadExisting handles a row whose identity is already mapped to st.
-func (s *Session) loadExisting(ctx context.Context, st *state, fresh unsafe.Pointer, populate bool, batch *loadBatch) (unsafe.Pointer, error) {
+func (s *Session) loadExisting(ctx context.Context, st *state, fresh unsafe.Pointer, populate bool, batch batchID) (unsafe.Pointer, error) {
 	if st.expired || populate {
 		s.mergeRow(st, fresh, populate)
 		if err := s.afterLoad(ctx, st); err != nil {
 			return nil, err
 		}
 	}
-	if batch != nil && st.batch == nil {
-		st.batch = batch
-		batch.n++
+	if st.batch == 0 {
+		s.addToBatch(st, batch)
 	}
 	return st.obj, nil
 }
@@ -269,9 +273,10 @@ func (s *Session) loadExisting(ctx context.Context, st *state, fresh unsafe.Poin
 // adopt makes fresh, whose snapshot is already in st.first, a new
 // persistent object of the session under key k. ids is the identity
 // map's set of t's integer keys when the caller has it, else nil.
-func (s *Session) adopt(ctx context.Context, st *state, t *meta.Table, cd *codec, fresh unsafe.Pointer, k ikey, batch *loadBatch, ids *stateTable) (unsafe.Pointer, error) {
+func (s *Session) adopt(ctx context.Context, st *state, t *meta.Table, cd *codec, fresh unsafe.Pointer, k ikey, batch batchID, ids *stateTable) (unsafe.Pointer, error) {
 	st.obj, st.cd = fresh, cd
-	st.status, st.key, st.hasKey = Persistent, k.sk(), true
+	st.status, st.key = Persistent, k.sk()
+	st.set(bHasKey, true)
 	st.snap = &st.first
 	if len(t.Relations) > 0 {
 		// Bind relationship fields (rel_session.go) before the object is
@@ -285,10 +290,7 @@ func (s *Session) adopt(ctx context.Context, st *state, t *meta.Table, cd *codec
 		*h = Holder{owner: fresh, sess: s, st: st}
 		s.holders = true
 	}
-	if batch != nil {
-		st.batch = batch
-		batch.n++
-	}
+	s.addToBatch(st, batch)
 	if ids != nil && k.s == "" {
 		ids.Put(st)
 	} else {

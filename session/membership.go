@@ -79,13 +79,16 @@ func (s *Session) add(obj any, p unsafe.Pointer, t *meta.Table) (*state, error) 
 				arcerr.ErrInvalidRequest, describe(other))
 		}
 		st.status = Persistent
-		st.key, st.hasKey = d.key, true
+		st.key = d.key
+		st.set(bHasKey, true)
 		st.snap = d.snap
 		st.expired = d.expired // an expired object still reloads at its next use
 		if _, ok := s.leftInTx[d]; ok {
 			// Expunged in this transaction: what it did to the object
 			// still has to be undone by a rollback.
-			st.txSnap, st.newInTx, st.deletedInTx = d.txSnap, d.newInTx, d.deletedInTx
+			st.txSnap = d.txSnap
+			st.set(bNewInTx, d.is(bNewInTx))
+			st.set(bDeletedInTx, d.is(bDeletedInTx))
 			delete(s.leftInTx, d)
 		}
 		s.identity.put(st)
@@ -266,7 +269,7 @@ func (s *Session) expungeAll(closing bool) {
 
 func (s *Session) detach(st *state) {
 	s.states.Del(identity.Addr(st.obj))
-	if st.hasKey && s.identity.get(st.ikey()) == st {
+	if st.is(bHasKey) && s.identity.get(st.ikey()) == st {
 		s.identity.del(st.ikey())
 	}
 	s.pending = removeState(s.pending, st)
@@ -279,7 +282,7 @@ func (s *Session) detach(st *state) {
 // record.Base keeps the identity and snapshot for a later re-attach.
 func (s *Session) detachState(st *state) {
 	prev := st.status
-	if s.tx != nil && (st.txSnap != nil || st.newInTx || st.deletedInTx) {
+	if s.tx != nil && (st.txSnap != nil || st.is(bNewInTx) || st.is(bDeletedInTx)) {
 		if s.leftInTx == nil {
 			s.leftInTx = map[*state]struct{}{}
 		}

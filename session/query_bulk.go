@@ -258,7 +258,7 @@ func (q *Query[T]) syncBulk(s *Session, keys []ikey, sets []assignment, del bool
 			// (then detached), persistent again after a rollback.
 			st.status = Deleted
 			st.markedDelete = false
-			st.deletedInTx = true
+			st.set(bDeletedInTx, true)
 			s.identity.del(st.ikey())
 			s.deleted = removeState(s.deleted, st)
 			continue

@@ -174,7 +174,7 @@ func (q *Query[T]) all(ctx context.Context, variant byte, method string) ([]*T, 
 		defer putEntityPlan(q.t, plan)
 	}
 	var seen map[unsafe.Pointer]bool
-	ld := s.makeLoader(q.t, plan, q.populate, &loadBatch{}, c.hint)
+	ld := s.makeLoader(q.t, plan, q.populate, s.newBatch(), c.hint)
 	var out []*T
 	if h := ld.hint(); h > 0 {
 		out = make([]*T, 0, h)
@@ -447,7 +447,7 @@ func (q *Query[T]) iterate(ctx context.Context, op string, stream bool) iter.Seq
 			// hint one.
 			hint = &loadHint{}
 		}
-		ld := s.newLoader(q.t, plan, q.populate, nil, hint)
+		ld := s.newLoader(q.t, plan, q.populate, 0, hint)
 		if stream {
 			st.ld = ld
 			st.recycle = len(q.t.Relations) == 0 && !ld.cd.tracked

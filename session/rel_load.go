@@ -23,7 +23,7 @@ const GuardBatch LazyGuard = GuardRaise + 1
 // batchLoad loads r for every object of st's multi-row query that has not
 // loaded it yet; ok is false when st does not come from one.
 func (s *Session) batchLoad(ctx context.Context, st *state, r *meta.Relationship) (bool, error) {
-	if s.opts.guard != GuardBatch || st.batch == nil || st.batch.n < 2 {
+	if s.opts.guard != GuardBatch || s.batchLen(st) < 2 {
 		return false, nil
 	}
 	var members []*state
@@ -46,11 +46,11 @@ func (s *Session) batchLoad(ctx context.Context, st *state, r *meta.Relationship
 
 // guard applies the N+1 guard to a lazy load of r on st.
 func (s *Session) guard(st *state, r *meta.Relationship) error {
-	if s.opts.guard == GuardOff || st.batch == nil || st.batch.n < 2 {
+	if s.opts.guard == GuardOff || s.batchLen(st) < 2 {
 		return nil
 	}
 	msg := fmt.Sprintf("lazy load of %s on %s, one of %d objects loaded by one query (N+1): use relations.SelectIn or relations.Joined",
-		r.Name(), describe(st), st.batch.n)
+		r.Name(), describe(st), s.batchLen(st))
 	if s.opts.guard == GuardRaise {
 		return fmt.Errorf("%w: %s", arcerr.ErrLazyLoad, msg)
 	}
@@ -333,7 +333,7 @@ func (s *Session) runRel(ctx context.Context, x engine.Executor, r *meta.Relatio
 	var items []unsafe.Pointer
 	var key any
 	var dests []any
-	ld := s.makeLoader(t, plan, false, nil, nil)
+	ld := s.makeLoader(t, plan, false, 0, nil)
 	defer ld.done()
 	keyFromRow := nkey > 0 && r.Dir != meta.ManyToMany
 	for rows.Next() {

@@ -283,14 +283,14 @@ func (q *Query[T]) allJoined(ctx context.Context, s *Session, variant byte) (out
 	}
 	defer rows.Close()
 	plan := engine.NewScanPlan(loadCols(q.t, propsMask(q.t, q.undefer)))
-	ld := s.newLoader(q.t, plan, q.populate, &loadBatch{}, nil)
+	ld := s.newLoader(q.t, plan, q.populate, s.newBatch(), nil)
 	ld.expectSpare() // parents repeat: one struct scans the repeats
 	// The plans' destinations are the same slices on every row (Dests
 	// only points them at the row's structs), so the row's list is built
 	// once.
 	dests := slices.Clone(plan.Dests(nil))
 	for _, jl := range loads {
-		jl.ld = s.newLoader(jl.r.Target, jl.plan, false, nil, nil)
+		jl.ld = s.newLoader(jl.r.Target, jl.plan, false, 0, nil)
 		n := max(jl.ld.hint(), ld.hint(), 16) // a row per child, at least one per parent
 		jl.kids, jl.parents = make([]unsafe.Pointer, 0, n), make([]int32, 0, n)
 		if jl.direct {

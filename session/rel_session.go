@@ -89,7 +89,7 @@ func (s *Session) bindRelations(st *state) error {
 			return err
 		}
 	}
-	st.relBound = true
+	st.set(bRelBound, true)
 	return nil
 }
 

@@ -205,7 +205,7 @@ func (r *RowsQuery[R]) scan(ctx context.Context, s *Session, variant byte, dedup
 	if dedup && m.hasEntity && m.rt.Comparable() {
 		seen = map[any]bool{}
 	}
-	batch := &loadBatch{}
+	batch := s.newBatch()
 	// Entities of tables with relationships get their lazy: defaults
 	// applied once all rows are read (not while streaming).
 	var loaded map[*meta.Table]*loadedObjs
@@ -492,7 +492,7 @@ func (m *rowMap) plan(c *compiled, rows *sql.Rows, fromStmt bool) (*rowPlan, err
 	return p, nil
 }
 
-func (p *rowPlan) scanRow(ctx context.Context, s *Session, rows *sql.Rows, rp unsafe.Pointer, batch *loadBatch) error {
+func (p *rowPlan) scanRow(ctx context.Context, s *Session, rows *sql.Rows, rp unsafe.Pointer, batch batchID) error {
 	for i := range p.dests {
 		p.dests[i] = p.skip
 	}

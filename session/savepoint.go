@@ -55,7 +55,7 @@ func (s *Session) BeginNested(ctx context.Context) (*Nested, error) {
 	}
 	for st := range s.states.All() {
 		n.saved[st.obj] = savedState{status: st.status, snap: st.snap, txSnap: st.txSnap, values: st.cd.take(st.obj),
-			marked: st.markedDelete, newIn: st.newInTx, deletedIn: st.deletedInTx, expired: st.expired}
+			marked: st.markedDelete, newIn: st.is(bNewInTx), deletedIn: st.is(bDeletedInTx), expired: st.expired}
 	}
 	s.nested = append(s.nested, n)
 	return n, nil
@@ -105,7 +105,7 @@ func (n *Nested) Rollback(ctx context.Context) error {
 		sv, ok := n.saved[st.obj]
 		if !ok {
 			// Added or loaded after the savepoint.
-			if st.status == Pending || st.newInTx {
+			if st.status == Pending || st.is(bNewInTx) {
 				s.detach(st)
 				st.status = Transient
 				if h := st.holder(); h != nil {
@@ -117,7 +117,7 @@ func (n *Nested) Rollback(ctx context.Context) error {
 			// from the database, so it reloads on next use.
 			if st.status == Deleted {
 				st.status = Persistent
-				st.deletedInTx = false
+				st.set(bDeletedInTx, false)
 				s.identity.put(st)
 			}
 			st.markedDelete = false
@@ -132,9 +132,10 @@ func (n *Nested) Rollback(ctx context.Context) error {
 		st.expired = sv.expired || st.snap != sv.snap
 		st.cd.restore(st.obj, sv.values)
 		st.snap, st.txSnap = sv.snap, sv.txSnap
-		if !st.hasKey && sv.status != Pending && sv.snap != nil {
+		if !st.is(bHasKey) && sv.status != Pending && sv.snap != nil {
 			// Expunged and added again as new inside the savepoint.
-			st.key, st.hasKey = identityOf(st.cd.t, sv.snap.p).sk(), true
+			st.key = identityOf(st.cd.t, sv.snap.p).sk()
+			st.set(bHasKey, true)
 			s.pending = removeState(s.pending, st)
 			if other := s.identity.get(st.ikey()); other != nil && other != st {
 				s.detach(other) // loaded after the savepoint: this object holds the row again
@@ -144,15 +145,16 @@ func (n *Nested) Rollback(ctx context.Context) error {
 		s.rekey(st)
 		s.expireRelations(st) // memberships flushed after the savepoint are gone too
 		st.markedDelete = sv.marked
-		st.newInTx, st.deletedInTx = sv.newIn, sv.deletedIn
+		st.set(bNewInTx, sv.newIn)
+		st.set(bDeletedInTx, sv.deletedIn)
 		if sv.status != st.status {
 			if st.status == Deleted && sv.status == Persistent {
 				s.identity.put(st)
-				st.deletedInTx = false
+				st.set(bDeletedInTx, false)
 			}
 			if sv.status == Pending && st.status == Persistent {
 				s.identity.del(st.ikey())
-				st.hasKey = false
+				st.set(bHasKey, false)
 				s.pending = append(s.pending, st)
 			}
 			st.status = sv.status

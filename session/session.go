@@ -34,10 +34,12 @@ type Session struct {
 	states    stateTable     // object address → state
 	ldRef     relcore.Loader // s as the loader its relationship fields point at (see loaderRef)
 	stChunk   []state
-	relModels bool   // an object with relationship fields joined the session (since the last ExpungeAll)
-	holders   bool   // a tracked object (with a Holder) joined the session (since the last ExpungeAll)
-	lastCodec *codec // the codec add used last (a run of Adds is usually of one model)
-	stNext    int    // stChunk[stNext:] are free (see newState)
+	relModels bool    // an object with relationship fields joined the session (since the last ExpungeAll)
+	holders   bool    // a tracked object (with a Holder) joined the session (since the last ExpungeAll)
+	lastCodec *codec  // the codec add used last (a run of Adds is usually of one model)
+	stNext    int     // stChunk[stNext:] are free (see newState)
+	batches   []int32 // objects per multi-row load, by batchID-1 (see newBatch)
+	batch0    [4]int32
 	identity  identityMap
 	pending   []*state // in Add order
 	deleted   []*state // Delete() order
@@ -147,7 +149,7 @@ func objectOf(obj any) (unsafe.Pointer, *meta.Table, error) {
 }
 
 func describe(st *state) string {
-	if st.hasKey {
+	if st.is(bHasKey) {
 		return st.cd.t.GoType.Name() + keyString(st.keyArgs())
 	}
 	return st.cd.t.GoType.Name() + "(pending)"

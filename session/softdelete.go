@@ -261,7 +261,7 @@ func (s *Session) deletedChildren(ctx context.Context, r *meta.Relationship, own
 	}
 	out := make([]unsafe.Pointer, 0, len(fresh))
 	for _, p := range fresh {
-		obj, err := s.loadRow(ctx, t, p, false, nil)
+		obj, err := s.loadRow(ctx, t, p, false, 0)
 		if err != nil {
 			return nil, err
 		}

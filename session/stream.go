@@ -99,11 +99,11 @@ func (m *streamer) release() {
 	if st.status != Persistent || st.obj == nil || s.stateAt(st.obj) != st {
 		return // the loop body expunged it already (or the load failed before adopt mapped it)
 	}
-	if st.markedDelete || st.snap == nil || st.cd.anyChanged(st.obj, st.snap) || (st.relBound && !relUntouched(st)) {
+	if st.markedDelete || st.snap == nil || st.cd.anyChanged(st.obj, st.snap) || (st.is(bRelBound) && !relUntouched(st)) {
 		return // changed: the session keeps it for the next flush
 	}
 	s.states.Del(identity.Addr(st.obj))
-	if st.hasKey && s.identity.get(st.ikey()) == st {
+	if st.is(bHasKey) && s.identity.get(st.ikey()) == st {
 		s.identity.del(st.ikey())
 	}
 	s.detachState(st)

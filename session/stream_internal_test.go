@@ -34,7 +34,7 @@ func BenchmarkStreamBookkeeping(b *testing.B) {
 	}
 	b.Run("struct", func(b *testing.B) {
 		s := New(nil)
-		ld := s.newLoader(t, engine.NewScanPlan(t.Columns), false, nil, &loadHint{})
+		ld := s.newLoader(t, engine.NewScanPlan(t.Columns), false, 0, &loadHint{})
 		b.ReportAllocs()
 		var i int64
 		for b.Loop() {
@@ -44,7 +44,7 @@ func BenchmarkStreamBookkeeping(b *testing.B) {
 	})
 	b.Run("stream", func(b *testing.B) {
 		s := New(nil)
-		ld := s.newLoader(t, engine.NewScanPlan(t.Columns), false, nil, &loadHint{})
+		ld := s.newLoader(t, engine.NewScanPlan(t.Columns), false, 0, &loadHint{})
 		m := streamer{s: s, ld: ld, recycle: true}
 		b.ReportAllocs()
 		var i int64
@@ -76,7 +76,7 @@ func TestStreamReusesBookkeeping(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := New(nil)
-	ld := s.newLoader(tb, engine.NewScanPlan(tb.Columns), false, nil, &loadHint{})
+	ld := s.newLoader(tb, engine.NewScanPlan(tb.Columns), false, 0, &loadHint{})
 	m := streamer{s: s, ld: ld, recycle: true}
 	row := func(i int64) {
 		m.release()

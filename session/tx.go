@@ -146,7 +146,8 @@ func (s *Session) Commit(ctx context.Context) error {
 			s.detach(st)
 			continue
 		case Persistent:
-			st.newInTx, st.deletedInTx, st.txSnap = false, false, nil
+			st.set(bNewInTx|bDeletedInTx, false)
+			st.txSnap = nil
 			if s.opts.expireOnCommit {
 				st.expired = true
 				s.expireRelations(st)
@@ -202,16 +203,16 @@ func (s *Session) rollback(ctx context.Context) error {
 func (s *Session) rollbackObjects() {
 	for st := range s.states.All() {
 		switch {
-		case st.status == Pending || st.newInTx:
+		case st.status == Pending || st.is(bNewInTx):
 			s.detach(st)
 			st.status = Transient
 			if h := st.holder(); h != nil {
 				*h = Holder{owner: st.obj}
 			}
 			continue
-		case st.status == Deleted || st.deletedInTx:
+		case st.status == Deleted || st.is(bDeletedInTx):
 			st.status = Persistent
-			st.deletedInTx = false
+			st.set(bDeletedInTx, false)
 			s.identity.put(st)
 		}
 		st.markedDelete = false
@@ -234,7 +235,7 @@ func (s *Session) rollbackObjects() {
 // rekey moves st in the identity map when restoring its values gave it
 // back an earlier primary key (a flushed key change that was rolled back).
 func (s *Session) rekey(st *state) {
-	if !st.hasKey {
+	if !st.is(bHasKey) {
 		return
 	}
 	k := identityOf(st.cd.t, st.obj)

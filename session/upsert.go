@@ -206,7 +206,7 @@ func (s *Session) upsert(ctx context.Context, t *meta.Table, objs []unsafe.Point
 		k := identityOf(t, fresh)
 		if st := s.identity.get(k); st != nil {
 			cd.restore(p, before[i])
-			got, err := s.loadExisting(ctx, st, fresh, true, nil)
+			got, err := s.loadExisting(ctx, st, fresh, true, 0)
 			if err != nil {
 				return nil, err
 			}
@@ -218,8 +218,8 @@ func (s *Session) upsert(ctx context.Context, t *meta.Table, objs []unsafe.Point
 		cd.takeInto(p, &st.first)
 		// Like an object the flush inserted: a rollback of the
 		// transaction detaches it (its row may not survive the rollback).
-		st.newInTx = true
-		got, err := s.adopt(ctx, st, t, cd, p, k, nil, nil)
+		st.set(bNewInTx, true)
+		got, err := s.adopt(ctx, st, t, cd, p, k, 0, nil)
 		if err != nil {
 			return nil, err
 		}
