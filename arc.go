@@ -47,6 +47,7 @@ var (
 	ErrNotAColumn     = arcerr.ErrNotAColumn
 	ErrNeedsRollback  = arcerr.ErrNeedsRollback
 	ErrIteratorOpen   = arcerr.ErrIteratorOpen
+	ErrCannotStream   = arcerr.ErrCannotStream
 	ErrDatabaseBusy   = arcerr.ErrDatabaseBusy
 	ErrConflict       = arcerr.ErrConflict
 	ErrConnectionLost = arcerr.ErrConnectionLost

@@ -56,6 +56,10 @@ func Raise(field any) *relations.Option { return relations.Raise(field) }
 // NoLoad makes the relationship read as empty and never load.
 func NoLoad(field any) *relations.Option { return relations.NoLoad(field) }
 
+// Lazy loads the relationship lazily, on first access, overriding a
+// lazy: default in its tag (relations.Lazy).
+func Lazy(field any) *relations.Option { return relations.Lazy(field) }
+
 // Any tests that a collection has a member matching crit (EXISTS).
 func Any(field any, crit ...Expr) Expr { return relations.Any(field, crit...) }
 

@@ -49,6 +49,12 @@ var (
 	// (a query, a flush, a lazy load) while an iterator (Iter) still holds
 	// its connection. Finish or close the iterator first. Not retryable.
 	ErrIteratorOpen = errors.New("arc: session connection busy with an open iterator")
+	// ErrCannotStream is a usage error: Iter or Stream was given a loading
+	// option (SelectIn, Joined, ContainsEager, or a lazy:"selectin" /
+	// lazy:"joined" tag default) that needs SQL of its own while the
+	// iterator holds the session's connection. Load with All, or override
+	// the relationship with Lazy, NoLoad or Raise. Not retryable.
+	ErrCannotStream = errors.New("arc: loading option cannot stream")
 	// ErrBusy is the old name of ErrIteratorOpen (the same value).
 	//
 	// Deprecated: it never meant "the database is busy". Test for

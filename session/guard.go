@@ -1,8 +1,10 @@
 package session
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"runtime"
 	"sync/atomic"
 
 	"github.com/arcorm/arc/arcerr"
@@ -31,9 +33,19 @@ func nilQuery(where string) error {
 // The callbacks a call runs (model hooks, OnBeforeFlush/AfterCommit/
 // AfterRollback functions, AfterLoad) may use the session: while one
 // runs, cb is not zero and the entry points let the nested call through.
+//
+// An iteration (Query.Iter, Query.Stream) holds the flag from its first
+// row until the loop ends, so another goroutine that uses the session
+// meanwhile, also while the loop body runs, gets the same error. The loop
+// body itself may use the session as before (Add, Delete, Dirty; SQL
+// returns ErrIteratorOpen): owner is the goroutine running the loop, and
+// only its calls are let through. The goroutine is told apart by its id,
+// read from its stack header once per iteration and on the contended
+// path only.
 type guard struct {
-	busy atomic.Bool
-	cb   atomic.Int32
+	busy  atomic.Bool
+	cb    atomic.Int32
+	owner atomic.Int64 // goroutine id of the iteration holding the flag, 0 when none
 }
 
 // enter takes the flag. held reports whether this call took it (and must
@@ -53,7 +65,50 @@ func (g *guard) contended(op string) error {
 	if g.cb.Load() > 0 {
 		return nil
 	}
+	if o := g.owner.Load(); o != 0 && o == goid() {
+		return nil
+	}
 	return concurrentUse(op)
+}
+
+// enterIter is enter for an iteration: the flag, held until leaveIter,
+// and the calling goroutine recorded as its owner. A nested iteration
+// (from the loop body or a callback) holds nothing and records nothing.
+func (g *guard) enterIter(op string) (held bool, err error) {
+	held, err = g.enter(op)
+	if held {
+		g.owner.Store(goid())
+	}
+	return held, err
+}
+
+// leaveIter ends what enterIter began.
+func (g *guard) leaveIter(held bool) {
+	if held {
+		g.owner.Store(0)
+		g.busy.Store(false)
+	}
+}
+
+// goid returns the id of the calling goroutine, from the header line of
+// its stack trace ("goroutine 17 [running]:"); 0 if it cannot be read.
+// Go has no API for it; the guard needs it only to tell the goroutine
+// running an iteration's loop body from any other.
+func goid() int64 {
+	var buf [64]byte
+	b := buf[:runtime.Stack(buf[:], false)]
+	b, ok := bytes.CutPrefix(b, []byte("goroutine "))
+	if !ok {
+		return 0
+	}
+	var id int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			break
+		}
+		id = id*10 + int64(c-'0')
+	}
+	return id
 }
 
 // leave gives the flag back when held.

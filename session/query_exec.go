@@ -399,6 +399,20 @@ func (q *Query[T]) scalarInt(ctx context.Context, variant byte) (int64, error) {
 // range. While it runs, the session's connection is busy: other session
 // SQL (queries, flushes, lazy loads) returns ErrIteratorOpen. Rows are not
 // de-duplicated. Breaking out of the loop closes the rows.
+//
+// Loading options that need no SQL (Raise, NoLoad, Lazy, and those lazy:
+// tag defaults) apply to each object as it is yielded. Options that need
+// SQL of their own (SelectIn, Joined, ContainsEager, or a lazy:"selectin"
+// or lazy:"joined" tag not overridden by an option) cannot run while the
+// rows hold the connection: the iteration yields one error wrapping
+// ErrCannotStream that names the relationship, and no rows. Use All, or
+// load the relationships after the loop.
+//
+// The loop holds the session: another goroutine that uses it before the
+// loop ends gets the concurrent-use error (ErrInvalidRequest). The loop
+// body runs on the goroutine that ranges and may use the session as
+// outside a loop, except for SQL. With iter.Pull, the session belongs to
+// the goroutine that runs the iterator, not the one that calls next.
 func (q *Query[T]) Iter(ctx context.Context) iter.Seq2[*T, error] {
 	return q.iterate(ctx, "Iter", false)
 }
@@ -414,6 +428,20 @@ func (q *Query[T]) iterate(ctx context.Context, op string, stream bool) iter.Seq
 		}
 		stream := stream && !q.noTrack
 		s, err := q.session(ctx)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		// The iteration holds the session until the loop ends (guard.go):
+		// another goroutine using it meanwhile gets the concurrent-use
+		// error; the loop body may use it as before.
+		gHeld, gErr := s.inUse.enterIter(op)
+		if gErr != nil {
+			yield(nil, gErr)
+			return
+		}
+		defer s.inUse.leaveIter(gHeld)
+		relOpts, err := streamOptions(q.t, q.opts, op)
 		if err != nil {
 			yield(nil, err)
 			return
@@ -469,6 +497,11 @@ func (q *Query[T]) iterate(ctx context.Context, op string, stream bool) iter.Seq
 				p, err = st.load(ctx, fresh)
 			default:
 				p, err = ld.load(ctx, fresh)
+			}
+			if err == nil && relOpts {
+				// Only options without SQL remain (streamOptions):
+				// Raise, NoLoad, Lazy, per row.
+				err = s.runLoadOptions(ctx, q.t, q.opts, []unsafe.Pointer{p})
 			}
 			if err != nil {
 				yield(nil, err)

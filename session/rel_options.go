@@ -241,3 +241,57 @@ func (s *Session) loadManyToOne(ctx context.Context, r *meta.Relationship, objs,
 	}
 	return children, nil
 }
+
+// sqlStrategy names a strategy that loads with SQL of its own, "" for
+// one that does not.
+func sqlStrategy(st relations.Strategy) string {
+	switch st {
+	case relations.StrategySelectIn:
+		return "SelectIn"
+	case relations.StrategyJoined:
+		return "Joined"
+	case relations.StrategyContainsEager:
+		return "ContainsEager"
+	}
+	return ""
+}
+
+// streamOptions checks the loading options of an Iter or Stream over t:
+// a strategy that runs SQL of its own (SelectIn, Joined, ContainsEager,
+// and lazy:"selectin"/"joined" tag defaults that no option overrides)
+// cannot run while the iterator's rows hold the connection, and is an
+// error wrapping ErrCannotStream naming the relationship. apply reports
+// whether options without SQL (Raise, NoLoad, their tag defaults) remain
+// to be applied to each object.
+func streamOptions(t *meta.Table, opts []LoadOption, op string) (apply bool, err error) {
+	if len(t.Relations) == 0 || len(opts) == 0 && !relDefaults(t) {
+		return false, nil
+	}
+	given := make(map[*meta.RelationField]bool, len(opts))
+	for _, o := range opts {
+		spec := o.LoadOptionSpec()
+		given[spec.Field] = true
+		if name := sqlStrategy(spec.Strategy); name != "" {
+			return false, fmt.Errorf("%w: %s over %s: option relations.%s(&%s.%s) loads with SQL of its own, which cannot run while the rows hold the connection (use All, or load it after the loop)",
+				arcerr.ErrCannotStream, op, t.GoType.Name(), name, t.GoType.Name(), spec.Field.Field)
+		}
+		apply = true
+	}
+	for _, f := range t.Relations {
+		if given[f] {
+			continue
+		}
+		r, err := meta.Resolve(f)
+		if err != nil {
+			return false, err
+		}
+		switch r.Lazy {
+		case "selectin", "joined":
+			return false, fmt.Errorf("%w: %s over %s: relationship %s.%s has lazy:%q, which loads with SQL of its own and cannot run while the rows hold the connection (use All, or give the query Options(relations.Lazy(&%s.%s)) to load it lazily after the loop)",
+				arcerr.ErrCannotStream, op, t.GoType.Name(), t.GoType.Name(), f.Field, r.Lazy, t.GoType.Name(), f.Field)
+		case "raise", "noload":
+			apply = true
+		}
+	}
+	return apply, nil
+}
