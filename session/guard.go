@@ -165,6 +165,11 @@ func (s *Session) Rollback(ctx context.Context) error {
 	if s.scopes > 0 {
 		return inScope("Rollback")
 	}
+	if s.iterating > 0 {
+		// The loop's rows come from the transaction being ended, and
+		// the objects it yields would be expired under it.
+		return fmt.Errorf("%w: Rollback called from the body of an Iter or Stream loop; break out of the loop first", arcerr.ErrIteratorOpen)
+	}
 	return s.rollback(ctx)
 }
 

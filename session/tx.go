@@ -255,7 +255,8 @@ func (s *Session) rekey(st *state) {
 // back as Rollback does before they are detached, so they match the
 // database; when it wrote nothing they are detached as they are, with
 // their unflushed changes and their loaded relationships, as after a
-// Commit (SQLAlchemy's close() never touches them).
+// Commit (SQLAlchemy's close() never touches them). Close from the body
+// of an Iter or Stream loop over the session fails with ErrIteratorOpen.
 func (s *Session) Close(ctx context.Context) error {
 	if s.closed {
 		return nil
@@ -270,6 +271,10 @@ func (s *Session) Close(ctx context.Context) error {
 	}
 	if s.scopes > 0 {
 		return inScope("Close")
+	}
+	if s.iterating > 0 {
+		// The loop would go on yielding objects of a closed session.
+		return fmt.Errorf("%w: Close called from the body of an Iter or Stream loop; break out of the loop first", arcerr.ErrIteratorOpen)
 	}
 	var err error
 	switch {

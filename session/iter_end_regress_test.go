@@ -1,0 +1,54 @@
+package session_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/arcorm/arc/arcerr"
+	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/internal/dbtest"
+	"github.com/arcorm/arc/session"
+)
+
+// TestRegression_EndSessionInsideIter: Close called from the body of an
+// Iter or Stream loop returned nil and the loop went on yielding objects
+// of a closed session. Calls that end the session's work (Close, Commit,
+// Rollback, Expunge of everything) from a loop body now fail with
+// ErrIteratorOpen, the session is left as it was, and the loop goes on;
+// after the loop they work.
+func TestRegression_EndSessionInsideIter(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, _ := relSetup(t, eng)
+		relSeed(t, eng)
+		ends := map[string]func(*session.Session, context.Context) error{
+			"Close":    (*session.Session).Close,
+			"Commit":   (*session.Session).Commit,
+			"Rollback": (*session.Session).Rollback,
+		}
+		for mode := range iterModes(session.NewQuery[RUser](nil)) {
+			for name, end := range ends {
+				s := session.New(eng)
+				run := iterModes(session.NewQuery[RUser](s).OrderBy(&U.ID))[mode]
+				n := 0
+				var kept []*RUser
+				for u, err := range run(ctx) {
+					require.NoError(t, err, "%s %s", mode, name)
+					u.Name += "!"
+					kept = append(kept, u)
+					if n == 0 {
+						err := end(s, ctx)
+						assert.ErrorIs(t, err, arcerr.ErrIteratorOpen, "%s: %s inside the loop", mode, name)
+					}
+					n++
+				}
+				assert.Equal(t, 5, n, "%s %s: the loop goes on", mode, name)
+				assert.True(t, s.IsModified(kept[0]), "%s %s: the session keeps its objects", mode, name)
+				require.NoError(t, s.Rollback(ctx), "%s %s", mode, name)
+				require.NoError(t, s.Close(ctx), "%s %s", mode, name)
+			}
+		}
+	})
+}
