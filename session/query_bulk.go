@@ -163,7 +163,7 @@ func (q *Query[T]) bulk(ctx context.Context, s *Session, values expr.P, del, har
 		}
 		st = u
 	}
-	sqlText, args, err := compileWith(d, st, q.params)
+	sqlText, args, err := q.bulkSQL(s, d, st, where, sets, del, ret)
 	if err != nil {
 		return 0, fmt.Errorf("%s of %s: %w", what, q.t.GoType.Name(), err)
 	}
