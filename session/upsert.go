@@ -189,10 +189,21 @@ func (s *Session) upsert(ctx context.Context, t *meta.Table, objs []unsafe.Point
 	}
 
 	var rows []unsafe.Pointer
-	err = s.writeNow(ctx, "arc_upsert", func(tx *engine.Tx) (err error) {
-		rows, err = s.execUpsert(ctx, tx, plan, objs)
-		return err
-	})
+	alone := len(objs) == 1 && s.bulkAlone()
+	if alone {
+		// A one-shot session's only work (Upsert without a session): one
+		// INSERT … ON CONFLICT, atomic by itself, sent in autocommit. The
+		// read-back of a row DoNothing left alone (or of MySQL's ON
+		// DUPLICATE KEY) is a plain read after it, as it would be at
+		// READ COMMITTED inside a transaction.
+		s.wrote = true
+		rows, err = s.execUpsert(ctx, s.eng.Autocommit(), plan, objs)
+	} else {
+		err = s.writeNow(ctx, "arc_upsert", func(tx *engine.Tx) (err error) {
+			rows, err = s.execUpsert(ctx, tx, plan, objs)
+			return err
+		})
+	}
 	if err != nil {
 		restore()
 		return nil, fmt.Errorf("arc: Upsert of %s: %w", name, err)
@@ -218,7 +229,8 @@ func (s *Session) upsert(ctx context.Context, t *meta.Table, objs []unsafe.Point
 		cd.takeInto(p, &st.first)
 		// Like an object the flush inserted: a rollback of the
 		// transaction detaches it (its row may not survive the rollback).
-		st.set(bNewInTx, true)
+		// In autocommit the row is committed already.
+		st.set(bNewInTx, !alone)
 		got, err := s.adopt(ctx, st, t, cd, p, k, 0, nil)
 		if err != nil {
 			return nil, err
