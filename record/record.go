@@ -312,8 +312,8 @@ func Table[T any]() (*meta.Table, error) { return meta.Of[T]() }
 // what c says (session.OnConflict(...).DoNothing() or .DoUpdate(...)), in
 // one statement, and returns the object holding the row as the database
 // has it afterwards (see session.Upsert). With a session in ctx it joins
-// its transaction and identity map; without one it runs in its own
-// transaction on the default engine and the object comes back detached.
+// its transaction and identity map; without one its statement runs alone
+// in autocommit on the default engine and the object comes back detached.
 func Upsert[T any](ctx context.Context, obj *T, c session.Conflict) (out *T, err error) {
 	err = run(ctx, func(ctx context.Context, s *session.Session) error {
 		out, err = session.Upsert(ctx, s, obj, c)
