@@ -33,7 +33,7 @@ const minUnnestRows = 2
 // string fails instead of being cut). With ordered (insOrdered), ORDER BY
 // the row number draws generated keys in the objects' order, as the
 // VALUES form's sentinel does.
-func unnestSQL(c *stmtCache, d dialect.Dialect, t *meta.Table, cols []*meta.Column, mask uint64, ret []*meta.Column, retMask uint64, ordered bool) (string, error) {
+func unnestSQL(c *stmtCache, d dialect.Dialect, ar dialect.ArrayRows, t *meta.Table, cols []*meta.Column, mask uint64, ret []*meta.Column, retMask uint64, ordered bool) (string, error) {
 	kind := byte('n')
 	if ordered {
 		kind = 'N'
@@ -46,7 +46,7 @@ func unnestSQL(c *stmtCache, d dialect.Dialect, t *meta.Table, cols []*meta.Colu
 		}
 		for i, col := range cols {
 			n := "arc_c" + strconv.Itoa(i+1)
-			ut.Args = append(ut.Args, expr.Cast(expr.Slot{}, castType(d.ColumnType(col))+"[]"))
+			ut.Args = append(ut.Args, expr.Cast(expr.Slot{}, ar.ArrayOf(castType(d.ColumnType(col))))) // not "": unnestArgs checked
 			ut.Cols = append(ut.Cols, n)
 			sel.Columns = append(sel.Columns, &expr.Named{Name: n})
 		}
@@ -66,7 +66,8 @@ type unnestCol struct {
 // writes (mask), an array literal of the objects' values. false when a
 // value cannot go in an array as the driver would send it alone (a
 // Valuer, whose conversion database/sql owns; a type the dialect does not
-// encode; an array column; text the database refuses, whose error the
+// encode; an array column or a column type without arrays of its own
+// (ArrayOf); text the database refuses, whose error the
 // VALUES form names by field): the caller then sends the batch as VALUES.
 func unnestArgs(ar dialect.ArrayRows, d dialect.Dialect, cd *codec, mask uint64, objs []*state) ([]any, bool) {
 	if len(cd.cols) > 64 {
@@ -82,8 +83,12 @@ func unnestArgs(ar dialect.ArrayRows, d dialect.Dialect, cd *codec, mask uint64,
 		if c.Kind == meta.KindArray || c.Valuer {
 			return nil, false
 		}
+		ct := castType(d.ColumnType(c))
+		if ar.ArrayOf(ct) == "" {
+			return nil, false
+		}
 		ucs = append(ucs, unnestCol{off: c.Offset, typ: refType(c), get: cc.get,
-			bytea: strings.EqualFold(castType(d.ColumnType(c)), "BYTEA")})
+			bytea: strings.EqualFold(ct, "BYTEA")})
 	}
 	args := make([]any, len(ucs))
 	for j := range ucs {
