@@ -6,8 +6,10 @@ package session
 
 import (
 	"database/sql/driver"
+	"reflect"
 	"strconv"
 	"strings"
+	"time"
 	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
@@ -106,15 +108,13 @@ func unnestArgs(ar dialect.ArrayRows, d dialect.Dialect, cd *codec, mask uint64,
 			} else {
 				v = uc.get(p)
 			}
-			switch x := v.(type) {
-			case driver.Valuer:
-				return nil, false
-			case string:
-				if arcerr.TextProblem(x) != "" {
-					return nil, false
-				}
-			}
 			var ok bool
+			if v, ok = driverValue(v); !ok {
+				return nil, false
+			}
+			if x, isStr := v.(string); isStr && arcerr.TextProblem(x) != "" {
+				return nil, false
+			}
 			if b, ok = ar.AppendArrayElem(b, v, uc.bytea); !ok {
 				return nil, false
 			}
@@ -123,4 +123,37 @@ func unnestArgs(ar dialect.ArrayRows, d dialect.Dialect, cd *codec, mask uint64,
 		args[j] = unsafe.String(unsafe.SliceData(b), len(b)) // b is not written again
 	}
 	return args, true
+}
+
+// driverValue is v as database/sql hands it to the driver when v is not
+// a driver.Valuer and the driver leaves its conversion to database/sql
+// (lib/pq's CheckNamedValue does, but for slices and uint64):
+// driver.DefaultParameterConverter turns a named string, integer, float
+// or bool type (an enum's type, say) into its basic value. false for a
+// Valuer, a slice other than bytes, a uint64, or a value the converter
+// refuses: the batch goes as VALUES, where database/sql and the driver
+// convert it (or report why not).
+func driverValue(v any) (any, bool) {
+	switch v.(type) {
+	case nil, int64, float64, bool, string, []byte, time.Time:
+		return v, true
+	case driver.Valuer:
+		return nil, false
+	}
+	switch t := reflect.TypeOf(v); t.Kind() {
+	case reflect.Uint64, reflect.Uint, reflect.Uintptr:
+		return nil, false
+	case reflect.Slice:
+		if t.Elem().Kind() != reflect.Uint8 {
+			return nil, false
+		}
+	}
+	x, err := driver.DefaultParameterConverter.ConvertValue(v)
+	if err != nil {
+		return nil, false
+	}
+	if _, ok := x.(driver.Valuer); ok {
+		return nil, false
+	}
+	return x, true
 }
