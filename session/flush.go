@@ -507,7 +507,11 @@ func (s *Session) execute(ctx context.Context, tx *engine.Tx, p *flushPlan) (*ex
 	}
 	for i := len(p.tables) - 1; i >= 0; i-- {
 		t := p.tables[i]
-		for _, st := range deleteOrder(t, p.deletes[t]) { // self-referential children first
+		order, stuck := deleteOrder(t, p.deletes[t]) // self-referential children first
+		if err := s.breakDeleteCycles(ctx, tx, t, stuck); err != nil {
+			return nil, err
+		}
+		for _, st := range order {
 			var err error
 			if s.softDeleting(st) {
 				if ex.softAt.IsZero() {

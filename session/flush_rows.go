@@ -1,9 +1,11 @@
 package session
 
 import (
+	"context"
 	"slices"
 	"unsafe"
 
+	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -39,14 +41,17 @@ func selfRefsOf(t *meta.Table) []selfRef {
 
 // deleteOrder returns the rows of t to delete, each row before the rows
 // it refers to through a self-referential foreign key (by the values in
-// the database: the snapshot). Rows in a reference cycle keep their order.
-func deleteOrder(t *meta.Table, sts []*state) []*state {
+// the database: the snapshot). Rows that no order can delete — those in a
+// reference cycle and the rows they refer to — come last in their
+// original order and are also returned as stuck: the flush nulls their
+// self-referential foreign keys first (breakDeleteCycles).
+func deleteOrder(t *meta.Table, sts []*state) (order, stuck []*state) {
 	if len(sts) < 2 {
-		return sts
+		return sts, nil
 	}
 	refs := selfRefsOf(t)
 	if len(refs) == 0 {
-		return sts
+		return sts, nil
 	}
 	row := func(st *state) unsafe.Pointer {
 		if st.snap != nil && st.snap.p != nil {
@@ -77,7 +82,52 @@ func deleteOrder(t *meta.Table, sts []*state) []*state {
 			children[j]++
 		}
 	}
-	return kahn(sts, children, parents)
+	order = kahn(sts, children, parents)
+	n := 0 // kahn leaves the count of blocking rows above 0 for the stuck ones, last in order
+	for _, c := range children {
+		if c > 0 {
+			n++
+		}
+	}
+	return order, order[len(order)-n:]
+}
+
+// breakDeleteCycles sets the self-referential foreign keys of the rows of
+// t in stuck to NULL (one UPDATE per row), so that DELETEs in any order
+// find no row referring to them: a cycle of rows deleted in one flush
+// (a parent of b parent of a) is the mirror of the cycle of inserted rows
+// whose keys an UPDATE writes after the INSERT. Soft-deleted rows stay
+// and are left alone.
+func (s *Session) breakDeleteCycles(ctx context.Context, tx *engine.Tx, t *meta.Table, stuck []*state) error {
+	var cols []*meta.Column
+	for _, sr := range selfRefsOf(t) {
+		for _, c := range sr.cols {
+			if !slices.Contains(cols, c) {
+				cols = append(cols, c)
+			}
+		}
+	}
+	if len(cols) == 0 {
+		return nil
+	}
+	for _, st := range stuck {
+		if s.softDeleting(st) || st.snap == nil {
+			continue
+		}
+		q, err := fkUpdateSQL(s.cache(), s.eng.Dialect(), t, cols)
+		if err != nil {
+			return flushErr("update", st, err)
+		}
+		args := make([]any, len(cols), len(cols)+len(t.PrimaryKey)+1)
+		args = s.pkArgs(st, args, st.snap)
+		if t.Version != nil {
+			args = args[:len(args)-1]
+		}
+		if _, err := tx.Exec(ctx, q.sql, args...); err != nil {
+			return flushErr("update (breaking a reference cycle before delete)", st, err)
+		}
+	}
+	return nil
 }
 
 // insertLevels splits the rows of t to insert into groups inserted one
