@@ -202,6 +202,12 @@ func (rf *relFlush) reconcileLinks() {
 			exists, known = linkInSnapshot(l.b, l.fb, l.a)
 		}
 		if !known {
+			if rf.linkAdd[k] {
+				if rf.linkGuess == nil {
+					rf.linkGuess = map[linkKey]bool{}
+				}
+				rf.linkGuess[k] = true
+			}
 			continue
 		}
 		if exists {

@@ -8,9 +8,11 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
 	"github.com/arcorm/arc/engine"
+	"github.com/arcorm/arc/expr"
 	"github.com/arcorm/arc/meta"
 )
 
@@ -139,6 +141,15 @@ func (s *Session) relAfterSaves(ctx context.Context, tx *engine.Tx, p *flushPlan
 					l.sec.Name, av, bv, arcerr.ErrStaleData, n)
 			}
 		} else if rf.linkAdd[k] {
+			if rf.linkGuess[k] {
+				there, err := s.linkExists(ctx, tx, p, &l)
+				if err != nil {
+					return err
+				}
+				if there {
+					continue
+				}
+			}
 			inserts = append(inserts, l)
 		}
 	}
@@ -214,4 +225,43 @@ func (s *Session) relCommitPlan(*flushPlan) {
 			c.ClearQueued()
 		}
 	}
+}
+
+// linkExists reports whether the association row l is in the database.
+// It is asked only for a row appended while neither side's collection
+// was loaded (the membership is not known, as SQLAlchemy would know it by
+// loading the collection on append): appending a member the database
+// already links is then a no-op instead of a duplicate-key error. A row of
+// an object inserted in this flush cannot exist yet.
+func (s *Session) linkExists(ctx context.Context, tx *engine.Tx, p *flushPlan, l *link) (bool, error) {
+	for _, obj := range []unsafe.Pointer{l.a, l.b} {
+		if st := s.stateAt(obj); st == nil || slices.Contains(p.inserts[st.cd.t], st) {
+			return false, nil
+		}
+	}
+	av, ok1 := keyValues(l.a, l.aRef)
+	bv, ok2 := keyValues(l.b, l.bRef)
+	if !ok1 || !ok2 {
+		return false, nil
+	}
+	ref := expr.TableOf(l.sec)
+	sel := &expr.Select{Columns: []expr.Expr{expr.Raw("1")}, From: []expr.FromItem{ref}}
+	vals := append(av, bv...)
+	for i, c := range append(slices.Clone(l.aCols), l.bCols...) {
+		sel.Where = append(sel.Where, expr.Op(&expr.ColRef{From: ref, Col: c}, "=", vals[i]))
+	}
+	q, args, err := compileWith(s.eng.Dialect(), sel, nil)
+	if err != nil {
+		return false, fmt.Errorf("arc: flush: read %s: %w", l.sec.Name, err)
+	}
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return false, fmt.Errorf("arc: flush: read %s: %w", l.sec.Name, err)
+	}
+	defer rows.Close()
+	there := rows.Next()
+	if err := rows.Err(); err != nil {
+		return false, fmt.Errorf("arc: flush: read %s: %w", l.sec.Name, err)
+	}
+	return there, nil
 }

@@ -30,6 +30,7 @@ type relFlush struct {
 	linkDel    map[linkKey]bool  // association rows to delete
 	links      map[linkKey]*link // details of each association row
 	linkOrder  []linkKey         // first-seen order of linkAdd/linkDel
+	linkGuess  map[linkKey]bool  // linkAdd rows neither side's membership knows (see linkExists)
 	ownerDel   []ownerDelete     // association rows of deleted objects
 	passiveDel map[*state]bool   // deleted children whose rows the database may remove first
 	resnap     []*state          // persistent children whose FK an UPDATE here wrote
