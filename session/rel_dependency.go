@@ -336,10 +336,6 @@ func (s *Session) fkConflict(st *state, r *meta.Relationship, parent unsafe.Poin
 	if okWant == okCur && (!okCur || sameVals(want, cur)) {
 		return nil
 	}
-	cur, okCur = keyValues(st.obj, r.OwnerCols)
-	if okWant == okCur && (!okCur || sameVals(want, cur)) {
-		return nil // the relationship bookkeeping already agrees
-	}
 	return fmt.Errorf("%w: %s: %s was set to %v but %s.%s points to %v; change one of them",
 		arcerr.ErrInvalidRequest, describe(st), r.Name(), want, st.cd.t.GoType.Name(), r.OwnerCols[0].Field, cur)
 }
