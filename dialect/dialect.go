@@ -218,6 +218,19 @@ type Connector interface {
 	Connector(dsn string, stmtCache int) (driver.Connector, error)
 }
 
+// ArrayRows is implemented by a dialect that can take the rows of a
+// multi-row INSERT as one array parameter per column (PostgreSQL:
+// INSERT … SELECT … FROM unnest($1::T1[], $2::T2[], …) WITH ORDINALITY),
+// so that a statement's text and its parameter count do not grow with the
+// rows. AppendArrayElem appends v, a driver value (nil, int64, float64,
+// bool, string, []byte, time.Time), as one element of an array literal,
+// written as the driver would send v as a text parameter of the column's
+// type ([]byte as bytea); false when it cannot (the caller then sends
+// the rows as VALUES).
+type ArrayRows interface {
+	AppendArrayElem(b []byte, v any, bytea bool) ([]byte, bool)
+}
+
 // StatementCacheProbe is implemented by a ConnTx dialect that can tell
 // whether a driver connection keeps the statements run on it unprepared
 // compiled (SQLite: go-sqlite3's _stmt_cache_size, which engine.Open

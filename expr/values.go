@@ -69,3 +69,43 @@ func (k *CastExpr) AppendSQL(c *Compiler) {
 	c.Write(k.Type)
 	c.Byte(')')
 }
+
+// UnnestTable is PostgreSQL's unnest of arrays as a derived table, with
+// the row number: unnest(a1, a2, …) WITH ORDINALITY AS name(c1, c2, …,
+// ord). The unit of work sends a multi-row INSERT's rows as one array per
+// column through it (dialect.ArrayRows); Args are the arrays (usually
+// casts of slots), Cols names their columns, and Ord the row number.
+type UnnestTable struct {
+	Args []any
+	Name string
+	Cols []string
+	Ord  string
+}
+
+// Table is nil: the rows have no model.
+func (u *UnnestTable) Table() *meta.Table { return nil }
+
+// Qualifier is the table's alias.
+func (u *UnnestTable) Qualifier(*Compiler) string { return u.Name }
+
+// AppendSQL writes "unnest(...) WITH ORDINALITY AS name(cols..., ord)".
+func (u *UnnestTable) AppendSQL(c *Compiler) {
+	c.Write("unnest(")
+	for i, x := range u.Args {
+		if i > 0 {
+			c.Write(", ")
+		}
+		c.Operand(x)
+	}
+	c.Write(") WITH ORDINALITY AS ")
+	c.Ident(u.Name)
+	c.Byte('(')
+	for _, n := range u.Cols {
+		c.Ident(n)
+		c.Write(", ")
+	}
+	c.Ident(u.Ord)
+	c.Byte(')')
+}
+
+func (u *UnnestTable) columnAt(unsafe.Pointer, reflect.Type) *meta.Column { return nil }

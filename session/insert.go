@@ -128,6 +128,19 @@ func (s *Session) execInserts(ctx context.Context, tx *engine.Tx, t *meta.Table,
 			end++
 		}
 		objs := sts[start:end]
+		if ar, ok := d.(dialect.ArrayRows); ok && !wide && len(objs) >= minUnnestRows && len(cols) > 0 && d.Has(dialect.ReturningInsert) {
+			if uargs, ok := unnestArgs(ar, d, first.st.cd, first.mask, objs); ok {
+				q, err := unnestSQL(s.cache(), d, t, cols, first.mask, ret, retMask, mode == insOrdered)
+				if err != nil {
+					return flushErr("insert", objs[0], err)
+				}
+				if err := s.insertBatch(ctx, tx, t, q, uargs, ret, mode, objs); err != nil {
+					return err
+				}
+				start = end
+				continue
+			}
+		}
 		argv.reset(first.st.cd, cols, first.mask, len(objs))
 		for _, st := range objs {
 			argv.add(st.obj)

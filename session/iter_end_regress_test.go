@@ -52,3 +52,39 @@ func TestRegression_EndSessionInsideIter(t *testing.T) {
 		}
 	})
 }
+
+// TestRegression_RowsIterBodyUsesSession: the body of a Rows[R].Iter
+// loop could not use its own session (Add, Delete, Dirty work): the loop
+// held the session's guard without recording its goroutine as the owner,
+// so the body's calls failed as concurrent use. Now they work as in a
+// Query.Iter loop, SQL from the body returns ErrIteratorOpen, and another
+// goroutine still gets the concurrent-use error.
+func TestRegression_RowsIterBodyUsesSession(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, eng *engine.Engine) {
+		ctx, _ := relSetup(t, eng)
+		relSeed(t, eng)
+		s := session.New(eng)
+		defer s.Close(ctx)
+		sctx := session.With(ctx, s)
+		type nameRow struct{ Name string }
+		n := 0
+		for row, err := range session.Rows[nameRow](session.Select[RUser]().Select(&U.Name).OrderBy(&U.ID)).Iter(sctx) {
+			require.NoError(t, err)
+			if n == 0 {
+				require.NoError(t, s.Add(&RUser{Name: row.Name + "-copy"}), "the loop body uses its session")
+				_, err := session.NewQuery[RUser](s).Count(ctx)
+				assert.ErrorIs(t, err, arcerr.ErrIteratorOpen)
+				assert.ErrorIs(t, s.Close(ctx), arcerr.ErrIteratorOpen)
+				done := make(chan error)
+				go func() { done <- s.Add(&RUser{Name: "other goroutine"}) }()
+				assert.True(t, isConcurrentUse(<-done), "another goroutine during the loop")
+			}
+			n++
+		}
+		assert.Equal(t, 5, n)
+		require.NoError(t, s.Commit(ctx))
+		c, err := session.NewQuery[RUser](s).Count(ctx)
+		require.NoError(t, err)
+		assert.EqualValues(t, 6, c)
+	})
+}

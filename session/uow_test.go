@@ -37,6 +37,10 @@ func TestInsertCorrelation(t *testing.T) {
 		if eng.Dialect().Has(dialect.ValuesOrder) {
 			// MySQL, MariaDB: VALUES order is the order keys are drawn in.
 			assert.NotContains(t, ins[0], "ORDER BY")
+		} else if _, arrays := eng.Dialect().(dialect.ArrayRows); arrays {
+			// PostgreSQL: one array per column, in the objects' order.
+			assert.Contains(t, ins[0], "WITH ORDINALITY")
+			assert.Contains(t, ins[0], "ORDER BY arc_ord")
 		} else {
 			assert.Contains(t, ins[0], "ORDER BY column")
 		}

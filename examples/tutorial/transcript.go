@@ -97,7 +97,7 @@ func format(v any) string {
 // <now> so that two runs print the same text.
 type echoFormatter struct{}
 
-var timeArg = regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? [+-]\d{4} [A-Z]+`)
+var timeArg = regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?( [+-]\d{4} [A-Z]+|Z|[+-]\d\d(:\d\d)?)`)
 
 func (echoFormatter) Format(e *logrus.Entry) ([]byte, error) {
 	msg := strings.ReplaceAll(e.Message, "\n", "\n     ")

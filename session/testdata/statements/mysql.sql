@@ -52,6 +52,9 @@ INSERT INTO snap_books () VALUES ()
 -- insert, 2 rows in key order
 (not used: one row per statement without dialect.ValuesTable and Returning)
 
+-- insert, rows as arrays in key order
+(not used: no dialect.ArrayRows)
+
 -- update, versioned
 UPDATE snap_authors SET name = ?, version = version + 1 WHERE id = ? AND version = ?
 

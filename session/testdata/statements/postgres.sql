@@ -52,6 +52,9 @@ INSERT INTO snap_books DEFAULT VALUES RETURNING id
 -- insert, 2 rows in key order
 INSERT INTO snap_books (title, author_id, deleted_at) SELECT column1, column2, column3 FROM (VALUES (CAST($1 AS VARCHAR), CAST($2 AS BIGINT), CAST($3 AS TIMESTAMP WITH TIME ZONE), 0), ($4, $5, $6, 1)) AS arc_rows ORDER BY column4 RETURNING id
 
+-- insert, rows as arrays in key order
+INSERT INTO snap_books (title, author_id, deleted_at) SELECT arc_c1, arc_c2, arc_c3 FROM unnest(CAST($1 AS VARCHAR[]), CAST($2 AS BIGINT[]), CAST($3 AS TIMESTAMP WITH TIME ZONE[])) WITH ORDINALITY AS arc_rows(arc_c1, arc_c2, arc_c3, arc_ord) ORDER BY arc_ord RETURNING id
+
 -- update, versioned
 UPDATE snap_authors SET name = $1, version = version + 1 WHERE id = $2 AND version = $3
 

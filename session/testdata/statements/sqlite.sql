@@ -52,6 +52,9 @@ INSERT INTO snap_books DEFAULT VALUES RETURNING id
 -- insert, 2 rows in key order
 INSERT INTO snap_books (title, author_id, deleted_at) SELECT column1, column2, column3 FROM (VALUES (?, ?, ?, 0), (?, ?, ?, 1)) AS arc_rows ORDER BY column4 RETURNING id
 
+-- insert, rows as arrays in key order
+(not used: no dialect.ArrayRows)
+
 -- update, versioned
 UPDATE snap_authors SET name = ?, version = version + 1 WHERE id = ? AND version = ?
 
