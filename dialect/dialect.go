@@ -227,8 +227,15 @@ type Connector interface {
 // written as the driver would send v as a text parameter of the column's
 // type ([]byte as bytea); false when it cannot (the caller then sends
 // the rows as VALUES).
+//
+// ArrayOf names the array type of a column whose type is elem (without
+// length or precision): "" when the column's values cannot travel as the
+// elements of an array literal (elem is itself an array type, which
+// unnest would flatten; a type whose array literal separates elements
+// with something else than a comma, as PostgreSQL's box does).
 type ArrayRows interface {
 	AppendArrayElem(b []byte, v any, bytea bool) ([]byte, bool)
+	ArrayOf(elem string) string
 }
 
 // StatementCacheProbe is implemented by a ConnTx dialect that can tell

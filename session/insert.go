@@ -130,7 +130,7 @@ func (s *Session) execInserts(ctx context.Context, tx *engine.Tx, t *meta.Table,
 		objs := sts[start:end]
 		if ar, ok := d.(dialect.ArrayRows); ok && !wide && len(objs) >= minUnnestRows && len(cols) > 0 && d.Has(dialect.ReturningInsert) {
 			if uargs, ok := unnestArgs(ar, d, first.st.cd, first.mask, objs); ok {
-				q, err := unnestSQL(s.cache(), d, t, cols, first.mask, ret, retMask, mode == insOrdered)
+				q, err := unnestSQL(s.cache(), d, ar, t, cols, first.mask, ret, retMask, mode == insOrdered)
 				if err != nil {
 					return flushErr("insert", objs[0], err)
 				}

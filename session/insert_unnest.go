@@ -6,8 +6,10 @@ package session
 
 import (
 	"database/sql/driver"
+	"reflect"
 	"strconv"
 	"strings"
+	"time"
 	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
@@ -33,7 +35,7 @@ const minUnnestRows = 2
 // string fails instead of being cut). With ordered (insOrdered), ORDER BY
 // the row number draws generated keys in the objects' order, as the
 // VALUES form's sentinel does.
-func unnestSQL(c *stmtCache, d dialect.Dialect, t *meta.Table, cols []*meta.Column, mask uint64, ret []*meta.Column, retMask uint64, ordered bool) (string, error) {
+func unnestSQL(c *stmtCache, d dialect.Dialect, ar dialect.ArrayRows, t *meta.Table, cols []*meta.Column, mask uint64, ret []*meta.Column, retMask uint64, ordered bool) (string, error) {
 	kind := byte('n')
 	if ordered {
 		kind = 'N'
@@ -46,7 +48,7 @@ func unnestSQL(c *stmtCache, d dialect.Dialect, t *meta.Table, cols []*meta.Colu
 		}
 		for i, col := range cols {
 			n := "arc_c" + strconv.Itoa(i+1)
-			ut.Args = append(ut.Args, expr.Cast(expr.Slot{}, castType(d.ColumnType(col))+"[]"))
+			ut.Args = append(ut.Args, expr.Cast(expr.Slot{}, ar.ArrayOf(castType(d.ColumnType(col))))) // not "": unnestArgs checked
 			ut.Cols = append(ut.Cols, n)
 			sel.Columns = append(sel.Columns, &expr.Named{Name: n})
 		}
@@ -66,7 +68,8 @@ type unnestCol struct {
 // writes (mask), an array literal of the objects' values. false when a
 // value cannot go in an array as the driver would send it alone (a
 // Valuer, whose conversion database/sql owns; a type the dialect does not
-// encode; an array column; text the database refuses, whose error the
+// encode; an array column or a column type without arrays of its own
+// (ArrayOf); text the database refuses, whose error the
 // VALUES form names by field): the caller then sends the batch as VALUES.
 func unnestArgs(ar dialect.ArrayRows, d dialect.Dialect, cd *codec, mask uint64, objs []*state) ([]any, bool) {
 	if len(cd.cols) > 64 {
@@ -82,8 +85,12 @@ func unnestArgs(ar dialect.ArrayRows, d dialect.Dialect, cd *codec, mask uint64,
 		if c.Kind == meta.KindArray || c.Valuer {
 			return nil, false
 		}
+		ct := castType(d.ColumnType(c))
+		if ar.ArrayOf(ct) == "" {
+			return nil, false
+		}
 		ucs = append(ucs, unnestCol{off: c.Offset, typ: refType(c), get: cc.get,
-			bytea: strings.EqualFold(castType(d.ColumnType(c)), "BYTEA")})
+			bytea: strings.EqualFold(ct, "BYTEA")})
 	}
 	args := make([]any, len(ucs))
 	for j := range ucs {
@@ -101,15 +108,13 @@ func unnestArgs(ar dialect.ArrayRows, d dialect.Dialect, cd *codec, mask uint64,
 			} else {
 				v = uc.get(p)
 			}
-			switch x := v.(type) {
-			case driver.Valuer:
-				return nil, false
-			case string:
-				if arcerr.TextProblem(x) != "" {
-					return nil, false
-				}
-			}
 			var ok bool
+			if v, ok = driverValue(v); !ok {
+				return nil, false
+			}
+			if x, isStr := v.(string); isStr && arcerr.TextProblem(x) != "" {
+				return nil, false
+			}
 			if b, ok = ar.AppendArrayElem(b, v, uc.bytea); !ok {
 				return nil, false
 			}
@@ -118,4 +123,37 @@ func unnestArgs(ar dialect.ArrayRows, d dialect.Dialect, cd *codec, mask uint64,
 		args[j] = unsafe.String(unsafe.SliceData(b), len(b)) // b is not written again
 	}
 	return args, true
+}
+
+// driverValue is v as database/sql hands it to the driver when v is not
+// a driver.Valuer and the driver leaves its conversion to database/sql
+// (lib/pq's CheckNamedValue does, but for slices and uint64):
+// driver.DefaultParameterConverter turns a named string, integer, float
+// or bool type (an enum's type, say) into its basic value. false for a
+// Valuer, a slice other than bytes, a uint64, or a value the converter
+// refuses: the batch goes as VALUES, where database/sql and the driver
+// convert it (or report why not).
+func driverValue(v any) (any, bool) {
+	switch v.(type) {
+	case nil, int64, float64, bool, string, []byte, time.Time:
+		return v, true
+	case driver.Valuer:
+		return nil, false
+	}
+	switch t := reflect.TypeOf(v); t.Kind() {
+	case reflect.Uint64, reflect.Uint, reflect.Uintptr:
+		return nil, false
+	case reflect.Slice:
+		if t.Elem().Kind() != reflect.Uint8 {
+			return nil, false
+		}
+	}
+	x, err := driver.DefaultParameterConverter.ConvertValue(v)
+	if err != nil {
+		return nil, false
+	}
+	if _, ok := x.(driver.Valuer); ok {
+		return nil, false
+	}
+	return x, true
 }

@@ -150,10 +150,11 @@ func stmtCases(t *testing.T) []stmtCase {
 			return insertOrderedSQL(nil, d, books, bookCols, maskOf(books, bookCols), 2, books.PrimaryKey, 1)
 		}},
 		{"insert, rows as arrays in key order", func(d dialect.Dialect) (string, error) {
-			if _, ok := d.(dialect.ArrayRows); !ok {
+			ar, ok := d.(dialect.ArrayRows)
+			if !ok {
 				return "(not used: no dialect.ArrayRows)", nil
 			}
-			return unnestSQL(nil, d, books, bookCols, maskOf(books, bookCols), books.PrimaryKey, 1, true)
+			return unnestSQL(nil, d, ar, books, bookCols, maskOf(books, bookCols), books.PrimaryKey, 1, true)
 		}},
 		{"update, versioned", func(d dialect.Dialect) (string, error) {
 			cols := authors.Columns[1:2]

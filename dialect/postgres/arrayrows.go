@@ -3,6 +3,7 @@ package postgres
 import (
 	"encoding/hex"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/lib/pq"
@@ -46,6 +47,21 @@ func (*Dialect) AppendArrayElem(b []byte, v any, bytea bool) ([]byte, bool) {
 		return append(b, '"'), true
 	}
 	return b, false
+}
+
+// ArrayOf implements dialect.ArrayRows: elem + "[]", or "" for an array
+// type (T[], T[n], T ARRAY, PostgreSQL's own _T) and for box, the one built-in type whose
+// array elements are separated by ';' (typdelim). A user's type with its
+// own DELIMITER is not known here; enums and domains use ','.
+func (*Dialect) ArrayOf(elem string) string {
+	t := strings.ToLower(strings.TrimSpace(elem))
+	if t == "" || t[0] == '_' || strings.HasSuffix(t, "]") || strings.HasSuffix(t, " array") || strings.Contains(t, " array[") {
+		return ""
+	}
+	if t == "box" || t == "pg_catalog.box" || t == `"box"` {
+		return ""
+	}
+	return elem + "[]"
 }
 
 // appendQuoted appends s as a double-quoted array element: " and \ are

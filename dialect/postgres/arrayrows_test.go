@@ -40,6 +40,30 @@ func TestAppendArrayElem(t *testing.T) {
 	}
 }
 
+// TestArrayOf: a column type gets its array type, except array types
+// (unnest would flatten them) and box (';' separates its elements).
+func TestArrayOf(t *testing.T) {
+	d := &Dialect{}
+	for in, want := range map[string]string{
+		"BIGINT":                   "BIGINT[]",
+		"TIMESTAMP WITH TIME ZONE": "TIMESTAMP WITH TIME ZONE[]",
+		"mood":                     "mood[]",
+		`"My Type"`:                `"My Type"[]`,
+		"text[]":                   "",
+		"INT[3]":                   "",
+		"integer ARRAY":            "",
+		"integer ARRAY[4]":         "",
+		"_int4":                    "",
+		"box":                      "",
+		"BOX":                      "",
+		" ":                        "",
+	} {
+		if got := d.ArrayOf(in); got != want {
+			t.Errorf("ArrayOf(%q) = %q; want %q", in, got, want)
+		}
+	}
+}
+
 // FuzzAppendArrayElem: any string, as text or bytea, written as an array
 // element and read back by PostgreSQL's rules for a quoted element (a
 // backslash takes the next byte literally; an unescaped quote ends it),
