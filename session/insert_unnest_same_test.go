@@ -38,7 +38,7 @@ type ArrBoth struct {
 	Token  string         `arc:"uuid"`
 	Doc    TyPrefs        `arc:"json"`
 	Attrs  map[string]any `arc:"jsonb"`
-	Note   string         `arc:"size:20;server_default:'noted'"`
+	Note   string         `arc:"size:40;server_default:'noted'"`
 }
 
 func drawArrBoth(t *rapid.T) ArrBoth {
