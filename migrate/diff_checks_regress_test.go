@@ -39,11 +39,7 @@ func TestRegression_RebuildKeepsUnnamedChecks(t *testing.T) {
 		if eng.Dialect().Name() != "mysql" { // MariaDB lists a column's check under its own name
 			require.Contains(t, p.Skipped, "drop check constraint prices_price_check on prices (the models do not have it)")
 		}
-		dir := t.TempDir()
-		_, _, err = migrate.WriteDiff(dir, "x", p, migrate.CreateOptions{})
-		require.NoError(t, err)
-		m, err := migrate.New(ctx, eng, migrate.Dir(dir))
-		require.NoError(t, err)
+		m := applyPlan(t, eng, p, t.TempDir())
 		defer m.Close()
 		require.NoError(t, m.Up(ctx))
 		_, err = eng.DB().ExecContext(ctx, "INSERT INTO prices (id, price, low, high, note) VALUES (1, -5, 1, 2, 'x')")
