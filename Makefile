@@ -69,7 +69,7 @@ bench-targets:
 # `make test`). A failing input is written under the package's
 # testdata/fuzz/ by go test; turn it into a named regression test.
 FUZZTIME ?= 20s
-FUZZ_TARGETS := ./dialect/postgres/:FuzzAppendArrayElem ./expr/:FuzzText ./internal/tag/:FuzzParse ./meta/:FuzzTagModel ./fixtures/:FuzzRead ./engine/:FuzzOpenURL
+FUZZ_TARGETS := ./dialect/postgres/:FuzzAppendArrayElem ./migrate/:FuzzChecksOf ./expr/:FuzzText ./internal/tag/:FuzzParse ./meta/:FuzzTagModel ./fixtures/:FuzzRead ./engine/:FuzzOpenURL
 fuzz:
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
 		echo "== $$fn ($$pkg, $(FUZZTIME))"; \

@@ -425,10 +425,21 @@ func (t *Tx) Rollback() error {
 		err = t.tx.Rollback()
 	}
 	t.e.LogTx("ROLLBACK")
-	if err != nil && err != sql.ErrTxDone {
+	if err != nil && err != sql.ErrTxDone && !rolledBackAnyway(t.e, err) {
 		return &arcerr.StatementError{SQL: "ROLLBACK", Err: err}
 	}
 	return nil
+}
+
+// rolledBackAnyway reports whether a failed ROLLBACK leaves nothing to
+// roll back: the connection is gone (the server ends a transaction whose
+// connection closes), or the transaction's context ended (database/sql
+// rolls the transaction back itself). A rollback is then done, as
+// SQLAlchemy's rollback() after an invalidated connection is; Commit, whose
+// outcome such an error leaves unknown, still fails.
+func rolledBackAnyway(e *Engine, err error) bool {
+	return errors.Is(err, sql.ErrConnDone) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(e.classify(err), arcerr.ErrConnectionLost)
 }
 
 // Savepoint sets a savepoint.

@@ -1,6 +1,7 @@
 package migrate
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/arcorm/arc/dialect"
@@ -20,6 +21,7 @@ func checksOf(t *dialect.TableSchema) map[string]string {
 		return out
 	}
 	ddl := t.DDL
+	defer unnamedChecks(t.Name, ddl, out)
 	upper := strings.ToUpper(ddl)
 	for i := 0; ; {
 		j := strings.Index(upper[i:], "CONSTRAINT ")
@@ -47,6 +49,112 @@ func checksOf(t *dialect.TableSchema) map[string]string {
 		}
 	}
 	return out
+}
+
+// unnamedChecks adds to out the CHECK constraints of a CREATE TABLE text
+// that have no name — a table constraint "CHECK (expr)" or a column's
+// "col T CHECK (expr)" in a table Arc did not create — under the names
+// PostgreSQL would give them: <table>_<column>_check and <table>_check,
+// numbered from 1 when one repeats. Without them a SQLite rebuild, which
+// writes the table anew, dropped them silently; with them the diff keeps
+// them (and reports them as not in the models) as on the other dialects.
+func unnamedChecks(table, ddl string, out map[string]string) {
+	open := strings.IndexByte(ddl, '(')
+	if open < 0 {
+		return
+	}
+	end := closing(ddl, open)
+	if end < 0 {
+		return
+	}
+	for _, def := range splitTop(ddl[open+1 : end]) {
+		words := 0
+		var first, prev, prev2 string
+		for i := 0; i < len(def); i++ {
+			switch c := def[i]; {
+			case c == '\'' || c == '"' || c == '`' || c == '[':
+				q := c
+				if q == '[' {
+					q = ']'
+				}
+				j := i + 1
+				for j < len(def) && def[j] != q {
+					j++
+				}
+				word := def[i:min(j+1, len(def))]
+				if words == 0 && c != '\'' {
+					first, _ = sqlIdent(strings.Trim(word, "`[]"))
+					if c == '"' {
+						first, _ = sqlIdent(word)
+					}
+				}
+				prev2, prev = prev, word
+				words++
+				i = j
+			case c == '(':
+				k := closing(def, i)
+				if k < 0 {
+					return
+				}
+				if strings.EqualFold(prev, "CHECK") && !strings.EqualFold(prev2, "CONSTRAINT") && !isConstraintName(def[:i]) {
+					name := table + "_check"
+					if !strings.EqualFold(first, "CHECK") && !strings.EqualFold(first, "CONSTRAINT") {
+						name = table + "_" + first + "_check"
+					}
+					base := name
+					for n := 1; out[name] != ""; n++ {
+						name = base + strconv.Itoa(n)
+					}
+					out[name] = "CHECK " + def[i:k+1]
+				}
+				prev2, prev = prev, def[i:k+1]
+				i = k
+			case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9':
+				j := i
+				for j < len(def) && (def[j] == '_' || def[j] >= 'a' && def[j] <= 'z' || def[j] >= 'A' && def[j] <= 'Z' || def[j] >= '0' && def[j] <= '9') {
+					j++
+				}
+				if words == 0 {
+					first = def[i:j]
+				}
+				prev2, prev = prev, def[i:j]
+				words++
+				i = j - 1
+			}
+		}
+	}
+}
+
+// isConstraintName reports whether the text before a CHECK's parenthesis
+// ends with "CONSTRAINT name CHECK" (a named check, read by checksOf).
+func isConstraintName(before string) bool {
+	f := strings.Fields(strings.ToUpper(before))
+	return len(f) >= 3 && f[len(f)-1] == "CHECK" && f[len(f)-3] == "CONSTRAINT"
+}
+
+// splitTop splits a table's definition list at its top-level commas
+// (outside parentheses and quotes).
+func splitTop(s string) []string {
+	var out []string
+	depth, start := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\'', '"', '`':
+			q := s[i]
+			for i++; i < len(s) && s[i] != q; i++ {
+			}
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case ',':
+			if depth == 0 {
+				out = append(out, strings.TrimSpace(s[start:i]))
+				start = i + 1
+			}
+		}
+	}
+	return append(out, strings.TrimSpace(s[start:]))
 }
 
 // sqlIdent reads an identifier, plain or double-quoted, at the start of s.

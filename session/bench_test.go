@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lib/pq"
+
 	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/engine"
 	"github.com/arcorm/arc/internal/dbtest"
@@ -166,6 +168,40 @@ func BenchmarkFlush(b *testing.B) {
 							us[i] = u
 						}
 						check(b, tx.Commit())
+					}
+				})
+				b.Run("raw-unnest", func(b *testing.B) {
+					// What Arc sends on PostgreSQL (dialect.ArrayRows),
+					// written by hand: one array per column through
+					// pq.Array, the keys read back in RETURNING's order.
+					if _, ok := eng.Dialect().(dialect.ArrayRows); !ok {
+						b.Skip("needs arrays as parameters (dialect.ArrayRows)")
+					}
+					st := mustPrepare(b, eng, "INSERT INTO users (name, fullname, nickname) "+
+						"SELECT * FROM unnest($1::varchar[], $2::text[], $3::varchar[]) RETURNING id")
+					reportCPU(b)
+					for b.Loop() {
+						us := make([]*User, n)
+						names, fulls, nicks := make([]string, n), make([]string, n), make([]string, n)
+						for i := range us {
+							us[i] = &User{Name: "bulk", Fullname: "Bulk User", Nickname: "k"}
+							names[i], fulls[i], nicks[i] = us[i].Name, us[i].Fullname, us[i].Nickname
+						}
+						tx, err := eng.DB().BeginTx(ctx, nil)
+						check(b, err)
+						rows, err := tx.StmtContext(ctx, st).QueryContext(ctx, pq.Array(names), pq.Array(fulls), pq.Array(nicks))
+						check(b, err)
+						i := 0
+						for rows.Next() {
+							check(b, rows.Scan(&us[i].ID))
+							i++
+						}
+						check(b, rows.Err())
+						check(b, rows.Close())
+						check(b, tx.Commit())
+						if i != n {
+							b.Fatalf("got %d ids", i)
+						}
 					}
 				})
 				b.Run("raw-ordered", func(b *testing.B) {

@@ -78,7 +78,7 @@ func (m *identityMap) get(k ikey) *state {
 
 // put maps st under its key, st.key (the tables read it from the state).
 func (m *identityMap) put(st *state) {
-	if st.key.s == "" {
+	if st.key.p == nil {
 		m.intsOf(st.cd.t).Put(st)
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
@@ -112,7 +113,7 @@ func unnestArgs(ar dialect.ArrayRows, d dialect.Dialect, cd *codec, mask uint64,
 			if v, ok = driverValue(v); !ok {
 				return nil, false
 			}
-			if x, isStr := v.(string); isStr && arcerr.TextProblem(x) != "" {
+			if x, isStr := v.(string); isStr && !storableText(x) {
 				return nil, false
 			}
 			if b, ok = ar.AppendArrayElem(b, v, uc.bytea); !ok {
@@ -156,4 +157,16 @@ func driverValue(v any) (any, bool) {
 		return nil, false
 	}
 	return x, true
+}
+
+// storableText reports whether every dialect stores s as text
+// (arcerr.TextProblem is ""): at once for ASCII without NUL, the common
+// case, else by TextProblem.
+func storableText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == 0 || c >= utf8.RuneSelf {
+			return arcerr.TextProblem(s) == ""
+		}
+	}
+	return true
 }

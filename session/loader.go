@@ -147,8 +147,8 @@ func (l *loader) expectSpare() {
 func (l *loader) hint() int { return l.objs.first }
 
 // maxStateChunk is the most states one chunk holds: as many as fill the
-// runtime's 12 KB size class (139 states of 88 bytes; 128 would take
-// 11 KB and be rounded up to the same 12 KB).
+// runtime's 12 KB size class (153 states of 80 bytes; 128 would take
+// 10 KB and be rounded up to the same 12 KB).
 const maxStateChunk = 12 << 10 / int(unsafe.Sizeof(state{}))
 
 // newState returns a zeroed state. States come from chunks that grow

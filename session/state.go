@@ -44,16 +44,40 @@ type ikey struct {
 }
 
 // skey is an identity without its table: what a state keeps (its codec
-// knows the table).
+// knows the table). An integer key is n with p nil; a string key (ikey.s,
+// never empty) is kept as its bytes p and its length in n, so the state
+// holds 16 bytes for its key instead of 24 (an integer key's string, and
+// a string key's integer, are never used).
 type skey struct {
 	n int64
-	s string
+	p *byte
 }
 
-func (k ikey) sk() skey { return skey{k.n, k.s} }
+func (k ikey) sk() skey {
+	if k.s == "" {
+		return skey{n: k.n}
+	}
+	return skey{n: int64(len(k.s)), p: unsafe.StringData(k.s)}
+}
+
+// str is the key's string (ikey.s), "" for an integer key.
+func (k skey) str() string {
+	if k.p == nil {
+		return ""
+	}
+	return unsafe.String(k.p, int(k.n))
+}
+
+// num is the key's integer (ikey.n), 0 for a string key.
+func (k skey) num() int64 {
+	if k.p != nil {
+		return 0
+	}
+	return k.n
+}
 
 // ikey returns the state's identity.
-func (st *state) ikey() ikey { return ikey{st.cd.t, st.key.n, st.key.s} }
+func (st *state) ikey() ikey { return ikey{st.cd.t, st.key.num(), st.key.str()} }
 
 // makeKey builds the identity of table t from normalised key values.
 func makeKey(t *meta.Table, vals []any) ikey {
@@ -104,8 +128,9 @@ type state struct {
 
 	filled uint64 // columns the running flush's INSERT filled in (see insertShape)
 
-	// The last word: a state is 88 bytes (was 96 with a pointer to its
-	// load batch and six bools); every loaded object has one.
+	// The last word: a state is 80 bytes (was 96 with a pointer to its
+	// load batch and six bools, 88 with the key's string header); every
+	// loaded object has one.
 	batch        batchID // the multi-row load that loaded the object (N+1 guard), or 0
 	status       Status
 	expired      bool

@@ -15,10 +15,10 @@ func sortStates(sts []*state) {
 		if c := cmp.Compare(a.cd.t.Name, b.cd.t.Name); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(a.key.n, b.key.n); c != 0 {
+		if c := cmp.Compare(a.key.num(), b.key.num()); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(a.key.s, b.key.s); c != 0 {
+		if c := cmp.Compare(a.key.str(), b.key.str()); c != 0 {
 			return c
 		}
 		return 0

@@ -203,5 +203,8 @@ func SchemaColumnDef(d dialect.Dialect, c *dialect.ColumnSchema) string {
 			s += " " + clause
 		}
 	}
+	for _, x := range c.Checks {
+		s += " CHECK (" + x + ")"
+	}
 	return s
 }

@@ -339,15 +339,28 @@ func (in *inspection) checks() error {
 		WHERE tc.TABLE_SCHEMA = DATABASE() AND tc.CONSTRAINT_TYPE = 'CHECK'
 		ORDER BY tc.TABLE_NAME, cc.CONSTRAINT_NAME`
 	if in.mariaDB {
-		query = `SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS
-			WHERE CONSTRAINT_SCHEMA = DATABASE() AND LEVEL = 'Table' ORDER BY TABLE_NAME, CONSTRAINT_NAME`
+		// A column-level check (LEVEL 'Column') is named after its column
+		// and goes with the column's definition (ColumnSchema.Checks).
+		query = `SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE, LEVEL FROM information_schema.CHECK_CONSTRAINTS
+			WHERE CONSTRAINT_SCHEMA = DATABASE() ORDER BY TABLE_NAME, CONSTRAINT_NAME`
 	}
 	err := in.each(query, func(scan func(...any) error) error {
-		var table, name, clause string
-		if err := scan(&table, &name, &clause); err != nil {
+		var table, name, clause, level string
+		dest := []any{&table, &name, &clause}
+		if in.mariaDB {
+			dest = append(dest, &level)
+		}
+		if err := scan(dest...); err != nil {
 			return err
 		}
-		if t := in.byName[table]; t != nil {
+		t := in.byName[table]
+		switch {
+		case t == nil:
+		case level == "Column":
+			if c := t.Column(name); c != nil && !isJSONValid(clause, name) {
+				c.Checks = append(c.Checks, clause)
+			}
+		default:
 			t.Checks = append(t.Checks, &dialect.ConstraintSchema{Name: name, Def: "CHECK (" + clause + ")"})
 		}
 		return nil
@@ -356,6 +369,13 @@ func (in *inspection) checks() error {
 		return nil // MySQL 5.7: no such table, and no checks
 	}
 	return err
+}
+
+// isJSONValid reports whether clause is the json_valid(`col`) check
+// MariaDB gives a JSON column by itself (the JSON type brings it back).
+func isJSONValid(clause, col string) bool {
+	c := strings.ReplaceAll(strings.ToLower(strings.Join(strings.Fields(clause), "")), "`", "")
+	return c == "json_valid("+strings.ToLower(col)+")"
 }
 
 // Scratch runs fn on a new, empty database (CREATE DATABASE

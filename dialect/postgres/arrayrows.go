@@ -68,13 +68,15 @@ func (*Dialect) ArrayOf(elem string) string {
 // escaped with a backslash; every other byte stands for itself.
 func appendQuoted(b []byte, s string) []byte {
 	b = append(b, '"')
+	start := 0 // s[start:i] is still to be copied, as one run
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c == '"' || c == '\\' {
-			b = append(b, '\\', c)
-		} else {
-			b = append(b, c)
+			b = append(b, s[start:i]...)
+			b = append(b, '\\')
+			start = i // the quote or backslash itself opens the next run
 		}
 	}
+	b = append(b, s[start:]...)
 	return append(b, '"')
 }
 

@@ -451,3 +451,45 @@ func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // Name is a helper for messages.
 func Name(eng *engine.Engine) string { return fmt.Sprint(eng.Dialect().Name()) }
+
+// ConnIDFunc names the SQL function that returns the id of the server
+// connection it runs on (PostgreSQL's pg_backend_pid(), MySQL's
+// CONNECTION_ID()), or "" for a dialect without a server (SQLite): a test
+// that injects a lost connection reads it inside the transaction it then
+// breaks with Kill.
+func ConnIDFunc(eng *engine.Engine) string {
+	switch eng.Dialect().Name() {
+	case "postgres":
+		return "pg_backend_pid"
+	case "mysql":
+		return "CONNECTION_ID"
+	}
+	return ""
+}
+
+// Kill ends server connection id (from ConnIDFunc) from another
+// connection, as a server restart or an administrator would.
+func Kill(t testing.TB, eng *engine.Engine, id int64) {
+	t.Helper()
+	var admin *sql.DB
+	var err error
+	switch eng.Dialect().Name() {
+	case "postgres":
+		admin, err = sql.Open("postgres", PGURL())
+	case "mysql":
+		admin, err = mysqlAdmin()
+	default:
+		t.Fatalf("dbtest: Kill: no server connections on %s", eng.Dialect().Name())
+	}
+	if err != nil {
+		t.Fatalf("dbtest: Kill: %v", err)
+	}
+	defer admin.Close()
+	q := fmt.Sprintf("KILL %d", id)
+	if eng.Dialect().Name() == "postgres" {
+		q = fmt.Sprintf("SELECT pg_terminate_backend(%d, 5000)", id)
+	}
+	if _, err := admin.Exec(q); err != nil {
+		t.Fatalf("dbtest: Kill %d: %v", id, err)
+	}
+}
