@@ -3,7 +3,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: demo test test-short lint vet fmt bench bench-quick bench-targets build arctl replica bench-load fuzz fuzz-query fuzz-uow fuzz-diff bench-everyday
+.PHONY: demo test test-short lint vet fmt bench bench-quick bench-targets build arctl replica bench-load fuzz fuzz-query fuzz-uow fuzz-diff bench-everyday bench-instr
 
 demo:
 	$(GO) run ./examples/tutorial
@@ -64,6 +64,14 @@ bench-targets:
 			>> ../benchmarks/results/latest/targets.txt || exit 1; \
 	done
 	cd benchmarks && $(GO) run ./cmd/ratios < results/latest/targets.txt
+
+# Instructions per operation of the issue-25 item-3 benchmarks (raw and Arc)
+# under valgrind's callgrind, repeatable on a shared machine; about 25
+# minutes for the default set. INSTR_RE, INSTR_DIALECTS narrow it.
+INSTR_RE ?= ^BenchmarkQuery$$/./^100rows/(raw|arc)$$|^Benchmark(RelSelectIn|RelJoined)$$/./^(raw|arc)$$
+INSTR_DIALECTS ?= sqlite,postgres
+bench-instr:
+	sh benchmarks/instr.sh '$(INSTR_RE)' $(INSTR_DIALECTS)
 
 # Go fuzz targets, each for FUZZTIME (their seed corpora also run in
 # `make test`). A failing input is written under the package's
