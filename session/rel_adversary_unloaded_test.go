@@ -230,3 +230,65 @@ func TestRegression_FKColumnVersusRelationship(t *testing.T) {
 		require.NoError(t, s.Rollback(ctx))
 	})
 }
+
+// A child whose foreign key a flush nulls because its parent is deleted
+// keeps no reference to the parent in memory either: its to-one reads nil
+// (it was set as the back-reference when the delete read the parent's
+// children, or by a move to the parent before the flush), and a move away
+// from a loaded collection is not undone. Before the fix K.Parent.Load
+// returned the deleted parent while K.ParentID was NULL (found by
+// TestRelCollectionRapid).
+func TestRegression_ChildOfDeletedParentForgetsIt(t *testing.T) {
+	advEach(t, "read by the delete", func(t *testing.T, eng *engine.Engine) {
+		s, p, _, c1, _, _ := advForest(t, eng)
+		ctx := session.With(t.Context(), s)
+		require.NoError(t, s.Delete(p))
+		require.NoError(t, s.Flush(ctx))
+		require.Nil(t, c1.ParentID)
+		par, err := c1.Parent.Load(ctx)
+		require.NoError(t, err)
+		require.Nil(t, par)
+		require.NoError(t, s.Commit(ctx))
+	})
+	advEach(t, "moved to it before the flush", func(t *testing.T, eng *engine.Engine) {
+		s, p, q, c1, _, _ := advForest(t, eng)
+		ctx := session.With(t.Context(), s)
+		got, err := p.Children.Load(ctx)
+		require.NoError(t, err)
+		require.Len(t, got, 2)
+		q.Children.Append(c1) // leaves p's loaded collection
+		require.NoError(t, s.Delete(q))
+		require.NoError(t, s.Flush(ctx))
+		require.Nil(t, c1.ParentID)
+		par, err := c1.Parent.Load(ctx)
+		require.NoError(t, err)
+		require.Nil(t, par)
+		require.Equal(t, []string{"c2"}, aNamesOf(p.Children.Items()))
+		require.NoError(t, s.Commit(ctx))
+		require.Equal(t, "p:-,c1:-,c2:p,c3:-", advParents(t, eng, "a_nodes"))
+	})
+	advEach(t, "removed before the delete read the children", func(t *testing.T, eng *engine.Engine) {
+		s, p, _, c1, _, _ := advForest(t, eng)
+		ctx := session.With(t.Context(), s)
+		p.Children.Remove(c1) // p.Children is not loaded
+		require.NoError(t, s.Delete(p))
+		require.NoError(t, s.Flush(ctx))
+		par, err := c1.Parent.Load(ctx)
+		require.NoError(t, err)
+		require.Nil(t, par)
+	})
+	advEach(t, "removed before a load without autoflush", func(t *testing.T, eng *engine.Engine) {
+		s, p, _, c1, _, _ := advForest(t, eng)
+		ctx := session.With(t.Context(), s)
+		p.Children.Remove(c1)
+		require.NoError(t, s.NoAutoflush(func() error {
+			got, err := p.Children.Load(ctx)
+			require.Equal(t, []string{"c2"}, aNamesOf(got))
+			return err
+		}))
+		par, ok := c1.Parent.Cached()
+		require.False(t, ok && par != nil, "c1 left p before the load")
+		require.NoError(t, s.Commit(ctx))
+		require.Equal(t, "p:-,q:-,c1:-,c2:p,c3:q", advParents(t, eng, "a_nodes"))
+	})
+}

@@ -142,6 +142,7 @@ func (s *Session) relPreFlush(ctx context.Context) error {
 			if parent != nil && s.isDeleted(parent) {
 				// The parent is deleted in this flush: like its other
 				// children, this one keeps no reference to it.
+				rf.unparented = append(rf.unparented, unparented{child: a.st.obj, f: r.Field, parent: parent})
 				parent = nil
 			}
 			if err := s.fkConflict(a.st, r, parent); err != nil {
@@ -176,7 +177,7 @@ func (s *Session) relPreFlush(ctx context.Context) error {
 		}
 	}
 	rf.reconcileLinks()
-	if !rf.empty() || len(rf.passiveDel) > 0 {
+	if !rf.empty() || len(rf.passiveDel) > 0 || len(rf.unparented) > 0 {
 		s.relFlush = rf
 	}
 	return nil
@@ -536,6 +537,9 @@ func (s *Session) relDeleteOne(ctx context.Context, rf *relFlush, st *state) err
 					s.keepPre(it)
 					if err := setCols(it, r.TargetCols, nil); err != nil {
 						return fmt.Errorf("arc: deleting %s: %w", describe(st), err)
+					}
+					if r.Back != nil {
+						rf.unparented = append(rf.unparented, unparented{child: it, f: r.Back, parent: st.obj})
 					}
 				}
 			}

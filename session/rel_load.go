@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"unsafe"
 
 	"github.com/arcorm/arc/arcerr"
@@ -145,6 +146,8 @@ func (s *Session) fill(r *meta.Relationship, owner unsafe.Pointer, items, one []
 	if !r.Uselist() && len(items) > 1 {
 		items = items[:1:1]
 	}
+	_, removed := c.Queued() // members removed before the load: they have left (read before SetLoaded merges them)
+	removed = slices.Clone(removed)
 	c.SetLoaded(items)
 	if r.Back == nil || r.Dir == meta.ManyToMany || len(items) == 0 {
 		return nil
@@ -166,6 +169,10 @@ func (s *Session) fill(r *meta.Relationship, owner unsafe.Pointer, items, one []
 		}
 		if err := bc.Bind(it, br, s.loaderRef()); err != nil {
 			return fmt.Errorf("arc: loading %s: %w", r.Name(), err)
+		}
+		if len(removed) > 0 && slices.Contains(removed, it) {
+			bc.SetLoaded(nil) // removed before the load: it has left the owner
+			continue
 		}
 		bc.SetLoaded(one)
 	}

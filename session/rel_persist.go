@@ -204,6 +204,14 @@ func (s *Session) relCommitPlan(*flushPlan) {
 			}
 			st.snap = st.cd.take(st.obj)
 		}
+		// A child of a deleted parent keeps no reference to it: its to-one
+		// (loaded, say, as the back-reference of the parent's collection
+		// the delete read) reads nil, as its foreign key now does.
+		for _, u := range rf.unparented {
+			if c := coreOf(u.child, u.f); c.Bound() && c.Loaded() && c.One() == u.parent {
+				c.SetNone()
+			}
+		}
 	}
 	if !s.relModels {
 		return // no object of a model with relationships

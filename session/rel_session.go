@@ -34,6 +34,14 @@ type relFlush struct {
 	ownerDel   []ownerDelete     // association rows of deleted objects
 	passiveDel map[*state]bool   // deleted children whose rows the database may remove first
 	resnap     []*state          // persistent children whose FK an UPDATE here wrote
+	unparented []unparented      // children whose FK was nulled because their parent is deleted
+}
+
+// unparented is a child whose foreign key the flush nulls because parent
+// is deleted: after the flush its to-one f no longer points at parent.
+type unparented struct {
+	child, parent unsafe.Pointer
+	f             *meta.RelationField
 }
 
 // fkSync copies parent's key columns into child's foreign key columns.

@@ -142,6 +142,15 @@ func (c *Core) Snapshot() ([]unsafe.Pointer, bool) { return c.snapshot(), c.snap
 // TakeSnapshot records the current members as the flushed membership.
 func (c *Core) TakeSnapshot() { c.setSnapshot(c.list()) }
 
+// SetNone makes a to-one field read as loaded with no target, as flushed,
+// leaving the inverse side alone: the flush nulled its foreign key
+// because the target was deleted.
+func (c *Core) SetNone() {
+	c.setList(nil)
+	c.setSnapshot(nil)
+	c.loaded, c.q = true, nil
+}
+
 // At returns the relationship field that starts at p: a relations.One,
 // Many or Dynamic is a Core.
 func At(p unsafe.Pointer) *Core { return (*Core)(p) }
