@@ -1,9 +1,6 @@
 package session
 
 import (
-	"hash/maphash"
-	"slices"
-
 	"github.com/arcorm/arc/dialect"
 	"github.com/arcorm/arc/expr"
 )
@@ -27,24 +24,11 @@ func (q *Query[T]) bulkSQL(s *Session, d dialect.Dialect, st expr.Expr, where []
 	if !bulkShape(sh, d, where, sets, del, ret) {
 		return compileWith(d, st, nil)
 	}
-	k := templateKey{q.t, maphash.Bytes(shapeSeed, sh.Key)}
-	if v, ok := tc.Get(k); ok {
-		if tp, ok := v.(*template); ok && tp.shape == string(sh.Key) && tp.c != nil {
-			return tp.c.sql, slices.Clone(sh.Args), nil
-		}
-	}
-	sqlText, args, err := compileWith(d, st, nil)
-	if err != nil {
-		return "", nil, err
-	}
-	// Trusted once the shape's values are the rendered arguments, in
-	// order (else kept as "render": tp.c nil); the template keeps no values.
-	tp := &template{shape: string(sh.Key)}
-	if expr.SameArgs(args, sh.Args) {
-		tp.c = &compiled{sql: sqlText}
-	}
-	tc.Store(k, tp)
-	return sqlText, args, nil
+	c, args, _ := fromTemplate(tc, q.t, sh, func() *compiled {
+		sqlText, args, err := compileWith(d, st, nil)
+		return &compiled{sql: sqlText, args: args, err: err}
+	})
+	return c.sql, args, c.err
 }
 
 // bulkShape writes the shape of a bulk statement, binding values in the

@@ -155,26 +155,40 @@ func (q *Query[T]) compileShape(d dialect.Dialect, tc *stmtCache, variant byte) 
 	if tc == nil || !q.shapeOf(sh, d, variant) {
 		return q.render(d, tc, variant)
 	}
-	k := templateKey{q.t, maphash.Bytes(shapeSeed, sh.Key)}
+	c, args, hit := fromTemplate(tc, q.t, sh, func() *compiled { return q.render(d, tc, variant) })
+	if !hit || len(args) == 0 {
+		return c // a template is never changed once stored
+	}
+	cp := *c
+	cp.args = args
+	return &cp
+}
+
+// fromTemplate returns the SQL of a statement over table t whose shape
+// sh has been written: with hit, the shape's template in the engine's
+// compiled cache tc (shared: not to be changed) and sh's values as args;
+// otherwise what render gives (args are its own), which then becomes the
+// shape's template. The shape is trusted once its values are the rendered
+// arguments, in order (else the template says "render": tp.c nil); the
+// template keeps no values.
+func fromTemplate(tc *stmtCache, t *meta.Table, sh *expr.Shape, render func() *compiled) (c *compiled, args []any, hit bool) {
+	k := templateKey{t, maphash.Bytes(shapeSeed, sh.Key)}
 	if v, ok := tc.Get(k); ok {
 		if tp := v.(*template); tp.shape == string(sh.Key) {
 			if tp.c == nil {
-				return q.render(d, tc, variant)
+				c = render()
+				return c, c.args, false
 			}
-			if len(sh.Args) == 0 {
-				return tp.c // never changed once stored
+			if len(sh.Args) > 0 {
+				args = slices.Clone(sh.Args)
 			}
-			c := *tp.c
-			c.args = slices.Clone(sh.Args)
-			return &c
+			return tp.c, args, true
 		}
 	}
-	c := q.render(d, tc, variant)
+	c = render()
 	if c.err != nil {
-		return c
+		return c, c.args, false
 	}
-	// The shape is trusted once its values are the rendered arguments, in
-	// order; the template keeps no values.
 	tp := &template{shape: string(sh.Key)}
 	if expr.SameArgs(c.args, sh.Args) {
 		t := *c
@@ -182,7 +196,7 @@ func (q *Query[T]) compileShape(d dialect.Dialect, tc *stmtCache, variant byte) 
 		tp.c = &t
 	}
 	tc.Store(k, tp)
-	return c
+	return c, c.args, false
 }
 
 // shapeOf writes the query's shape: false for queries outside the common
