@@ -41,7 +41,7 @@ type RowsQuery[R any] struct {
 // rowSource is the part of Query[T] that RowsQuery needs, without T.
 type rowSource interface {
 	withinSession(ctx context.Context, fn func(ctx context.Context, s *Session) error) error
-	iterSession(ctx context.Context, op string, fn func(ctx context.Context, s *Session) error) error
+	holdSession(ctx context.Context, iterOp string, fn func(ctx context.Context, s *Session) error) error
 	compiledIn(s *Session, variant byte) *compiled
 	exec(ctx context.Context, s *Session, c *compiled, variant byte) (*sql.Rows, error)
 	fromStatement() bool
@@ -52,35 +52,33 @@ type rowSource interface {
 func (q *Query[T]) untracked() bool { return q.noTrack }
 
 func (q *Query[T]) withinSession(ctx context.Context, fn func(ctx context.Context, s *Session) error) error {
-	return q.within(ctx, func(ctx context.Context) error {
-		s, err := q.session(ctx)
-		if err != nil {
-			return err
-		}
-		gHeld, gErr := s.inUse.enter("query")
-		if gErr != nil {
-			return gErr
-		}
-		defer s.inUse.leave(gHeld)
-		return fn(ctx, s)
-	})
+	return q.holdSession(ctx, "", fn)
 }
 
-// iterSession is withinSession for an iteration: fn (the whole loop)
-// holds the session as Query.Iter's loop does (enterIter), so that the
-// loop body, on the goroutine that ranges, may use the session (Add,
-// Delete) while any other goroutine may not.
-func (q *Query[T]) iterSession(ctx context.Context, op string, fn func(ctx context.Context, s *Session) error) error {
+// holdSession runs fn with the context's session held: as every call
+// holds it (iterOp ""), or, for an iteration named iterOp, as Query.Iter's
+// loop does (enterIter), so that the loop body, on the goroutine that
+// ranges, may use the session (Add, Delete) while any other goroutine may
+// not.
+func (q *Query[T]) holdSession(ctx context.Context, iterOp string, fn func(ctx context.Context, s *Session) error) error {
 	return q.within(ctx, func(ctx context.Context) error {
 		s, err := q.session(ctx)
 		if err != nil {
 			return err
 		}
-		gHeld, gErr := s.inUse.enterIter(op)
-		if gErr != nil {
-			return gErr
+		if iterOp != "" {
+			held, err := s.inUse.enterIter(iterOp)
+			if err != nil {
+				return err
+			}
+			defer s.inUse.leaveIter(held)
+		} else {
+			held, err := s.inUse.enter("query")
+			if err != nil {
+				return err
+			}
+			defer s.inUse.leave(held)
 		}
-		defer s.inUse.leaveIter(gHeld)
 		return fn(ctx, s)
 	})
 }
@@ -194,7 +192,7 @@ func (r *RowsQuery[R]) run(ctx context.Context, variant byte, each func(R) bool)
 }
 
 func (r *RowsQuery[R]) runStream(ctx context.Context, each func(R) bool) error {
-	return r.src.iterSession(ctx, "Rows.Iter", func(ctx context.Context, s *Session) error {
+	return r.src.holdSession(ctx, "Rows.Iter", func(ctx context.Context, s *Session) error {
 		return r.scan(ctx, s, variantAll, false, each)
 	})
 }
