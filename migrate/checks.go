@@ -109,9 +109,9 @@ func unnamedChecks(table, ddl string, out map[string]string) {
 				}
 				prev2, prev = prev, def[i:k+1]
 				i = k
-			case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9':
+			case identByte(c):
 				j := i
-				for j < len(def) && (def[j] == '_' || def[j] >= 'a' && def[j] <= 'z' || def[j] >= 'A' && def[j] <= 'Z' || def[j] >= '0' && def[j] <= '9') {
+				for j < len(def) && identByte(def[j]) {
 					j++
 				}
 				if words == 0 {
@@ -175,10 +175,15 @@ func sqlIdent(s string) (name, rest string) {
 		return "", s
 	}
 	i := 0
-	for i < len(s) && (s[i] == '_' || s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z' || s[i] >= '0' && s[i] <= '9') {
+	for i < len(s) && identByte(s[i]) {
 		i++
 	}
 	return s[:i], s[i:]
+}
+
+// identByte reports whether c may stand in an unquoted identifier.
+func identByte(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 // closing returns the index of the parenthesis that closes the one at
