@@ -22,7 +22,7 @@ func checksOf(t *dialect.TableSchema) map[string]string {
 	}
 	ddl := t.DDL
 	defer unnamedChecks(t.Name, ddl, out)
-	upper := strings.ToUpper(ddl)
+	upper := upperASCII(ddl) // indexes into upper are indexes into ddl
 	for i := 0; ; {
 		j := strings.Index(upper[i:], "CONSTRAINT ")
 		if j < 0 {
@@ -73,15 +73,14 @@ func unnamedChecks(table, ddl string, out map[string]string) {
 		for i := 0; i < len(def); i++ {
 			switch c := def[i]; {
 			case c == '\'' || c == '"' || c == '`' || c == '[':
-				q := c
-				if q == '[' {
-					q = ']'
+				j := dialect.SkipQuoted(def, i) // just past the closing quote
+				if c == '[' {                   // SQLite's [name], which SkipQuoted does not know
+					j = len(def)
+					if k := strings.IndexByte(def[i:], ']'); k >= 0 {
+						j = i + k + 1
+					}
 				}
-				j := i + 1
-				for j < len(def) && def[j] != q {
-					j++
-				}
-				word := def[i:min(j+1, len(def))]
+				word := def[i:j]
 				if words == 0 && c != '\'' {
 					first, _ = sqlIdent(strings.Trim(word, "`[]"))
 					if c == '"' {
@@ -90,7 +89,7 @@ func unnamedChecks(table, ddl string, out map[string]string) {
 				}
 				prev2, prev = prev, word
 				words++
-				i = j
+				i = j - 1
 			case c == '(':
 				k := closing(def, i)
 				if k < 0 {
@@ -140,9 +139,7 @@ func splitTop(s string) []string {
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
 		case '\'', '"', '`':
-			q := s[i]
-			for i++; i < len(s) && s[i] != q; i++ {
-			}
+			i = dialect.SkipQuoted(s, i) - 1
 		case '(':
 			depth++
 		case ')':
@@ -179,6 +176,20 @@ func sqlIdent(s string) (name, rest string) {
 		i++
 	}
 	return s[:i], s[i:]
+}
+
+// upperASCII is s with a–z in upper case and every other byte as it is,
+// so that its indexes are s's: strings.ToUpper changes the length of
+// invalid UTF-8 (each bad byte becomes a 3-byte U+FFFD) and of some
+// letters (ſ becomes S).
+func upperASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			b[i] = c - ('a' - 'A')
+		}
+	}
+	return string(b)
 }
 
 // identByte reports whether c may stand in an unquoted identifier.

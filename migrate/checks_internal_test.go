@@ -34,6 +34,27 @@ func TestChecksOfSQLiteText(t *testing.T) {
 	}
 }
 
+// TestRegression_ChecksOfNonASCIIText: reading named checks indexed the
+// DDL with positions found in strings.ToUpper of it, which is longer when
+// the text holds invalid UTF-8 or letters such as ſ: a slice out of range
+// (a panic inside migrate.Diff) or a check cut in the wrong place. Found
+// by FuzzChecksOf.
+func TestRegression_ChecksOfNonASCIIText(t *testing.T) {
+	for _, tc := range []struct {
+		ddl  string
+		want map[string]string
+	}{
+		{"\xbeCONSTRAINT ", map[string]string{}},
+		{"CREATE TABLE t (note TEXT DEFAULT '\xbe\xbe', CONSTRAINT ck_a CHECK (id > 0))", map[string]string{"ck_a": "CHECK (id > 0)"}},
+		{"CREATE TABLE t (note TEXT DEFAULT 'ſſſſ', CONSTRAINT ck_a CHECK (id > 0))", map[string]string{"ck_a": "CHECK (id > 0)"}},
+	} {
+		got := checksOf(&dialect.TableSchema{Name: "t", DDL: tc.ddl})
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%q:\n got %q\nwant %q", tc.ddl, got, tc.want)
+		}
+	}
+}
+
 // FuzzChecksOf: reading checks from any CREATE TABLE text never panics,
 // and every check it reports is a CHECK with its parenthesized text.
 func FuzzChecksOf(f *testing.F) {
