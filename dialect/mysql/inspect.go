@@ -28,9 +28,10 @@ import (
 // the same one, and dropping the key leaves it behind. An index with a
 // prefix length (`name`(10)), on an expression (MySQL 8) or of a kind
 // other than BTREE/HASH (FULLTEXT, SPATIAL) is reported with Expr set,
-// which Diff leaves alone. MariaDB's column-level checks (the
-// json_valid check of a JSON column, which the column brings along) are
-// not reported.
+// which Diff leaves alone. MariaDB's column-level checks are reported
+// with their column (ColumnSchema.Checks, which MODIFY COLUMN restates),
+// except the json_valid check of a JSON column, which the type brings
+// along.
 func (d *Dialect) InspectTables(ctx context.Context, q dialect.Querier) ([]*dialect.TableSchema, error) {
 	mariaDB, err := isMariaDB(ctx, q)
 	if err != nil {
