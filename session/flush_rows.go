@@ -110,13 +110,16 @@ func (s *Session) breakDeleteCycles(ctx context.Context, tx *engine.Tx, t *meta.
 	if len(cols) == 0 {
 		return nil
 	}
+	var q stmtText
 	for _, st := range stuck {
 		if s.softDeleting(st) || st.snap == nil {
 			continue
 		}
-		q, err := fkUpdateSQL(s.cache(), s.eng.Dialect(), t, cols)
-		if err != nil {
-			return flushErr("update", st, err)
+		if q.sql == "" { // the same statement for every row
+			var err error
+			if q, err = fkUpdateSQL(s.cache(), s.eng.Dialect(), t, cols); err != nil {
+				return flushErr("update", st, err)
+			}
 		}
 		args := make([]any, len(cols), len(cols)+len(t.PrimaryKey)+1)
 		args = s.pkArgs(st, args, st.snap)
